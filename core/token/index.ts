@@ -1,0 +1,18 @@
+/** The public entry of the token core: parse, verify and build Agora 006/007 tokens. */
+export { verifyToken, verifierFor, TOKEN_VERSIONS } from "./verifier-registry.js";
+export type { TokenVersion, TokenVerifier } from "./verifier-registry.js";
+export type { VerifyRequest } from "./verify-request.js";
+export type { VerifiedToken, VerifyResult } from "./verified-token.js";
+export { parseToken } from "./parse-token.js";
+export type { ParsedToken, ParsedToken006, ParsedToken007, Service007, Rtm2Grant } from "./parsed-token.js";
+export { DEFAULT_TOKEN_LIMITS } from "./token-limits.js";
+export type { TokenLimits } from "./token-limits.js";
+export { buildRtmToken, TOKEN_006_LIFETIME_SECONDS } from "./build-rtm-token.js";
+export type { RtmTokenInput } from "./build-rtm-token.js";
+export { build006 } from "./v006/build.js";
+export type { Build006Input } from "./v006/build.js";
+export { build007, rtmService } from "./v007/build.js";
+export type { Build007Input, ServiceSpec } from "./v007/build.js";
+export { SERVICE_TYPE, RTM_PRIVILEGE_LOGIN, serviceName } from "./v007/services.js";
+export { PRIVILEGE_RTM_LOGIN } from "./v006/verify.js";
+export { describeToken } from "./describe-token.js";

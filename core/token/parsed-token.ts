@@ -1,0 +1,64 @@
+/**
+ * The decoded, not yet verified, content of a token. Byte fields are views into the decoded
+ * token; `signature` is kept for verification only and is never shown as if it meant anything.
+ */
+
+/** A 006 (AccessToken) token, token-formats.md §2. */
+export interface ParsedToken006 {
+  readonly version: "006";
+  /** The clear-text App ID (characters 3..34). */
+  readonly appId: string;
+  readonly signature: Buffer;
+  /** CRC-32 of the channel slot (the RTM account). Not authenticated. */
+  readonly crcChannel: number;
+  /** CRC-32 of the uid slot (empty for RTM). Not authenticated. */
+  readonly crcUid: number;
+  readonly salt: number;
+  /** Token-level expiry, absolute Unix seconds. */
+  readonly ts: number;
+  /** Privilege id → absolute expiry (0 = no privilege-level limit), in token order. */
+  readonly privileges: ReadonlyArray<readonly [number, number]>;
+  /** The exact MACed message bytes `m`. */
+  readonly message: Buffer;
+}
+
+/** One RTM2 (type 8) resource grant. */
+export interface Rtm2Grant {
+  readonly resourceType: number;
+  readonly permissions: ReadonlyArray<{ readonly permType: number; readonly resources: readonly string[] }>;
+}
+
+/** One 007 service, token-formats.md §3.3. */
+export interface Service007 {
+  readonly type: number;
+  /** The service's name from the table (`rtc`, `rtm`, …). */
+  readonly name: string;
+  /** Privilege id → expiry in seconds relative to issueTs (0 = no limit), in token order. */
+  readonly privileges: ReadonlyArray<readonly [number, number]>;
+  /** Type-specific fields: byte strings as read (UTF-8 text), numbers, RTM2 grants. */
+  readonly fields: Readonly<Record<string, Buffer | number | readonly Rtm2Grant[]>>;
+}
+
+/** A 007 (AccessToken2) token, token-formats.md §3. */
+export interface ParsedToken007 {
+  readonly version: "007";
+  readonly appId: string;
+  /** Absolute Unix seconds when the token was built. */
+  readonly issueTs: number;
+  /** Token lifetime in seconds, relative to issueTs. */
+  readonly expire: number;
+  readonly salt: number;
+  /** The service count written in the token. */
+  readonly serviceCount: number;
+  /** The services that were parsed (parsing stops quietly at the first unknown type). */
+  readonly services: readonly Service007[];
+  /** The type that stopped the service walk, when one did. */
+  readonly unknownServiceType: number | null;
+  /** Bytes after the last parsed service (MACed, tolerated). */
+  readonly trailingBytes: number;
+  readonly signature: Buffer;
+  /** The exact MACed bytes: everything after the signature. */
+  readonly signingInfo: Buffer;
+}
+
+export type ParsedToken = ParsedToken006 | ParsedToken007;

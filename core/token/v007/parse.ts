@@ -1,0 +1,81 @@
+import { inflateSync } from "node:zlib";
+import { ByteReader } from "../codec/byte-reader.js";
+import { decodeBase64, isCanonicalBase64 } from "../codec/strict-base64.js";
+import type { ParsedToken007, Service007 } from "../parsed-token.js";
+import type { ParseResult } from "../parse-result.js";
+import { readService } from "./services.js";
+
+const BODY_START = 3;
+const SIGNATURE_LENGTH = 32;
+
+/**
+ * Inflates a zlib (RFC 1950) stream with a hard output cap. Returns null when the data is not
+ * one complete zlib stream, when it would inflate past `maxBytes` (zlib bombs stop there), or
+ * when bytes follow the end of the stream (Node would silently ignore them; we refuse them as
+ * a non-canonical encoding, like non-canonical base64).
+ */
+function inflateCapped(data: Buffer, maxBytes: number): Buffer | null {
+  try {
+    const { buffer, engine } = inflateSync(data, { maxOutputLength: maxBytes, info: true }) as unknown as {
+      buffer: Buffer;
+      engine: { bytesWritten: number };
+    };
+    return engine.bytesWritten === data.length ? buffer : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Parses a 007 token (token-formats.md §4.3): canonical base64, zlib inflation capped at
+ * `maxInflatedBytes`, a 32-byte signature, the header fields, then the services walked by type
+ * until the first unknown one. A known service that is truncated is malformed; bytes after the
+ * last service are tolerated (they are MACed).
+ */
+export function parse007(token: string, maxInflatedBytes: number): ParseResult<ParsedToken007> {
+  if (!isCanonicalBase64(token, BODY_START)) return { ok: false, detail: "007 body is not canonical base64" };
+  const payload = inflateCapped(decodeBase64(token, BODY_START), maxInflatedBytes);
+  if (payload === null) return { ok: false, detail: "007 body is not a zlib stream within the size cap" };
+
+  const r = new ByteReader(payload);
+  const signature = r.bytes16();
+  const signingStart = r.offset;
+  const appIdBytes = r.bytes16();
+  const issueTs = r.u32();
+  const expire = r.u32();
+  const salt = r.u32();
+  const serviceCount = r.u16();
+  if (r.overrun) return { ok: false, detail: "007 header is truncated" };
+  if (signature.length !== SIGNATURE_LENGTH) return { ok: false, detail: "007 signature is not 32 bytes" };
+
+  const services: Service007[] = [];
+  let unknownServiceType: number | null = null;
+  for (let i = 0; i < serviceCount; i++) {
+    const type = r.u16();
+    if (r.overrun) return { ok: false, detail: `007 service ${i} is truncated` };
+    const service = readService(r, type);
+    if (service === null) {
+      unknownServiceType = type;
+      break;
+    }
+    if (r.overrun) return { ok: false, detail: `007 service ${i} (type ${type}) is truncated` };
+    services.push(service);
+  }
+
+  return {
+    ok: true,
+    token: {
+      version: "007",
+      appId: appIdBytes.toString("latin1"),
+      issueTs,
+      expire,
+      salt,
+      serviceCount,
+      services,
+      unknownServiceType,
+      trailingBytes: r.remaining,
+      signature,
+      signingInfo: payload.subarray(signingStart),
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import type { ActiveCertificate } from "../certificate/active-certificate.js";
+import type { TokenLimits } from "./token-limits.js";
+
+/** What a verification needs: a pure function of these values. */
+export interface VerifyRequest {
+  readonly token: string;
+  /** The App ID the gateway is configured with for this login. */
+  readonly appId: string;
+  /** The user id presented at login. */
+  readonly uid: string;
+  /** The active certificates, primary first; one or two. An empty list matches nothing. */
+  readonly certificates: readonly ActiveCertificate[];
+  /** The current time, Unix seconds. */
+  readonly now: number;
+  readonly limits?: TokenLimits;
+}
