@@ -169,3 +169,10 @@ const TOKEN_ERROR_CLASSES: Record<TokenReason, new (detail?: string) => AuthErro
 export function tokenError(reason: TokenReason, detail?: string): AuthError {
   return new TOKEN_ERROR_CLASSES[reason](detail);
 }
+
+/** The certificate store could not be read (or its copy is too stale to trust). Never an accept. */
+export class StoreUnavailable extends AuthError {
+  constructor(detail?: string) {
+    super("store_unavailable", detail);
+  }
+}

@@ -13,4 +13,9 @@ export interface VerifyRequest {
   /** The current time, Unix seconds. */
   readonly now: number;
   readonly limits?: TokenLimits;
+  /**
+   * 006 RTM privilege expiry: `enforce` (default, token-formats.md §2.7) or `ignore`, in which
+   * only the token-level 24-hour `ts` limits a 006 token, as Agora's RTM service reportedly did.
+   */
+  readonly privilege006?: "enforce" | "ignore";
 }

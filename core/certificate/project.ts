@@ -1,0 +1,62 @@
+import type { ActiveCertificate, CertificateSlot } from "./active-certificate.js";
+
+/** A project's auth mode, derived from its certificate state exactly as Agora's console does (rtm-semantics.md §9). */
+export const AUTH_MODES = ["appid", "either", "token"] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+/** One enabled certificate. Times are Unix seconds on the (simulated) clock. */
+export interface CertificateRecord {
+  /** 32 lowercase hex characters. A secret: never logged, never a metric label. */
+  readonly value: string;
+  readonly enabledAt: number;
+  /** When it starts verifying tokens (`enabledAt` + the activation delay). Pending before. */
+  readonly activeAt: number;
+}
+
+/**
+ * The stored state of a project (App ID). `noCertificate` is the console's "No certificate"
+ * entry: while it exists, App ID logins are allowed; deleting it is irreversible.
+ */
+export interface ProjectRecord {
+  readonly appId: string;
+  readonly noCertificate: boolean;
+  readonly primary: CertificateRecord | null;
+  readonly secondary: CertificateRecord | null;
+  /** A disabled project answers `unknown_app_id` (gateway-protocol.md §1). */
+  readonly enabled: boolean;
+  /** Incremented on every change; lets caches and stores order updates. */
+  readonly version: number;
+}
+
+/** What a login needs to know about a project at one instant. */
+export interface ProjectAuth {
+  readonly appId: string;
+  readonly mode: AuthMode;
+  /** Active certificates, primary first: the list a verifier tries. */
+  readonly certificates: readonly ActiveCertificate[];
+}
+
+/** True when the certificate exists and is active at `now`. */
+export function isActive(cert: CertificateRecord | null, now: number): cert is CertificateRecord {
+  return cert !== null && cert.activeAt <= now;
+}
+
+/**
+ * The auth mode at `now`: App ID only while no certificate is active; token only once
+ * "No certificate" is gone; either in between (the migration window).
+ */
+export function authMode(p: ProjectRecord, now: number): AuthMode {
+  if (!p.noCertificate) return "token";
+  return isActive(p.primary, now) || isActive(p.secondary, now) ? "either" : "appid";
+}
+
+/** The auth view of a project at `now`. */
+export function projectAuth(p: ProjectRecord, now: number): ProjectAuth {
+  const certificates: ActiveCertificate[] = [];
+  const add = (slot: CertificateSlot, c: CertificateRecord | null): void => {
+    if (isActive(c, now)) certificates.push({ slot, value: c.value });
+  };
+  add("primary", p.primary);
+  add("secondary", p.secondary);
+  return { appId: p.appId, mode: authMode(p, now), certificates };
+}

@@ -1,0 +1,96 @@
+/**
+ * The gateway's configuration: one schema, a default and a doc comment per field, validated
+ * once at start (errors name the field), then frozen. Environment variables map onto fields
+ * (names in brackets). Misuse is a TypeError at startup, never an AuthError.
+ */
+import { z } from "zod";
+
+const bool = z.union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])]).transform((v) => v === true || v === "1" || v === "true" || v === "yes" || v === "on");
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const configSchema = z
+  .object({
+    /** TCP port of the gateway (WebSocket, health, later admin and metrics). `0` picks a free port. [PORT] Default 8080. */
+    port: int(0, 65535).default(8080),
+    /** Address to listen on. [HOST] Default `127.0.0.1`; use `0.0.0.0` or `::` to accept remote clients. */
+    host: z.string().min(1).default("127.0.0.1"),
+    /** Largest WebSocket frame accepted, bytes; a larger one closes the socket with 1009. [MAX_FRAME_BYTES] Default 16384. */
+    maxFrameBytes: int(256, 1 << 20).default(16 * 1024),
+    /** Longest token accepted, characters, checked before any decoding (token-formats.md §4.1). [MAX_TOKEN_LENGTH] Default 2048. */
+    maxTokenLength: int(3, 2048).default(2048),
+    /** Largest inflated 007 payload, bytes (zlib bombs stop here). [MAX_INFLATED_BYTES] Default 8192. */
+    maxInflatedBytes: int(256, 65536).default(8192),
+    /** Seconds a new connection may stay without a successful login before close 4001. `0` = no deadline. [LOGIN_DEADLINE_SECONDS] Default 15. */
+    loginDeadlineSeconds: int(0, 3600).default(15),
+    /** Most simultaneous WebSocket connections; more are refused with HTTP 503 at upgrade. [MAX_CONNECTIONS] Default 20000 (about one process's file limit here). */
+    maxConnections: int(1, 1_000_000).default(20_000),
+    /** New connections per second from one IP address; more get HTTP 429 at upgrade. `0` = off (the default, so a load test from one host is not throttled). [PER_IP_CONNECTIONS_PER_SECOND] */
+    perIpConnectionsPerSecond: int(0, 1_000_000).default(0),
+    /** Logins plus renews allowed per connection in any second; one more is `too_often` (RTM 1.x: 2). [CALLS_PER_SECOND] Default 2. */
+    callsPerSecond: int(1, 1000).default(2),
+    /** Seconds before expiry at which `tokenPrivilegeWillExpire` is pushed (RTM: 30). [WILL_EXPIRE_SECONDS] Default 30. */
+    willExpireSeconds: int(0, 3600).default(30),
+    /**
+     * Order of the token checks (rtm-semantics.md §13.4). `spec`: token-formats.md §4, signature
+     * first. `legacy`: an expired token reports its expiry even when its signature or uid binding
+     * is also wrong, as Agora's service was seen to do. [CHECK_ORDER] Default `spec`.
+     */
+    checkOrder: z.enum(["spec", "legacy"]).default("spec"),
+    /**
+     * 006 RTM privilege expiry (rtm-semantics.md §13.5). `enforce`: token-formats.md §2.7. `ignore`:
+     * only the 24-hour token `ts` counts, as Agora's RTM documentation said. [PRIVILEGE_006] Default `enforce`.
+     */
+    privilege006: z.enum(["enforce", "ignore"]).default("enforce"),
+    /** Refuse uids with a leading space (C++ 1.x header; rtm-semantics.md §13.9). [UID_REFUSE_LEADING_SPACE] Default false. */
+    uidRefuseLeadingSpace: bool.default(false),
+    /** For rtm2 sessions, apply the Web 2.3.0 uid validator (no leading `_`, no `.`). [UID_WEB2_VALIDATOR] Default false. */
+    uidWeb2Validator: bool.default(false),
+    /** Seed the in-memory store with one dev project per auth mode (fixed, public credentials). [DEV_SEED] Default true. */
+    devSeed: bool.default(true),
+    /** pino log level. [LOG_LEVEL] Default `info`. */
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .strict();
+
+export type GatewayConfig = Readonly<z.infer<typeof configSchema>>;
+export type GatewayConfigInput = z.input<typeof configSchema>;
+
+/** Environment variable → config field. */
+export const ENV_NAMES: Readonly<Record<keyof GatewayConfig, string>> = {
+  port: "PORT",
+  host: "HOST",
+  maxFrameBytes: "MAX_FRAME_BYTES",
+  maxTokenLength: "MAX_TOKEN_LENGTH",
+  maxInflatedBytes: "MAX_INFLATED_BYTES",
+  loginDeadlineSeconds: "LOGIN_DEADLINE_SECONDS",
+  maxConnections: "MAX_CONNECTIONS",
+  perIpConnectionsPerSecond: "PER_IP_CONNECTIONS_PER_SECOND",
+  callsPerSecond: "CALLS_PER_SECOND",
+  willExpireSeconds: "WILL_EXPIRE_SECONDS",
+  checkOrder: "CHECK_ORDER",
+  privilege006: "PRIVILEGE_006",
+  uidRefuseLeadingSpace: "UID_REFUSE_LEADING_SPACE",
+  uidWeb2Validator: "UID_WEB2_VALIDATOR",
+  devSeed: "DEV_SEED",
+  logLevel: "LOG_LEVEL",
+};
+
+/** Validates `input` and returns a frozen config; throws a TypeError naming each bad field. */
+export function loadConfig(input: GatewayConfigInput = {}): GatewayConfig {
+  const r = configSchema.safeParse(input);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new TypeError(`invalid gateway configuration: ${problems}`);
+  }
+  return Object.freeze(r.data);
+}
+
+/** The config fields found in an environment (unset variables are left to their defaults). */
+export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput {
+  const out: Record<string, string> = {};
+  for (const [field, name] of Object.entries(ENV_NAMES)) {
+    const v = env[name];
+    if (v !== undefined && v !== "") out[field] = v;
+  }
+  return out as GatewayConfigInput;
+}

@@ -1,0 +1,33 @@
+/**
+ * The dev seed: one project per auth mode, with fixed, PUBLIC credentials, so `npm start` is
+ * usable at once. Never use these anywhere that matters; the gateway warns loudly when seeded.
+ */
+import type { CertificateStore } from "../core/certificate/certificate-store.js";
+import type { ProjectRecord } from "../core/certificate/project.js";
+
+export interface DevProject {
+  readonly mode: "appid" | "either" | "token";
+  readonly appId: string;
+  readonly certificate: string | null;
+}
+
+export const DEV_PROJECTS: readonly DevProject[] = [
+  { mode: "appid", appId: "a1000000000000000000000000000001", certificate: null },
+  { mode: "either", appId: "e2000000000000000000000000000002", certificate: "e2c0ffee00000000000000000000c0de" },
+  { mode: "token", appId: "f3000000000000000000000000000003", certificate: "f3c0ffee00000000000000000000c0de" },
+];
+
+/** Writes the dev projects into `store` (certificates active since `now`). */
+export async function seedDevProjects(store: CertificateStore, now: number): Promise<void> {
+  for (const p of DEV_PROJECTS) {
+    const record: ProjectRecord = {
+      appId: p.appId,
+      noCertificate: p.mode !== "token",
+      primary: p.certificate === null ? null : { value: p.certificate, enabledAt: now, activeAt: now },
+      secondary: null,
+      enabled: true,
+      version: 0,
+    };
+    await store.update(p.appId, () => record);
+  }
+}

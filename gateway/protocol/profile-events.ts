@@ -1,0 +1,87 @@
+/**
+ * The state events each SDK profile shows for the handshake (rtm-semantics.md §6.2 for RTM 1.x,
+ * §6.3 for RTM 2.x), as pre-serialisable objects. The gateway tracks the state the client shows
+ * so `previousState` is right.
+ */
+import type { FailureReason } from "../../core/errors.js";
+import {
+  RTM1_REASON,
+  RTM1_STATE,
+  RTM2_REASON,
+  type Profile,
+  type Rtm1Reason,
+  type Rtm1State,
+  type Rtm2Operation,
+  type Rtm2Reason,
+  type Rtm2State,
+  type ServerEvent,
+} from "../../core/protocol/wire.js";
+import { WIRE_CODES } from "./wire-codes.js";
+
+/** The state a client of either profile shows. */
+export type VisibleState = Rtm1State | Rtm2State;
+
+/** The initial state per profile. */
+export function initialState(profile: Profile): VisibleState {
+  return profile === "rtm1" ? "DISCONNECTED" : "IDLE";
+}
+
+function rtm1(state: Rtm1State, reason: Rtm1Reason): ServerEvent {
+  return { event: "connectionStateChanged", state, reason, stateCode: RTM1_STATE[state], reasonCode: RTM1_REASON[reason] };
+}
+
+function rtm2(previousState: VisibleState, currentState: Rtm2State, operation: Rtm2Operation, reason: Rtm2Reason): ServerEvent {
+  return {
+    event: "linkState",
+    currentState,
+    previousState: previousState as Rtm2State,
+    operation,
+    reasonCode: RTM2_REASON[reason],
+    reason,
+  };
+}
+
+/** One state change: the event to send and the state the client then shows. */
+export interface Transition {
+  readonly event: ServerEvent;
+  readonly state: VisibleState;
+}
+
+/** `login()` started: 1.x CONNECTING/LOGIN; 2.x →CONNECTING (LOGIN, or RELOGIN from FAILED). */
+export function loginStarted(profile: Profile, from: VisibleState): Transition {
+  if (profile === "rtm1") return { event: rtm1("CONNECTING", "LOGIN"), state: "CONNECTING" };
+  return { event: rtm2(from, "CONNECTING", "LOGIN", from === "FAILED" ? "RELOGIN" : "LOGIN"), state: "CONNECTING" };
+}
+
+/** The server accepted: 1.x CONNECTED/LOGIN_SUCCESS; 2.x CONNECTING→CONNECTED (LOGIN_SUCCESS). */
+export function loginSucceeded(profile: Profile, from: VisibleState): Transition {
+  if (profile === "rtm1") return { event: rtm1("CONNECTED", "LOGIN_SUCCESS"), state: "CONNECTED" };
+  return { event: rtm2(from, "CONNECTED", "LOGIN", "LOGIN_SUCCESS"), state: "CONNECTED" };
+}
+
+/** The server refused: 1.x DISCONNECTED/LOGIN_FAILURE; 2.x →FAILED (op LOGIN, reason from the error). */
+export function loginFailed(profile: Profile, from: VisibleState, reason: FailureReason): Transition {
+  if (profile === "rtm1") return { event: rtm1("DISCONNECTED", "LOGIN_FAILURE"), state: "DISCONNECTED" };
+  return { event: rtm2(from, "FAILED", "LOGIN", WIRE_CODES[reason].rtm2LinkReason), state: "FAILED" };
+}
+
+/** `logout()`: 1.x DISCONNECTED/LOGOUT; 2.x →IDLE (op LOGOUT, LOGOUT). */
+export function loggedOut(profile: Profile, from: VisibleState): Transition {
+  if (profile === "rtm1") return { event: rtm1("DISCONNECTED", "LOGOUT"), state: "DISCONNECTED" };
+  return { event: rtm2(from, "IDLE", "LOGOUT", "LOGOUT"), state: "IDLE" };
+}
+
+const RTM1_END: Record<SessionEndReason, Rtm1Reason> = {
+  remote_login: "REMOTE_LOGIN",
+  banned: "BANNED_BY_SERVER",
+  session_token_expired: "TOKEN_EXPIRED",
+};
+
+/** Why the gateway ends a live session. */
+export type SessionEndReason = "remote_login" | "banned" | "session_token_expired";
+
+/** The server ended the session: 1.x →ABORTED with the reason; 2.x →FAILED (op SERVER_REJECT). */
+export function sessionEnded(profile: Profile, from: VisibleState, reason: SessionEndReason): Transition {
+  if (profile === "rtm1") return { event: rtm1("ABORTED", RTM1_END[reason]), state: "ABORTED" };
+  return { event: rtm2(from, "FAILED", "SERVER_REJECT", WIRE_CODES[reason].rtm2LinkReason), state: "FAILED" };
+}

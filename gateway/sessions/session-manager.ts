@@ -1,0 +1,578 @@
+/**
+ * Binds connections to the auth rules and the RTM session lifecycle (gateway-protocol.md §2,
+ * rtm-semantics.md §3–§7): login, renewToken, logout, remote login, kicks, and the token timers
+ * of every session in one scheduler driven by the injected clock.
+ *
+ * Every error is caught in exactly one place ({@link SessionManager.onText}); known reasons are
+ * mapped through the wire-code table, anything else is logged and answered `internal_error`.
+ */
+import { randomBytes } from "node:crypto";
+import type { CertificateStore } from "../../core/certificate/certificate-store.js";
+import { AuthError, reasonMessage, type FailureReason } from "../../core/errors.js";
+import { CLOSE, type Profile, type ServerEvent } from "../../core/protocol/wire.js";
+import { ExpiryScheduler } from "../../core/session/expiry-scheduler.js";
+import type { SessionInfo } from "../../core/session/session.js";
+import { DEFAULT_UID_QUIRKS } from "../../core/session/uid-rules.js";
+import { runPolicies, type AuthContext, type PolicySettings, type Refusal } from "../../policies/index.js";
+import type { SimulatedClock } from "../clock/simulated-clock.js";
+import type { GatewayConfig } from "../config.js";
+import type { Logger } from "../logger.js";
+import { parseFrame, type ParsedFrame } from "../protocol/messages.js";
+import {
+  initialState,
+  loggedOut,
+  loginFailed,
+  loginStarted,
+  loginSucceeded,
+  sessionEnded,
+  type SessionEndReason,
+  type Transition,
+} from "../protocol/profile-events.js";
+import { ARGUMENT_ERROR, WIRE_CODES, type CodeName } from "../protocol/wire-codes.js";
+import type { Transport } from "../ws/transport.js";
+import { Connection } from "./connection.js";
+import type { Decision, DecisionObserver } from "./decision.js";
+
+type Op = "login" | "renewToken" | "logout";
+
+/** A timer entry: which connection, which arming of its timers, and what to do. */
+interface TokenTimer {
+  readonly conn: Connection;
+  readonly gen: number;
+  readonly kind: "warn" | "expire";
+}
+
+/** Refusals the SDKs detect locally, before any state change (rtm-semantics.md §3.1, §3.5). */
+const SILENT_REFUSALS: ReadonlySet<FailureReason> = new Set(["already_logged_in", "too_often"]);
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface SessionManagerDeps {
+  readonly config: GatewayConfig;
+  readonly clock: SimulatedClock;
+  readonly store: CertificateStore;
+  readonly logger: Logger;
+  /** Hears every decision (metrics, journal). */
+  readonly observers?: readonly DecisionObserver[];
+}
+
+export class SessionManager {
+  private readonly config: GatewayConfig;
+  private readonly clock: SimulatedClock;
+  private readonly store: CertificateStore;
+  private readonly logger: Logger;
+  private readonly observers: readonly DecisionObserver[];
+  private readonly settings: PolicySettings;
+  private readonly connections = new Set<Connection>();
+  private readonly sessions = new Map<string, Connection>();
+  private readonly identities = new Map<string, Connection>();
+  private readonly scheduler = new ExpiryScheduler<TokenTimer>();
+  private driver: ReturnType<typeof setTimeout> | null = null;
+  private driverAt: number | undefined;
+  private readonly sessionPrefix = randomBytes(4).toString("hex");
+  private sessionSeq = 0;
+  private readonly unsubscribeClock: () => void;
+  private readonly lookupProject: (appId: string, now: number) => ReturnType<CertificateStore["auth"]>;
+
+  constructor(deps: SessionManagerDeps) {
+    this.config = deps.config;
+    this.clock = deps.clock;
+    this.store = deps.store;
+    this.logger = deps.logger;
+    this.observers = deps.observers ?? [];
+    this.settings = Object.freeze({
+      checkOrder: deps.config.checkOrder,
+      privilege006: deps.config.privilege006,
+      uidQuirks: { ...DEFAULT_UID_QUIRKS, refuseLeadingSpace: deps.config.uidRefuseLeadingSpace, web2Validator: deps.config.uidWeb2Validator },
+      tokenLimits: { maxTokenLength: deps.config.maxTokenLength, maxInflatedBytes: deps.config.maxInflatedBytes },
+    });
+    this.lookupProject = (appId, now) => this.store.auth(appId, now);
+    // A clock that jumps fires everything due, in order, before the jump returns.
+    this.unsubscribeClock = this.clock.onJump(() => this.pump());
+  }
+
+  /** Open connections. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Logged-in sessions. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Registers a new connection and starts its login deadline. */
+  open(transport: Transport): Connection {
+    const conn = new Connection(transport, this.config.callsPerSecond);
+    this.connections.add(conn);
+    this.armDeadline(conn);
+    return conn;
+  }
+
+  /** A text frame arrived. The single place where errors are caught and mapped. */
+  onText(conn: Connection, text: string): void {
+    if (conn.phase === "closed") return;
+    const frame = parseFrame(text);
+    if (frame.kind === "violation") {
+      this.violation(conn, frame.detail);
+      return;
+    }
+    const started = performance.now();
+    try {
+      switch (frame.kind) {
+        case "login":
+          this.login(conn, frame, started);
+          break;
+        case "renewToken":
+          this.renew(conn, frame, started);
+          break;
+        case "logout":
+          this.logout(conn, frame.id, started);
+          break;
+        case "ping":
+          this.send(conn, { id: frame.id, ok: true, op: "ping", result: { serverTime: this.clock.nowSeconds() } });
+          break;
+      }
+    } catch (err) {
+      // Never crash, never leave a request unanswered.
+      const reason: FailureReason = err instanceof AuthError ? err.reason : "internal_error";
+      if (reason === "internal_error") this.logger.error({ err }, "unexpected error while handling a frame");
+      else this.logger.warn({ reason, detail: (err as AuthError).detail }, "request refused by an unavailable dependency");
+      const op: Op = frame.kind === "ping" ? "logout" : frame.kind;
+      this.replyError(conn, frame.id, op, reason);
+    }
+  }
+
+  /** A binary frame arrived: protocol violation (§2.1). */
+  onBinary(conn: Connection): void {
+    this.violation(conn, "binary frame");
+  }
+
+  /** The socket closed (by either side). Forgets the connection and its session. */
+  onClose(conn: Connection): void {
+    if (conn.phase === "logged_in") this.unregister(conn);
+    conn.phase = "closed";
+    conn.timerGen++;
+    this.clearDeadline(conn);
+    this.connections.delete(conn);
+  }
+
+  /** Live sessions, optionally filtered. */
+  list(filter: { appId?: string; uid?: string } = {}): SessionInfo[] {
+    const out: SessionInfo[] = [];
+    for (const c of this.sessions.values()) {
+      if (filter.appId !== undefined && c.appId !== filter.appId) continue;
+      if (filter.uid !== undefined && c.uid !== filter.uid) continue;
+      out.push(c.info());
+    }
+    return out;
+  }
+
+  /** Ends a session as banned (close 4502). False when no such session. */
+  kick(sessionId: string): boolean {
+    const conn = this.sessions.get(sessionId);
+    if (conn === undefined) return false;
+    this.endSession(conn, "banned");
+    return true;
+  }
+
+  /** Ends the session of `appId`/`uid` on this gateway, if any, as a remote login elsewhere. */
+  kickIdentity(appId: string, uid: string): boolean {
+    const conn = this.identities.get(`${appId}\u0000${uid}`);
+    if (conn === undefined) return false;
+    this.endSession(conn, "remote_login");
+    return true;
+  }
+
+  /** Closes every connection with 4002 and stops the timers. */
+  shutdown(): void {
+    this.unsubscribeClock();
+    if (this.driver !== null) clearTimeout(this.driver);
+    this.driver = null;
+    this.scheduler.clear();
+    for (const conn of [...this.connections]) {
+      this.clearDeadline(conn);
+      conn.transport.close(CLOSE.shuttingDown, "gateway shutting down");
+      this.onClose(conn);
+    }
+  }
+
+  // ---- operations ----
+
+  private login(conn: Connection, f: Extract<ParsedFrame, { kind: "login" }>, started: number): void {
+    const now = this.clock.nowSeconds();
+    if (conn.phase !== "logged_in" && f.profile !== conn.profile) {
+      conn.profile = f.profile;
+      conn.visible = initialState(f.profile);
+    }
+    const profile = conn.profile;
+
+    // RTM 2.x (≥ 2.2.0): a repeated login of the same identity while connected resolves at once, with no event.
+    if (conn.phase === "logged_in" && profile === "rtm2" && f.appId === conn.appId && f.uid === conn.uid) {
+      this.send(conn, { id: f.id, ok: true, op: "login", result: this.loginResult(conn, now) });
+      return;
+    }
+
+    const appId = typeof f.appId === "string" ? f.appId : "";
+    const uid = typeof f.uid === "string" ? f.uid : "";
+    let token: string | null;
+    if (f.token === undefined || f.token === null || f.token === "") token = null;
+    else if (typeof f.token !== "string") {
+      // A token of the wrong type: the operation's INVALID_ARGUMENT code, reason malformed (§2.1).
+      this.refuse(conn, f.id, "login", { reason: "malformed", detail: "token is not a string" }, started, now, appId, uid, true);
+      return;
+    } else token = profile === "rtm2" && f.token === appId ? null : f.token; // 2.x: the App ID as token = no token
+
+    if (typeof f.appId !== "string") {
+      this.refuse(conn, f.id, "login", { reason: "unknown_app_id", detail: "appId is not a string" }, started, now, "", uid, false);
+      return;
+    }
+    if (typeof f.uid !== "string") {
+      this.refuse(conn, f.id, "login", { reason: "invalid_uid", detail: "uid is not a string" }, started, now, appId, "", false);
+      return;
+    }
+
+    const ctx: AuthContext = {
+      op: "login",
+      profile,
+      appId,
+      uid,
+      token,
+      now,
+      nowMs: this.clock.nowMillis(),
+      session: { loggedIn: conn.phase === "logged_in", rate: conn.rate, appId: null, uid: null },
+      settings: this.settings,
+      lookupProject: this.lookupProject,
+    };
+    let refusal: Refusal | undefined;
+    try {
+      refusal = runPolicies(ctx);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      refusal = { reason: err.reason, detail: err.detail ?? err.message };
+    }
+    if (refusal !== undefined) {
+      this.refuse(conn, f.id, "login", refusal, started, now, appId, uid, false, ctx);
+      return;
+    }
+
+    // Accepted.
+    this.clearDeadline(conn);
+    const from = conn.visible;
+    this.transition(conn, loginStarted(profile, from));
+    conn.phase = "logged_in";
+    conn.sessionId = `${this.sessionPrefix}-${(++this.sessionSeq).toString(36)}`;
+    conn.appId = appId;
+    conn.uid = uid;
+    conn.loggedInAt = now;
+    this.applyToken(conn, ctx);
+    // Newest wins: a session of the same identity elsewhere on this gateway is kicked (§6.2).
+    const previous = this.identities.get(conn.identity);
+    if (previous !== undefined && previous !== conn) this.endSession(previous, "remote_login");
+    this.identities.set(conn.identity, conn);
+    this.sessions.set(conn.sessionId, conn);
+    this.transition(conn, loginSucceeded(profile, conn.visible));
+    this.send(conn, { id: f.id, ok: true, op: "login", result: this.loginResult(conn, now) });
+    this.armTimers(conn);
+    this.observe(conn, "login", "accepted", "ok", started, now, ctx, null);
+  }
+
+  private renew(conn: Connection, f: Extract<ParsedFrame, { kind: "renewToken" }>, started: number): void {
+    const now = this.clock.nowSeconds();
+    const loggedIn = conn.phase === "logged_in";
+    if (loggedIn && (typeof f.token !== "string" || f.token === "")) {
+      this.refuse(conn, f.id, "renewToken", { reason: "malformed", detail: "token is missing or not a string" }, started, now, conn.appId, conn.uid, true);
+      return;
+    }
+    const ctx: AuthContext = {
+      op: "renewToken",
+      profile: conn.profile,
+      appId: conn.appId,
+      uid: conn.uid,
+      token: typeof f.token === "string" && f.token !== "" ? f.token : null,
+      now,
+      nowMs: this.clock.nowMillis(),
+      session: { loggedIn, rate: conn.rate, appId: loggedIn ? conn.appId : null, uid: loggedIn ? conn.uid : null },
+      settings: this.settings,
+      lookupProject: this.lookupProject,
+    };
+    let refusal: Refusal | undefined;
+    try {
+      refusal = runPolicies(ctx);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      refusal = { reason: err.reason, detail: err.detail ?? err.message };
+    }
+    if (refusal !== undefined) {
+      // The session keeps its old token (rtm-semantics.md §4.1).
+      this.refuse(conn, f.id, "renewToken", refusal, started, now, conn.appId, conn.uid, false, ctx);
+      return;
+    }
+    this.applyToken(conn, ctx);
+    this.send(conn, {
+      id: f.id,
+      ok: true,
+      op: "renewToken",
+      result: { expiresAt: conn.expiresAt, tokenVersion: conn.tokenVersion ?? "007", serverTime: now },
+    });
+    this.armTimers(conn);
+    this.observe(conn, "renewToken", "accepted", "ok", started, now, ctx, null);
+  }
+
+  private logout(conn: Connection, id: number, started: number): void {
+    const now = this.clock.nowSeconds();
+    if (conn.phase !== "logged_in") {
+      // 1.x: 102 LOGOUT_ERR_USER_NOT_LOGGED_IN; 2.x: logging out while out resolves (§5.2).
+      if (conn.profile === "rtm1") {
+        this.replyError(conn, id, "logout", "not_logged_in");
+        this.emit({ ...this.baseDecision(conn, "logout", now, started), result: "refused", reason: "not_logged_in", failedCheck: "must-be-logged-in" });
+      } else {
+        this.send(conn, { id, ok: true, op: "logout", result: { serverTime: now } });
+      }
+      return;
+    }
+    const decision = { ...this.baseDecision(conn, "logout", now, started), result: "accepted" as const, reason: "ok" as const };
+    this.transition(conn, loggedOut(conn.profile, conn.visible));
+    this.unregister(conn);
+    conn.phase = "awaiting_login";
+    conn.timerGen++;
+    this.send(conn, { id, ok: true, op: "logout", result: { serverTime: now } });
+    this.armDeadline(conn);
+    this.emit(decision);
+  }
+
+  // ---- helpers ----
+
+  private applyToken(conn: Connection, ctx: AuthContext): void {
+    const v = ctx.verified;
+    if (v === undefined) {
+      // An App ID login (either mode without a token, or an App-ID-only project).
+      if (ctx.op === "login") {
+        conn.credential = "appid";
+        conn.tokenVersion = null;
+        conn.slot = null;
+        conn.expiresAt = null;
+      }
+      return;
+    }
+    conn.credential = "token";
+    conn.tokenVersion = v.version;
+    conn.slot = ctx.slot ?? null;
+    conn.expiresAt = v.expiresAt;
+  }
+
+  private loginResult(conn: Connection, now: number) {
+    return {
+      sessionId: conn.sessionId,
+      appId: conn.appId,
+      uid: conn.uid,
+      credential: conn.credential,
+      tokenVersion: conn.tokenVersion,
+      expiresAt: conn.expiresAt,
+      serverTime: now,
+    };
+  }
+
+  private refuse(
+    conn: Connection,
+    id: number,
+    op: Op,
+    refusal: Refusal,
+    started: number,
+    now: number,
+    appId: string,
+    uid: string,
+    argument: boolean,
+    ctx?: AuthContext,
+  ): void {
+    if (op === "login" && !argument && !SILENT_REFUSALS.has(refusal.reason)) {
+      // The SDK validates the uid locally: 1.x shows no change; 2.x goes straight to FAILED (§2.2).
+      if (refusal.reason !== "invalid_uid") this.transition(conn, loginStarted(conn.profile, conn.visible));
+      if (refusal.reason !== "invalid_uid" || conn.profile === "rtm2") this.transition(conn, loginFailed(conn.profile, conn.visible, refusal.reason));
+    }
+    this.replyError(conn, id, op, refusal.reason, argument);
+    this.emit({
+      op,
+      result: "refused",
+      reason: refusal.reason,
+      profile: conn.profile,
+      appId,
+      uid,
+      mode: ctx?.project?.mode ?? null,
+      credential: ctx === undefined ? null : ctx.token === null ? "appid" : "token",
+      tokenVersion: ctx?.token?.startsWith("006") ? "006" : ctx?.token?.startsWith("007") ? "007" : null,
+      slot: null,
+      sessionId: conn.phase === "logged_in" ? conn.sessionId : null,
+      at: now,
+      latencyMs: performance.now() - started,
+      failedCheck: ctx?.failedCheck ?? (argument ? "arguments" : null),
+      closeCode: null,
+    });
+    if (refusal.reason === "internal_error" || refusal.reason === "store_unavailable") {
+      this.logger.warn({ op, reason: refusal.reason, detail: refusal.detail }, "request not decided");
+    }
+  }
+
+  private replyError(conn: Connection, id: number, op: Op, reason: FailureReason, argument = false): void {
+    const code = errorCode(conn.profile, op, reason, argument);
+    this.send(conn, { id, ok: false, op, error: { code: code.code, name: code.name, reason, message: reasonMessage(reason) } });
+  }
+
+  /** Ends a live session: the profile's event(s), then the close code (§2.3, §6, §7.5). */
+  private endSession(conn: Connection, reason: SessionEndReason): void {
+    const now = this.clock.nowSeconds();
+    const decision: Decision = {
+      ...this.baseDecision(conn, "session_end", now, performance.now()),
+      result: "ended",
+      reason,
+      closeCode: WIRE_CODES[reason].close,
+    };
+    if (reason === "session_token_expired" && conn.profile === "rtm1") this.sendEvent(conn, { event: "tokenExpired" });
+    this.transition(conn, sessionEnded(conn.profile, conn.visible, reason));
+    const close = WIRE_CODES[reason].close ?? CLOSE.banned;
+    this.onClose(conn);
+    conn.transport.close(close, reason);
+    this.emit(decision);
+  }
+
+  private unregister(conn: Connection): void {
+    this.sessions.delete(conn.sessionId);
+    if (this.identities.get(conn.identity) === conn) this.identities.delete(conn.identity);
+  }
+
+  private violation(conn: Connection, detail: string): void {
+    this.logger.debug({ detail }, "protocol violation");
+    this.onClose(conn);
+    conn.transport.close(CLOSE.protocolViolation, "protocol violation");
+  }
+
+  // ---- token timers: one scheduler for all sessions ----
+
+  /** (Re-)arms the will-expire and expire timers of a session for its current token (§7.5). */
+  private armTimers(conn: Connection): void {
+    const gen = ++conn.timerGen;
+    if (conn.expiresAt === null) return;
+    // RTM 1.x with a 006 token: no will-expire push and no kick while connected (§7.2).
+    if (conn.profile === "rtm1" && conn.tokenVersion === "006") return;
+    const now = this.clock.nowSeconds();
+    this.scheduler.schedule(Math.max(now, conn.expiresAt - this.config.willExpireSeconds), { conn, gen, kind: "warn" });
+    // Expired when now > expiresAt: the first expired second is expiresAt + 1.
+    this.scheduler.schedule(conn.expiresAt + 1, { conn, gen, kind: "expire" });
+    this.pump();
+  }
+
+  /** Fires every due timer in order, then sets one system timer for the next due one. */
+  private pump(): void {
+    const now = this.clock.nowSeconds();
+    for (const item of this.scheduler.takeDue(now)) {
+      const { conn, gen, kind } = item.value;
+      if (conn.timerGen !== gen || conn.phase !== "logged_in" || conn.expiresAt === null) continue;
+      if (kind === "warn") {
+        this.sendEvent(conn, { event: "tokenPrivilegeWillExpire", expiresAt: conn.expiresAt, remainingSeconds: Math.max(0, conn.expiresAt - now) });
+      } else {
+        this.endSession(conn, "session_token_expired");
+      }
+    }
+    this.armDriver();
+  }
+
+  private armDriver(): void {
+    const next = this.scheduler.nextAt();
+    if (next === this.driverAt && this.driver !== null) return;
+    if (this.driver !== null) clearTimeout(this.driver);
+    this.driver = null;
+    this.driverAt = undefined;
+    // A frozen clock only moves through jumps, which pump() on their own.
+    if (next === undefined || this.clock.frozen) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, next * 1000 - this.clock.nowMillis()));
+    this.driverAt = next;
+    this.driver = setTimeout(() => {
+      this.driver = null;
+      this.driverAt = undefined;
+      this.pump();
+    }, delay);
+    this.driver.unref();
+  }
+
+  // ---- login deadline ----
+
+  private armDeadline(conn: Connection): void {
+    const seconds = this.config.loginDeadlineSeconds;
+    if (seconds === 0) return;
+    this.clearDeadline(conn);
+    conn.deadline = setTimeout(() => {
+      conn.deadline = null;
+      if (conn.phase !== "awaiting_login") return;
+      this.onClose(conn);
+      conn.transport.close(CLOSE.loginDeadline, "no login within the deadline");
+    }, seconds * 1000);
+    conn.deadline.unref();
+  }
+
+  private clearDeadline(conn: Connection): void {
+    if (conn.deadline !== null) clearTimeout(conn.deadline);
+    conn.deadline = null;
+  }
+
+  // ---- output ----
+
+  private transition(conn: Connection, t: Transition): void {
+    conn.visible = t.state;
+    this.sendEvent(conn, t.event);
+  }
+
+  private sendEvent(conn: Connection, e: ServerEvent): void {
+    conn.transport.send(JSON.stringify(e));
+  }
+
+  private send(conn: Connection, reply: object): void {
+    conn.transport.send(JSON.stringify(reply));
+  }
+
+  private baseDecision(conn: Connection, op: Decision["op"], now: number, started: number): Omit<Decision, "result" | "reason"> {
+    return {
+      op,
+      profile: conn.profile,
+      appId: conn.appId,
+      uid: conn.uid,
+      mode: null,
+      credential: conn.phase === "logged_in" ? conn.credential : null,
+      tokenVersion: conn.tokenVersion,
+      slot: conn.slot,
+      sessionId: conn.phase === "logged_in" ? conn.sessionId : null,
+      at: now,
+      latencyMs: performance.now() - started,
+      failedCheck: null,
+      closeCode: null,
+    };
+  }
+
+  private observe(conn: Connection, op: Op, result: "accepted", reason: "ok", started: number, now: number, ctx: AuthContext, failedCheck: string | null): void {
+    if (this.observers.length === 0) return;
+    this.emit({
+      ...this.baseDecision(conn, op, now, started),
+      result,
+      reason,
+      mode: ctx.project?.mode ?? null,
+      failedCheck,
+    });
+  }
+
+  private emit(d: Decision): void {
+    for (const o of this.observers) {
+      try {
+        o(d);
+      } catch (err) {
+        this.logger.error({ err }, "decision observer failed");
+      }
+    }
+  }
+}
+
+/** The reply code of a refusal for a profile and operation (through the one table). */
+export function errorCode(profile: Profile, op: Op, reason: FailureReason, argument: boolean): CodeName {
+  if (argument && op !== "logout") return ARGUMENT_ERROR[profile][op];
+  const m = WIRE_CODES[reason];
+  if (profile === "rtm1") return op === "login" ? m.rtm1Login : op === "renewToken" ? m.rtm1Renew : m.rtm1Logout;
+  return op === "renewToken" ? m.rtm2Renew : m.rtm2Login;
+}

@@ -1,0 +1,53 @@
+/**
+ * THE ordered list of auth checks, login and renew (architecture §5.3, node-oidc-provider's
+ * matrix). The first refusal decides. Order:
+ *
+ * | # | policy                | login | renew | refusal                                   |
+ * |---|-----------------------|:-----:|:-----:|-------------------------------------------|
+ * | 1 | not-already-logged-in |   ●   |       | already_logged_in                         |
+ * | 2 | must-be-logged-in     |       |   ●   | not_logged_in                             |
+ * | 3 | login-rate            |   ●   |   ●   | too_often                                 |
+ * | 4 | uid-valid             |   ●   |       | invalid_uid                               |
+ * | 5 | project-exists        |   ●   |   ●   | unknown_app_id (store_unavailable thrown) |
+ * | 6 | auth-mode             |   ●   |   ●   | token_not_accepted, token_required        |
+ * | 7 | token-valid           |   ●   |   ●   | the token reasons, token-formats.md §4    |
+ *
+ * Session and rate rules come first because the SDKs check them locally, before any network
+ * traffic (rtm-semantics.md §3.1, §8).
+ */
+import type { AuthContext, AuthPolicy, Refusal } from "./auth-context.js";
+import { authModeAllowsCredential } from "./auth-mode.js";
+import { loginRate } from "./login-rate.js";
+import { mustBeLoggedIn } from "./must-be-logged-in.js";
+import { notAlreadyLoggedIn } from "./not-already-logged-in.js";
+import { projectExists } from "./project-exists.js";
+import { tokenValid } from "./token-valid.js";
+import { uidValid } from "./uid-valid.js";
+
+export const POLICIES: readonly AuthPolicy[] = [
+  notAlreadyLoggedIn,
+  mustBeLoggedIn,
+  loginRate,
+  uidValid,
+  projectExists,
+  authModeAllowsCredential,
+  tokenValid,
+];
+
+export const LOGIN_POLICIES: readonly AuthPolicy[] = POLICIES.filter((p) => p.appliesTo.includes("login"));
+export const RENEW_POLICIES: readonly AuthPolicy[] = POLICIES.filter((p) => p.appliesTo.includes("renewToken"));
+
+/** Runs the list for `ctx.op`; the first refusal wins (its policy's name lands in `ctx.failedCheck`). */
+export function runPolicies(ctx: AuthContext): Refusal | undefined {
+  const list = ctx.op === "login" ? LOGIN_POLICIES : RENEW_POLICIES;
+  for (const p of list) {
+    const refusal = p.check(ctx);
+    if (refusal !== undefined) {
+      ctx.failedCheck = p.name;
+      return refusal;
+    }
+  }
+  return undefined;
+}
+
+export type { AuthContext, AuthPolicy, PolicySettings, Refusal, SessionFacts } from "./auth-context.js";
