@@ -40,7 +40,8 @@ export function verify006(req: VerifyRequest): VerifyResult {
     return { valid: false, reason: "not_rtm_token", detail: "006 token has no privilege 1000", parsed: t };
   }
   if (req.now > t.ts) return { valid: false, reason: "token_expired", detail: `006 ts ${t.ts} < now ${req.now}`, parsed: t };
-  const privilegeExpiresAt = privilege === 0 ? null : privilege;
+  // 0 = no privilege-level limit; `ignore` mode: only ts counts, as Agora's RTM service did (§2.7).
+  const privilegeExpiresAt = privilege === 0 || req.privilege006 === "ignore" ? null : privilege;
   if (privilegeExpiresAt !== null && req.now > privilegeExpiresAt) {
     return { valid: false, reason: "privilege_expired", detail: `006 privilege ${privilege} < now ${req.now}`, parsed: t };
   }
