@@ -1,7 +1,105 @@
+/**
+ * `rtm-auth serve`: the gateway on the embedded default (in-memory store, dev seed), printing
+ * the dev credentials, a ready-to-use token and a one-line way to try a login.
+ */
+import { randomInt } from "node:crypto";
+import { parseArgs } from "node:util";
+import { buildRtmToken } from "../../core/token/index.js";
+import { configFromEnv } from "../config.js";
+import { DEV_PROJECTS } from "../dev-seed.js";
+import { startGateway } from "../main.js";
 import { EXIT, type CliIo } from "./cli-io.js";
 
-/** `rtm-auth serve`: starts the gateway. (Being written in the gateway issue.) */
-export async function runServeCommand(_args: string[], io: CliIo): Promise<number> {
-  io.err("rtm-auth serve: the gateway is not built yet\n");
-  return EXIT.usage;
+const HELP = `Usage: rtm-auth serve [--port N] [--host ADDR] [--no-dev-seed]
+
+Starts the gateway: WebSocket endpoint /rtm, GET /healthz.
+Every setting also reads its environment variable (PORT, HOST, MAX_FRAME_BYTES, LOGIN_DEADLINE_SECONDS,
+MAX_CONNECTIONS, PER_IP_CONNECTIONS_PER_SECOND, CALLS_PER_SECOND, CHECK_ORDER, PRIVILEGE_006, DEV_SEED,
+LOG_LEVEL, …; see gateway/config.ts). Flags win over the environment.
+
+Options:
+  --port N         TCP port (default 8080; 0 picks a free one)
+  --host ADDR      listen address (default 127.0.0.1)
+  --no-dev-seed    start with no projects
+  --json           print the startup summary as one JSON line
+  -h, --help       this text
+`;
+
+export async function runServeCommand(args: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        "no-dev-seed": { type: "boolean" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    io.err(`rtm-auth serve: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.out(HELP);
+    return EXIT.ok;
+  }
+  const input = { ...configFromEnv(process.env) } as Record<string, unknown>;
+  if (v.port !== undefined) input["port"] = v.port;
+  if (v.host !== undefined) input["host"] = v.host;
+  if (v["no-dev-seed"]) input["devSeed"] = false;
+
+  let gateway;
+  try {
+    gateway = await startGateway({ config: input });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    io.err(`rtm-auth serve: ${e.code === "EADDRINUSE" ? `port ${String(input["port"] ?? 8080)} is in use (set --port or PORT)` : e.message}\n`);
+    return EXIT.usage;
+  }
+
+  const now = gateway.clock.nowSeconds();
+  const tokenProject = DEV_PROJECTS.find((p) => p.mode === "token");
+  const sample =
+    gateway.config.devSeed && tokenProject?.certificate
+      ? buildRtmToken({ version: "007", appId: tokenProject.appId, certificate: tokenProject.certificate, uid: "alice", expireSeconds: 3600, issueTs: now, salt: randomInt(1, 100_000_000) })
+      : null;
+
+  if (gateway.config.devSeed) {
+    gateway.logger.warn({ projects: DEV_PROJECTS.map((p) => p.appId) }, "DEV SEED ACTIVE: projects with public, fixed certificates are loaded; use --no-dev-seed outside local testing");
+  }
+  if (v.json) {
+    io.out(`${JSON.stringify({ url: gateway.url, http: gateway.httpUrl, devSeed: gateway.config.devSeed, projects: gateway.config.devSeed ? DEV_PROJECTS : [], sampleToken: sample })}\n`);
+  } else {
+    const lines = [`rtm-auth-gateway listening: ${gateway.url}  (health: ${gateway.httpUrl}/healthz)`];
+    if (gateway.config.devSeed && tokenProject !== undefined && sample !== null) {
+      lines.push(
+        "",
+        "!!! DEV CREDENTIALS — public, fixed, for local testing only. Start with --no-dev-seed (DEV_SEED=0) anywhere else. !!!",
+        "",
+        "  mode    App ID                            certificate",
+        ...DEV_PROJECTS.map((p) => `  ${p.mode.padEnd(7)} ${p.appId}  ${p.certificate ?? "(none: App ID login only)"}`),
+        "",
+        `Sample 007 token for uid "alice" on the token project (valid 1 h):`,
+        `  ${sample}`,
+        "",
+        "Try a login:",
+        `  npx rtm-auth login --url ${gateway.url} --app-id ${tokenProject.appId} --uid alice --token ${sample}`,
+      );
+    }
+    io.out(`${lines.join("\n")}\n`);
+  }
+
+  const stop = (signal: string) => {
+    gateway.logger.info({ signal }, "shutting down");
+    void gateway.close().then(() => process.exit(0));
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  return EXIT.running;
 }
