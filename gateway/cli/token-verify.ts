@@ -1,0 +1,69 @@
+/** `rtm-auth token verify`: the token checks of token-formats.md §4, for one RTM login. */
+import type { VerifyRequest } from "../../core/token/index.js";
+import { EXIT, type CliIo } from "./cli-io.js";
+import { hex32, integer, isoTime, parseStrict, requiredString, tokenArgument, TokenUsageError, type TokenCommandEnv } from "./token-args.js";
+
+export const VERIFY_USAGE = `Usage: rtm-auth token verify --app-id APP_ID --certificate CERT [--certificate CERT2] --uid UID
+                           [--now T] [--json] TOKEN
+
+Verifies TOKEN for an RTM login of UID to APP_ID, with the checks and reasons of the gateway.
+TOKEN may be - to read the token from stdin (surrounding whitespace is trimmed).
+
+Options:
+  --app-id APP_ID      the App ID the gateway is configured with, 32 hexadecimal characters
+  --certificate CERT   an active App Certificate, 32 hexadecimal characters (never printed);
+                       give it twice for a rotation: the first is the primary, the second
+                       the secondary
+  --uid UID            the user id presented at login
+  --now T              the verifier's clock, Unix seconds (default: now)
+  --json               print {"valid": true|false, "reason": "<reason>", ...}; a valid token
+                       adds version, expiresAt and slot (the certificate that matched)
+  -h, --help           show this help
+
+Prints "valid (<version>, expires <ISO time>)" or "invalid: <reason>", where the reason is one of
+malformed, unsupported_version, app_id_mismatch, invalid_signature, not_rtm_token,
+uid_mismatch, token_expired, privilege_expired.
+
+Exit status: 0 valid, 1 invalid, 2 usage error.
+`;
+
+const OPTIONS = {
+  "app-id": { type: "string" },
+  certificate: { type: "string", multiple: true },
+  uid: { type: "string" },
+  now: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type ActiveCertificate = VerifyRequest["certificates"][number];
+
+function certificates(values: Record<string, unknown>): ActiveCertificate[] {
+  const given = values["certificate"];
+  const list = Array.isArray(given) ? given.filter((c): c is string => typeof c === "string") : [];
+  if (list.length === 0) throw new TokenUsageError("missing required option --certificate");
+  if (list.length > 2) throw new TokenUsageError(`--certificate given ${list.length} times; at most two (primary, then secondary)`);
+  return list.map((c, i) => ({ slot: i === 0 ? "primary" : "secondary", value: hex32("certificate", c) }));
+}
+
+export async function runTokenVerify(args: string[], io: CliIo, env: TokenCommandEnv): Promise<number> {
+  const { values, positionals } = parseStrict(args, OPTIONS, true);
+  const appId = hex32("app-id", requiredString(values, "app-id"));
+  const certs = certificates(values);
+  const uid = requiredString(values, "uid");
+  const nowText = values["now"];
+  const now = typeof nowText === "string" ? integer("now", nowText, 0, Number.MAX_SAFE_INTEGER) : env.nowSeconds();
+  const token = await tokenArgument(positionals, () => env.readStdin());
+  const json = values["json"] === true;
+
+  const { verifyToken } = await import("../../core/token/index.js");
+  const r = verifyToken({ token, appId, uid, certificates: certs, now });
+  if (r.valid) {
+    const { version, expiresAt } = r.token;
+    io.out(json ? `${JSON.stringify({ valid: true, reason: "ok", version, expiresAt, slot: r.slot })}\n` : `valid (${version}, expires ${isoTime(expiresAt)})\n`);
+    return EXIT.ok;
+  }
+  // The private detail stays out, as on the wire: the reason is the whole answer.
+  io.out(json ? `${JSON.stringify({ valid: false, reason: r.reason })}\n` : `invalid: ${r.reason}\n`);
+  return EXIT.negative;
+}
