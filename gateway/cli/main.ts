@@ -10,6 +10,7 @@ const USAGE = `Usage: rtm-auth <command> [options]
 Commands:
   token build|inspect|verify   build, decode or verify Agora 006/007 RTM tokens
   serve                        start the gateway (what \`npm start\` runs)
+  login                        log in once against a gateway and print the events
 
 Run \`rtm-auth <command> --help\` for a command's options.
 `;
@@ -19,6 +20,7 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => runTokenCommand,
   serve: async () => (await import("./serve-command.js")).runServeCommand,
+  login: async () => (await import("./login-command.js")).runLoginCommand,
 };
 
 async function main(argv: string[], io: CliIo): Promise<number> {
