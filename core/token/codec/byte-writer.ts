@@ -15,17 +15,20 @@ export class ByteWriter {
   }
 
   u16(v: number): this {
-    this.buf.writeUInt16LE(v, this.reserve(2));
+    const at = this.reserve(2); // reserve first: it may replace this.buf
+    this.buf.writeUInt16LE(v, at);
     return this;
   }
 
   i16(v: number): this {
-    this.buf.writeInt16LE(v, this.reserve(2));
+    const at = this.reserve(2);
+    this.buf.writeInt16LE(v, at);
     return this;
   }
 
   u32(v: number): this {
-    this.buf.writeUInt32LE(v, this.reserve(4));
+    const at = this.reserve(4);
+    this.buf.writeUInt32LE(v, at);
     return this;
   }
 
@@ -34,7 +37,8 @@ export class ByteWriter {
     const bytes = typeof v === "string" ? Buffer.from(v, "utf8") : v;
     if (bytes.length > 0xffff) throw new RangeError(`a bytes16 field holds at most 65535 bytes, got ${bytes.length}`);
     this.u16(bytes.length);
-    this.buf.set(bytes, this.reserve(bytes.length));
+    const at = this.reserve(bytes.length);
+    this.buf.set(bytes, at);
     return this;
   }
 
