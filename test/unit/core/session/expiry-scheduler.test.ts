@@ -1,0 +1,124 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ExpiryScheduler } from "../../../../core/session/expiry-scheduler.js";
+
+describe("ExpiryScheduler (one min-heap by time, then insertion)", () => {
+  it("is empty at first", () => {
+    const s = new ExpiryScheduler<string>();
+    expect(s.size).toBe(0);
+    expect(s.nextAt()).toBeUndefined();
+    expect(s.takeDue(Number.MAX_SAFE_INTEGER)).toEqual([]);
+  });
+
+  it("orders by time, then by insertion for equal times", () => {
+    const s = new ExpiryScheduler<string>();
+    s.schedule(30, "c1");
+    s.schedule(10, "a1");
+    s.schedule(20, "b1");
+    s.schedule(10, "a2");
+    s.schedule(30, "c2");
+    s.schedule(10, "a3");
+    expect(s.size).toBe(6);
+    expect(s.nextAt()).toBe(10);
+    expect(s.takeDue(100).map((i) => i.value)).toEqual(["a1", "a2", "a3", "b1", "c1", "c2"]);
+    expect(s.size).toBe(0);
+  });
+
+  it("takeDue(now) takes items with at <= now and keeps the rest", () => {
+    const s = new ExpiryScheduler<string>();
+    s.schedule(100, "x");
+    s.schedule(101, "y");
+    s.schedule(99, "w");
+    expect(s.takeDue(98)).toEqual([]);
+    expect(s.nextAt()).toBe(99);
+    expect(s.takeDue(99).map((i) => i.value)).toEqual(["w"]);
+    // The boundary second itself is due.
+    expect(s.takeDue(100).map((i) => i.value)).toEqual(["x"]);
+    expect(s.nextAt()).toBe(101);
+    expect(s.size).toBe(1);
+    expect(s.takeDue(100)).toEqual([]);
+    expect(s.takeDue(101).map((i) => i.value)).toEqual(["y"]);
+    expect(s.nextAt()).toBeUndefined();
+  });
+
+  it("returns items with their time and a growing sequence number", () => {
+    const s = new ExpiryScheduler<string>();
+    s.schedule(5, "a");
+    s.schedule(5, "b");
+    const [first, second] = s.takeDue(5);
+    expect(first).toMatchObject({ at: 5, value: "a" });
+    expect(second).toMatchObject({ at: 5, value: "b" });
+    expect(second!.seq).toBeGreaterThan(first!.seq);
+  });
+
+  it("keeps insertion order across takes: items scheduled later at an equal time come after", () => {
+    const s = new ExpiryScheduler<string>();
+    s.schedule(10, "early");
+    expect(s.takeDue(0)).toEqual([]);
+    s.schedule(10, "late");
+    s.schedule(5, "earlier");
+    expect(s.takeDue(10).map((i) => i.value)).toEqual(["earlier", "early", "late"]);
+  });
+
+  it("clear() drops everything", () => {
+    const s = new ExpiryScheduler<number>();
+    for (let i = 0; i < 10; i++) s.schedule(i, i);
+    s.clear();
+    expect(s.size).toBe(0);
+    expect(s.nextAt()).toBeUndefined();
+    expect(s.takeDue(100)).toEqual([]);
+  });
+
+  it("property: any set of items comes out sorted by (at, insertion), and each exactly once", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -50, max: 50 }), { maxLength: 200 }), fc.array(fc.integer({ min: -60, max: 60 }), { maxLength: 8 }), (times, cuts) => {
+        const s = new ExpiryScheduler<number>();
+        times.forEach((at, index) => s.schedule(at, index));
+        const out: Array<{ at: number; value: number }> = [];
+        // Take in a few steps (in increasing order), then everything.
+        for (const now of [...cuts].sort((a, b) => a - b)) {
+          const due = s.takeDue(now);
+          for (const item of due) expect(item.at).toBeLessThanOrEqual(now);
+          const next = s.nextAt();
+          if (next !== undefined) expect(next).toBeGreaterThan(now);
+          out.push(...due);
+        }
+        out.push(...s.takeDue(Number.MAX_SAFE_INTEGER));
+        expect(s.size).toBe(0);
+        const expected = times.map((at, index) => ({ at, value: index })).sort((a, b) => a.at - b.at || a.value - b.value);
+        expect(out.map((i) => ({ at: i.at, value: i.value }))).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("property: interleaved schedule/takeDue never returns an item before its time", () => {
+    type Step = { kind: "add"; at: number } | { kind: "take"; now: number };
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.integer({ min: 0, max: 100 }).map((at) => ({ kind: "add" as const, at })),
+      fc.integer({ min: 0, max: 100 }).map((now) => ({ kind: "take" as const, now })),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 150 }), (steps) => {
+        const s = new ExpiryScheduler<number>();
+        // Reference model: a plain list, kept sorted by (at, insertion).
+        let model: Array<{ at: number; n: number }> = [];
+        let n = 0;
+        for (const st of steps) {
+          if (st.kind === "add") {
+            s.schedule(st.at, n);
+            model.push({ at: st.at, n });
+            n++;
+          } else {
+            const got = s.takeDue(st.now).map((i) => i.value);
+            const due = model.filter((m) => m.at <= st.now).sort((a, b) => a.at - b.at || a.n - b.n);
+            model = model.filter((m) => m.at > st.now);
+            expect(got).toEqual(due.map((m) => m.n));
+          }
+          expect(s.size).toBe(model.length);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,0 +1,199 @@
+import { describe, expect, it } from "vitest";
+import { configFromEnv, configSchema, ENV_NAMES, loadConfig, type GatewayConfigInput } from "../../../gateway/config.js";
+
+describe("loadConfig: defaults", () => {
+  it("an empty input gives the documented defaults", () => {
+    expect(loadConfig()).toEqual({
+      port: 8080,
+      host: "127.0.0.1",
+      maxFrameBytes: 16384,
+      maxTokenLength: 2048,
+      maxInflatedBytes: 8192,
+      loginDeadlineSeconds: 15,
+      maxConnections: 20000,
+      perIpConnectionsPerSecond: 0,
+      callsPerSecond: 2,
+      willExpireSeconds: 30,
+      checkOrder: "spec",
+      privilege006: "enforce",
+      uidRefuseLeadingSpace: false,
+      uidWeb2Validator: false,
+      devSeed: true,
+      logLevel: "info",
+    });
+    expect(loadConfig({})).toEqual(loadConfig());
+  });
+
+  it("the result is frozen", () => {
+    const c = loadConfig();
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(() => {
+      (c as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it("takes given values, coercing numeric strings", () => {
+    const c = loadConfig({ port: "0", maxConnections: "2", perIpConnectionsPerSecond: 5, checkOrder: "legacy", privilege006: "ignore", logLevel: "silent" } as GatewayConfigInput);
+    expect(c).toMatchObject({ port: 0, maxConnections: 2, perIpConnectionsPerSecond: 5, checkOrder: "legacy", privilege006: "ignore", logLevel: "silent" });
+  });
+
+  it("accepts the bounds", () => {
+    expect(loadConfig({ port: 65535, maxFrameBytes: 256, maxTokenLength: 3, loginDeadlineSeconds: 0, callsPerSecond: 1 })).toMatchObject({
+      port: 65535,
+      maxFrameBytes: 256,
+      maxTokenLength: 3,
+      loginDeadlineSeconds: 0,
+      callsPerSecond: 1,
+    });
+    expect(loadConfig({ maxTokenLength: 2048, maxFrameBytes: 1 << 20 }).maxTokenLength).toBe(2048);
+  });
+});
+
+describe("loadConfig: booleans", () => {
+  const TRUE = [true, "1", "true", "yes", "on"] as const;
+  const FALSE = [false, "0", "false", "no", "off"] as const;
+  it.each(TRUE.map((v) => [JSON.stringify(v), v] as const))("%s is true", (_l, v) => {
+    const c = loadConfig({ devSeed: v, uidRefuseLeadingSpace: v, uidWeb2Validator: v } as GatewayConfigInput);
+    expect([c.devSeed, c.uidRefuseLeadingSpace, c.uidWeb2Validator]).toEqual([true, true, true]);
+  });
+  it.each(FALSE.map((v) => [JSON.stringify(v), v] as const))("%s is false", (_l, v) => {
+    const c = loadConfig({ devSeed: v, uidRefuseLeadingSpace: v, uidWeb2Validator: v } as GatewayConfigInput);
+    expect([c.devSeed, c.uidRefuseLeadingSpace, c.uidWeb2Validator]).toEqual([false, false, false]);
+  });
+  it.each(["TRUE", "2", "y", "", "enabled"])("%j is refused", (v) => {
+    expect(() => loadConfig({ devSeed: v } as GatewayConfigInput)).toThrow(/devSeed/);
+  });
+});
+
+describe("loadConfig: bad values are a TypeError naming the field", () => {
+  const BAD: ReadonlyArray<readonly [field: string, value: unknown]> = [
+    ["port", -1],
+    ["port", 65536],
+    ["port", "http"],
+    ["port", 80.5],
+    ["host", ""],
+    ["maxFrameBytes", 255],
+    ["maxFrameBytes", (1 << 20) + 1],
+    ["maxTokenLength", 2],
+    ["maxTokenLength", 2049],
+    ["maxInflatedBytes", 100],
+    ["loginDeadlineSeconds", -1],
+    ["loginDeadlineSeconds", 3601],
+    ["maxConnections", 0],
+    ["perIpConnectionsPerSecond", -5],
+    ["callsPerSecond", 0],
+    ["willExpireSeconds", "soon"],
+    ["checkOrder", "random"],
+    ["privilege006", "warn"],
+    ["logLevel", "verbose"],
+    ["uidWeb2Validator", "maybe"],
+  ];
+  it.each(BAD)("%s = %j", (field, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [field]: value } as GatewayConfigInput);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/^invalid gateway configuration: /);
+    expect((error as Error).message).toContain(`${field}:`);
+  });
+
+  it("names every bad field at once", () => {
+    expect(() => loadConfig({ port: -1, checkOrder: "x" } as unknown as GatewayConfigInput)).toThrow(/port:.*checkOrder:|checkOrder:.*port:/);
+  });
+
+  it("an unknown field is refused (strict schema)", () => {
+    expect(() => loadConfig({ prot: 8080 } as unknown as GatewayConfigInput)).toThrow(TypeError);
+    expect(() => loadConfig({ prot: 8080 } as unknown as GatewayConfigInput)).toThrow(/prot/);
+  });
+});
+
+describe("configFromEnv", () => {
+  it("every config field has one environment variable, and the names are unique", () => {
+    const fields = Object.keys(configSchema.shape).sort();
+    expect(Object.keys(ENV_NAMES).sort()).toEqual(fields);
+    expect(new Set(Object.values(ENV_NAMES)).size).toBe(fields.length);
+  });
+
+  it("maps the documented variables onto fields", () => {
+    const env = {
+      PORT: "9000",
+      HOST: "0.0.0.0",
+      MAX_FRAME_BYTES: "4096",
+      MAX_TOKEN_LENGTH: "1024",
+      MAX_INFLATED_BYTES: "4096",
+      LOGIN_DEADLINE_SECONDS: "5",
+      MAX_CONNECTIONS: "10",
+      PER_IP_CONNECTIONS_PER_SECOND: "3",
+      CALLS_PER_SECOND: "4",
+      WILL_EXPIRE_SECONDS: "60",
+      CHECK_ORDER: "legacy",
+      PRIVILEGE_006: "ignore",
+      UID_REFUSE_LEADING_SPACE: "1",
+      UID_WEB2_VALIDATOR: "true",
+      DEV_SEED: "0",
+      LOG_LEVEL: "debug",
+    };
+    const input = configFromEnv(env);
+    expect(input).toEqual({
+      port: "9000",
+      host: "0.0.0.0",
+      maxFrameBytes: "4096",
+      maxTokenLength: "1024",
+      maxInflatedBytes: "4096",
+      loginDeadlineSeconds: "5",
+      maxConnections: "10",
+      perIpConnectionsPerSecond: "3",
+      callsPerSecond: "4",
+      willExpireSeconds: "60",
+      checkOrder: "legacy",
+      privilege006: "ignore",
+      uidRefuseLeadingSpace: "1",
+      uidWeb2Validator: "true",
+      devSeed: "0",
+      logLevel: "debug",
+    });
+    expect(loadConfig(input)).toEqual({
+      port: 9000,
+      host: "0.0.0.0",
+      maxFrameBytes: 4096,
+      maxTokenLength: 1024,
+      maxInflatedBytes: 4096,
+      loginDeadlineSeconds: 5,
+      maxConnections: 10,
+      perIpConnectionsPerSecond: 3,
+      callsPerSecond: 4,
+      willExpireSeconds: 60,
+      checkOrder: "legacy",
+      privilege006: "ignore",
+      uidRefuseLeadingSpace: true,
+      uidWeb2Validator: true,
+      devSeed: false,
+      logLevel: "debug",
+    });
+  });
+
+  it("unset and empty variables are left to the defaults; unrelated variables are ignored", () => {
+    expect(configFromEnv({})).toEqual({});
+    expect(configFromEnv({ PORT: "", HOME: "/root", PATH: "/bin", port: "1" })).toEqual({});
+    expect(loadConfig(configFromEnv({ PORT: "" })).port).toBe(8080);
+  });
+
+  it("a bad variable is reported with its field name", () => {
+    expect(() => loadConfig(configFromEnv({ MAX_CONNECTIONS: "lots" }))).toThrow(TypeError);
+    expect(() => loadConfig(configFromEnv({ MAX_CONNECTIONS: "lots" }))).toThrow(/maxConnections/);
+    expect(() => loadConfig(configFromEnv({ DEV_SEED: "perhaps" }))).toThrow(/devSeed/);
+  });
+});
+
+describe("configFromEnv: values that are not numbers", () => {
+  // BUG (gateway/config.ts, `int` helper): z.coerce.number() runs Number(v), so a whitespace-only
+  // value becomes 0 and passes, e.g. LOGIN_DEADLINE_SECONDS=" " silently switches the login
+  // deadline off and PORT=" " picks a random port, instead of a TypeError naming the field.
+  // Marked `fails` so the suite stays green; flip to `it` once fixed.
+  it.fails("a whitespace-only number is refused, not read as 0", () => {
+    expect(() => loadConfig(configFromEnv({ LOGIN_DEADLINE_SECONDS: " " }))).toThrow(/loginDeadlineSeconds/);
+  });
+});
