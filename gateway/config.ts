@@ -6,7 +6,11 @@
 import { z } from "zod";
 
 const bool = z.union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])]).transform((v) => v === true || v === "1" || v === "true" || v === "yes" || v === "on");
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** An integer given as a number or a plain decimal string (no blanks, hex or booleans). */
+const int = (min: number, max: number) =>
+  z
+    .union([z.number(), z.string().trim().regex(/^-?\d+$/, "must be a decimal integer").transform(Number)])
+    .pipe(z.number().int().min(min).max(max));
 
 export const configSchema = z
   .object({

@@ -147,8 +147,8 @@ export const WIRE_CODES = {
   privilege_expired: expired,
   // Certificate project, no token: 5 / -10005 (§3.5, §9).
   token_required: invalidToken,
-  // App-ID project, a real token: 1.x 5, 2.x -10003 (§2.3, §9).
-  token_not_accepted: { ...invalidToken, rtm2Login: E2.INVALID_APP_ID, rtm2LinkReason: "LOGIN_REJECTED", http: 400 },
+  // App-ID project, a real token: 1.x 5, 2.x -10003 (§2.3, §9); a 2.x renew gets the mapped login error (§4.2).
+  token_not_accepted: { ...invalidToken, rtm2Login: E2.INVALID_APP_ID, rtm2Renew: E2.INVALID_APP_ID, rtm2LinkReason: "LOGIN_REJECTED", http: 400 },
   unknown_app_id: {
     ...invalidToken,
     rtm1Login: L1.INVALID_APP_ID,

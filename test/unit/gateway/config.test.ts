@@ -189,11 +189,11 @@ describe("configFromEnv", () => {
 });
 
 describe("configFromEnv: values that are not numbers", () => {
-  // BUG (gateway/config.ts, `int` helper): z.coerce.number() runs Number(v), so a whitespace-only
-  // value becomes 0 and passes, e.g. LOGIN_DEADLINE_SECONDS=" " silently switches the login
-  // deadline off and PORT=" " picks a random port, instead of a TypeError naming the field.
-  // Marked `fails` so the suite stays green; flip to `it` once fixed.
-  it.fails("a whitespace-only number is refused, not read as 0", () => {
+  // Regression: Number(" ") is 0, which once silently switched the login deadline off.
+  it("a whitespace-only number is refused, not read as 0", () => {
     expect(() => loadConfig(configFromEnv({ LOGIN_DEADLINE_SECONDS: " " }))).toThrow(/loginDeadlineSeconds/);
+  });
+  it.each(["0x10", "1e3", "true", "12abc"])("%s is refused", (v) => {
+    expect(() => loadConfig({ port: v })).toThrow(/port: must be a decimal integer/);
   });
 });
