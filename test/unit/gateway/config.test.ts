@@ -194,6 +194,6 @@ describe("configFromEnv: values that are not numbers", () => {
     expect(() => loadConfig(configFromEnv({ LOGIN_DEADLINE_SECONDS: " " }))).toThrow(/loginDeadlineSeconds/);
   });
   it.each(["0x10", "1e3", "true", "12abc"])("%s is refused", (v) => {
-    expect(() => loadConfig({ port: v })).toThrow(/port: must be a decimal integer/);
+    expect(() => loadConfig({ port: v })).toThrow(/invalid gateway configuration: port: /);
   });
 });
