@@ -12,7 +12,7 @@ import { loadConfig, type GatewayConfig, type GatewayConfigInput } from "./confi
 import { seedDevProjects } from "./dev-seed.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { DecisionObserver } from "./sessions/decision.js";
-import { SessionManager } from "./sessions/session-manager.js";
+import { SessionManager, type SessionEventObserver } from "./sessions/session-manager.js";
 import { createGatewayServer } from "./ws/server.js";
 
 export interface GatewayOptions {
@@ -22,6 +22,7 @@ export interface GatewayOptions {
   readonly store?: CertificateStore;
   readonly logger?: Logger;
   readonly observers?: readonly DecisionObserver[];
+  readonly sessionObservers?: readonly SessionEventObserver[];
 }
 
 /** A running gateway. */
@@ -53,7 +54,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const clock = options.clock ?? new SimulatedClock();
   const store = options.store ?? new MemoryCertificateStore();
   if (options.store === undefined && config.devSeed) await seedDevProjects(store, clock.nowSeconds());
-  const sessions = new SessionManager({ config, clock, store, logger, observers: options.observers ?? [] });
+  const sessions = new SessionManager({ config, clock, store, logger, observers: options.observers ?? [], sessionObservers: options.sessionObservers ?? [] });
 
   const http = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0];

@@ -54,7 +54,14 @@ export interface SessionManagerDeps {
   readonly logger: Logger;
   /** Hears every decision (metrics, journal). */
   readonly observers?: readonly DecisionObserver[];
+  /** Hears session events that are not decisions: will-expire pushes and closes (metrics). */
+  readonly sessionObservers?: readonly SessionEventObserver[];
 }
+
+/** A session event that is not a decision. */
+export type SessionEvent = { readonly type: "will_expire" } | { readonly type: "closed"; readonly code: number; readonly loggedIn: boolean };
+/** Receives session events; must be cheap and must not throw. */
+export type SessionEventObserver = (e: SessionEvent) => void;
 
 export class SessionManager {
   private readonly config: GatewayConfig;
@@ -62,6 +69,7 @@ export class SessionManager {
   private readonly store: CertificateStore;
   private readonly logger: Logger;
   private readonly observers: readonly DecisionObserver[];
+  private readonly sessionObservers: readonly SessionEventObserver[];
   private readonly settings: PolicySettings;
   private readonly connections = new Set<Connection>();
   private readonly sessions = new Map<string, Connection>();
@@ -80,6 +88,7 @@ export class SessionManager {
     this.store = deps.store;
     this.logger = deps.logger;
     this.observers = deps.observers ?? [];
+    this.sessionObservers = deps.sessionObservers ?? [];
     this.settings = Object.freeze({
       checkOrder: deps.config.checkOrder,
       privilege006: deps.config.privilege006,
@@ -148,13 +157,25 @@ export class SessionManager {
     this.violation(conn, "binary frame");
   }
 
-  /** The socket closed (by either side). Forgets the connection and its session. */
-  onClose(conn: Connection): void {
-    if (conn.phase === "logged_in") this.unregister(conn);
+  /**
+   * The socket closed (by either side; `code` as sent or received). Forgets the connection and
+   * its session. Idempotent: the gateway's own closes reach here first, then again from ws.
+   */
+  onClose(conn: Connection, code: number): void {
+    if (conn.phase === "closed") return;
+    const loggedIn = conn.phase === "logged_in";
+    if (loggedIn) this.unregister(conn);
     conn.phase = "closed";
     conn.timerGen++;
     this.clearDeadline(conn);
     this.connections.delete(conn);
+    this.sessionEvent({ type: "closed", code, loggedIn });
+  }
+
+  /** Closes a connection from the gateway's side. */
+  private closeConnection(conn: Connection, code: number, reason: string): void {
+    this.onClose(conn, code);
+    conn.transport.close(code, reason);
   }
 
   /** Live sessions, optionally filtered. */
@@ -191,9 +212,7 @@ export class SessionManager {
     this.driver = null;
     this.scheduler.clear();
     for (const conn of [...this.connections]) {
-      this.clearDeadline(conn);
-      conn.transport.close(CLOSE.shuttingDown, "gateway shutting down");
-      this.onClose(conn);
+      this.closeConnection(conn, CLOSE.shuttingDown, "gateway shutting down");
     }
   }
 
@@ -429,9 +448,7 @@ export class SessionManager {
     };
     if (reason === "session_token_expired" && conn.profile === "rtm1") this.sendEvent(conn, { event: "tokenExpired" });
     this.transition(conn, sessionEnded(conn.profile, conn.visible, reason));
-    const close = WIRE_CODES[reason].close ?? CLOSE.banned;
-    this.onClose(conn);
-    conn.transport.close(close, reason);
+    this.closeConnection(conn, WIRE_CODES[reason].close ?? CLOSE.banned, reason);
     this.emit(decision);
   }
 
@@ -442,8 +459,7 @@ export class SessionManager {
 
   private violation(conn: Connection, detail: string): void {
     this.logger.debug({ detail }, "protocol violation");
-    this.onClose(conn);
-    conn.transport.close(CLOSE.protocolViolation, "protocol violation");
+    this.closeConnection(conn, CLOSE.protocolViolation, "protocol violation");
   }
 
   // ---- token timers: one scheduler for all sessions ----
@@ -469,6 +485,7 @@ export class SessionManager {
       if (conn.timerGen !== gen || conn.phase !== "logged_in" || conn.expiresAt === null) continue;
       if (kind === "warn") {
         this.sendEvent(conn, { event: "tokenPrivilegeWillExpire", expiresAt: conn.expiresAt, remainingSeconds: Math.max(0, conn.expiresAt - now) });
+        this.sessionEvent({ type: "will_expire" });
       } else {
         this.endSession(conn, "session_token_expired");
       }
@@ -503,8 +520,7 @@ export class SessionManager {
     conn.deadline = setTimeout(() => {
       conn.deadline = null;
       if (conn.phase !== "awaiting_login") return;
-      this.onClose(conn);
-      conn.transport.close(CLOSE.loginDeadline, "no login within the deadline");
+      this.closeConnection(conn, CLOSE.loginDeadline, "no login within the deadline");
     }, seconds * 1000);
     conn.deadline.unref();
   }
@@ -556,6 +572,16 @@ export class SessionManager {
       mode: ctx.project?.mode ?? null,
       failedCheck,
     });
+  }
+
+  private sessionEvent(e: SessionEvent): void {
+    for (const o of this.sessionObservers) {
+      try {
+        o(e);
+      } catch (err) {
+        this.logger.error({ err }, "session observer failed");
+      }
+    }
   }
 
   private emit(d: Decision): void {

@@ -85,7 +85,7 @@ export function createGatewayServer(deps: GatewayServerDeps): { server: Server; 
       if (isBinary) sessions.onBinary(conn);
       else sessions.onText(conn, data.toString());
     });
-    ws.on("close", () => sessions.onClose(conn));
+    ws.on("close", (code: number) => sessions.onClose(conn, code));
     // ws reports oversize frames (1009) and bad frames as errors and closes the socket itself.
     ws.on("error", (err) => logger.debug({ err: err.message }, "websocket error"));
   }
