@@ -16,3 +16,4 @@ export type { Build007Input, ServiceSpec } from "./v007/build.js";
 export { SERVICE_TYPE, RTM_PRIVILEGE_LOGIN, serviceName } from "./v007/services.js";
 export { PRIVILEGE_RTM_LOGIN } from "./v006/verify.js";
 export { describeToken } from "./describe-token.js";
+export type { Described } from "./describe-token.js";

@@ -100,6 +100,11 @@ export class SessionManager {
     this.unsubscribeClock = this.clock.onJump(() => this.pump());
   }
 
+  /** The settings the auth checks run with (for explain). */
+  get policySettings(): PolicySettings {
+    return this.settings;
+  }
+
   /** Open connections. */
   get connectionCount(): number {
     return this.connections.size;

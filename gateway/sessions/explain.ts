@@ -1,0 +1,80 @@
+/**
+ * Explain: the decision a login would get now, without logging in (gateway-protocol.md §3,
+ * `POST /admin/explain`). Runs the same ordered checks as a login on a fresh connection (no
+ * session, empty rate window), so it agrees with the real login, and adds the decoded token
+ * (no signature, no secrets), the certificate slot that matched and the first failed check.
+ */
+import type { CertificateStore } from "../../core/certificate/certificate-store.js";
+import { AuthError, type Reason } from "../../core/errors.js";
+import type { Profile } from "../../core/protocol/wire.js";
+import { RateWindow } from "../../core/session/rate-window.js";
+import { describeToken, parseToken, type Described } from "../../core/token/index.js";
+import { runPolicies, type AuthContext, type PolicySettings } from "../../policies/index.js";
+import { errorCode } from "./session-manager.js";
+
+export interface ExplainRequest {
+  readonly appId: string;
+  readonly uid: string;
+  readonly token: string | null;
+  readonly profile: Profile;
+}
+
+export interface Explanation {
+  readonly decision: "accept" | "refuse";
+  readonly reason: Reason;
+  /** The reply code and name the profile's client would get (null when accepted). */
+  readonly code: number | null;
+  readonly name: string | null;
+  readonly failedCheck: string | null;
+  /** Private detail of the refusal (never a secret). */
+  readonly detail: string | null;
+  readonly mode: "appid" | "either" | "token" | null;
+  readonly credential: "appid" | "token";
+  /** Which certificate verified the token. */
+  readonly slot: "primary" | "secondary" | null;
+  readonly expiresAt: number | null;
+  /** Every decoded field of the token, or null (no token, or not decodable). */
+  readonly token: Record<string, Described> | null;
+  readonly now: number;
+}
+
+/** Explains the login `req` would get at `now`. */
+export function explainLogin(req: ExplainRequest, deps: { store: CertificateStore; settings: PolicySettings; now: number; nowMs: number }): Explanation {
+  const token = req.token === null || req.token === "" || (req.profile === "rtm2" && req.token === req.appId) ? null : req.token;
+  const ctx: AuthContext = {
+    op: "login",
+    profile: req.profile,
+    appId: req.appId,
+    uid: req.uid,
+    token,
+    now: deps.now,
+    nowMs: deps.nowMs,
+    session: { loggedIn: false, rate: new RateWindow(1), appId: null, uid: null },
+    settings: deps.settings,
+    lookupProject: (appId, now) => deps.store.auth(appId, now),
+  };
+  let refusal;
+  try {
+    refusal = runPolicies(ctx);
+  } catch (err) {
+    if (!(err instanceof AuthError)) throw err;
+    refusal = { reason: err.reason, detail: err.detail ?? err.message };
+    ctx.failedCheck ??= "project-exists";
+  }
+  const parsed = token === null ? null : parseToken(token, deps.settings.tokenLimits);
+  const code = refusal === undefined ? null : errorCode(req.profile, "login", refusal.reason, false);
+  return {
+    decision: refusal === undefined ? "accept" : "refuse",
+    reason: refusal?.reason ?? "ok",
+    code: code?.code ?? null,
+    name: code?.name ?? null,
+    failedCheck: refusal === undefined ? null : (ctx.failedCheck ?? null),
+    detail: refusal?.detail ?? null,
+    mode: ctx.project?.mode ?? null,
+    credential: token === null ? "appid" : "token",
+    slot: ctx.slot ?? null,
+    expiresAt: ctx.verified?.expiresAt ?? null,
+    token: parsed?.ok ? describeToken(parsed.token) : null,
+    now: deps.now,
+  };
+}
