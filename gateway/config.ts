@@ -53,8 +53,33 @@ export const configSchema = z
     devSeed: bool.default(true),
     /** pino log level. [LOG_LEVEL] Default `info`. */
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /**
+     * Seconds a newly enabled certificate stays `pending` before it verifies tokens, on the simulated
+     * clock (Agora: "about an hour"; gateway-protocol.md §3). `0` = active at once. A project created
+     * with mechanism `token` gets an active primary at once. [CERT_ACTIVATION_DELAY_SECONDS] Default 0.
+     */
+    certActivationDelaySeconds: int(0, 7 * 86_400).default(0),
+    /**
+     * HS256 secret (at least 32 characters) that admin API bearer JWTs are signed with (audience
+     * `rtm-auth-admin`). A secret: never logged. Unset (and no JWKS URL) means dev mode: the admin
+     * API answers loopback peers only, and the gateway warns at start. Exclusive with
+     * `adminJwksUrl`. [ADMIN_JWT_SECRET] Default unset.
+     */
+    adminJwtSecret: z.string().min(32, "must be at least 32 characters").optional(),
+    /**
+     * URL of a JWKS whose keys (RS256, ES256, EdDSA) sign admin API bearer JWTs (audience
+     * `rtm-auth-admin`). Unset (and no secret) means dev mode, as above. Exclusive with
+     * `adminJwtSecret`. [ADMIN_JWKS_URL] Default unset.
+     */
+    adminJwksUrl: z.url({ protocol: /^https?$/ }).optional(),
   })
-  .strict();
+  .strict()
+  // Contradictory options are refused (architecture.md §5.5): one admin key source, not two.
+  .superRefine((c, ctx) => {
+    if (c.adminJwtSecret !== undefined && c.adminJwksUrl !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["adminJwksUrl"], message: "set either adminJwtSecret (ADMIN_JWT_SECRET) or adminJwksUrl (ADMIN_JWKS_URL), not both" });
+    }
+  });
 
 export type GatewayConfig = Readonly<z.infer<typeof configSchema>>;
 export type GatewayConfigInput = z.input<typeof configSchema>;
@@ -77,6 +102,9 @@ export const ENV_NAMES: Readonly<Record<keyof GatewayConfig, string>> = {
   uidWeb2Validator: "UID_WEB2_VALIDATOR",
   devSeed: "DEV_SEED",
   logLevel: "LOG_LEVEL",
+  certActivationDelaySeconds: "CERT_ACTIVATION_DELAY_SECONDS",
+  adminJwtSecret: "ADMIN_JWT_SECRET",
+  adminJwksUrl: "ADMIN_JWKS_URL",
 };
 
 /** Validates `input` and returns a frozen config; throws a TypeError naming each bad field. */

@@ -1,15 +1,20 @@
 /**
- * The composition root: config → clock → store → sessions → server. The only place that builds
- * the infrastructure; everything else receives it.
+ * The composition root: config → clock → store → registry/metrics → sessions → admin + HTTP
+ * app → server. The only place that builds the infrastructure; everything else receives it.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { Registry } from "prom-client";
 import type { CertificateStore } from "../core/certificate/certificate-store.js";
 import { MemoryCertificateStore } from "../core/certificate/certificate-store-memory.js";
 import { RTM_PATH } from "../core/protocol/wire.js";
+import { warnIfAdminOpen } from "./admin/admin-auth.js";
+import { createHttpApp } from "./admin/http-app.js";
+import { createAdminRouter } from "./admin/router.js";
 import { SimulatedClock } from "./clock/simulated-clock.js";
 import { loadConfig, type GatewayConfig, type GatewayConfigInput } from "./config.js";
 import { seedDevProjects } from "./dev-seed.js";
+import { createMetrics, type Metrics } from "./infra/metrics.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { DecisionObserver } from "./sessions/decision.js";
 import { SessionManager, type SessionEventObserver } from "./sessions/session-manager.js";
@@ -23,6 +28,15 @@ export interface GatewayOptions {
   readonly logger?: Logger;
   readonly observers?: readonly DecisionObserver[];
   readonly sessionObservers?: readonly SessionEventObserver[];
+  /** The Prometheus registry the metrics go on (default: a new one per gateway). */
+  readonly registry?: Registry;
+  /**
+   * True while the certificate store can be read (`GET /readyz`; 503 otherwise). Default: always
+   * ready (the memory store). A Redis store passes its own.
+   */
+  readonly readiness?: () => boolean;
+  /** Whether Redis is reachable now; adds the `rtm_auth_redis_up` gauge. Default: no Redis, no gauge. */
+  readonly redisUp?: () => boolean;
 }
 
 /** A running gateway. */
@@ -37,14 +51,24 @@ export interface Gateway {
   readonly store: CertificateStore;
   readonly sessions: SessionManager;
   readonly logger: Logger;
+  /** The Prometheus registry served at `GET /metrics`. */
+  readonly registry: Registry;
+  readonly metrics: Metrics;
   /** Closes every connection with 4002, then the server and the store. */
   close(): Promise<void>;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
+/** The package version, for rtm_auth_build_info (gateway/main.ts in the tree, dist/gateway/main.js when built). */
+function packageVersion(): string {
+  for (const rel of ["../package.json", "../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { name?: unknown; version?: unknown };
+      if (pkg.name === "rtm-auth-gateway" && typeof pkg.version === "string") return pkg.version;
+    } catch {
+      // Not there in this layout; try the next.
+    }
+  }
+  return "unknown";
 }
 
 /** Starts a gateway and resolves once it listens. */
@@ -54,15 +78,30 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const clock = options.clock ?? new SimulatedClock();
   const store = options.store ?? new MemoryCertificateStore();
   if (options.store === undefined && config.devSeed) await seedDevProjects(store, clock.nowSeconds());
-  const sessions = new SessionManager({ config, clock, store, logger, observers: options.observers ?? [], sessionObservers: options.sessionObservers ?? [] });
+  warnIfAdminOpen(config, logger);
 
-  const http = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
-    if (path === RTM_PATH) return json(res, 426, { error: { code: "upgrade_required", message: "connect with a WebSocket" } });
-    json(res, 404, { error: { code: "not_found", message: "no such route" } });
-  };
-  const { server, wss } = createGatewayServer({ config, sessions, logger, http });
+  const registry = options.registry ?? new Registry();
+  const metrics = createMetrics({
+    registry,
+    // Read at scrape time, by when the session manager below exists.
+    sessions: () => sessions.sessionCount,
+    ...(options.redisUp === undefined ? {} : { redisUp: options.redisUp }),
+    version: packageVersion(),
+  });
+  const unsubscribeStore = store.onChange(metrics.onStoreChange);
+  const sessions = new SessionManager({
+    config,
+    clock,
+    store,
+    logger,
+    observers: [metrics.decisionObserver, ...(options.observers ?? [])],
+    sessionObservers: [metrics.sessionObserver, ...(options.sessionObservers ?? [])],
+  });
+
+  const admin = createAdminRouter({ config, store, clock, sessions, logger });
+  const app = createHttpApp({ admin, registry, ready: options.readiness ?? (() => true), logger });
+  // Plain HTTP requests go to express; WebSocket upgrades never do (server.on("upgrade")).
+  const { server, wss } = createGatewayServer({ config, sessions, logger, http: (req, res) => app(req, res) });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -84,9 +123,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     store,
     sessions,
     logger,
+    registry,
+    metrics,
     close: () => {
       closed ??= (async () => {
         sessions.shutdown();
+        unsubscribeStore();
         wss.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -20,7 +20,10 @@ describe("loadConfig: defaults", () => {
       uidWeb2Validator: false,
       devSeed: true,
       logLevel: "info",
+      certActivationDelaySeconds: 0,
     });
+    expect(loadConfig()).not.toHaveProperty("adminJwtSecret");
+    expect(loadConfig()).not.toHaveProperty("adminJwksUrl");
     expect(loadConfig({})).toEqual(loadConfig());
   });
 
@@ -87,6 +90,8 @@ describe("loadConfig: bad values are a TypeError naming the field", () => {
     ["privilege006", "warn"],
     ["logLevel", "verbose"],
     ["uidWeb2Validator", "maybe"],
+    ["certActivationDelaySeconds", -1],
+    ["certActivationDelaySeconds", "1h"],
   ];
   it.each(BAD)("%s = %j", (field, value) => {
     let error: unknown;
@@ -102,6 +107,37 @@ describe("loadConfig: bad values are a TypeError naming the field", () => {
 
   it("names every bad field at once", () => {
     expect(() => loadConfig({ port: -1, checkOrder: "x" } as unknown as GatewayConfigInput)).toThrow(/port:.*checkOrder:|checkOrder:.*port:/);
+  });
+
+  it("an admin JWT secret shorter than 32 characters is refused, without echoing it", () => {
+    const short = "short-secret-value";
+    let error: unknown;
+    try {
+      loadConfig({ adminJwtSecret: short });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toContain("adminJwtSecret:");
+    expect((error as Error).message).not.toContain(short);
+  });
+
+  it("an admin JWKS URL must be an http(s) URL", () => {
+    expect(() => loadConfig({ adminJwksUrl: "not a url" })).toThrow(/adminJwksUrl:/);
+    expect(() => loadConfig({ adminJwksUrl: "file:///etc/passwd" })).toThrow(/adminJwksUrl:/);
+  });
+
+  it("ADMIN_JWT_SECRET and ADMIN_JWKS_URL together are contradictory: TypeError", () => {
+    const secret = "x".repeat(40);
+    let error: unknown;
+    try {
+      loadConfig({ adminJwtSecret: secret, adminJwksUrl: "https://auth.example/jwks.json" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/adminJwksUrl: set either adminJwtSecret \(ADMIN_JWT_SECRET\) or adminJwksUrl \(ADMIN_JWKS_URL\), not both/);
+    expect((error as Error).message).not.toContain(secret);
   });
 
   it("an unknown field is refused (strict schema)", () => {
@@ -172,7 +208,14 @@ describe("configFromEnv", () => {
       uidWeb2Validator: true,
       devSeed: false,
       logLevel: "debug",
+      certActivationDelaySeconds: 0,
     });
+  });
+
+  it("maps the admin and certificate settings", () => {
+    const secret = "s".repeat(32);
+    expect(loadConfig(configFromEnv({ ADMIN_JWT_SECRET: secret, CERT_ACTIVATION_DELAY_SECONDS: "3600" }))).toMatchObject({ adminJwtSecret: secret, certActivationDelaySeconds: 3600 });
+    expect(loadConfig(configFromEnv({ ADMIN_JWKS_URL: "https://auth.example/jwks.json" })).adminJwksUrl).toBe("https://auth.example/jwks.json");
   });
 
   it("unset and empty variables are left to the defaults; unrelated variables are ignored", () => {

@@ -1,0 +1,21 @@
+import type { CertificateStore } from "../../core/certificate/certificate-store.js";
+import type { SimulatedClock } from "../clock/simulated-clock.js";
+import type { GatewayConfig } from "../config.js";
+import type { Logger } from "../logger.js";
+import type { SessionManager } from "../sessions/session-manager.js";
+
+/**
+ * What the admin routes work on; everything is injected by the composition root.
+ * `randomHex` is the CSPRNG used for App IDs and certificates (injected so tests can pin it).
+ */
+export interface AdminDeps {
+  readonly config: GatewayConfig;
+  readonly store: CertificateStore;
+  readonly clock: SimulatedClock;
+  readonly sessions: SessionManager;
+  readonly logger: Logger;
+  /** `bytes` random bytes as lowercase hex (default: node:crypto randomBytes). */
+  readonly randomHex?: (bytes: number) => string;
+  /** A random 32-bit token salt (default: node:crypto randomInt). */
+  readonly randomSalt?: () => number;
+}

@@ -1,0 +1,56 @@
+/**
+ * The certificate lifecycle of a project (gateway-protocol.md §3; rtm-semantics.md §9–§10):
+ * enable primary / secondary, swap, delete secondary, delete primary (always 409), delete
+ * "No certificate". Each step is core's pure function applied in one atomic store update; the
+ * reply is the project view after the step. New certificates are 32 lowercase hex from the
+ * CSPRNG, pending until now + `certActivationDelaySeconds` on the simulated clock.
+ */
+import type { Request, Response, Router } from "express";
+import {
+  deleteNoCertificate,
+  deletePrimary,
+  deleteSecondary,
+  enablePrimary,
+  enableSecondary,
+  swapCertificates,
+} from "../../core/certificate/project-lifecycle.js";
+import type { ProjectUpdate } from "../../core/certificate/certificate-store.js";
+import type { AdminDeps } from "./admin-deps.js";
+import { projectView } from "./project-view.js";
+import { newCertificate, stored } from "./projects.js";
+
+export function certificateRoutes(router: Router, deps: AdminDeps): void {
+  const { store, clock, config } = deps;
+
+  /** Applies one lifecycle step and answers with the project view. */
+  const step = (make: (appId: string) => ProjectUpdate) => async (req: Request<{ appId: string }>, res: Response) => {
+    const appId = req.params.appId;
+    const p = stored(await store.update(appId, make(appId)));
+    res.json(projectView(p, clock.nowSeconds()));
+  };
+
+  router.post(
+    "/projects/:appId/certificates/primary",
+    step((appId) => (current) => enablePrimary(current, appId, newCertificate(deps, config.certActivationDelaySeconds))),
+  );
+  router.post(
+    "/projects/:appId/certificates/secondary",
+    step((appId) => (current) => enableSecondary(current, appId, newCertificate(deps, config.certActivationDelaySeconds))),
+  );
+  router.post(
+    "/projects/:appId/certificates/swap",
+    step((appId) => (current) => swapCertificates(current, appId)),
+  );
+  router.delete(
+    "/projects/:appId/certificates/secondary",
+    step((appId) => (current) => deleteSecondary(current, appId)),
+  );
+  router.delete("/projects/:appId/certificates/primary", (req) => {
+    // Never allowed (404 for an unknown project, else 409 primary_not_deletable); nothing is written.
+    deletePrimary(store.get(req.params.appId), req.params.appId);
+  });
+  router.delete(
+    "/projects/:appId/no-certificate",
+    step((appId) => (current) => deleteNoCertificate(current, appId, clock.nowSeconds())),
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * The admin API's view of a project (gateway-protocol.md §3, `GET /admin/projects/:appId`):
+ * `{appId, mode, noCertificate, certificates: {primary, secondary}}`, each certificate `null` or
+ * `{value, status, enabledAt, activeAt}`, at one instant of the simulated clock.
+ */
+import { authMode, isActive, type AuthMode, type CertificateRecord, type ProjectRecord } from "../../core/certificate/project.js";
+
+/** One certificate as the admin API shows it (the value included: that is the point of the call). */
+export interface CertificateView {
+  readonly value: string;
+  readonly status: "pending" | "active";
+  readonly enabledAt: number;
+  readonly activeAt: number;
+}
+
+export interface ProjectView {
+  readonly appId: string;
+  readonly mode: AuthMode;
+  readonly noCertificate: boolean;
+  readonly certificates: { readonly primary: CertificateView | null; readonly secondary: CertificateView | null };
+}
+
+function certificateView(c: CertificateRecord | null, now: number): CertificateView | null {
+  if (c === null) return null;
+  return { value: c.value, status: isActive(c, now) ? "active" : "pending", enabledAt: c.enabledAt, activeAt: c.activeAt };
+}
+
+/** The view of `p` at `now` (Unix seconds). */
+export function projectView(p: ProjectRecord, now: number): ProjectView {
+  return {
+    appId: p.appId,
+    mode: authMode(p, now),
+    noCertificate: p.noCertificate,
+    certificates: { primary: certificateView(p.primary, now), secondary: certificateView(p.secondary, now) },
+  };
+}

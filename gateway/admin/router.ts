@@ -1,0 +1,43 @@
+/**
+ * The admin API router, mounted at `/admin` (gateway-protocol.md §3). Order matters: auth
+ * first (an unauthenticated body is never parsed), then a small JSON body limit, then one file
+ * per resource, then 404, then the ONE error serialiser.
+ */
+import express, { type Router } from "express";
+import type { AdminDeps } from "./admin-deps.js";
+import { createAdminAuth } from "./admin-auth.js";
+import { certificateRoutes } from "./certificates.js";
+import { clockRoutes } from "./clock.js";
+import { adminErrorHandler, adminNotFound } from "./errors.js";
+import { explainRoutes } from "./explain.js";
+import { openapiRoutes } from "./openapi.js";
+import { projectRoutes } from "./projects.js";
+import { resetRoutes } from "./reset.js";
+import { sessionRoutes } from "./sessions.js";
+import { tokenRoutes } from "./tokens.js";
+
+/** Largest admin request body. The biggest real one (explain with a 2 KiB token) is far below. */
+export const ADMIN_BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Registers every admin route on `router` (no middleware): the route table the OpenAPI test reads. */
+export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
+  projectRoutes(router, deps);
+  certificateRoutes(router, deps);
+  tokenRoutes(router, deps);
+  explainRoutes(router, deps);
+  sessionRoutes(router, deps);
+  clockRoutes(router, deps);
+  resetRoutes(router, deps);
+  openapiRoutes(router);
+}
+
+/** The admin router. Throws a TypeError when both ADMIN_JWT_SECRET and ADMIN_JWKS_URL are set. */
+export function createAdminRouter(deps: AdminDeps): Router {
+  const router = express.Router();
+  router.use(createAdminAuth(deps.config, deps.logger));
+  router.use(express.json({ limit: ADMIN_BODY_LIMIT_BYTES, strict: true }));
+  registerAdminRoutes(router, deps);
+  router.use(adminNotFound);
+  router.use(adminErrorHandler(deps.logger));
+  return router;
+}

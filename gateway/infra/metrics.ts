@@ -1,0 +1,184 @@
+/**
+ * The gateway's Prometheus metrics, on an INJECTED prom-client Registry (no global default
+ * registry; the composition root builds it). Names and closed label sets follow Prometheus'
+ * naming guidance: `_total` counters, base units (seconds), one `_info` gauge. Labels never carry
+ * an App ID, a uid, a token or a certificate (cardinality and privacy; architecture.md §5.4):
+ * every label value is drawn from a closed list, and anything else (or null) becomes "none".
+ *
+ * | metric | type | labels | from |
+ * |---|---|---|---|
+ * | rtm_auth_attempts_total | counter | op, result, reason, mode, credential, slot, profile | DecisionObserver (login, renewToken, logout) |
+ * | rtm_auth_duration_seconds | histogram | op | DecisionObserver (deciding time, wall clock) |
+ * | rtm_auth_active_sessions | gauge | — | `sessions()` at scrape time (when given) |
+ * | rtm_auth_session_closes_total | counter | code | SessionEventObserver (logged-in sessions) |
+ * | rtm_auth_token_expiry_warnings_total | counter | — | SessionEventObserver (will_expire pushes) |
+ * | rtm_auth_token_expiries_total | counter | — | session_end decisions, reason session_token_expired |
+ * | rtm_auth_certificate_cache_events_total | counter | event | store.onChange ("change"), reloads ("reload") |
+ * | rtm_auth_redis_up | gauge | — | `redisUp()` at scrape time (only when given) |
+ * | rtm_auth_build_info | gauge (= 1) | version, node | build |
+ * | process_*, nodejs_* | | | prom-client default metrics |
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { AUTH_MODES } from "../../core/certificate/project.js";
+import { REASONS } from "../../core/errors.js";
+import { CLOSE, PROFILES } from "../../core/protocol/wire.js";
+import type { Decision, DecisionObserver } from "../sessions/decision.js";
+import type { SessionEventObserver } from "../sessions/session-manager.js";
+
+/** The value of a label outside its closed set. */
+export const NONE = "none";
+
+/** The closed set of every label's values (besides "none"). */
+export const LABEL_VALUES = {
+  op: ["login", "renewToken", "logout"],
+  result: ["accepted", "refused"],
+  reason: REASONS,
+  mode: AUTH_MODES,
+  credential: ["appid", "token"],
+  slot: ["primary", "secondary"],
+  profile: PROFILES,
+  /** WebSocket close codes worth a series; any other code is counted as "other". */
+  code: ["1000", "1001", "1005", "1006", "1009", ...Object.values(CLOSE).filter((c) => c >= 4000).map(String)],
+  event: ["change", "reload"],
+} as const;
+
+/** Sub-millisecond to 100 ms: a login decision is tens of microseconds. */
+export const DURATION_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1] as const;
+
+/** The metric table. */
+export const METRICS = {
+  attempts: {
+    name: "rtm_auth_attempts_total",
+    help: "Login, renewToken and logout requests decided, by operation, result, reason (gateway-protocol.md §1), auth mode, credential, certificate slot and SDK profile.",
+    labelNames: ["op", "result", "reason", "mode", "credential", "slot", "profile"],
+  },
+  duration: {
+    name: "rtm_auth_duration_seconds",
+    help: "Time spent deciding a request, seconds (wall clock).",
+    labelNames: ["op"],
+  },
+  activeSessions: { name: "rtm_auth_active_sessions", help: "Logged-in sessions on this gateway.", labelNames: [] },
+  sessionCloses: {
+    name: "rtm_auth_session_closes_total",
+    help: 'Logged-in sessions whose socket closed, by WebSocket close code ("other" for codes outside the known set).',
+    labelNames: ["code"],
+  },
+  expiryWarnings: { name: "rtm_auth_token_expiry_warnings_total", help: "tokenPrivilegeWillExpire pushes sent.", labelNames: [] },
+  expiries: { name: "rtm_auth_token_expiries_total", help: "Sessions ended because their token expired (close 4503).", labelNames: [] },
+  cacheEvents: {
+    name: "rtm_auth_certificate_cache_events_total",
+    help: 'Certificate cache events: "change" (a project changed, locally or remotely), "reload" (full reload from the store).',
+    labelNames: ["event"],
+  },
+  redisUp: { name: "rtm_auth_redis_up", help: "1 while the Redis certificate store is reachable, else 0.", labelNames: [] },
+  buildInfo: { name: "rtm_auth_build_info", help: "Always 1; the labels name the gateway version and the Node.js version.", labelNames: ["version", "node"] },
+} as const;
+
+export interface MetricsOptions {
+  /** The registry every metric is registered on. */
+  readonly registry: Registry;
+  /** Logged-in sessions now; registers rtm_auth_active_sessions when given. */
+  readonly sessions?: () => number;
+  /** Whether Redis is reachable now; registers rtm_auth_redis_up when given (no Redis, no gauge). */
+  readonly redisUp?: () => boolean;
+  /** The gateway version for rtm_auth_build_info. Default "unknown". */
+  readonly version?: string;
+  /** Register prom-client's process and Node.js metrics. Default true. */
+  readonly defaultMetrics?: boolean;
+}
+
+/** The metrics and the hooks that feed them. */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Pass to the SessionManager's `observers`. */
+  readonly decisionObserver: DecisionObserver;
+  /** Pass to the SessionManager's `sessionObservers`. */
+  readonly sessionObserver: SessionEventObserver;
+  /** Pass to `store.onChange` (the App ID is not recorded). */
+  readonly onStoreChange: (appId: string) => void;
+  /** Call after a full reload of the certificate cache. */
+  readonly onCacheReload: () => void;
+}
+
+/** `value` if it belongs to `allowed`, else "none". */
+function closed(value: string | null | undefined, allowed: readonly string[]): string {
+  return value !== null && value !== undefined && allowed.includes(value) ? value : NONE;
+}
+
+/** Creates every metric on `options.registry` and returns the hooks that feed them. */
+export function createMetrics(options: MetricsOptions): Metrics {
+  const { registry } = options;
+  const registers = [registry];
+  const L = LABEL_VALUES;
+
+  const attempts = new Counter({ ...METRICS.attempts, labelNames: [...METRICS.attempts.labelNames], registers });
+  const duration = new Histogram({ ...METRICS.duration, labelNames: [...METRICS.duration.labelNames], buckets: [...DURATION_BUCKETS], registers });
+  const sessionCloses = new Counter({ ...METRICS.sessionCloses, labelNames: [...METRICS.sessionCloses.labelNames], registers });
+  const expiryWarnings = new Counter({ ...METRICS.expiryWarnings, labelNames: [], registers });
+  const expiries = new Counter({ ...METRICS.expiries, labelNames: [], registers });
+  const cacheEvents = new Counter({ ...METRICS.cacheEvents, labelNames: [...METRICS.cacheEvents.labelNames], registers });
+  const buildInfo = new Gauge({ ...METRICS.buildInfo, labelNames: [...METRICS.buildInfo.labelNames], registers });
+  buildInfo.set({ version: options.version ?? "unknown", node: process.version }, 1);
+
+  // Zero-initialise the small closed sets so rate() sees the first increment.
+  for (const event of L.event) cacheEvents.inc({ event }, 0);
+  for (const code of [...L.code, "other"]) sessionCloses.inc({ code }, 0);
+
+  const sessions = options.sessions;
+  if (sessions !== undefined) {
+    new Gauge({
+      ...METRICS.activeSessions,
+      labelNames: [],
+      registers,
+      collect() {
+        this.set(sessions());
+      },
+    });
+  }
+  const redisUp = options.redisUp;
+  if (redisUp !== undefined) {
+    new Gauge({
+      ...METRICS.redisUp,
+      labelNames: [],
+      registers,
+      collect() {
+        this.set(redisUp() ? 1 : 0);
+      },
+    });
+  }
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const decisionObserver: DecisionObserver = (d: Decision) => {
+    if (d.op === "session_end") {
+      if (d.reason === "session_token_expired") expiries.inc();
+      return;
+    }
+    const op = closed(d.op, L.op);
+    attempts.inc({
+      op,
+      result: closed(d.result, L.result),
+      reason: closed(d.reason, L.reason),
+      mode: closed(d.mode, L.mode),
+      credential: closed(d.credential, L.credential),
+      slot: closed(d.slot, L.slot),
+      profile: closed(d.profile, L.profile),
+    });
+    if (Number.isFinite(d.latencyMs) && d.latencyMs >= 0) duration.observe({ op }, d.latencyMs / 1000);
+  };
+
+  const sessionObserver: SessionEventObserver = (e) => {
+    if (e.type === "will_expire") expiryWarnings.inc();
+    else if (e.loggedIn) {
+      const code = String(e.code);
+      sessionCloses.inc({ code: (L.code as readonly string[]).includes(code) ? code : "other" });
+    }
+  };
+
+  return {
+    registry,
+    decisionObserver,
+    sessionObserver,
+    onStoreChange: () => cacheEvents.inc({ event: "change" }),
+    onCacheReload: () => cacheEvents.inc({ event: "reload" }),
+  };
+}
