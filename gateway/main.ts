@@ -8,6 +8,7 @@ import { Registry } from "prom-client";
 import type { CertificateStore } from "../core/certificate/certificate-store.js";
 import { MemoryCertificateStore } from "../core/certificate/certificate-store-memory.js";
 import { RTM_PATH } from "../core/protocol/wire.js";
+import type { LoginBroadcast } from "../core/session/login-broadcast.js";
 import { warnIfAdminOpen } from "./admin/admin-auth.js";
 import { createHttpApp } from "./admin/http-app.js";
 import { createAdminRouter } from "./admin/router.js";
@@ -25,6 +26,8 @@ export interface GatewayOptions {
   readonly config?: GatewayConfigInput;
   readonly clock?: SimulatedClock;
   readonly store?: CertificateStore;
+  /** Remote login across gateways (default: this gateway alone). */
+  readonly broadcast?: LoginBroadcast;
   readonly logger?: Logger;
   readonly observers?: readonly DecisionObserver[];
   readonly sessionObservers?: readonly SessionEventObserver[];
@@ -93,6 +96,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     config,
     clock,
     store,
+    ...(options.broadcast === undefined ? {} : { broadcast: options.broadcast }),
     logger,
     observers: [metrics.decisionObserver, ...(options.observers ?? [])],
     sessionObservers: [metrics.sessionObserver, ...(options.sessionObservers ?? [])],
@@ -135,6 +139,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           server.closeAllConnections();
         });
         await store.close();
+        await options.broadcast?.close();
       })();
       return closed;
     },

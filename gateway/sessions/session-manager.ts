@@ -11,6 +11,7 @@ import type { CertificateStore } from "../../core/certificate/certificate-store.
 import { AuthError, reasonMessage, type FailureReason } from "../../core/errors.js";
 import { CLOSE, type Profile, type ServerEvent } from "../../core/protocol/wire.js";
 import { ExpiryScheduler } from "../../core/session/expiry-scheduler.js";
+import { LocalLoginBroadcast, type LoginBroadcast } from "../../core/session/login-broadcast.js";
 import type { SessionInfo } from "../../core/session/session.js";
 import { DEFAULT_UID_QUIRKS } from "../../core/session/uid-rules.js";
 import { runPolicies, type AuthContext, type PolicySettings, type Refusal } from "../../policies/index.js";
@@ -51,6 +52,8 @@ export interface SessionManagerDeps {
   readonly config: GatewayConfig;
   readonly clock: SimulatedClock;
   readonly store: CertificateStore;
+  /** Tells other gateways about logins here, and hears theirs (remote login across gateways). */
+  readonly broadcast?: LoginBroadcast;
   readonly logger: Logger;
   /** Hears every decision (metrics, journal). */
   readonly observers?: readonly DecisionObserver[];
@@ -77,7 +80,9 @@ export class SessionManager {
   private readonly scheduler = new ExpiryScheduler<TokenTimer>();
   private driver: ReturnType<typeof setTimeout> | null = null;
   private driverAt: number | undefined;
-  private readonly sessionPrefix = randomBytes(4).toString("hex");
+  private readonly broadcast: LoginBroadcast;
+  private readonly unsubscribeBroadcast: () => void;
+  private readonly sessionPrefix: string;
   private sessionSeq = 0;
   private readonly unsubscribeClock: () => void;
   private readonly lookupProject: (appId: string, now: number) => ReturnType<CertificateStore["auth"]>;
@@ -98,6 +103,13 @@ export class SessionManager {
     this.lookupProject = (appId, now) => this.store.auth(appId, now);
     // A clock that jumps fires everything due, in order, before the jump returns.
     this.unsubscribeClock = this.clock.onJump(() => this.pump());
+    this.broadcast = deps.broadcast ?? new LocalLoginBroadcast(randomBytes(4).toString("hex"));
+    this.sessionPrefix = this.broadcast.origin;
+    // Newest wins across gateways too: a login announced elsewhere kicks ours (§6.2).
+    this.unsubscribeBroadcast = this.broadcast.onRemoteLogin((login) => {
+      const conn = this.identities.get(`${login.appId}\u0000${login.uid}`);
+      if (conn !== undefined && conn.sessionId !== login.sessionId) this.endSession(conn, "remote_login");
+    });
   }
 
   /** The settings the auth checks run with (for explain). */
@@ -213,6 +225,7 @@ export class SessionManager {
   /** Closes every connection with 4002 and stops the timers. */
   shutdown(): void {
     this.unsubscribeClock();
+    this.unsubscribeBroadcast();
     if (this.driver !== null) clearTimeout(this.driver);
     this.driver = null;
     this.scheduler.clear();
@@ -295,6 +308,7 @@ export class SessionManager {
     if (previous !== undefined && previous !== conn) this.endSession(previous, "remote_login");
     this.identities.set(conn.identity, conn);
     this.sessions.set(conn.sessionId, conn);
+    this.broadcast.announce(appId, uid, conn.sessionId);
     this.transition(conn, loginSucceeded(profile, conn.visible));
     this.send(conn, { id: f.id, ok: true, op: "login", result: this.loginResult(conn, now) });
     this.armTimers(conn);
