@@ -21,9 +21,15 @@ const VERIFIERS: Readonly<Record<TokenVersion, TokenVerifier>> = {
 
 /** The verifier for a token's 3-character prefix, or undefined for an unknown version. */
 export function verifierFor(token: string): TokenVerifier | undefined {
-  const prefix = token.slice(0, 3);
-  return prefix === "006" || prefix === "007" ? VERIFIERS[prefix] : undefined;
+  // Compared by character code: slicing a 3-character prefix would copy it on every call.
+  if (token.charCodeAt(0) !== ZERO || token.charCodeAt(1) !== ZERO) return undefined;
+  const c = token.charCodeAt(2);
+  return c === SIX ? VERIFIERS["006"] : c === SEVEN ? VERIFIERS["007"] : undefined;
 }
+
+const ZERO = "0".charCodeAt(0);
+const SIX = "6".charCodeAt(0);
+const SEVEN = "7".charCodeAt(0);
 
 /**
  * Verifies an RTM login token exactly as token-formats.md §4 says, checks in order, the first

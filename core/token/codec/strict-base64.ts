@@ -3,14 +3,16 @@
  * at the end (at most two), length a multiple of 4, and zero pad bits, so that decoding then
  * re-encoding gives back the identical string. URL-safe characters, whitespace and missing
  * padding are refused. The check is one pass over the string with a lookup table, which is
- * cheaper than the decode + re-encode comparison it is equivalent to.
+ * cheaper than the decode + re-encode comparison it is equivalent to; the parsers use
+ * {@link decodeCanonicalBase64}, which validates and decodes in that same single pass.
  */
 
 // 0..63 for alphabet characters, 64 for '=', 255 for anything else.
 const TABLE = new Uint8Array(128).fill(255);
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 for (let i = 0; i < ALPHABET.length; i++) TABLE[ALPHABET.charCodeAt(i)] = i;
-TABLE["=".charCodeAt(0)] = 64;
+const EQUALS = "=".charCodeAt(0);
+TABLE[EQUALS] = 64;
 
 /** The value of one character, or 255. */
 function sextet(s: string, i: number): number {
@@ -37,6 +39,49 @@ export function isCanonicalBase64(s: string, start = 0): boolean {
   // The last data character carries bits that fall beyond the decoded bytes; they must be 0.
   const last = sextet(s, dataEnd - 1);
   return pad === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0;
+}
+
+/**
+ * Validates and decodes in one pass: the bytes of `s.slice(start)` when it is canonical standard
+ * base64 (exactly the strings {@link isCanonicalBase64} accepts), otherwise null. This is the
+ * verify path: one table lookup per character and no intermediate string, which is cheaper than
+ * checking first and then calling the native decoder on a sliced copy of the token.
+ */
+export function decodeCanonicalBase64(s: string, start = 0): Buffer | null {
+  const n = s.length - start;
+  if (n % 4 !== 0) return null;
+  if (n === 0) return Buffer.alloc(0);
+  const end = s.length;
+  let pad = 0;
+  if (s.charCodeAt(end - 1) === EQUALS) pad = s.charCodeAt(end - 2) === EQUALS ? 2 : 1;
+  const out = Buffer.allocUnsafe((n / 4) * 3 - pad);
+  // Full quads: every character must be in the alphabet ('=' here is a misplaced pad).
+  const fullEnd = pad === 0 ? end : end - 4;
+  let o = 0;
+  let bad = 0;
+  for (let i = start; i < fullEnd; i += 4) {
+    const a = sextet(s, i);
+    const b = sextet(s, i + 1);
+    const c = sextet(s, i + 2);
+    const d = sextet(s, i + 3);
+    bad |= a | b | c | d;
+    out[o] = (a << 2) | (b >> 4);
+    out[o + 1] = ((b & 0x0f) << 4) | (c >> 2);
+    out[o + 2] = ((c & 0x03) << 6) | d;
+    o += 3;
+  }
+  if (bad > 63) return null;
+  if (pad === 0) return out;
+  // The last quad: "xy==" or "xyz=", with zero pad bits (decode then re-encode is identical).
+  const a = sextet(s, fullEnd);
+  const b = sextet(s, fullEnd + 1);
+  if (a > 63 || b > 63) return null;
+  out[o] = (a << 2) | (b >> 4);
+  if (pad === 2) return (b & 0x0f) === 0 ? out : null;
+  const c = sextet(s, fullEnd + 2);
+  if (c > 63 || (c & 0x03) !== 0) return null;
+  out[o + 1] = ((b & 0x0f) << 4) | (c >> 2);
+  return out;
 }
 
 /** Decodes canonical base64 (call {@link isCanonicalBase64} first). */

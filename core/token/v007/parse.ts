@@ -1,6 +1,6 @@
 import { inflateSync } from "node:zlib";
 import { ByteReader } from "../codec/byte-reader.js";
-import { decodeBase64, isCanonicalBase64 } from "../codec/strict-base64.js";
+import { decodeCanonicalBase64 } from "../codec/strict-base64.js";
 import type { ParsedToken007, Service007 } from "../parsed-token.js";
 import type { ParseResult } from "../parse-result.js";
 import { readService } from "./services.js";
@@ -33,8 +33,9 @@ function inflateCapped(data: Buffer, maxBytes: number): Buffer | null {
  * last service are tolerated (they are MACed).
  */
 export function parse007(token: string, maxInflatedBytes: number): ParseResult<ParsedToken007> {
-  if (!isCanonicalBase64(token, BODY_START)) return { ok: false, detail: "007 body is not canonical base64" };
-  const payload = inflateCapped(decodeBase64(token, BODY_START), maxInflatedBytes);
+  const body = decodeCanonicalBase64(token, BODY_START);
+  if (body === null) return { ok: false, detail: "007 body is not canonical base64" };
+  const payload = inflateCapped(body, maxInflatedBytes);
   if (payload === null) return { ok: false, detail: "007 body is not a zlib stream within the size cap" };
 
   const r = new ByteReader(payload);
