@@ -1,0 +1,404 @@
+/**
+ * Gateway benchmark: the gateway's full 007 login against a bare `ws` server.
+ *
+ *   npm run bench:gateway -- [--duration S] [--warmup S] [--concurrency N] [--rounds N]
+ *                            [--pool N] [--sessions N] [--skip-memory] [--skip-throughput] [--profile DIR]
+ *                            [--json FILE] [--check]
+ *
+ * 1. Throughput. Two servers, each in its own child process (gateway-bench-server.js): a bare
+ *    `ws` server answering every text message with one small JSON message, and the gateway. One
+ *    load process (gateway-bench-load.js, a raw net.Socket WebSocket client) runs a closed loop of
+ *    `--concurrency` cycles, each connect → upgrade → send one login frame → wait for the reply
+ *    with id 1 (the gateway's event frames are skipped) → close, for `--warmup` + `--duration`
+ *    seconds. Every login frame carries a fresh 007 token for its own uid, minted before anything
+ *    is timed (distinct uids: no remote-login kicks). Both servers receive the same frames.
+ *    The servers run one after the other, in the order bare, gateway, gateway, bare, … (ABBA, so a
+ *    drift of the machine's load lands on both alike). Per run: cycles/s and p50/p99 latency (in
+ *    the load process, process.hrtime), and the server's CPU time per cycle — the server child
+ *    measures its own `process.cpuUsage()` over the load's measured window (relayed over IPC),
+ *    which holds up when other processes share the machine. The event-loop utilisation of both
+ *    sides is printed too: a server below ~0.9 means the load process (or the machine) and not
+ *    the server set the rate. Figures: the best run of each server (highest rate, lowest CPU).
+ *    Targets: rate gateway/bare ≥ 0.85, server CPU per login / per bare cycle ≤ 1.2.
+ *
+ * 2. Idle memory (memory-bench.ts): RSS per logged-in idle gateway session at `--sessions`
+ *    sessions against RSS per idle bare `ws` connection. Target: ratio ≤ 1.25.
+ *
+ * Exit 0 unless `--check` is given and a target failed (exit 1); 2 on a usage error.
+ * `--profile DIR` runs both throughput servers under `node --cpu-prof` and leaves the profiles there
+ * (summarise one with `node dist/bench/cpuprofile-summary.js FILE`). `--pool N`: login frames
+ * minted up front (default 10000); the pool is topped up before each gateway run so that every
+ * gateway login uses a uid of its own.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { BenchChild, type Message } from "./bench-ipc.js";
+import { MAX_SESSIONS, runMemoryBench, type MemoryResult } from "./memory-bench.js";
+
+const USAGE =
+  "usage: node dist/bench/gateway-bench.js [--duration S] [--warmup S] [--concurrency N] [--rounds N] [--pool N]\n" +
+  "                                        [--sessions N] [--skip-memory] [--skip-throughput] [--profile DIR] [--json FILE] [--check]";
+
+const TARGET_RATE = 0.85;
+const TARGET_CPU = 1.2;
+const TARGET_MEMORY = 1.25;
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function parseCli() {
+  return parseArgs({
+    options: {
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      concurrency: { type: "string" },
+      rounds: { type: "string" },
+      pool: { type: "string" },
+      sessions: { type: "string" },
+      "skip-memory": { type: "boolean", default: false },
+      "skip-throughput": { type: "boolean", default: false },
+      profile: { type: "string" },
+      json: { type: "string" },
+      check: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+
+function usageError(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+let args: ReturnType<typeof parseCli>;
+try {
+  args = parseCli();
+} catch (err) {
+  usageError((err as Error).message);
+}
+if (args.values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+function numberOption(name: string, raw: string | undefined, fallback: number, min: number, max: number, integer: boolean): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    usageError(`--${name} must be ${integer ? "an integer" : "a number"} in [${min}, ${max}], got ${JSON.stringify(raw)}`);
+  }
+  return v;
+}
+
+const DURATION_S = numberOption("duration", args.values.duration, 5, 0.5, 120, false);
+const WARMUP_S = numberOption("warmup", args.values.warmup, 1, 0, 60, false);
+const CONCURRENCY = numberOption("concurrency", args.values.concurrency, 64, 1, 4096, true);
+const ROUNDS = numberOption("rounds", args.values.rounds, 2, 1, 10, true);
+const POOL = numberOption("pool", args.values.pool, 10_000, 1_000, 1_000_000, true);
+const SESSIONS = numberOption("sessions", args.values.sessions, 10_000, 100, MAX_SESSIONS, true);
+const SKIP_MEMORY = args.values["skip-memory"] === true;
+const SKIP_THROUGHPUT = args.values["skip-throughput"] === true;
+const PROFILE_DIR = args.values.profile === undefined ? undefined : resolve(args.values.profile);
+const JSON_FILE = args.values.json;
+const CHECK = args.values.check === true;
+
+// ---------------------------------------------------------------------------------------------
+// Throughput
+
+type Kind = "bare" | "gateway";
+
+interface RunResult {
+  readonly kind: Kind;
+  readonly round: number;
+  readonly windowMs: number;
+  readonly cycles: number;
+  readonly errors: number;
+  readonly firstError: string | null;
+  readonly rate: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Server CPU time (user + system) per successful cycle, µs. */
+  readonly serverCpuUsPerCycle: number;
+  readonly serverUserUsPerCycle: number;
+  readonly serverSystemUsPerCycle: number;
+  readonly serverElu: number;
+  readonly clientCpuUsPerCycle: number;
+  readonly clientElu: number;
+  readonly poolWrapped: boolean;
+  readonly unused: number;
+}
+
+function num(m: Message, key: string): number {
+  const v = m[key];
+  return typeof v === "number" ? v : Number.NaN;
+}
+
+async function runOne(kind: Kind, round: number, server: BenchChild, ready: Message, load: BenchChild): Promise<RunResult> {
+  let measured: Promise<Message> | undefined;
+  let marked: Promise<Message> | undefined;
+  load.on("window-start", () => {
+    marked = server.request({ type: "mark" });
+  });
+  load.on("window-end", () => {
+    measured = server.request({ type: "measure" });
+  });
+  const r = await load.request(
+    {
+      type: "run",
+      port: num(ready, "port"),
+      path: String(ready["path"]),
+      concurrency: CONCURRENCY,
+      warmupMs: WARMUP_S * 1000,
+      durationMs: DURATION_S * 1000,
+      timeoutMs: 10_000,
+      advance: kind === "gateway",
+    },
+    (WARMUP_S + DURATION_S) * 1000 + 60_000,
+  );
+  if (marked === undefined || measured === undefined) throw new Error("the load process did not report its measured window");
+  await marked;
+  const cpu = await measured;
+  const cycles = num(r, "windowOk");
+  const userUs = num(cpu, "userUs");
+  const systemUs = num(cpu, "systemUs");
+  return {
+    kind,
+    round,
+    windowMs: num(r, "windowMs"),
+    cycles,
+    errors: num(r, "errors"),
+    firstError: typeof r["firstError"] === "string" ? r["firstError"] : null,
+    rate: num(r, "rate"),
+    p50Ms: num(r, "p50Ms"),
+    p90Ms: num(r, "p90Ms"),
+    p99Ms: num(r, "p99Ms"),
+    maxMs: num(r, "maxMs"),
+    serverCpuUsPerCycle: (userUs + systemUs) / cycles,
+    serverUserUsPerCycle: userUs / cycles,
+    serverSystemUsPerCycle: systemUs / cycles,
+    serverElu: num(cpu, "elu"),
+    clientCpuUsPerCycle: num(r, "clientCpuUs") / cycles,
+    clientElu: num(r, "clientElu"),
+    poolWrapped: r["poolWrapped"] === true,
+    unused: num(r, "unused"),
+  };
+}
+
+function fmt(v: number, digits: number): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : "n/a";
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function row(cells: readonly string[], widths: readonly number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+}
+
+const log = (line: string): void => console.log(line);
+
+async function throughput() {
+  const execArgv = PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`];
+  if (PROFILE_DIR !== undefined) mkdirSync(PROFILE_DIR, { recursive: true });
+  const load = (await BenchChild.start("load", "./gateway-bench-load.js", [])).child;
+  const servers = new Map<Kind, { child: BenchChild; ready: Message }>();
+  const runs: RunResult[] = [];
+  let mintMs = 0;
+  let minted = 0;
+  let unused = 0;
+  let bestRate = 0;
+  const prefix = `tp-${process.pid}-`;
+  /** Mints `count` more login frames (never while a run is timed). */
+  const mint = async (count: number, append: boolean): Promise<void> => {
+    const m = await load.request({ type: "mint", count, prefix, append }, 300_000);
+    mintMs += num(m, "ms");
+    minted += count;
+    unused = num(m, "unused");
+    if (!append) log(`  minted ${count} login frames (one fresh 007 token per uid, ${fmt(num(m, "meanFrameBytes"), 0)} bytes each) in ${fmt(num(m, "ms") / 1000, 1)} s`);
+  };
+  try {
+    await mint(POOL, false);
+    servers.set("bare", await BenchChild.start("bare server", "./gateway-bench-server.js", ["bare"], execArgv));
+    servers.set("gateway", await BenchChild.start("gateway server", "./gateway-bench-server.js", ["gateway", "{}"], execArgv));
+
+    const widths = [8, 5, 7, 9, 7, 7, 7, 10, 7, 10, 7, 6];
+    log("");
+    log(row(["server", "round", "cycles", "cycles/s", "p50 ms", "p90 ms", "p99 ms", "srv µs/cyc", "srv ELU", "load µs/cyc", "load ELU", "errors"], widths));
+    for (let round = 1; round <= ROUNDS; round++) {
+      const order: Kind[] = round % 2 === 1 ? ["bare", "gateway"] : ["gateway", "bare"];
+      for (const kind of order) {
+        const s = servers.get(kind)!;
+        if (kind === "gateway") {
+          // Top the pool up so that every login of this run uses a uid never used before.
+          const need = Math.ceil(Math.max(bestRate, 2_000) * (WARMUP_S + DURATION_S) * 2) + 2 * CONCURRENCY;
+          if (unused < need) await mint(need - unused, true);
+        }
+        const r = await runOne(kind, round, s.child, s.ready, load);
+        runs.push(r);
+        bestRate = Math.max(bestRate, r.rate);
+        if (kind === "gateway") unused = r.unused;
+        log(
+          row(
+            [kind, String(round), String(r.cycles), fmt(r.rate, 0), fmt(r.p50Ms, 2), fmt(r.p90Ms, 2), fmt(r.p99Ms, 2), fmt(r.serverCpuUsPerCycle, 1), fmt(r.serverElu, 2), fmt(r.clientCpuUsPerCycle, 1), fmt(r.clientElu, 2), String(r.errors)],
+            widths,
+          ),
+        );
+        if (r.firstError !== null) log(`           first error: ${r.firstError}`);
+        await sleep(300);
+      }
+    }
+  } finally {
+    await load.stop();
+    for (const s of servers.values()) await s.child.stop();
+  }
+
+  const of = (k: Kind) => runs.filter((r) => r.kind === k);
+  const best = (k: Kind) => {
+    const rs = of(k);
+    return {
+      rate: Math.max(...rs.map((r) => r.rate)),
+      serverCpuUsPerCycle: Math.min(...rs.map((r) => r.serverCpuUsPerCycle)),
+      p50Ms: Math.min(...rs.map((r) => r.p50Ms)),
+      p99Ms: Math.min(...rs.map((r) => r.p99Ms)),
+      medianRate: median(rs.map((r) => r.rate)),
+      medianServerCpuUsPerCycle: median(rs.map((r) => r.serverCpuUsPerCycle)),
+      errors: rs.reduce((s, r) => s + r.errors, 0),
+    };
+  };
+  const bare = best("bare");
+  const gateway = best("gateway");
+  const pairedRate: number[] = [];
+  const pairedCpu: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const b = runs.find((r) => r.kind === "bare" && r.round === round);
+    const g = runs.find((r) => r.kind === "gateway" && r.round === round);
+    if (b !== undefined && g !== undefined) {
+      pairedRate.push(g.rate / b.rate);
+      pairedCpu.push(g.serverCpuUsPerCycle / b.serverCpuUsPerCycle);
+    }
+  }
+  const summary = {
+    bare,
+    gateway,
+    rateRatio: gateway.rate / bare.rate,
+    cpuRatio: gateway.serverCpuUsPerCycle / bare.serverCpuUsPerCycle,
+    pairedRateRatios: pairedRate,
+    pairedCpuRatios: pairedCpu,
+    poolWrapped: runs.some((r) => r.poolWrapped),
+  };
+  log(`  (${minted} login frames minted in all, ${fmt(mintMs / 1000, 1)} s, outside the timed windows)`);
+  return { runs, summary, mintMs, profiles: PROFILE_DIR ?? null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+interface Verdict {
+  readonly name: string;
+  readonly value: number;
+  readonly target: string;
+  readonly pass: boolean;
+}
+
+const startedAt = performance.now();
+const load1 = os.loadavg()[0] ?? 0;
+log(`gateway bench — node ${process.version}, ${os.cpus().length} CPUs, load average ${load1.toFixed(2)}`);
+const verdicts: Verdict[] = [];
+let noErrors = true;
+
+let tp: Awaited<ReturnType<typeof throughput>> | null = null;
+if (!SKIP_THROUGHPUT) {
+  log(`throughput: ${CONCURRENCY} cycles in flight, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run, ${ROUNDS} round(s) (bare, gateway, gateway, bare, …)`);
+  log("  cycle = connect → upgrade → one login frame (007 token, distinct uid) → reply with id 1 → close; each server in its own process");
+  log("  gateway: startGateway() with its default config (login deadline 15 s, no per-IP limit), dev seed, log level silent");
+  tp = await throughput();
+  const s = tp.summary;
+  log("");
+  log("best of the rounds (highest rate, lowest server CPU per cycle, lowest latency):");
+  const w2 = [10, 10, 8, 8, 22];
+  log(row(["server", "cycles/s", "p50 ms", "p99 ms", "server CPU µs/cycle"], w2));
+  log(row(["bare ws", fmt(s.bare.rate, 0), fmt(s.bare.p50Ms, 2), fmt(s.bare.p99Ms, 2), fmt(s.bare.serverCpuUsPerCycle, 1)], w2));
+  log(row(["gateway", fmt(s.gateway.rate, 0), fmt(s.gateway.p50Ms, 2), fmt(s.gateway.p99Ms, 2), fmt(s.gateway.serverCpuUsPerCycle, 1)], w2));
+  if (s.poolWrapped) log("  note: the uid pool wrapped (a uid was reused long after its session had closed); raise --pool for all-distinct uids");
+  verdicts.push(
+    { name: "rate gateway / bare", value: s.rateRatio, target: `≥ ${TARGET_RATE}`, pass: s.rateRatio >= TARGET_RATE },
+    { name: "server CPU per login / per bare cycle", value: s.cpuRatio, target: `≤ ${TARGET_CPU}`, pass: s.cpuRatio <= TARGET_CPU },
+  );
+  noErrors = s.bare.errors === 0 && s.gateway.errors === 0;
+}
+
+let memory: MemoryResult | null = null;
+if (!SKIP_MEMORY) {
+  log("");
+  log(`idle memory: ${SESSIONS} connections held open per server (gateway: logged in with 007 tokens, no login deadline)`);
+  memory = await runMemoryBench({ sessions: SESSIONS, openConcurrency: 128, settleMs: 1_000, warmCycles: 500, log });
+  const w3 = [10, 12, 12, 12, 12, 14, 16];
+  log("");
+  log(row(["server", "RSS before", "RSS after", "RSS B/conn", "heap B/conn", "heapTotal B/c", "external B/conn"], w3));
+  for (const m of [memory.bare, memory.gateway]) {
+    log(
+      row(
+        [
+          m.kind === "bare" ? "bare ws" : "gateway",
+          `${fmt(m.rssBefore / 2 ** 20, 1)} MiB`,
+          `${fmt(m.rssAfter / 2 ** 20, 1)} MiB`,
+          fmt(m.rssPerConnection, 0),
+          fmt(m.heapPerConnection, 0),
+          fmt((m.heapTotalAfter - m.heapTotalBefore) / m.sessions, 0),
+          fmt(m.externalPerConnection, 0),
+        ],
+        w3,
+      ),
+    );
+    if (m.failed > 0 || m.opened !== SESSIONS || m.serverConnections !== SESSIONS || m.droppedWhileHeld > 0) {
+      log(`  WARNING ${m.kind}: opened ${m.opened}/${SESSIONS}, server saw ${m.serverConnections}, dropped ${m.droppedWhileHeld}; ${m.firstError ?? ""}`);
+    }
+  }
+  log(`  (V8 heap used per connection, for reference: gateway / bare = ${fmt(memory.gateway.heapPerConnection / memory.bare.heapPerConnection, 3)})`);
+  verdicts.push({ name: `RSS per idle session / per bare connection (${SESSIONS})`, value: memory.ratio, target: `≤ ${TARGET_MEMORY}`, pass: memory.ratio <= TARGET_MEMORY });
+}
+const memoryComplete =
+  memory === null || [memory.bare, memory.gateway].every((m) => m.failed === 0 && m.opened === SESSIONS && m.serverConnections === SESSIONS && m.droppedWhileHeld === 0);
+
+log("");
+log("ratios");
+for (const v of verdicts) log(`  ${v.name.padEnd(50)} ${fmt(v.value, 3).padStart(7)}   target ${v.target.padEnd(7)} ${v.pass ? "PASS" : "FAIL"}`);
+if (tp !== null) {
+  const s = tp.summary;
+  log(`  (per-round rate ratios ${s.pairedRateRatios.map((r) => fmt(r, 3)).join(", ")}; per-round CPU ratios ${s.pairedCpuRatios.map((r) => fmt(r, 3)).join(", ")})`);
+}
+if (!noErrors) log("  FAIL: some cycles failed (see first error above)");
+if (!memoryComplete) log("  FAIL: not every memory connection was opened and held");
+const allPass = verdicts.every((v) => v.pass) && noErrors && memoryComplete;
+const totalS = (performance.now() - startedAt) / 1000;
+log(`overall: ${allPass ? "PASS" : "FAIL"} (${totalS.toFixed(1)} s)`);
+if (tp?.profiles != null) log(`CPU profiles of the server processes: ${tp.profiles} (summarise with node dist/bench/cpuprofile-summary.js FILE)`);
+
+if (JSON_FILE !== undefined) {
+  const out = {
+    node: process.version,
+    cpus: os.cpus().length,
+    loadAverage1m: load1,
+    options: { durationS: DURATION_S, warmupS: WARMUP_S, concurrency: CONCURRENCY, rounds: ROUNDS, pool: POOL, sessions: SESSIONS, skipMemory: SKIP_MEMORY, skipThroughput: SKIP_THROUGHPUT },
+    throughput: tp === null ? null : { runs: tp.runs, ...tp.summary, mintMs: tp.mintMs },
+    memory,
+    verdicts,
+    noErrors,
+    memoryComplete,
+    pass: allPass,
+    seconds: totalS,
+  };
+  writeFileSync(JSON_FILE, `${JSON.stringify(out, null, 2)}\n`);
+  log(`figures written to ${JSON_FILE}`);
+}
+process.exit(CHECK && !allPass ? 1 : 0);

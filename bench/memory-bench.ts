@@ -1,0 +1,137 @@
+/**
+ * The idle-memory half of the gateway benchmark: RSS per logged-in idle gateway session against
+ * RSS per idle bare `ws` connection.
+ *
+ * For each server (its own child process, started with --expose-gc): warm it up with a few
+ * hundred connect/login/close cycles (so JIT code and lazily built tables are in the baseline),
+ * read its RSS after gc() and a settle delay, open `sessions` connections from one or two holder
+ * processes on the lean raw-socket client (gateway: each logged in with its own 007 token, with
+ * no login deadline; bare: each sent one message and got the reply) and keep them open, read
+ * the RSS again the same way, then close everything. Per connection = (after − before) / sessions.
+ */
+import { BenchChild, type Message } from "./bench-ipc.js";
+
+export interface MemoryOptions {
+  readonly sessions: number;
+  /** Connections being opened at once per holder. */
+  readonly openConcurrency: number;
+  readonly settleMs: number;
+  readonly warmCycles: number;
+  readonly log: (line: string) => void;
+}
+
+export interface MemoryServerResult {
+  readonly kind: "bare" | "gateway";
+  readonly sessions: number;
+  readonly opened: number;
+  readonly failed: number;
+  readonly firstError: string | null;
+  readonly openMs: number;
+  readonly serverConnections: number;
+  readonly serverSessions: number;
+  readonly gc: boolean;
+  readonly rssBefore: number;
+  readonly rssAfter: number;
+  readonly heapTotalBefore: number;
+  readonly heapTotalAfter: number;
+  readonly heapUsedBefore: number;
+  readonly heapUsedAfter: number;
+  readonly externalBefore: number;
+  readonly externalAfter: number;
+  /** (rssAfter − rssBefore) / sessions, bytes. */
+  readonly rssPerConnection: number;
+  /** (heapUsedAfter − heapUsedBefore) / sessions, bytes. */
+  readonly heapPerConnection: number;
+  /** (externalAfter − externalBefore) / sessions, bytes (Buffers and other off-heap memory). */
+  readonly externalPerConnection: number;
+  readonly droppedWhileHeld: number;
+}
+
+export interface MemoryResult {
+  readonly sessions: number;
+  readonly holders: number;
+  readonly bare: MemoryServerResult;
+  readonly gateway: MemoryServerResult;
+  /** gateway.rssPerConnection / bare.rssPerConnection. */
+  readonly ratio: number;
+}
+
+/** Most sockets one holder process opens (the open-file limit is 20000 per process). */
+export const MAX_PER_HOLDER = 15_000;
+/** Most connections one server process can hold here (its own file limit, less some headroom). */
+export const MAX_SESSIONS = 19_000;
+
+function n(m: Message, key: string): number {
+  const v = m[key];
+  return typeof v === "number" ? v : Number.NaN;
+}
+
+async function measureServer(kind: "bare" | "gateway", holders: readonly BenchChild[], counts: readonly number[], o: MemoryOptions): Promise<MemoryServerResult> {
+  const overrides = JSON.stringify({ loginDeadlineSeconds: 0, maxConnections: o.sessions + 1_000 });
+  const { child: server, ready } = await BenchChild.start(`${kind} server (memory)`, "./gateway-bench-server.js", [kind, overrides], ["--expose-gc"]);
+  try {
+    const port = n(ready, "port");
+    const path = String(ready["path"]);
+    for (const h of holders) await h.request({ type: "rewind" });
+    const first = holders[0]!;
+    await first.request({ type: "run", port, path, concurrency: 16, warmupMs: 0, durationMs: 60_000, maxCycles: o.warmCycles, advance: true }, 120_000);
+    const before = await server.request({ type: "memory", settleMs: o.settleMs });
+    const started = performance.now();
+    const opened = await Promise.all(holders.map((h, i) => h.request({ type: "hold", port, path, count: counts[i]!, concurrency: o.openConcurrency }, 300_000)));
+    const openMs = performance.now() - started;
+    const after = await server.request({ type: "memory", settleMs: o.settleMs });
+    const stats = await Promise.all(holders.map((h) => h.request({ type: "stats" })));
+    await Promise.all(holders.map((h) => h.request({ type: "release" }, 60_000)));
+    const ok = opened.reduce((s, m) => s + n(m, "opened"), 0);
+    const failed = opened.reduce((s, m) => s + n(m, "failed"), 0);
+    const firstError = opened.map((m) => m["firstError"]).find((e) => typeof e === "string") as string | undefined;
+    const r: MemoryServerResult = {
+      kind,
+      sessions: o.sessions,
+      opened: ok,
+      failed,
+      firstError: firstError ?? null,
+      openMs,
+      serverConnections: n(after, "connections"),
+      serverSessions: n(after, "sessions"),
+      gc: after["gc"] === true,
+      rssBefore: n(before, "rss"),
+      rssAfter: n(after, "rss"),
+      heapTotalBefore: n(before, "heapTotal"),
+      heapTotalAfter: n(after, "heapTotal"),
+      heapUsedBefore: n(before, "heapUsed"),
+      heapUsedAfter: n(after, "heapUsed"),
+      externalBefore: n(before, "external"),
+      externalAfter: n(after, "external"),
+      rssPerConnection: (n(after, "rss") - n(before, "rss")) / o.sessions,
+      heapPerConnection: (n(after, "heapUsed") - n(before, "heapUsed")) / o.sessions,
+      externalPerConnection: (n(after, "external") - n(before, "external")) / o.sessions,
+      droppedWhileHeld: stats.reduce((s, m) => s + n(m, "dropped"), 0),
+    };
+    o.log(
+      `  ${kind.padEnd(8)} ${ok} connections open (${failed} failed) in ${(openMs / 1000).toFixed(1)} s; server sees ${r.serverConnections} connections, ${r.serverSessions} sessions; ` +
+        `RSS ${(r.rssBefore / 2 ** 20).toFixed(1)} → ${(r.rssAfter / 2 ** 20).toFixed(1)} MiB`,
+    );
+    return r;
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Runs the idle-memory comparison (bare first, then the gateway). */
+export async function runMemoryBench(o: MemoryOptions): Promise<MemoryResult> {
+  const holderCount = Math.max(1, Math.ceil(o.sessions / MAX_PER_HOLDER), o.sessions >= 2_000 ? 2 : 1);
+  const counts = Array.from({ length: holderCount }, (_, i) => Math.floor(o.sessions / holderCount) + (i < o.sessions % holderCount ? 1 : 0));
+  const holders: BenchChild[] = [];
+  try {
+    for (let i = 0; i < holderCount; i++) holders.push((await BenchChild.start(`holder ${i}`, "./gateway-bench-load.js", [])).child);
+    const t0 = performance.now();
+    await Promise.all(holders.map((h, i) => h.request({ type: "mint", count: counts[i]! + (i === 0 ? o.warmCycles : 0), prefix: `mem-h${i}-` }, 300_000)));
+    o.log(`  minted ${o.sessions + o.warmCycles} tokens in ${holderCount} holder process(es) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const bare = await measureServer("bare", holders, counts, o);
+    const gateway = await measureServer("gateway", holders, counts, o);
+    return { sessions: o.sessions, holders: holderCount, bare, gateway, ratio: gateway.rssPerConnection / bare.rssPerConnection };
+  } finally {
+    await Promise.all(holders.map((h) => h.stop()));
+  }
+}
