@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // One Redis for the whole run (REDIS_URL, testcontainers, redis-server or 127.0.0.1:6379).
+    globalSetup: ["test/support/redis-global-setup.ts"],
   },
 });

@@ -1,0 +1,653 @@
+/**
+ * The Redis CertificateStore: projects shared by every gateway of a deployment.
+ *
+ * Reads (`auth`, `get`, `list`) are synchronous and served from this process's copy: a login
+ * never makes a Redis round trip for certificates. The copy is kept current by
+ * - loading everything at `start()` (after subscribing, so no change is missed in between);
+ * - the change channel: every write publishes `{appId, version}`; on a message with a version
+ *   newer than ours, the project is read again and applied if still newer;
+ * - a full reload after a connection (command or subscriber) comes back, since messages may
+ *   have been lost while it was down.
+ *
+ * Writes are atomic per project: `update` reads the record from Redis, computes the next one,
+ * and stores it with a Lua compare-and-set on the version (set or delete, index, version, and
+ * PUBLISH in the same script), retrying a bounded number of times on a concurrent write.
+ * Versions only grow, even across a delete (see redis-keys.ts): any two reads can be ordered.
+ * A write whose reply is lost (the connection dropped while the script ran) rejects with
+ * StoreUnavailable although Redis may have applied it; the copy catches up with the change
+ * message or the reload, and a retried lifecycle step then sees the new state.
+ *
+ * Health: while both connections are up the copy is fresh. Once the store has been out of
+ * touch for longer than `maxStalenessMs`, `auth()` throws StoreUnavailable (fail closed) until
+ * a reload succeeds. A heartbeat PINGs both connections so that a silently dead peer is noticed.
+ *
+ * The ioredis clients must fail fast while disconnected (`enableOfflineQueue: false`, checked
+ * here; see redisClientOptions() for the full recommended set). Standalone Redis (or Sentinel)
+ * only: the scripts touch keys they are not given (not Redis Cluster safe).
+ *
+ * Certificate values are never logged: only App IDs, versions and error messages are.
+ */
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { CertificateStore, ProjectUpdate } from "../../core/certificate/certificate-store.js";
+import { ProjectAuthCache } from "../../core/certificate/project-auth-cache.js";
+import type { CertificateRecord, ProjectAuth, ProjectRecord } from "../../core/certificate/project.js";
+import { StoreUnavailable } from "../../core/errors.js";
+import type { Logger } from "../logger.js";
+import { assertFailFast, closeClient, errorMessage, waitForReady, withTimeout } from "./redis-clients.js";
+import { DEFAULT_KEY_PREFIX, isValidAppId, redisKeys, type RedisKeys } from "./redis-keys.js";
+import { RedisSubscriber } from "./redis-subscriber.js";
+
+export interface RedisCertificateStoreOptions {
+  /** Prefix of every key and channel. Default `rtm-auth:`. */
+  readonly keyPrefix?: string;
+  /** How long the copy may serve `auth()` while out of touch with Redis. Default 30 000 ms. */
+  readonly maxStalenessMs?: number;
+  /** Milliseconds, for staleness and `lastSyncAt`. Default Date.now. */
+  readonly now?: () => number;
+  readonly logger: Logger;
+  /** Interval of the PING on both connections (0 = none). Default 5 000 ms. */
+  readonly heartbeatMs?: number;
+  /** Compare-and-set attempts of one `update` before it gives up (StoreUnavailable). Default 20. */
+  readonly maxWriteAttempts?: number;
+  /** How long `start()` waits for the connections. Default 10 000 ms. */
+  readonly startTimeoutMs?: number;
+  /** Whether `close()` quits the two connections. Default true. */
+  readonly ownsConnections?: boolean;
+}
+
+export interface RedisStoreConnections {
+  /** The command connection (reads, scripts, PUBLISH). */
+  readonly redis: Redis;
+  /** The subscriber connection, or a RedisSubscriber shared with other pub/sub users. */
+  readonly subscriber: Redis | RedisSubscriber;
+}
+
+/** For /readyz and metrics. */
+export interface RedisStoreStatus {
+  /** Both connections up and the copy in sync. */
+  readonly connected: boolean;
+  /** When the copy was last loaded in full (ms, `now()`), null before the first load. */
+  readonly lastSyncAt: number | null;
+  /** `auth()` refuses (not loaded yet, or out of touch for longer than maxStalenessMs). */
+  readonly stale: boolean;
+}
+
+interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash("sha1").update(source).digest("hex") };
+}
+
+/** KEYS: project, versions. ARGV: appId. → [json | nil, version | nil] */
+const READ = script(`
+return { redis.call('GET', KEYS[1]), redis.call('HGET', KEYS[2], ARGV[1]) }
+`);
+
+/**
+ * KEYS: project, index, versions. ARGV: appId, expected version, JSON ('' deletes), channel.
+ * → [1, version] when written, [0, current version] on a conflict.
+ */
+const WRITE = script(`
+local current = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+if current ~= tonumber(ARGV[2]) then return { 0, current } end
+local version = current + 1
+if ARGV[3] == '' then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[3])
+  redis.call('SADD', KEYS[2], ARGV[1])
+end
+redis.call('HSET', KEYS[3], ARGV[1], version)
+redis.call('PUBLISH', ARGV[4], '{"appId":"' .. ARGV[1] .. '","version":' .. version .. '}')
+return { 1, version }
+`);
+
+/** KEYS: index, versions. ARGV: project key base. → [[id, json | nil, …], [id, version, …]] (one consistent snapshot) */
+const LOAD = script(`
+local ids = redis.call('SMEMBERS', KEYS[1])
+local projects = {}
+for _, id in ipairs(ids) do
+  projects[#projects + 1] = id
+  projects[#projects + 1] = redis.call('GET', ARGV[1] .. id)
+end
+return { projects, redis.call('HGETALL', KEYS[2]) }
+`);
+
+/** KEYS: index, versions. ARGV: project key base, channel. → [id, version, …] of the deleted projects */
+const CLEAR = script(`
+local ids = redis.call('SMEMBERS', KEYS[1])
+local out = {}
+for _, id in ipairs(ids) do
+  redis.call('DEL', ARGV[1] .. id)
+  local version = redis.call('HINCRBY', KEYS[2], id, 1)
+  redis.call('PUBLISH', ARGV[2], '{"appId":"' .. id .. '","version":' .. version .. '}')
+  out[#out + 1] = id
+  out[#out + 1] = version
+end
+redis.call('DEL', KEYS[1])
+return out
+`);
+
+const HEX32_LOWER = /^[0-9a-f]{32}$/;
+
+function isCertificate(c: unknown): c is CertificateRecord {
+  if (c === null || typeof c !== "object") return false;
+  const r = c as Record<string, unknown>;
+  return typeof r.value === "string" && HEX32_LOWER.test(r.value) && Number.isFinite(r.enabledAt) && Number.isFinite(r.activeAt);
+}
+
+/** The stored form of a record: exactly the ProjectRecord fields, in a fixed order. */
+function normalize(p: ProjectRecord, version: number): ProjectRecord {
+  const cert = (c: CertificateRecord | null): CertificateRecord | null => (c === null ? null : { value: c.value, enabledAt: c.enabledAt, activeAt: c.activeAt });
+  return { appId: p.appId, noCertificate: p.noCertificate, primary: cert(p.primary), secondary: cert(p.secondary), enabled: p.enabled, version };
+}
+
+/** A stored record, or undefined when it is not one (never echoing its content). */
+function parseRecord(appId: string, json: string, version: number): ProjectRecord | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (v === null || typeof v !== "object") return undefined;
+  const r = v as Record<string, unknown>;
+  if (r.appId !== appId || typeof r.noCertificate !== "boolean" || typeof r.enabled !== "boolean") return undefined;
+  if (r.primary !== null && !isCertificate(r.primary)) return undefined;
+  if (r.secondary !== null && !isCertificate(r.secondary)) return undefined;
+  return normalize(r as unknown as ProjectRecord, version);
+}
+
+function toInt(v: unknown): number {
+  const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : Number.NaN;
+  return Number.isSafeInteger(n) ? n : 0;
+}
+
+const sameRecord = (a: ProjectRecord | undefined, b: ProjectRecord | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A project as read from Redis: its record (undefined when absent or unreadable) and its version. */
+interface Read {
+  readonly record: ProjectRecord | undefined;
+  readonly version: number;
+  readonly unreadable: boolean;
+}
+
+export class RedisCertificateStore implements CertificateStore {
+  private readonly redis: Redis;
+  private readonly subscriber: RedisSubscriber;
+  private readonly keys: RedisKeys;
+  private readonly maxStalenessMs: number;
+  private readonly now: () => number;
+  private readonly logger: Logger;
+  private readonly heartbeatMs: number;
+  private readonly maxWriteAttempts: number;
+  private readonly startTimeoutMs: number;
+  private readonly ownsConnections: boolean;
+
+  // The local copy.
+  private projects = new Map<string, ProjectRecord>();
+  /** Last known version per App ID, deleted projects included. */
+  private versions = new Map<string, number>();
+  /** Stored records that could not be parsed: `auth()` refuses them (StoreUnavailable). */
+  private unreadable = new Set<string>();
+  private readonly cache = new ProjectAuthCache();
+  private readonly listeners = new Set<(appId: string) => void>();
+
+  // Health.
+  private loaded = false;
+  private started = false;
+  private closed = false;
+  /** Since when (ms) the copy has not been known to be in sync; undefined while it is. */
+  private downSince: number | undefined;
+  private lastSyncAt: number | null = null;
+  /** Incremented on each loss of touch: a reload only clears `downSince` if none happened meanwhile. */
+  private epoch = 0;
+
+  // Background work.
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly refreshing = new Set<string>();
+  private readonly refreshAgain = new Set<string>();
+  private reloading = false;
+  private pendingDuringReload = new Set<string>();
+  private resyncRunning = false;
+  private resyncAgain = false;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private resyncDelayMs = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private heartbeatInFlight = false;
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private readonly detach: Array<() => void> = [];
+
+  constructor(connections: RedisStoreConnections, options: RedisCertificateStoreOptions) {
+    assertFailFast(connections.redis, "command");
+    this.redis = connections.redis;
+    this.logger = options.logger.child({ component: "certificate-store-redis" });
+    this.subscriber = connections.subscriber instanceof RedisSubscriber ? connections.subscriber : new RedisSubscriber(connections.subscriber, { logger: options.logger });
+    this.keys = redisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
+    this.maxStalenessMs = options.maxStalenessMs ?? 30_000;
+    this.now = options.now ?? Date.now;
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.maxWriteAttempts = Math.max(1, options.maxWriteAttempts ?? 20);
+    this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
+    this.ownsConnections = options.ownsConnections ?? true;
+    if (!(this.maxStalenessMs >= 0)) throw new TypeError("maxStalenessMs must be >= 0");
+  }
+
+  /**
+   * Connects, subscribes to the change channel, then loads every project. Rejects with
+   * StoreUnavailable when Redis cannot be reached within `startTimeoutMs`.
+   */
+  async start(): Promise<void> {
+    if (this.closed) throw new StoreUnavailable("the certificate store is closed");
+    if (!this.started) {
+      this.started = true;
+      const onClose = (): void => this.lostTouch("command connection closed");
+      const onReady = (): void => this.connectionBack();
+      const onError = (err: unknown): void => this.logger.debug({ err: errorMessage(err) }, "redis command connection error");
+      this.redis.on("close", onClose);
+      this.redis.on("ready", onReady);
+      this.redis.on("error", onError);
+      this.detach.push(
+        () => this.redis.off("close", onClose),
+        () => this.redis.off("ready", onReady),
+        () => this.redis.off("error", onError),
+        this.subscriber.onDown(() => this.lostTouch("subscriber connection closed")),
+        this.subscriber.onUp(() => this.connectionBack()),
+      );
+      if (this.heartbeatMs > 0) {
+        this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
+        this.heartbeat.unref();
+      }
+    }
+    try {
+      this.unsubscribe ??= await this.subscriber.subscribe(this.keys.changes, (m) => this.onMessage(m));
+      await waitForReady(this.redis, this.startTimeoutMs);
+      const epoch = this.epoch;
+      await this.loadAll();
+      this.downSince = undefined;
+      if (epoch !== this.epoch || !this.connectionsUp()) this.lostTouch("a connection dropped during the first load");
+    } catch (err) {
+      throw err instanceof StoreUnavailable ? err : new StoreUnavailable(`certificate store could not start: ${errorMessage(err)}`);
+    }
+    this.logger.info({ projects: this.projects.size }, "certificate store loaded from redis");
+  }
+
+  // ---- reads: the local copy ----
+
+  auth(appId: string, now: number): ProjectAuth | undefined {
+    if (this.downSince !== undefined || !this.loaded) this.assertFresh();
+    const p = this.projects.get(appId);
+    if (p === undefined) {
+      if (this.unreadable.size > 0 && this.unreadable.has(appId)) throw new StoreUnavailable(`the stored record of ${appId} is unreadable`);
+      return undefined;
+    }
+    if (!p.enabled) return undefined;
+    return this.cache.view(p, now);
+  }
+
+  get(appId: string): ProjectRecord | undefined {
+    return this.projects.get(appId);
+  }
+
+  list(): readonly ProjectRecord[] {
+    return [...this.projects.values()].sort((a, b) => (a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : 0));
+  }
+
+  /** False before the first load and while the copy is too stale for `auth()`. */
+  isReady(): boolean {
+    return this.loaded && !this.isStale();
+  }
+
+  status(): RedisStoreStatus {
+    return { connected: this.loaded && this.downSince === undefined && this.connectionsUp(), lastSyncAt: this.lastSyncAt, stale: !this.isReady() };
+  }
+
+  onChange(listener: (appId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- writes ----
+
+  /**
+   * Reads the record from Redis (never the copy), applies `fn`, and stores the result with a
+   * compare-and-set on the version. On a concurrent write by another gateway it starts over, so
+   * `fn` may run more than once: it must be pure (the lifecycle functions are). Rejects with
+   * StoreUnavailable when Redis cannot be read or written; `fn`'s own errors pass through.
+   */
+  async update(appId: string, fn: ProjectUpdate): Promise<ProjectRecord | undefined> {
+    const key = this.keys.project(appId); // validates the App ID
+    if (this.closed) throw new StoreUnavailable("the certificate store is closed");
+    // Writes of this process to one project queue up: only other gateways can conflict.
+    return this.serialized(appId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const read = await this.read(appId);
+        if (read.unreadable) throw new StoreUnavailable(`the stored record of ${appId} is unreadable`);
+        this.applyRead(appId, read);
+        const current = read.record;
+        const next = fn(current);
+        if (next === current) return current;
+        if (next !== undefined && next.appId !== appId) throw new TypeError("an update may not change the App ID");
+        const version = read.version + 1;
+        const stored = next === undefined ? undefined : normalize(next, version);
+        const result = await this.command("write", () =>
+          this.run(WRITE, [key, this.keys.index, this.keys.versions], [appId, String(read.version), stored === undefined ? "" : JSON.stringify(stored), this.keys.changes]),
+        );
+        const [written, at] = Array.isArray(result) ? result : [];
+        if (toInt(written) === 1) {
+          this.apply(appId, stored, toInt(at));
+          return stored;
+        }
+        this.logger.debug({ appId, attempt }, "certificate store write conflict, retrying");
+        if (attempt >= this.maxWriteAttempts) throw new StoreUnavailable(`too many concurrent writes to ${appId}`);
+        await sleep(Math.floor(Math.random() * 5 * attempt));
+      }
+    });
+  }
+
+  async clear(): Promise<void> {
+    if (this.closed) throw new StoreUnavailable("the certificate store is closed");
+    const result = await this.command("clear", () => this.run(CLEAR, [this.keys.index, this.keys.versions], [this.keys.projectBase, this.keys.changes]));
+    const flat = Array.isArray(result) ? result : [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const id = String(flat[i]);
+      if (isValidAppId(id)) this.apply(id, undefined, toInt(flat[i + 1]));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    if (this.resyncTimer !== undefined) clearTimeout(this.resyncTimer);
+    this.listeners.clear();
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = undefined;
+    if (this.ownsConnections) {
+      await Promise.all([closeClient(this.redis), this.subscriber.close()]);
+    } else if (unsubscribe !== undefined) {
+      await unsubscribe().catch(() => undefined);
+    }
+    for (const d of this.detach.splice(0)) d();
+  }
+
+  // ---- internals ----
+
+  private isStale(): boolean {
+    if (!this.loaded) return true;
+    return this.downSince !== undefined && this.now() - this.downSince > this.maxStalenessMs;
+  }
+
+  private assertFresh(): void {
+    if (this.closed) throw new StoreUnavailable("the certificate store is closed");
+    if (!this.loaded) throw new StoreUnavailable("the certificate store has not loaded yet");
+    if (this.isStale()) throw new StoreUnavailable(`the certificate store has been out of touch with redis for more than ${this.maxStalenessMs} ms`);
+  }
+
+  private connectionsUp(): boolean {
+    return this.redis.status === "ready" && this.subscriber.isUp();
+  }
+
+  /** A connection went down (or a refresh failed): the copy is no longer known to be in sync. */
+  private lostTouch(why: string): void {
+    if (this.closed) return;
+    this.epoch++;
+    if (this.downSince === undefined) {
+      this.downSince = this.now();
+      if (this.loaded) this.logger.warn({ why, maxStalenessMs: this.maxStalenessMs }, "certificate store lost touch with redis; serving its copy");
+    }
+    // Both connections may still be up (a failed refresh): resynchronise then.
+    this.resync();
+  }
+
+  private connectionBack(): void {
+    if (this.closed || !this.loaded) return;
+    if (this.downSince !== undefined) this.resync();
+  }
+
+  /** Reloads everything once both connections are up; retries with a backoff while that fails. */
+  private resync(): void {
+    if (this.closed || !this.loaded) return;
+    if (this.resyncRunning) {
+      this.resyncAgain = true;
+      return;
+    }
+    if (!this.connectionsUp() || this.resyncTimer !== undefined) return; // connectionBack() or the timer calls again
+    this.resyncRunning = true;
+    const epoch = this.epoch;
+    void this.loadAll()
+      .then(() => {
+        this.resyncDelayMs = 0;
+        if (epoch !== this.epoch || !this.connectionsUp()) {
+          this.resyncAgain = true;
+          return;
+        }
+        const downFor = this.downSince === undefined ? 0 : this.now() - this.downSince;
+        this.downSince = undefined;
+        this.logger.info({ downForMs: downFor, projects: this.projects.size }, "certificate store back in sync with redis");
+      })
+      .catch((err: unknown) => {
+        if (this.closed) return;
+        this.resyncDelayMs = Math.min(Math.max(this.resyncDelayMs * 2, 100), 5_000);
+        this.logger.warn({ err: errorMessage(err), retryInMs: this.resyncDelayMs }, "certificate store reload failed");
+        this.resyncTimer = setTimeout(() => {
+          this.resyncTimer = undefined;
+          this.resync();
+        }, this.resyncDelayMs);
+        this.resyncTimer.unref();
+      })
+      .finally(() => {
+        this.resyncRunning = false;
+        if (this.resyncAgain && !this.closed) {
+          this.resyncAgain = false;
+          if (this.downSince !== undefined) this.resync();
+        }
+      });
+  }
+
+  /** Loads one consistent snapshot and makes it the copy; emits onChange for what differs. */
+  private async loadAll(): Promise<void> {
+    this.reloading = true;
+    this.pendingDuringReload = new Set();
+    try {
+      const result = await this.command("load", () => this.run(LOAD, [this.keys.index, this.keys.versions], [this.keys.projectBase]));
+      const [flatProjects, flatVersions] = Array.isArray(result) ? (result as unknown[]) : [];
+      const versions = new Map<string, number>();
+      if (Array.isArray(flatVersions)) {
+        for (let i = 0; i + 1 < flatVersions.length; i += 2) versions.set(String(flatVersions[i]), toInt(flatVersions[i + 1]));
+      }
+      const projects = new Map<string, ProjectRecord>();
+      const unreadable = new Set<string>();
+      if (Array.isArray(flatProjects)) {
+        for (let i = 0; i + 1 < flatProjects.length; i += 2) {
+          const id = String(flatProjects[i]);
+          const json = flatProjects[i + 1];
+          if (!isValidAppId(id) || typeof json !== "string") continue;
+          const version = versions.get(id) ?? 0;
+          const record = parseRecord(id, json, version);
+          if (record === undefined) unreadable.add(id);
+          else projects.set(id, record);
+        }
+      }
+      for (const id of unreadable) this.logger.error({ appId: id }, "stored project record is unreadable; its logins are refused");
+      const changed: string[] = [];
+      for (const id of new Set([...this.projects.keys(), ...projects.keys(), ...this.unreadable, ...unreadable])) {
+        if (!sameRecord(this.projects.get(id), projects.get(id)) || this.unreadable.has(id) !== unreadable.has(id)) changed.push(id);
+      }
+      // A version of ours newer than the snapshot's came from a read served after it (or Redis
+      // lost writes): read those again once the snapshot is in; the later read decides.
+      for (const [id, v] of this.versions) if (v > (versions.get(id) ?? 0)) this.pendingDuringReload.add(id);
+      this.projects = projects;
+      this.versions = versions;
+      this.unreadable = unreadable;
+      this.cache.clear();
+      this.loaded = true;
+      this.lastSyncAt = this.now();
+      for (const id of changed) this.emit(id);
+    } finally {
+      this.reloading = false;
+    }
+    // Messages heard while the snapshot was in flight may be for changes after it.
+    const pending = this.pendingDuringReload;
+    this.pendingDuringReload = new Set();
+    for (const id of pending) this.refresh(id);
+  }
+
+  private onMessage(message: string): void {
+    if (this.closed) return;
+    let appId: unknown;
+    let version: unknown;
+    try {
+      ({ appId, version } = JSON.parse(message) as { appId?: unknown; version?: unknown });
+    } catch {
+      // ignored below
+    }
+    if (!isValidAppId(appId) || typeof version !== "number" || !Number.isSafeInteger(version)) {
+      this.logger.warn("ignoring a malformed certificate change message");
+      return;
+    }
+    if (this.reloading) {
+      this.pendingDuringReload.add(appId);
+      return;
+    }
+    if (version <= (this.versions.get(appId) ?? 0)) return; // already applied (e.g. our own write)
+    this.refresh(appId);
+  }
+
+  /** Reads one project again and applies it if newer. Coalesces concurrent requests. */
+  private refresh(appId: string): void {
+    if (this.refreshing.has(appId)) {
+      this.refreshAgain.add(appId);
+      return;
+    }
+    this.refreshing.add(appId);
+    void (async () => {
+      do {
+        this.refreshAgain.delete(appId);
+        this.applyRead(appId, await this.read(appId));
+      } while (this.refreshAgain.has(appId) && !this.closed);
+    })()
+      .catch((err: unknown) => {
+        if (this.closed) return;
+        this.logger.warn({ appId, err: errorMessage(err) }, "certificate change could not be read; resynchronising");
+        this.lostTouch("a change could not be read");
+      })
+      .finally(() => {
+        this.refreshing.delete(appId);
+        this.refreshAgain.delete(appId);
+      });
+  }
+
+  private async read(appId: string): Promise<Read> {
+    const result = await this.command("read", () => this.run(READ, [this.keys.project(appId), this.keys.versions], [appId]));
+    const [json, v] = Array.isArray(result) ? (result as unknown[]) : [];
+    const version = toInt(v);
+    if (typeof json !== "string") return { record: undefined, version, unreadable: false };
+    const record = parseRecord(appId, json, version);
+    if (record === undefined) this.logger.error({ appId }, "stored project record is unreadable");
+    return { record, version, unreadable: record === undefined };
+  }
+
+  private applyRead(appId: string, read: Read): void {
+    if (read.unreadable) {
+      if (read.version > (this.versions.get(appId) ?? 0)) {
+        this.versions.set(appId, read.version);
+        this.projects.delete(appId);
+        this.unreadable.add(appId);
+        this.cache.invalidate(appId);
+        this.emit(appId);
+      }
+      return;
+    }
+    this.apply(appId, read.record, read.version);
+  }
+
+  /** Applies a record (undefined = deleted) at `version` if that is newer than what the copy has. */
+  private apply(appId: string, record: ProjectRecord | undefined, version: number): void {
+    if (version <= (this.versions.get(appId) ?? 0)) return;
+    this.versions.set(appId, version);
+    const prev = this.projects.get(appId);
+    const wasUnreadable = this.unreadable.delete(appId);
+    if (record === undefined) {
+      if (prev === undefined && !wasUnreadable) return;
+      this.projects.delete(appId);
+    } else {
+      this.projects.set(appId, record);
+    }
+    this.cache.invalidate(appId);
+    this.emit(appId);
+  }
+
+  private emit(appId: string): void {
+    for (const l of this.listeners) {
+      try {
+        l(appId);
+      } catch (err) {
+        this.logger.error({ appId, err: errorMessage(err) }, "certificate change listener failed");
+      }
+    }
+  }
+
+  private async serialized<T>(appId: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(appId) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    const tail = run.catch(() => undefined);
+    this.locks.set(appId, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(appId) === tail) this.locks.delete(appId);
+    }
+  }
+
+  /** Runs a Redis command; any failure of Redis becomes StoreUnavailable (the message only: no arguments). */
+  private async command<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new StoreUnavailable(`redis ${what} failed: ${errorMessage(err)}`);
+    }
+  }
+
+  private async run(s: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(s.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!errorMessage(err).startsWith("NOSCRIPT")) throw err;
+      return await this.redis.eval(s.source, keys.length, ...keys, ...args);
+    }
+  }
+
+  /** PINGs both connections; a connection that does not answer in time is dropped (ioredis reconnects). */
+  private async beat(): Promise<void> {
+    if (this.closed || !this.loaded || this.heartbeatInFlight) return;
+    if (this.downSince !== undefined) {
+      this.resync();
+      return;
+    }
+    if (!this.connectionsUp()) return;
+    this.heartbeatInFlight = true;
+    const timeout = Math.max(this.heartbeatMs, 100);
+    try {
+      const [cmd, sub] = await Promise.allSettled([withTimeout(this.redis.ping(), timeout, "PING"), withTimeout(this.subscriber.ping(), timeout, "PING")]);
+      if (this.closed) return;
+      if (cmd.status === "rejected" || sub.status === "rejected") {
+        const err = cmd.status === "rejected" ? cmd.reason : sub.status === "rejected" ? sub.reason : undefined;
+        this.logger.warn({ err: errorMessage(err) }, "redis heartbeat failed; reconnecting");
+        this.lostTouch("heartbeat failed");
+        if (cmd.status === "rejected" && this.redis.status === "ready") this.redis.disconnect(true);
+        if (sub.status === "rejected") this.subscriber.reconnect();
+      }
+    } finally {
+      this.heartbeatInFlight = false;
+    }
+  }
+}

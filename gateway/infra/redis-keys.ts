@@ -1,0 +1,55 @@
+/**
+ * The one place that turns a key prefix and an App ID into Redis key and channel names.
+ *
+ * Layout (prefix `rtm-auth:` by default):
+ * - `${prefix}project:${appId}`: the project's JSON ProjectRecord (with its `version`);
+ * - `${prefix}projects`: a set of every stored App ID (the index a reload walks);
+ * - `${prefix}versions`: a hash App ID → last version, kept when a project is deleted, so a
+ *   project's versions only ever grow (a deleted then re-created project can be ordered);
+ * - `${prefix}changes`: pub/sub channel, `{"appId","version"}` after every change;
+ * - `${prefix}logins`: pub/sub channel of the LoginBroadcast.
+ *
+ * An App ID is validated here (32 hexadecimal characters) before it ever reaches a key, so no
+ * caller can address another key through it.
+ */
+
+export const DEFAULT_KEY_PREFIX = "rtm-auth:";
+
+const APP_ID = /^[0-9a-fA-F]{32}$/;
+// Printable ASCII without space, '*', '?', '[', ']' and '\' (kept out so a prefix is also a safe SCAN pattern).
+const PREFIX = /^[!-)+->@-Z^-~]{1,128}$/;
+
+/** True when `appId` is 32 hexadecimal characters (the only App IDs that reach a key). */
+export function isValidAppId(appId: unknown): appId is string {
+  return typeof appId === "string" && APP_ID.test(appId);
+}
+
+export interface RedisKeys {
+  readonly prefix: string;
+  /** The project's key; throws a TypeError for anything but a 32-hex App ID. */
+  project(appId: string): string;
+  /** What `project(appId)` puts before the App ID (for scripts that walk the index). */
+  readonly projectBase: string;
+  readonly index: string;
+  readonly versions: string;
+  readonly changes: string;
+  readonly logins: string;
+}
+
+/** The keys and channels of one prefix. */
+export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
+  if (!PREFIX.test(prefix)) throw new TypeError("a Redis key prefix is 1-128 printable ASCII characters without spaces or glob characters");
+  const projectBase = `${prefix}project:`;
+  return {
+    prefix,
+    projectBase,
+    project(appId: string): string {
+      if (!isValidAppId(appId)) throw new TypeError("an App ID is 32 hexadecimal characters");
+      return projectBase + appId;
+    },
+    index: `${prefix}projects`,
+    versions: `${prefix}versions`,
+    changes: `${prefix}changes`,
+    logins: `${prefix}logins`,
+  };
+}
