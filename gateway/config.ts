@@ -72,6 +72,22 @@ export const configSchema = z
      * `adminJwtSecret`. [ADMIN_JWKS_URL] Default unset.
      */
     adminJwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * Redis holding the shared certificate state (`redis://…`, `rediss://…`, or a unix socket path).
+     * Unset means the embedded in-memory store (one gateway). [REDIS_URL] Default unset.
+     */
+    redisUrl: z
+      .string()
+      .regex(/^(rediss?:\/\/|\/)/, "must be a redis:// or rediss:// URL or a unix socket path")
+      .optional(),
+    /** Prefix of every Redis key and channel, so several deployments can share one Redis. [REDIS_KEY_PREFIX] Default `rtm-auth:`. */
+    redisKeyPrefix: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, "1–64 characters of A–Z a–z 0–9 : _ . -").default("rtm-auth:"),
+    /**
+     * How long, in seconds, logins keep verifying against the in-process copy while Redis is
+     * unreachable; after that `/readyz` fails and logins get `store_unavailable` (fail closed).
+     * [REDIS_MAX_STALENESS_SECONDS] Default 30.
+     */
+    redisMaxStalenessSeconds: int(1, 86_400).default(30),
   })
   .strict()
   // Contradictory options are refused (architecture.md §5.5): one admin key source, not two.
@@ -105,6 +121,9 @@ export const ENV_NAMES: Readonly<Record<keyof GatewayConfig, string>> = {
   certActivationDelaySeconds: "CERT_ACTIVATION_DELAY_SECONDS",
   adminJwtSecret: "ADMIN_JWT_SECRET",
   adminJwksUrl: "ADMIN_JWKS_URL",
+  redisUrl: "REDIS_URL",
+  redisKeyPrefix: "REDIS_KEY_PREFIX",
+  redisMaxStalenessSeconds: "REDIS_MAX_STALENESS_SECONDS",
 };
 
 /** Validates `input` and returns a frozen config; throws a TypeError naming each bad field. */

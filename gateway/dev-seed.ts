@@ -17,7 +17,7 @@ export const DEV_PROJECTS: readonly DevProject[] = [
   { mode: "token", appId: "f3000000000000000000000000000003", certificate: "f3c0ffee00000000000000000000c0de" },
 ];
 
-/** Writes the dev projects into `store` (certificates active since `now`). */
+/** Writes the dev projects into `store` (certificates active since `now`), leaving existing ones as they are (a shared store keeps its state across restarts). */
 export async function seedDevProjects(store: CertificateStore, now: number): Promise<void> {
   for (const p of DEV_PROJECTS) {
     const record: ProjectRecord = {
@@ -28,6 +28,6 @@ export async function seedDevProjects(store: CertificateStore, now: number): Pro
       enabled: true,
       version: 0,
     };
-    await store.update(p.appId, () => record);
+    await store.update(p.appId, (current) => current ?? record);
   }
 }

@@ -16,6 +16,7 @@ import { SimulatedClock } from "./clock/simulated-clock.js";
 import { loadConfig, type GatewayConfig, type GatewayConfigInput } from "./config.js";
 import { seedDevProjects } from "./dev-seed.js";
 import { createMetrics, type Metrics } from "./infra/metrics.js";
+import { startRedisBackend } from "./infra/redis-backend.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { DecisionObserver } from "./sessions/decision.js";
 import { SessionManager, type SessionEventObserver } from "./sessions/session-manager.js";
@@ -79,7 +80,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const config = loadConfig(options.config);
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? new SimulatedClock();
-  const store = options.store ?? new MemoryCertificateStore();
+  // The store: given, or Redis when configured (shared by several gateways), or in memory.
+  const redis = options.store === undefined && config.redisUrl !== undefined ? await startRedisBackend(config, logger) : null;
+  const store = options.store ?? redis?.store ?? new MemoryCertificateStore();
+  const broadcast = options.broadcast ?? redis?.broadcast;
+  const readiness = options.readiness ?? (redis === null ? undefined : () => redis.store.isReady());
+  const redisUp = options.redisUp ?? (redis === null ? undefined : () => redis.store.status().connected);
+  if (redis !== null) logger.info({ keyPrefix: config.redisKeyPrefix }, "certificate store: Redis");
   if (options.store === undefined && config.devSeed) await seedDevProjects(store, clock.nowSeconds());
   warnIfAdminOpen(config, logger);
 
@@ -88,7 +95,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     registry,
     // Read at scrape time, by when the session manager below exists.
     sessions: () => sessions.sessionCount,
-    ...(options.redisUp === undefined ? {} : { redisUp: options.redisUp }),
+    ...(redisUp === undefined ? {} : { redisUp }),
     version: packageVersion(),
   });
   const unsubscribeStore = store.onChange(metrics.onStoreChange);
@@ -96,14 +103,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     config,
     clock,
     store,
-    ...(options.broadcast === undefined ? {} : { broadcast: options.broadcast }),
+    ...(broadcast === undefined ? {} : { broadcast }),
     logger,
     observers: [metrics.decisionObserver, ...(options.observers ?? [])],
     sessionObservers: [metrics.sessionObserver, ...(options.sessionObservers ?? [])],
   });
 
   const admin = createAdminRouter({ config, store, clock, sessions, logger });
-  const app = createHttpApp({ admin, registry, ready: options.readiness ?? (() => true), logger });
+  const app = createHttpApp({ admin, registry, ready: readiness ?? (() => true), logger });
   // Plain HTTP requests go to express; WebSocket upgrades never do (server.on("upgrade")).
   const { server, wss } = createGatewayServer({ config, sessions, logger, http: (req, res) => app(req, res) });
 
@@ -138,8 +145,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await broadcast?.close();
         await store.close();
-        await options.broadcast?.close();
       })();
       return closed;
     },
