@@ -21,7 +21,10 @@ describe("loadConfig: defaults", () => {
       devSeed: true,
       logLevel: "info",
       certActivationDelaySeconds: 0,
+      redisKeyPrefix: "rtm-auth:",
+      redisMaxStalenessSeconds: 30,
     });
+    expect(loadConfig()).not.toHaveProperty("redisUrl");
     expect(loadConfig()).not.toHaveProperty("adminJwtSecret");
     expect(loadConfig()).not.toHaveProperty("adminJwksUrl");
     expect(loadConfig({})).toEqual(loadConfig());
@@ -209,7 +212,16 @@ describe("configFromEnv", () => {
       devSeed: false,
       logLevel: "debug",
       certActivationDelaySeconds: 0,
+      redisKeyPrefix: "rtm-auth:",
+      redisMaxStalenessSeconds: 30,
     });
+  });
+
+  it("maps the Redis settings and refuses a URL of another scheme", () => {
+    const c = loadConfig(configFromEnv({ REDIS_URL: "redis://127.0.0.1:6379/2", REDIS_KEY_PREFIX: "staging:", REDIS_MAX_STALENESS_SECONDS: "5" }));
+    expect([c.redisUrl, c.redisKeyPrefix, c.redisMaxStalenessSeconds]).toEqual(["redis://127.0.0.1:6379/2", "staging:", 5]);
+    expect(() => loadConfig({ redisUrl: "http://127.0.0.1:6379" })).toThrow(/redisUrl: must be a redis:\/\/ or rediss:\/\/ URL or a unix socket path/);
+    expect(() => loadConfig({ redisKeyPrefix: "bad prefix" })).toThrow(/redisKeyPrefix/);
   });
 
   it("maps the admin and certificate settings", () => {
