@@ -2,7 +2,7 @@ import type { CertificateSlot } from "../core/certificate/active-certificate.js"
 import type { ProjectAuth } from "../core/certificate/project.js";
 import type { FailureReason } from "../core/errors.js";
 import type { Profile } from "../core/protocol/wire.js";
-import type { RateWindow } from "../core/session/rate-window.js";
+import type { RateLimiter } from "../core/session/rate-window.js";
 import type { UidQuirks } from "../core/session/uid-rules.js";
 import type { TokenLimits } from "../core/token/token-limits.js";
 import type { VerifiedToken } from "../core/token/verified-token.js";
@@ -25,7 +25,7 @@ export interface PolicySettings {
 export interface SessionFacts {
   readonly loggedIn: boolean;
   /** Calls (login and renew) on this connection, for TOO_OFTEN. */
-  readonly rate: RateWindow;
+  readonly rate: RateLimiter;
   /** For renew: the session's identity. */
   readonly appId: string | null;
   readonly uid: string | null;

@@ -12,6 +12,8 @@ export interface ScheduledItem<T> {
   readonly at: number;
   readonly seq: number;
   readonly value: T;
+  /** A number the owner chooses, e.g. its timer generation (lazy cancel without an extra object). */
+  readonly tag: number;
 }
 
 export class ExpiryScheduler<T> {
@@ -23,9 +25,9 @@ export class ExpiryScheduler<T> {
     return this.heap.length;
   }
 
-  /** Queues `value` to be due at `at` (Unix seconds). */
-  schedule(at: number, value: T): void {
-    const item = { at, seq: this.seq++, value };
+  /** Queues `value` to be due at `at` (Unix seconds), with an owner's `tag`. */
+  schedule(at: number, value: T, tag = 0): void {
+    const item = { at, seq: this.seq++, value, tag };
     const h = this.heap;
     h.push(item);
     let i = h.length - 1;
@@ -48,6 +50,14 @@ export class ExpiryScheduler<T> {
     const out: Array<ScheduledItem<T>> = [];
     while (this.heap.length > 0 && (this.heap[0] as ScheduledItem<T>).at <= now) out.push(this.pop());
     return out;
+  }
+
+  /**
+   * Removes and returns the earliest item due at `now`, or undefined. Taking items one at a time
+   * lets an owner queue a follow-up that is already due and still see everything in time order.
+   */
+  popDue(now: number): ScheduledItem<T> | undefined {
+    return this.heap.length > 0 && (this.heap[0] as ScheduledItem<T>).at <= now ? this.pop() : undefined;
   }
 
   /** Drops every item. */

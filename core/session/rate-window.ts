@@ -1,8 +1,13 @@
+/** Something that answers "may one more call happen at `nowMs`?" and records it. */
+export interface RateLimiter {
+  hit(nowMs: number): boolean;
+}
+
 /**
  * "At most `limit` calls in any 1000 ms": remembers the last `limit` call times in a ring.
  * Every attempt counts, refused or not, as the SDKs count calls.
  */
-export class RateWindow {
+export class RateWindow implements RateLimiter {
   private readonly times: number[];
   private next = 0;
   private readonly limit: number;

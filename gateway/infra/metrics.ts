@@ -148,22 +148,35 @@ export function createMetrics(options: MetricsOptions): Metrics {
   }
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
+  // Labelled children are looked up once per label combination and kept: prom-client hashes
+  // a label object on every inc(), and this runs on every login.
+  const attemptChildren = new Map<string, { inc(): void }>();
+  const durationChildren = new Map<string, { observe(v: number): void }>();
   const decisionObserver: DecisionObserver = (d: Decision) => {
     if (d.op === "session_end") {
       if (d.reason === "session_token_expired") expiries.inc();
       return;
     }
-    const op = closed(d.op, L.op);
-    attempts.inc({
-      op,
-      result: closed(d.result, L.result),
-      reason: closed(d.reason, L.reason),
-      mode: closed(d.mode, L.mode),
-      credential: closed(d.credential, L.credential),
-      slot: closed(d.slot, L.slot),
-      profile: closed(d.profile, L.profile),
-    });
-    if (Number.isFinite(d.latencyMs) && d.latencyMs >= 0) duration.observe({ op }, d.latencyMs / 1000);
+    const key = `${d.op} ${d.result} ${d.reason} ${d.mode} ${d.credential} ${d.slot} ${d.profile}`;
+    let child = attemptChildren.get(key);
+    if (child === undefined) {
+      child = attempts.labels({
+        op: closed(d.op, L.op),
+        result: closed(d.result, L.result),
+        reason: closed(d.reason, L.reason),
+        mode: closed(d.mode, L.mode),
+        credential: closed(d.credential, L.credential),
+        slot: closed(d.slot, L.slot),
+        profile: closed(d.profile, L.profile),
+      });
+      attemptChildren.set(key, child);
+    }
+    child.inc();
+    if (Number.isFinite(d.latencyMs) && d.latencyMs >= 0) {
+      let h = durationChildren.get(d.op);
+      if (h === undefined) durationChildren.set(d.op, (h = duration.labels({ op: closed(d.op, L.op) })));
+      h.observe(d.latencyMs / 1000);
+    }
   };
 
   const sessionObserver: SessionEventObserver = (e) => {

@@ -41,32 +41,57 @@ function rtm2(previousState: VisibleState, currentState: Rtm2State, operation: R
   };
 }
 
-/** One state change: the event to send and the state the client then shows. */
+/** One state change: the event to send (also pre-serialised) and the state the client then shows. */
 export interface Transition {
   readonly event: ServerEvent;
   readonly state: VisibleState;
+  readonly json: string;
+}
+
+// Transitions are few and fixed per (kind, profile, from, reason): serialise each once.
+const memo = new Map<string, Transition>();
+function memoised(key: string, make: () => { event: ServerEvent; state: VisibleState }): Transition {
+  let t = memo.get(key);
+  if (t === undefined) {
+    const { event, state } = make();
+    t = Object.freeze({ event, state, json: JSON.stringify(event) });
+    memo.set(key, t);
+  }
+  return t;
 }
 
 /** `login()` started: 1.x CONNECTING/LOGIN; 2.x →CONNECTING (LOGIN, or RELOGIN from FAILED). */
 export function loginStarted(profile: Profile, from: VisibleState): Transition {
+  return memoised(`start ${profile} ${from}`, () => loginStartedEvent(profile, from));
+}
+function loginStartedEvent(profile: Profile, from: VisibleState): { event: ServerEvent; state: VisibleState } {
   if (profile === "rtm1") return { event: rtm1("CONNECTING", "LOGIN"), state: "CONNECTING" };
   return { event: rtm2(from, "CONNECTING", "LOGIN", from === "FAILED" ? "RELOGIN" : "LOGIN"), state: "CONNECTING" };
 }
 
 /** The server accepted: 1.x CONNECTED/LOGIN_SUCCESS; 2.x CONNECTING→CONNECTED (LOGIN_SUCCESS). */
 export function loginSucceeded(profile: Profile, from: VisibleState): Transition {
+  return memoised(`ok ${profile} ${from}`, () => loginSucceededEvent(profile, from));
+}
+function loginSucceededEvent(profile: Profile, from: VisibleState): { event: ServerEvent; state: VisibleState } {
   if (profile === "rtm1") return { event: rtm1("CONNECTED", "LOGIN_SUCCESS"), state: "CONNECTED" };
   return { event: rtm2(from, "CONNECTED", "LOGIN", "LOGIN_SUCCESS"), state: "CONNECTED" };
 }
 
 /** The server refused: 1.x DISCONNECTED/LOGIN_FAILURE; 2.x →FAILED (op LOGIN, reason from the error). */
 export function loginFailed(profile: Profile, from: VisibleState, reason: FailureReason): Transition {
+  return memoised(`fail ${profile} ${from} ${reason}`, () => loginFailedEvent(profile, from, reason));
+}
+function loginFailedEvent(profile: Profile, from: VisibleState, reason: FailureReason): { event: ServerEvent; state: VisibleState } {
   if (profile === "rtm1") return { event: rtm1("DISCONNECTED", "LOGIN_FAILURE"), state: "DISCONNECTED" };
   return { event: rtm2(from, "FAILED", "LOGIN", WIRE_CODES[reason].rtm2LinkReason), state: "FAILED" };
 }
 
 /** `logout()`: 1.x DISCONNECTED/LOGOUT; 2.x →IDLE (op LOGOUT, LOGOUT). */
 export function loggedOut(profile: Profile, from: VisibleState): Transition {
+  return memoised(`out ${profile} ${from}`, () => loggedOutEvent(profile, from));
+}
+function loggedOutEvent(profile: Profile, from: VisibleState): { event: ServerEvent; state: VisibleState } {
   if (profile === "rtm1") return { event: rtm1("DISCONNECTED", "LOGOUT"), state: "DISCONNECTED" };
   return { event: rtm2(from, "IDLE", "LOGOUT", "LOGOUT"), state: "IDLE" };
 }
@@ -82,6 +107,9 @@ export type SessionEndReason = "remote_login" | "banned" | "session_token_expire
 
 /** The server ended the session: 1.x →ABORTED with the reason; 2.x →FAILED (op SERVER_REJECT). */
 export function sessionEnded(profile: Profile, from: VisibleState, reason: SessionEndReason): Transition {
+  return memoised(`end ${profile} ${from} ${reason}`, () => sessionEndedEvent(profile, from, reason));
+}
+function sessionEndedEvent(profile: Profile, from: VisibleState, reason: SessionEndReason): { event: ServerEvent; state: VisibleState } {
   if (profile === "rtm1") return { event: rtm1("ABORTED", RTM1_END[reason]), state: "ABORTED" };
   return { event: rtm2(from, "FAILED", "SERVER_REJECT", WIRE_CODES[reason].rtm2LinkReason), state: "FAILED" };
 }

@@ -1,28 +1,36 @@
 import type { CertificateSlot } from "../../core/certificate/active-certificate.js";
 import type { Profile } from "../../core/protocol/wire.js";
-import { RateWindow } from "../../core/session/rate-window.js";
+import type { RateLimiter } from "../../core/session/rate-window.js";
 import type { SessionInfo, SessionPhase } from "../../core/session/session.js";
 import type { VisibleState } from "../protocol/profile-events.js";
 import type { Transport } from "../ws/transport.js";
 
 /**
- * One WebSocket connection and, once logged in, its session. Fields are flat (no nested
- * session object) to keep idle sessions small: the memory benchmark compares this against a
- * bare `ws` connection.
+ * One WebSocket connection and, once logged in, its session. Kept flat and small on purpose:
+ * the idle-memory benchmark compares a logged-in session with a bare `ws` connection, so there
+ * is no nested session object, no per-connection closure, and the session id is derived from a
+ * number rather than stored as a string.
  */
-export class Connection {
+export class Connection implements RateLimiter {
   readonly transport: Transport;
   phase: SessionPhase = "awaiting_login";
   profile: Profile = "rtm1";
   /** The state the client shows, as the events we sent say. */
   visible: VisibleState = "DISCONNECTED";
-  readonly rate: RateWindow;
-  /** Bumped whenever the session's token timers are re-armed or cancelled (lazy cancel). */
+  /** Bumped whenever the session's token timer is re-armed or cancelled (lazy cancel). */
   timerGen = 0;
+  /** What the pending token timer does when it fires. */
+  timerKind: "warn" | "expire" = "warn";
   deadline: ReturnType<typeof setTimeout> | null = null;
 
+  // TOO_OFTEN: the times of the last `limit` calls, in a ring (rtm-semantics.md §8).
+  private readonly rateLimit: number;
+  private rateTimes: number[] | null = null;
+  private rateNext = 0;
+
   // The session, valid while phase === "logged_in".
-  sessionId = "";
+  /** Sequence number of the session on this gateway; the session id is `${origin}-${seq in base 36}`. */
+  sessionSeq = 0;
   appId = "";
   uid = "";
   credential: "appid" | "token" = "appid";
@@ -33,18 +41,22 @@ export class Connection {
 
   constructor(transport: Transport, callsPerSecond: number) {
     this.transport = transport;
-    this.rate = new RateWindow(callsPerSecond);
+    this.rateLimit = callsPerSecond;
   }
 
-  /** The identity key used for remote-login detection. */
-  get identity(): string {
-    return `${this.appId}\u0000${this.uid}`;
+  /** Records a login or renew at `nowMs`; false when it is one too many within 1000 ms. */
+  hit(nowMs: number): boolean {
+    const times = (this.rateTimes ??= new Array<number>(this.rateLimit).fill(Number.NEGATIVE_INFINITY));
+    const oldest = times[this.rateNext] as number;
+    times[this.rateNext] = nowMs;
+    this.rateNext = (this.rateNext + 1) % this.rateLimit;
+    return nowMs - oldest >= 1000;
   }
 
   /** The session as the admin API and journal see it. */
-  info(): SessionInfo {
+  info(sessionId: string): SessionInfo {
     return {
-      sessionId: this.sessionId,
+      sessionId,
       appId: this.appId,
       uid: this.uid,
       profile: this.profile,

@@ -32,16 +32,10 @@ import {
 import { ARGUMENT_ERROR, WIRE_CODES, type CodeName } from "../protocol/wire-codes.js";
 import type { Transport } from "../ws/transport.js";
 import { Connection } from "./connection.js";
+import { IdentityIndex } from "./identity-index.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 
 type Op = "login" | "renewToken" | "logout";
-
-/** A timer entry: which connection, which arming of its timers, and what to do. */
-interface TokenTimer {
-  readonly conn: Connection;
-  readonly gen: number;
-  readonly kind: "warn" | "expire";
-}
 
 /** Refusals the SDKs detect locally, before any state change (rtm-semantics.md §3.1, §3.5). */
 const SILENT_REFUSALS: ReadonlySet<FailureReason> = new Set(["already_logged_in", "too_often"]);
@@ -75,9 +69,11 @@ export class SessionManager {
   private readonly sessionObservers: readonly SessionEventObserver[];
   private readonly settings: PolicySettings;
   private readonly connections = new Set<Connection>();
-  private readonly sessions = new Map<string, Connection>();
-  private readonly identities = new Map<string, Connection>();
-  private readonly scheduler = new ExpiryScheduler<TokenTimer>();
+  /** Logged-in connections by session sequence number. */
+  private readonly sessions = new Map<number, Connection>();
+  private readonly identities = new IdentityIndex();
+  /** One pending token timer per session: the item's tag is the connection's timer generation. */
+  private readonly scheduler = new ExpiryScheduler<Connection>();
   private driver: ReturnType<typeof setTimeout> | null = null;
   private driverAt: number | undefined;
   private readonly broadcast: LoginBroadcast;
@@ -107,8 +103,8 @@ export class SessionManager {
     this.sessionPrefix = this.broadcast.origin;
     // Newest wins across gateways too: a login announced elsewhere kicks ours (§6.2).
     this.unsubscribeBroadcast = this.broadcast.onRemoteLogin((login) => {
-      const conn = this.identities.get(`${login.appId}\u0000${login.uid}`);
-      if (conn !== undefined && conn.sessionId !== login.sessionId) this.endSession(conn, "remote_login");
+      const conn = this.identities.get(login.appId, login.uid);
+      if (conn !== undefined && this.sessionId(conn) !== login.sessionId) this.endSession(conn, "remote_login");
     });
   }
 
@@ -201,14 +197,28 @@ export class SessionManager {
     for (const c of this.sessions.values()) {
       if (filter.appId !== undefined && c.appId !== filter.appId) continue;
       if (filter.uid !== undefined && c.uid !== filter.uid) continue;
-      out.push(c.info());
+      out.push(c.info(this.sessionId(c)));
     }
     return out;
   }
 
+  /** A session's id: this gateway's origin and the session's sequence number. */
+  sessionId(conn: Connection): string {
+    return `${this.sessionPrefix}-${conn.sessionSeq.toString(36)}`;
+  }
+
+  /** The connection of a session id of this gateway, or undefined. */
+  private bySessionId(sessionId: string): Connection | undefined {
+    const prefix = `${this.sessionPrefix}-`;
+    if (!sessionId.startsWith(prefix)) return undefined;
+    const rest = sessionId.slice(prefix.length);
+    if (!/^[0-9a-z]{1,11}$/.test(rest)) return undefined;
+    return this.sessions.get(parseInt(rest, 36));
+  }
+
   /** Ends a session as banned (close 4502). False when no such session. */
   kick(sessionId: string): boolean {
-    const conn = this.sessions.get(sessionId);
+    const conn = this.bySessionId(sessionId);
     if (conn === undefined) return false;
     this.endSession(conn, "banned");
     return true;
@@ -216,7 +226,7 @@ export class SessionManager {
 
   /** Ends the session of `appId`/`uid` on this gateway, if any, as a remote login elsewhere. */
   kickIdentity(appId: string, uid: string): boolean {
-    const conn = this.identities.get(`${appId}\u0000${uid}`);
+    const conn = this.identities.get(appId, uid);
     if (conn === undefined) return false;
     this.endSession(conn, "remote_login");
     return true;
@@ -246,7 +256,7 @@ export class SessionManager {
 
     // RTM 2.x (≥ 2.2.0): a repeated login of the same identity while connected resolves at once, with no event.
     if (conn.phase === "logged_in" && profile === "rtm2" && f.appId === conn.appId && f.uid === conn.uid) {
-      this.send(conn, { id: f.id, ok: true, op: "login", result: this.loginResult(conn, now) });
+      this.send(conn, { id: f.id, ok: true, op: "login", result: this.loginResult(conn, now, this.sessionId(conn)) });
       return;
     }
 
@@ -277,7 +287,7 @@ export class SessionManager {
       token,
       now,
       nowMs: this.clock.nowMillis(),
-      session: { loggedIn: conn.phase === "logged_in", rate: conn.rate, appId: null, uid: null },
+      session: { loggedIn: conn.phase === "logged_in", rate: conn, appId: null, uid: null },
       settings: this.settings,
       lookupProject: this.lookupProject,
     };
@@ -298,21 +308,23 @@ export class SessionManager {
     const from = conn.visible;
     this.transition(conn, loginStarted(profile, from));
     conn.phase = "logged_in";
-    conn.sessionId = `${this.sessionPrefix}-${(++this.sessionSeq).toString(36)}`;
-    conn.appId = appId;
+    conn.sessionSeq = ++this.sessionSeq;
+    // The project's own App ID string: shared by every session of the project.
+    conn.appId = ctx.project?.appId ?? appId;
     conn.uid = uid;
     conn.loggedInAt = now;
     this.applyToken(conn, ctx);
     // Newest wins: a session of the same identity elsewhere on this gateway is kicked (§6.2).
-    const previous = this.identities.get(conn.identity);
+    const previous = this.identities.get(conn.appId, uid);
     if (previous !== undefined && previous !== conn) this.endSession(previous, "remote_login");
-    this.identities.set(conn.identity, conn);
-    this.sessions.set(conn.sessionId, conn);
-    this.broadcast.announce(appId, uid, conn.sessionId);
+    this.identities.set(conn);
+    this.sessions.set(conn.sessionSeq, conn);
+    const sessionId = this.sessionId(conn);
+    this.broadcast.announce(conn.appId, uid, sessionId);
     this.transition(conn, loginSucceeded(profile, conn.visible));
-    this.send(conn, { id: f.id, ok: true, op: "login", result: this.loginResult(conn, now) });
+    this.send(conn, { id: f.id, ok: true, op: "login", result: this.loginResult(conn, now, sessionId) });
     this.armTimers(conn);
-    this.observe(conn, "login", "accepted", "ok", started, now, ctx, null);
+    this.observe(conn, "login", started, now, ctx, sessionId);
   }
 
   private renew(conn: Connection, f: Extract<ParsedFrame, { kind: "renewToken" }>, started: number): void {
@@ -330,7 +342,7 @@ export class SessionManager {
       token: typeof f.token === "string" && f.token !== "" ? f.token : null,
       now,
       nowMs: this.clock.nowMillis(),
-      session: { loggedIn, rate: conn.rate, appId: loggedIn ? conn.appId : null, uid: loggedIn ? conn.uid : null },
+      session: { loggedIn, rate: conn, appId: loggedIn ? conn.appId : null, uid: loggedIn ? conn.uid : null },
       settings: this.settings,
       lookupProject: this.lookupProject,
     };
@@ -354,7 +366,7 @@ export class SessionManager {
       result: { expiresAt: conn.expiresAt, tokenVersion: conn.tokenVersion ?? "007", serverTime: now },
     });
     this.armTimers(conn);
-    this.observe(conn, "renewToken", "accepted", "ok", started, now, ctx, null);
+    this.observe(conn, "renewToken", started, now, ctx, this.sessionId(conn));
   }
 
   private logout(conn: Connection, id: number, started: number): void {
@@ -399,9 +411,9 @@ export class SessionManager {
     conn.expiresAt = v.expiresAt;
   }
 
-  private loginResult(conn: Connection, now: number) {
+  private loginResult(conn: Connection, now: number, sessionId: string) {
     return {
-      sessionId: conn.sessionId,
+      sessionId,
       appId: conn.appId,
       uid: conn.uid,
       credential: conn.credential,
@@ -440,7 +452,7 @@ export class SessionManager {
       credential: ctx === undefined ? null : ctx.token === null ? "appid" : "token",
       tokenVersion: ctx?.token?.startsWith("006") ? "006" : ctx?.token?.startsWith("007") ? "007" : null,
       slot: null,
-      sessionId: conn.phase === "logged_in" ? conn.sessionId : null,
+      sessionId: conn.phase === "logged_in" ? this.sessionId(conn) : null,
       at: now,
       latencyMs: performance.now() - started,
       failedCheck: ctx?.failedCheck ?? (argument ? "arguments" : null),
@@ -472,8 +484,8 @@ export class SessionManager {
   }
 
   private unregister(conn: Connection): void {
-    this.sessions.delete(conn.sessionId);
-    if (this.identities.get(conn.identity) === conn) this.identities.delete(conn.identity);
+    this.sessions.delete(conn.sessionSeq);
+    this.identities.delete(conn);
   }
 
   private violation(conn: Connection, detail: string): void {
@@ -483,26 +495,32 @@ export class SessionManager {
 
   // ---- token timers: one scheduler for all sessions ----
 
-  /** (Re-)arms the will-expire and expire timers of a session for its current token (§7.5). */
+  /**
+   * (Re-)arms the token timer of a session for its current token (§7.5): the will-expire push
+   * first; when it fires, the expiry. One pending entry per session at a time.
+   */
   private armTimers(conn: Connection): void {
     const gen = ++conn.timerGen;
     if (conn.expiresAt === null) return;
     // RTM 1.x with a 006 token: no will-expire push and no kick while connected (§7.2).
     if (conn.profile === "rtm1" && conn.tokenVersion === "006") return;
     const now = this.clock.nowSeconds();
-    this.scheduler.schedule(Math.max(now, conn.expiresAt - this.config.willExpireSeconds), { conn, gen, kind: "warn" });
-    // Expired when now > expiresAt: the first expired second is expiresAt + 1.
-    this.scheduler.schedule(conn.expiresAt + 1, { conn, gen, kind: "expire" });
+    conn.timerKind = "warn";
+    this.scheduler.schedule(Math.max(now, conn.expiresAt - this.config.willExpireSeconds), conn, gen);
     this.pump();
   }
 
   /** Fires every due timer in order, then sets one system timer for the next due one. */
   private pump(): void {
     const now = this.clock.nowSeconds();
-    for (const item of this.scheduler.takeDue(now)) {
-      const { conn, gen, kind } = item.value;
-      if (conn.timerGen !== gen || conn.phase !== "logged_in" || conn.expiresAt === null) continue;
-      if (kind === "warn") {
+    for (let item = this.scheduler.popDue(now); item !== undefined; item = this.scheduler.popDue(now)) {
+      const conn = item.value;
+      if (conn.timerGen !== item.tag || conn.phase !== "logged_in" || conn.expiresAt === null) continue;
+      if (conn.timerKind === "warn") {
+        // Expired when now > expiresAt: the first expired second is expiresAt + 1. Queued now,
+        // it is taken in this same loop when the clock has already jumped past it.
+        conn.timerKind = "expire";
+        this.scheduler.schedule(conn.expiresAt + 1, conn, item.tag);
         this.sendEvent(conn, { event: "tokenPrivilegeWillExpire", expiresAt: conn.expiresAt, remainingSeconds: Math.max(0, conn.expiresAt - now) });
         this.sessionEvent({ type: "will_expire" });
       } else {
@@ -553,7 +571,7 @@ export class SessionManager {
 
   private transition(conn: Connection, t: Transition): void {
     conn.visible = t.state;
-    this.sendEvent(conn, t.event);
+    conn.transport.send(t.json);
   }
 
   private sendEvent(conn: Connection, e: ServerEvent): void {
@@ -574,7 +592,7 @@ export class SessionManager {
       credential: conn.phase === "logged_in" ? conn.credential : null,
       tokenVersion: conn.tokenVersion,
       slot: conn.slot,
-      sessionId: conn.phase === "logged_in" ? conn.sessionId : null,
+      sessionId: conn.phase === "logged_in" ? this.sessionId(conn) : null,
       at: now,
       latencyMs: performance.now() - started,
       failedCheck: null,
@@ -582,14 +600,25 @@ export class SessionManager {
     };
   }
 
-  private observe(conn: Connection, op: Op, result: "accepted", reason: "ok", started: number, now: number, ctx: AuthContext, failedCheck: string | null): void {
+  /** An accepted login or renew, as one flat object (this runs on every login). */
+  private observe(conn: Connection, op: "login" | "renewToken", started: number, now: number, ctx: AuthContext, sessionId: string): void {
     if (this.observers.length === 0) return;
     this.emit({
-      ...this.baseDecision(conn, op, now, started),
-      result,
-      reason,
+      op,
+      result: "accepted",
+      reason: "ok",
+      profile: conn.profile,
+      appId: conn.appId,
+      uid: conn.uid,
       mode: ctx.project?.mode ?? null,
-      failedCheck,
+      credential: conn.credential,
+      tokenVersion: conn.tokenVersion,
+      slot: conn.slot,
+      sessionId,
+      at: now,
+      latencyMs: performance.now() - started,
+      failedCheck: null,
+      closeCode: null,
     });
   }
 

@@ -4,13 +4,44 @@
  * cap, per-IP rate), then `handleUpgrade` (ws's own pattern; no `verifyClient`).
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { RTM_PATH } from "../../core/protocol/wire.js";
 import type { GatewayConfig } from "../config.js";
 import type { Logger } from "../logger.js";
+import type { Connection } from "../sessions/connection.js";
 import type { SessionManager } from "../sessions/session-manager.js";
 import type { Transport } from "./transport.js";
+
+const kConnection = Symbol("rtm-auth.connection");
+
+function onSocketError(this: Duplex): void {
+  this.destroy();
+}
+
+/** The Transport over one `ws` connection and its TCP socket (one small object, no closures). */
+class WsTransport implements Transport {
+  readonly ws: WebSocket;
+  readonly socket: Socket;
+
+  constructor(ws: WebSocket, socket: Socket) {
+    this.ws = ws;
+    this.socket = socket;
+  }
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? "";
+  }
+
+  send(text: string): void {
+    if (this.ws.readyState === 1) this.ws.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === 0 || this.ws.readyState === 1) this.ws.close(code, reason);
+  }
+}
 
 /** Refuses an upgrade with a plain HTTP status. */
 function refuse(socket: Duplex, status: number, text: string): void {
@@ -60,34 +91,44 @@ export function createGatewayServer(deps: GatewayServerDeps): { server: Server; 
   const perIp = config.perIpConnectionsPerSecond > 0 ? new PerIpRate(config.perIpConnectionsPerSecond) : null;
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", () => socket.destroy());
+    socket.on("error", onSocketError);
     const url = req.url ?? "";
     const q = url.indexOf("?");
     if ((q < 0 ? url : url.slice(0, q)) !== RTM_PATH) return refuse(socket, 404, "Not Found");
     if (sessions.connectionCount >= config.maxConnections) return refuse(socket, 503, "Service Unavailable");
-    const ip = req.socket.remoteAddress ?? "";
-    if (perIp !== null && !perIp.allow(ip, Date.now())) return refuse(socket, 429, "Too Many Requests");
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, ip));
+    // The peer address is read only when a limit needs it (it costs a system call).
+    if (perIp !== null && !perIp.allow(req.socket.remoteAddress ?? "", Date.now())) return refuse(socket, 429, "Too Many Requests");
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const transport = new WsTransport(ws, socket as Socket);
+      const conn = sessions.open(transport);
+      (ws as unknown as Record<symbol, Connection>)[kConnection] = conn;
+      // Shared listeners (they find the connection on the socket): no closures per connection.
+      ws.on("message", onMessage);
+      ws.on("close", onClose);
+      // ws reports oversize frames (1009) and bad frames as errors and closes the socket itself.
+      ws.on("error", onError);
+    });
   });
 
-  function attach(ws: WebSocket, ip: string): void {
-    const transport: Transport = {
-      remoteAddress: ip,
-      send: (text) => {
-        if (ws.readyState === 1) ws.send(text);
-      },
-      close: (code, reason) => {
-        if (ws.readyState === 0 || ws.readyState === 1) ws.close(code, reason);
-      },
-    };
-    const conn = sessions.open(transport);
-    ws.on("message", (data: RawData, isBinary: boolean) => {
-      if (isBinary) sessions.onBinary(conn);
-      else sessions.onText(conn, data.toString());
-    });
-    ws.on("close", (code: number) => sessions.onClose(conn, code));
-    // ws reports oversize frames (1009) and bad frames as errors and closes the socket itself.
-    ws.on("error", (err) => logger.debug({ err: err.message }, "websocket error"));
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
+    if (isBinary) return sessions.onBinary(conn);
+    // Every frame a request causes (events, then the reply) leaves in one write.
+    const socket = (conn.transport as WsTransport).socket;
+    socket.cork();
+    try {
+      sessions.onText(conn, data.toString());
+    } finally {
+      socket.uncork();
+    }
+  }
+
+  function onClose(this: WebSocket, code: number): void {
+    sessions.onClose((this as unknown as Record<symbol, Connection>)[kConnection] as Connection, code);
+  }
+
+  function onError(this: WebSocket, err: Error): void {
+    logger.debug({ err: err.message }, "websocket error");
   }
 
   return { server, wss };
