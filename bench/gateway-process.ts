@@ -1,0 +1,171 @@
+/**
+ * Helpers for runs with several gateway PROCESSES on one Redis (bench/propagation-bench.ts and
+ * test/integration/two-gateways-redis.test.ts):
+ *
+ *  - `startGatewayProcess`: spawns `node bin/rtm-auth.js serve --port 0 --json --no-dev-seed` with
+ *    a clean gateway environment (every config variable of gateway/config.ts unset, then the
+ *    given ones set) and resolves with the URLs from its JSON summary line;
+ *  - `parseCommandStats` / `commandStatsDelta`: Redis `INFO commandstats` as a map and the
+ *    difference of two of them.
+ *
+ * Only ever 127.0.0.1 (the gateways listen on HOST=127.0.0.1, port 0).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ENV_NAMES } from "../gateway/config.js";
+
+/** The repository root: the nearest directory above this file whose package.json is this package's (works from bench/ and dist/bench/). */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "rtm-auth-gateway") return dir;
+      } catch {
+        // not ours; keep looking
+      }
+    }
+    dir = dirname(dir);
+  }
+  throw new Error("cannot find the rtm-auth-gateway package root");
+}
+
+/** A running `rtm-auth serve` child. */
+export interface GatewayProcess {
+  /** WebSocket endpoint, ws://127.0.0.1:PORT/rtm. */
+  readonly url: string;
+  /** HTTP base, http://127.0.0.1:PORT. */
+  readonly http: string;
+  readonly port: number;
+  readonly pid: number;
+  /** The last few KiB of its stdout and stderr (log lines), for failure messages. */
+  output(): string;
+  /** True until the process exited. */
+  readonly running: boolean;
+  /** SIGTERM (the gateway closes its sessions and Redis connections), SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface GatewayProcessOptions {
+  /** Gateway environment variables (REDIS_URL, REDIS_KEY_PREFIX, LOG_LEVEL, …). */
+  readonly env: Readonly<Record<string, string>>;
+  /** A label for error messages. */
+  readonly name?: string;
+  /** How long to wait for the summary line. Default 15 000 ms. */
+  readonly startTimeoutMs?: number;
+}
+
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
+/** Spawns one gateway process and resolves once it printed its summary (it listens by then). */
+export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
+  const root = repoRoot();
+  const bin = join(root, "bin", "rtm-auth.js");
+  if (!existsSync(join(root, "dist", "gateway", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first");
+  const name = options.name ?? "gateway";
+  const env: Record<string, string> = {};
+  const gatewayVars = new Set(Object.values(ENV_NAMES));
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !gatewayVars.has(k)) env[k] = v;
+  Object.assign(env, { HOST: "127.0.0.1" }, options.env);
+
+  const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--json", "--no-dev-seed"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  if (!exitHook) {
+    exitHook = true;
+    process.once("exit", () => {
+      for (const c of live) c.kill("SIGKILL");
+    });
+  }
+  let output = "";
+  const keep = (d: Buffer): void => {
+    output = (output + d.toString()).slice(-8_000);
+  };
+  child.stderr?.on("data", keep);
+
+  const summary = await new Promise<{ url: string; http: string }>((resolve, reject) => {
+    let buffered = "";
+    const timer = setTimeout(() => fail(new Error(`${name} printed no summary within ${options.startTimeoutMs ?? 15_000} ms: ${output.trim()}`)), options.startTimeoutMs ?? 15_000);
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      child.stdout?.off("data", onData);
+      child.kill("SIGKILL");
+      reject(err);
+    };
+    const onData = (d: Buffer): void => {
+      keep(d);
+      buffered += d.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (!line.includes('"url"')) continue;
+        let v: unknown;
+        try {
+          v = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        const s = v as { url?: unknown; http?: unknown };
+        if (typeof s.url === "string" && typeof s.http === "string") {
+          clearTimeout(timer);
+          child.off("exit", onExit);
+          child.stdout?.off("data", onData);
+          child.stdout?.on("data", keep);
+          resolve({ url: s.url, http: s.http });
+          return;
+        }
+      }
+    };
+    const onExit = (code: number | null, signal: string | null): void => fail(new Error(`${name} exited (code ${code}, signal ${signal}) before its summary: ${output.trim()}`));
+    child.stdout?.on("data", onData);
+    child.once("exit", onExit);
+  });
+
+  const port = Number(new URL(summary.http).port);
+  return {
+    url: summary.url,
+    http: summary.http,
+    port,
+    pid: child.pid ?? -1,
+    output: () => output,
+    get running() {
+      return child.exitCode === null && child.signalCode === null;
+    },
+    stop: async (graceMs = 5_000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** `INFO commandstats` as command → calls (lower case, e.g. "publish", "client|setname"). */
+export function parseCommandStats(info: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of info.split(/\r?\n/)) {
+    const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line);
+    if (m !== null) out.set(m[1]!.toLowerCase(), Number(m[2]));
+  }
+  return out;
+}
+
+/** The calls made between two snapshots, per command (commands with no new calls left out). */
+export function commandStatsDelta(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [cmd, calls] of after) {
+    const d = calls - (before.get(cmd) ?? 0);
+    if (d !== 0) out.set(cmd, d);
+  }
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The commands that read certificate state (a login must make none of them). */
+export const CERTIFICATE_READS: readonly string[] = ["get", "mget", "hget", "hgetall", "hmget", "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "smembers", "sscan", "scan", "exists"];
