@@ -99,6 +99,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     version: packageVersion(),
   });
   const unsubscribeStore = store.onChange(metrics.onStoreChange);
+  const unsubscribeReload = redis?.store.onReload(metrics.onCacheReload);
   const sessions = new SessionManager({
     config,
     clock,
@@ -140,6 +141,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       closed ??= (async () => {
         sessions.shutdown();
         unsubscribeStore();
+        unsubscribeReload?.();
         wss.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -1,5 +1,6 @@
 /**
- * `rtm-auth serve`: the gateway on the embedded default (in-memory store, dev seed), printing
+ * `rtm-auth serve`: the gateway on the embedded default (in-memory store, dev seed; or the Redis
+ * store when REDIS_URL is set), printing
  * the dev credentials, a ready-to-use token and a one-line way to try a login.
  */
 import { randomInt } from "node:crypto";
@@ -12,10 +13,13 @@ import { EXIT, type CliIo } from "./cli-io.js";
 
 const HELP = `Usage: rtm-auth serve [--port N] [--host ADDR] [--no-dev-seed]
 
-Starts the gateway: WebSocket endpoint /rtm, GET /healthz.
-Every setting also reads its environment variable (PORT, HOST, MAX_FRAME_BYTES, LOGIN_DEADLINE_SECONDS,
-MAX_CONNECTIONS, PER_IP_CONNECTIONS_PER_SECOND, CALLS_PER_SECOND, CHECK_ORDER, PRIVILEGE_006, DEV_SEED,
-LOG_LEVEL, …; see gateway/config.ts). Flags win over the environment.
+Starts the gateway: WebSocket endpoint /rtm, GET /healthz, /readyz, /metrics, the admin API under /admin.
+Certificates live in memory unless REDIS_URL is set (then in Redis, shared by every gateway on the same
+REDIS_KEY_PREFIX). Every setting also reads its environment variable (PORT, HOST, MAX_FRAME_BYTES,
+LOGIN_DEADLINE_SECONDS, MAX_CONNECTIONS, PER_IP_CONNECTIONS_PER_SECOND, CALLS_PER_SECOND, CHECK_ORDER,
+PRIVILEGE_006, DEV_SEED, REDIS_URL, REDIS_KEY_PREFIX, REDIS_MAX_STALENESS_SECONDS, ADMIN_JWT_SECRET,
+ADMIN_JWKS_URL, CERT_ACTIVATION_DELAY_SECONDS, LOG_LEVEL; see gateway/config.ts). Flags win over the
+environment.
 
 Options:
   --port N         TCP port (default 8080; 0 picks a free one)

@@ -200,6 +200,7 @@ export class RedisCertificateStore implements CertificateStore {
   private unreadable = new Set<string>();
   private readonly cache = new ProjectAuthCache();
   private readonly listeners = new Set<(appId: string) => void>();
+  private readonly reloadListeners = new Set<() => void>();
 
   // Health.
   private loaded = false;
@@ -313,6 +314,12 @@ export class RedisCertificateStore implements CertificateStore {
   onChange(listener: (appId: string) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Calls `listener` after each full reload that re-synchronises the copy (not the first load). */
+  onReload(listener: () => void): () => void {
+    this.reloadListeners.add(listener);
+    return () => this.reloadListeners.delete(listener);
   }
 
   // ---- writes ----
@@ -489,9 +496,11 @@ export class RedisCertificateStore implements CertificateStore {
       this.versions = versions;
       this.unreadable = unreadable;
       this.cache.clear();
+      const resync = this.loaded;
       this.loaded = true;
       this.lastSyncAt = this.now();
       for (const id of changed) this.emit(id);
+      if (resync) for (const l of this.reloadListeners) l();
     } finally {
       this.reloading = false;
     }

@@ -41,11 +41,11 @@ function rtm2(previousState: VisibleState, currentState: Rtm2State, operation: R
   };
 }
 
-/** One state change: the event to send (also pre-serialised) and the state the client then shows. */
+/** One state change: the event to send (also pre-serialised as UTF-8) and the state the client then shows. */
 export interface Transition {
   readonly event: ServerEvent;
   readonly state: VisibleState;
-  readonly json: string;
+  readonly json: Buffer;
 }
 
 // Transitions are few and fixed per (kind, profile, from, reason): serialise each once.
@@ -54,7 +54,7 @@ function memoised(key: string, make: () => { event: ServerEvent; state: VisibleS
   let t = memo.get(key);
   if (t === undefined) {
     const { event, state } = make();
-    t = Object.freeze({ event, state, json: JSON.stringify(event) });
+    t = Object.freeze({ event, state, json: Buffer.from(JSON.stringify(event), "utf8") });
     memo.set(key, t);
   }
   return t;

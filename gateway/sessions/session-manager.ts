@@ -575,11 +575,12 @@ export class SessionManager {
   }
 
   private sendEvent(conn: Connection, e: ServerEvent): void {
-    conn.transport.send(JSON.stringify(e));
+    conn.transport.send(Buffer.from(JSON.stringify(e), "utf8"));
   }
 
   private send(conn: Connection, reply: object): void {
-    conn.transport.send(JSON.stringify(reply));
+    // As bytes: with every chunk a Buffer, a corked request leaves in one all-buffers writev.
+    conn.transport.send(Buffer.from(JSON.stringify(reply), "utf8"));
   }
 
   private baseDecision(conn: Connection, op: Decision["op"], now: number, started: number): Omit<Decision, "result" | "reason"> {

@@ -15,6 +15,7 @@ import type { SessionManager } from "../sessions/session-manager.js";
 import type { Transport } from "./transport.js";
 
 const kConnection = Symbol("rtm-auth.connection");
+const TEXT_FRAME = { binary: false } as const;
 
 function onSocketError(this: Duplex): void {
   this.destroy();
@@ -34,8 +35,9 @@ class WsTransport implements Transport {
     return this.socket.remoteAddress ?? "";
   }
 
-  send(text: string): void {
-    if (this.ws.readyState === 1) this.ws.send(text);
+  send(text: string | Buffer): void {
+    // Buffers are sent as text frames: the gateway only ever sends UTF-8 JSON.
+    if (this.ws.readyState === 1) this.ws.send(text, TEXT_FRAME);
   }
 
   close(code: number, reason: string): void {

@@ -3,7 +3,8 @@
  * `ws` in the server and a recording fake in unit tests (centrifuge's transport.go).
  */
 export interface Transport {
-  send(text: string): void;
+  /** Sends one text frame: a string, or its UTF-8 bytes (pre-encoded frames skip re-encoding). */
+  send(text: string | Buffer): void;
   close(code: number, reason: string): void;
   /** The peer's address, for per-IP limits and logs. */
   readonly remoteAddress: string;

@@ -121,6 +121,8 @@ describe.skipIf(noServer !== undefined)("Redis outages (own redis-server)", () =
     await near.update(B, () => undefined);
     const heard: string[] = [];
     far.onChange((id) => heard.push(id));
+    let reloads = 0;
+    far.onReload(() => reloads++);
     await new Promise((r) => setTimeout(r, 100));
     expect(far.get(A)?.secondary).toBeNull(); // missed: the messages went nowhere
     expect(far.get(B)).toBeDefined();
@@ -129,6 +131,7 @@ describe.skipIf(noServer !== undefined)("Redis outages (own redis-server)", () =
     await vi.waitFor(() => expect(far.get(A)).toEqual(changed), WAIT);
     expect(far.get(B)).toBeUndefined();
     expect(heard.sort()).toEqual([A, B]);
+    expect(reloads).toBeGreaterThanOrEqual(1); // rtm_auth_certificate_cache_events_total{event="reload"}
     await vi.waitFor(() => expect(far.status().connected).toBe(true), WAIT);
     // And it follows live changes again.
     const later = await near.update(A, (cur) => ({ ...cur!, enabled: false }));
