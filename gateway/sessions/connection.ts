@@ -21,7 +21,8 @@ export class Connection implements RateLimiter {
   timerGen = 0;
   /** What the pending token timer does when it fires. */
   timerKind: "warn" | "expire" = "warn";
-  deadline: ReturnType<typeof setTimeout> | null = null;
+  /** When the pending login deadline falls (performance.now() ms), or 0 when none is pending. */
+  deadlineAt = 0;
 
   // TOO_OFTEN: the times of the last `limit` calls, in a ring (rtm-semantics.md §8).
   private readonly rateLimit: number;

@@ -32,6 +32,7 @@ import {
 import { ARGUMENT_ERROR, WIRE_CODES, type CodeName } from "../protocol/wire-codes.js";
 import type { Transport } from "../ws/transport.js";
 import { Connection } from "./connection.js";
+import { DeadlineQueue } from "./deadline-queue.js";
 import { IdentityIndex } from "./identity-index.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 
@@ -81,6 +82,8 @@ export class SessionManager {
   private readonly sessionPrefix: string;
   private sessionSeq = 0;
   private readonly unsubscribeClock: () => void;
+  /** Login deadlines of unauthenticated connections (close 4001); null when switched off. */
+  private readonly deadlines: DeadlineQueue | null;
   private readonly lookupProject: (appId: string, now: number) => ReturnType<CertificateStore["auth"]>;
 
   constructor(deps: SessionManagerDeps) {
@@ -97,6 +100,10 @@ export class SessionManager {
       tokenLimits: { maxTokenLength: deps.config.maxTokenLength, maxInflatedBytes: deps.config.maxInflatedBytes },
     });
     this.lookupProject = (appId, now) => this.store.auth(appId, now);
+    this.deadlines =
+      deps.config.loginDeadlineSeconds === 0
+        ? null
+        : new DeadlineQueue(deps.config.loginDeadlineSeconds * 1000, (conn) => this.closeConnection(conn, CLOSE.loginDeadline, "no login within the deadline"));
     // A clock that jumps fires everything due, in order, before the jump returns.
     this.unsubscribeClock = this.clock.onJump(() => this.pump());
     this.broadcast = deps.broadcast ?? new LocalLoginBroadcast(randomBytes(4).toString("hex"));
@@ -239,6 +246,7 @@ export class SessionManager {
     if (this.driver !== null) clearTimeout(this.driver);
     this.driver = null;
     this.scheduler.clear();
+    this.deadlines?.clear();
     for (const conn of [...this.connections]) {
       this.closeConnection(conn, CLOSE.shuttingDown, "gateway shutting down");
     }
@@ -551,20 +559,11 @@ export class SessionManager {
   // ---- login deadline ----
 
   private armDeadline(conn: Connection): void {
-    const seconds = this.config.loginDeadlineSeconds;
-    if (seconds === 0) return;
-    this.clearDeadline(conn);
-    conn.deadline = setTimeout(() => {
-      conn.deadline = null;
-      if (conn.phase !== "awaiting_login") return;
-      this.closeConnection(conn, CLOSE.loginDeadline, "no login within the deadline");
-    }, seconds * 1000);
-    conn.deadline.unref();
+    this.deadlines?.add(conn);
   }
 
   private clearDeadline(conn: Connection): void {
-    if (conn.deadline !== null) clearTimeout(conn.deadline);
-    conn.deadline = null;
+    conn.deadlineAt = 0;
   }
 
   // ---- output ----
