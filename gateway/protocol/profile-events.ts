@@ -48,50 +48,60 @@ export interface Transition {
   readonly json: Buffer;
 }
 
-// Transitions are few and fixed per (kind, profile, from, reason): serialise each once.
-const memo = new Map<string, Transition>();
-function memoised(key: string, make: () => { event: ServerEvent; state: VisibleState }): Transition {
-  let t = memo.get(key);
+// Transitions are few and fixed per (kind, profile, from, reason): each is built and serialised
+// once, then found through nested maps keyed by the (interned) strings themselves: no key string
+// and no closure is made on the login path.
+type Made = { event: ServerEvent; state: VisibleState };
+type Builder = (profile: Profile, from: VisibleState, reason: string) => Made;
+const memo = new Map<Builder, Map<Profile, Map<VisibleState, Map<string, Transition>>>>();
+function memoised(build: Builder, profile: Profile, from: VisibleState, reason: string): Transition {
+  let byProfile = memo.get(build);
+  if (byProfile === undefined) memo.set(build, (byProfile = new Map()));
+  let byFrom = byProfile.get(profile);
+  if (byFrom === undefined) byProfile.set(profile, (byFrom = new Map()));
+  let byReason = byFrom.get(from);
+  if (byReason === undefined) byFrom.set(from, (byReason = new Map()));
+  let t = byReason.get(reason);
   if (t === undefined) {
-    const { event, state } = make();
+    const { event, state } = build(profile, from, reason);
     t = Object.freeze({ event, state, json: Buffer.from(JSON.stringify(event), "utf8") });
-    memo.set(key, t);
+    byReason.set(reason, t);
   }
   return t;
 }
 
 /** `login()` started: 1.x CONNECTING/LOGIN; 2.x →CONNECTING (LOGIN, or RELOGIN from FAILED). */
 export function loginStarted(profile: Profile, from: VisibleState): Transition {
-  return memoised(`start ${profile} ${from}`, () => loginStartedEvent(profile, from));
+  return memoised(loginStartedEvent, profile, from, "");
 }
-function loginStartedEvent(profile: Profile, from: VisibleState): { event: ServerEvent; state: VisibleState } {
+function loginStartedEvent(profile: Profile, from: VisibleState): Made {
   if (profile === "rtm1") return { event: rtm1("CONNECTING", "LOGIN"), state: "CONNECTING" };
   return { event: rtm2(from, "CONNECTING", "LOGIN", from === "FAILED" ? "RELOGIN" : "LOGIN"), state: "CONNECTING" };
 }
 
 /** The server accepted: 1.x CONNECTED/LOGIN_SUCCESS; 2.x CONNECTING→CONNECTED (LOGIN_SUCCESS). */
 export function loginSucceeded(profile: Profile, from: VisibleState): Transition {
-  return memoised(`ok ${profile} ${from}`, () => loginSucceededEvent(profile, from));
+  return memoised(loginSucceededEvent, profile, from, "");
 }
-function loginSucceededEvent(profile: Profile, from: VisibleState): { event: ServerEvent; state: VisibleState } {
+function loginSucceededEvent(profile: Profile, from: VisibleState): Made {
   if (profile === "rtm1") return { event: rtm1("CONNECTED", "LOGIN_SUCCESS"), state: "CONNECTED" };
   return { event: rtm2(from, "CONNECTED", "LOGIN", "LOGIN_SUCCESS"), state: "CONNECTED" };
 }
 
 /** The server refused: 1.x DISCONNECTED/LOGIN_FAILURE; 2.x →FAILED (op LOGIN, reason from the error). */
 export function loginFailed(profile: Profile, from: VisibleState, reason: FailureReason): Transition {
-  return memoised(`fail ${profile} ${from} ${reason}`, () => loginFailedEvent(profile, from, reason));
+  return memoised(loginFailedEvent as Builder, profile, from, reason);
 }
-function loginFailedEvent(profile: Profile, from: VisibleState, reason: FailureReason): { event: ServerEvent; state: VisibleState } {
+function loginFailedEvent(profile: Profile, from: VisibleState, reason: FailureReason): Made {
   if (profile === "rtm1") return { event: rtm1("DISCONNECTED", "LOGIN_FAILURE"), state: "DISCONNECTED" };
   return { event: rtm2(from, "FAILED", "LOGIN", WIRE_CODES[reason].rtm2LinkReason), state: "FAILED" };
 }
 
 /** `logout()`: 1.x DISCONNECTED/LOGOUT; 2.x →IDLE (op LOGOUT, LOGOUT). */
 export function loggedOut(profile: Profile, from: VisibleState): Transition {
-  return memoised(`out ${profile} ${from}`, () => loggedOutEvent(profile, from));
+  return memoised(loggedOutEvent, profile, from, "");
 }
-function loggedOutEvent(profile: Profile, from: VisibleState): { event: ServerEvent; state: VisibleState } {
+function loggedOutEvent(profile: Profile, from: VisibleState): Made {
   if (profile === "rtm1") return { event: rtm1("DISCONNECTED", "LOGOUT"), state: "DISCONNECTED" };
   return { event: rtm2(from, "IDLE", "LOGOUT", "LOGOUT"), state: "IDLE" };
 }
@@ -107,9 +117,9 @@ export type SessionEndReason = "remote_login" | "banned" | "session_token_expire
 
 /** The server ended the session: 1.x →ABORTED with the reason; 2.x →FAILED (op SERVER_REJECT). */
 export function sessionEnded(profile: Profile, from: VisibleState, reason: SessionEndReason): Transition {
-  return memoised(`end ${profile} ${from} ${reason}`, () => sessionEndedEvent(profile, from, reason));
+  return memoised(sessionEndedEvent as Builder, profile, from, reason);
 }
-function sessionEndedEvent(profile: Profile, from: VisibleState, reason: SessionEndReason): { event: ServerEvent; state: VisibleState } {
+function sessionEndedEvent(profile: Profile, from: VisibleState, reason: SessionEndReason): Made {
   if (profile === "rtm1") return { event: rtm1("ABORTED", RTM1_END[reason]), state: "ABORTED" };
   return { event: rtm2(from, "FAILED", "SERVER_REJECT", WIRE_CODES[reason].rtm2LinkReason), state: "FAILED" };
 }
