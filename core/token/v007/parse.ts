@@ -51,6 +51,9 @@ export function parse007(token: string, maxInflatedBytes: number): ParseResult<P
 
   const services: Service007[] = [];
   let unknownServiceType: number | null = null;
+  // Where the unparsed tail starts: the end of the last parsed service (an unknown type's own
+  // two bytes belong to the tail).
+  let tailStart = r.offset;
   for (let i = 0; i < serviceCount; i++) {
     const type = r.u16();
     if (r.overrun) return { ok: false, detail: `007 service ${i} is truncated` };
@@ -61,6 +64,7 @@ export function parse007(token: string, maxInflatedBytes: number): ParseResult<P
     }
     if (r.overrun) return { ok: false, detail: `007 service ${i} (type ${type}) is truncated` };
     services.push(service);
+    tailStart = r.offset;
   }
 
   return {
@@ -74,7 +78,7 @@ export function parse007(token: string, maxInflatedBytes: number): ParseResult<P
       serviceCount,
       services,
       unknownServiceType,
-      trailingBytes: r.remaining,
+      trailingBytes: payload.length - tailStart,
       signature,
       signingInfo: payload.subarray(signingStart),
     },

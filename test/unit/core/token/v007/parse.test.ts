@@ -143,6 +143,8 @@ describe("parse007 (token-formats.md §3, §4.3)", () => {
         types: [2],
         unknown: 99,
       });
+      // The tail counts from the unknown type's own two bytes.
+      expect(r.ok && r.token.trailingBytes).toBe(2 + Buffer.from("anything at all").length);
       expect(outcome(verify(token))).toBe("valid");
       // The bytes after the unknown type are MACed all the same.
       const tampered = Buffer.from(payload007({ services: [rtmService("alice"), u16(99), Buffer.from("anything at all")] }));
