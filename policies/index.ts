@@ -15,6 +15,7 @@
  * Session and rate rules come first because the SDKs check them locally, before any network
  * traffic (rtm-semantics.md §3.1, §8).
  */
+import { AuthError } from "../core/errors.js";
 import type { AuthContext, AuthPolicy, Refusal } from "./auth-context.js";
 import { authModeAllowsCredential } from "./auth-mode.js";
 import { loginRate } from "./login-rate.js";
@@ -48,6 +49,21 @@ export function runPolicies(ctx: AuthContext): Refusal | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Runs the checks and turns a dependency that could not answer (the store throwing
+ * StoreUnavailable, an AuthError) into a refusal too: "could not look" is never an accept.
+ * Anything else is a bug and is rethrown to the caller's single error boundary.
+ */
+export function decide(ctx: AuthContext): Refusal | undefined {
+  try {
+    return runPolicies(ctx);
+  } catch (err) {
+    if (!(err instanceof AuthError)) throw err;
+    ctx.failedCheck ??= "project-exists";
+    return { reason: err.reason, detail: err.detail ?? err.message };
+  }
 }
 
 export type { AuthContext, AuthPolicy, PolicySettings, Refusal, SessionFacts } from "./auth-context.js";

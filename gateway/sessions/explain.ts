@@ -5,11 +5,11 @@
  * (no signature, no secrets), the certificate slot that matched and the first failed check.
  */
 import type { CertificateStore } from "../../core/certificate/certificate-store.js";
-import { AuthError, type Reason } from "../../core/errors.js";
+import type { Reason } from "../../core/errors.js";
 import type { Profile } from "../../core/protocol/wire.js";
 import { RateWindow } from "../../core/session/rate-window.js";
 import { describeToken, parseToken, type Described } from "../../core/token/index.js";
-import { runPolicies, type AuthContext, type PolicySettings } from "../../policies/index.js";
+import { decide, type AuthContext, type PolicySettings } from "../../policies/index.js";
 import { errorCode } from "./session-manager.js";
 
 export interface ExplainRequest {
@@ -53,14 +53,7 @@ export function explainLogin(req: ExplainRequest, deps: { store: CertificateStor
     settings: deps.settings,
     lookupProject: (appId, now) => deps.store.auth(appId, now),
   };
-  let refusal;
-  try {
-    refusal = runPolicies(ctx);
-  } catch (err) {
-    if (!(err instanceof AuthError)) throw err;
-    refusal = { reason: err.reason, detail: err.detail ?? err.message };
-    ctx.failedCheck ??= "project-exists";
-  }
+  const refusal = decide(ctx);
   const parsed = token === null ? null : parseToken(token, deps.settings.tokenLimits);
   const code = refusal === undefined ? null : errorCode(req.profile, "login", refusal.reason, false);
   return {

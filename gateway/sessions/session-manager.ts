@@ -14,7 +14,7 @@ import { ExpiryScheduler } from "../../core/session/expiry-scheduler.js";
 import { LocalLoginBroadcast, type LoginBroadcast } from "../../core/session/login-broadcast.js";
 import type { SessionInfo } from "../../core/session/session.js";
 import { DEFAULT_UID_QUIRKS } from "../../core/session/uid-rules.js";
-import { runPolicies, type AuthContext, type PolicySettings, type Refusal } from "../../policies/index.js";
+import { decide, type AuthContext, type PolicySettings, type Refusal } from "../../policies/index.js";
 import type { SimulatedClock } from "../clock/simulated-clock.js";
 import type { GatewayConfig } from "../config.js";
 import type { Logger } from "../logger.js";
@@ -299,13 +299,7 @@ export class SessionManager {
       settings: this.settings,
       lookupProject: this.lookupProject,
     };
-    let refusal: Refusal | undefined;
-    try {
-      refusal = runPolicies(ctx);
-    } catch (err) {
-      if (!(err instanceof AuthError)) throw err;
-      refusal = { reason: err.reason, detail: err.detail ?? err.message };
-    }
+    const refusal = decide(ctx);
     if (refusal !== undefined) {
       this.refuse(conn, f.id, "login", refusal, started, now, appId, uid, false, ctx);
       return;
@@ -354,13 +348,7 @@ export class SessionManager {
       settings: this.settings,
       lookupProject: this.lookupProject,
     };
-    let refusal: Refusal | undefined;
-    try {
-      refusal = runPolicies(ctx);
-    } catch (err) {
-      if (!(err instanceof AuthError)) throw err;
-      refusal = { reason: err.reason, detail: err.detail ?? err.message };
-    }
+    const refusal = decide(ctx);
     if (refusal !== undefined) {
       // The session keeps its old token (rtm-semantics.md §4.1).
       this.refuse(conn, f.id, "renewToken", refusal, started, now, conn.appId, conn.uid, false, ctx);
