@@ -51,6 +51,11 @@ export const configSchema = z
     uidWeb2Validator: bool.default(false),
     /** Seed the in-memory store with one dev project per auth mode (fixed, public credentials). [DEV_SEED] Default true. */
     devSeed: bool.default(true),
+    /**
+     * Decisions kept by the journal (`GET /admin/journal`), newest first; older ones are overwritten.
+     * `0` switches the journal off (nothing recorded, nothing paid; for load tests). [JOURNAL_SIZE] Default 10000.
+     */
+    journalSize: int(0, 1_000_000).default(10_000),
     /** pino log level. [LOG_LEVEL] Default `info`. */
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /**
@@ -117,6 +122,7 @@ export const ENV_NAMES: Readonly<Record<keyof GatewayConfig, string>> = {
   uidRefuseLeadingSpace: "UID_REFUSE_LEADING_SPACE",
   uidWeb2Validator: "UID_WEB2_VALIDATOR",
   devSeed: "DEV_SEED",
+  journalSize: "JOURNAL_SIZE",
   logLevel: "LOG_LEVEL",
   certActivationDelaySeconds: "CERT_ACTIVATION_DELAY_SECONDS",
   adminJwtSecret: "ADMIN_JWT_SECRET",

@@ -19,6 +19,7 @@ import { createMetrics, type Metrics } from "./infra/metrics.js";
 import { startRedisBackend } from "./infra/redis-backend.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { DecisionObserver } from "./sessions/decision.js";
+import { DecisionJournal } from "./sessions/journal.js";
 import { SessionManager, type SessionEventObserver } from "./sessions/session-manager.js";
 import { createGatewayServer } from "./ws/server.js";
 
@@ -58,6 +59,8 @@ export interface Gateway {
   /** The Prometheus registry served at `GET /metrics`. */
   readonly registry: Registry;
   readonly metrics: Metrics;
+  /** The decision journal, or null when `journalSize` is 0. */
+  readonly journal: DecisionJournal | null;
   /** Closes every connection with 4002, then the server and the store. */
   close(): Promise<void>;
 }
@@ -100,20 +103,22 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   });
   const unsubscribeStore = store.onChange(metrics.onStoreChange);
   const unsubscribeReload = redis?.store.onReload(metrics.onCacheReload);
+  // The journal reads the wall clock here, where the system time may be read (architecture.md §5.3).
+  const journal = config.journalSize === 0 ? null : new DecisionJournal(config.journalSize, Date.now);
   const sessions = new SessionManager({
     config,
     clock,
     store,
     ...(broadcast === undefined ? {} : { broadcast }),
     logger,
-    observers: [metrics.decisionObserver, ...(options.observers ?? [])],
+    observers: [metrics.decisionObserver, ...(journal === null ? [] : [journal.observer]), ...(options.observers ?? [])],
     sessionObservers: [metrics.sessionObserver, ...(options.sessionObservers ?? [])],
   });
 
-  const admin = createAdminRouter({ config, store, clock, sessions, logger });
+  const admin = createAdminRouter({ config, store, clock, sessions, logger, journal });
   const app = createHttpApp({ admin, registry, ready: readiness ?? (() => true), logger });
   // Plain HTTP requests go to express; WebSocket upgrades never do (server.on("upgrade")).
-  const { server, wss } = createGatewayServer({ config, sessions, logger, http: (req, res) => app(req, res) });
+  const { server, wss, dropHeldUpgrades } = createGatewayServer({ config, sessions, logger, http: (req, res) => app(req, res) });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -137,9 +142,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     logger,
     registry,
     metrics,
+    journal,
     close: () => {
       closed ??= (async () => {
         sessions.shutdown();
+        dropHeldUpgrades();
         unsubscribeStore();
         unsubscribeReload?.();
         wss.close();

@@ -2,6 +2,7 @@ import type { CertificateStore } from "../../core/certificate/certificate-store.
 import type { SimulatedClock } from "../clock/simulated-clock.js";
 import type { GatewayConfig } from "../config.js";
 import type { Logger } from "../logger.js";
+import type { DecisionJournal } from "../sessions/journal.js";
 import type { SessionManager } from "../sessions/session-manager.js";
 
 /**
@@ -14,6 +15,8 @@ export interface AdminDeps {
   readonly clock: SimulatedClock;
   readonly sessions: SessionManager;
   readonly logger: Logger;
+  /** The decision journal, or null when switched off (`journalSize: 0`). */
+  readonly journal?: DecisionJournal | null;
   /** `bytes` random bytes as lowercase hex (default: node:crypto randomBytes). */
   readonly randomHex?: (bytes: number) => string;
   /** A random 32-bit token salt (default: node:crypto randomInt). */

@@ -4,7 +4,12 @@
  * the admin router registers is described here, and nothing else under /admin.
  */
 import type { Router } from "express";
+import { REASONS } from "../../core/errors.js";
+import { FAULT_OPS, MAX_FAULT_DELAY_MS } from "../../core/fault/fault-rule.js";
+import { MAX_UID_PATTERN_LENGTH } from "../../core/fault/uid-pattern.js";
 import { ADMIN_AUDIENCE } from "./admin-auth.js";
+import { JOURNAL_OPS, JOURNAL_RESULTS } from "./journal.js";
+import { MAX_POPULATE_PROJECTS } from "./populate.js";
 
 type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
 
@@ -64,6 +69,9 @@ const conflict = (codes: string): Record<string, Json> => ({ "409": errorReply(c
 const secondaryMissing: Record<string, Json> = { "404": errorReply("`project_not_found`, `secondary_not_found`") };
 
 const unixSeconds: Json = { type: "integer", description: "Unix seconds on the simulated clock" };
+const failureReasons: Json = REASONS.filter((r) => r !== "ok");
+const faultOp: Json = { enum: [...FAULT_OPS] };
+const hex32: Json = { type: "string", pattern: "^[0-9a-fA-F]{32}$" };
 
 const SCHEMAS: Record<string, Json> = {
   Error: {
@@ -185,6 +193,118 @@ const SCHEMAS: Record<string, Json> = {
     additionalProperties: false,
     properties: { now: { type: "number", minimum: 0 }, frozen: { type: "boolean" } },
   },
+  FaultAction: {
+    description:
+      "What a fired rule does. `delay`: the request is decided `ms` later (frames after it on the connection wait behind it). " +
+      "`fail`: refused with `reason` (default `fault_injected`), mapped to the profile's code. `never_reply`: swallowed; the client times out. " +
+      "`drop`: the socket is destroyed without a close frame. `kick`: as banned — a live session ends with the ban sequence and 4502; " +
+      "a login (or a request without a session) is refused with reason `banned`, then closed with 4502; a connect is accepted, then closed with 4502. " +
+      "On `connect`: `fail` answers the upgrade with the reason's HTTP status, `never_reply` leaves it unanswered.",
+    oneOf: [
+      { type: "object", required: ["type", "ms"], additionalProperties: false, properties: { type: { const: "delay" }, ms: { type: "integer", minimum: 0, maximum: MAX_FAULT_DELAY_MS } } },
+      { type: "object", required: ["type"], additionalProperties: false, properties: { type: { const: "fail" }, reason: { enum: failureReasons, default: "fault_injected" } } },
+      { type: "object", required: ["type"], additionalProperties: false, properties: { type: { const: "never_reply" } } },
+      { type: "object", required: ["type"], additionalProperties: false, properties: { type: { const: "drop" } } },
+      { type: "object", required: ["type"], additionalProperties: false, properties: { type: { const: "kick" } } },
+    ],
+  },
+  FaultRule: {
+    type: "object",
+    required: ["op", "action"],
+    additionalProperties: false,
+    description:
+      "Every live rule whose filters match an occurrence counts it (and a probabilistic rule draws its number from its own seeded generator); " +
+      "the first rule in creation order that fires decides. Same seeds and same traffic give the same decisions.",
+    properties: {
+      op: { oneOf: [faultOp, { type: "array", items: faultOp, minItems: 1 }] },
+      appId: { type: "string", description: "only this App ID (case-insensitive); never matches connect" },
+      uid: {
+        type: "string",
+        maxLength: MAX_UID_PATTERN_LENGTH,
+        description:
+          "glob (`*`, `?`) or `/regex/` / `/regex/i`; regexes may not use backreferences, lookarounds, quantified groups holding a quantifier or `|`, " +
+          "or more than 3 unbounded quantifiers; uids over 128 characters never match; never matches connect",
+      },
+      nth: { type: "integer", minimum: 1, description: "fire from the nth matching occurrence on; `count` then defaults to 1 (\"the 2nd renewToken\")" },
+      probability: { type: "number", minimum: 0, maximum: 1, description: "fire with this probability per matching occurrence; exclusive with nth" },
+      seed: { type: "integer", minimum: 0, maximum: 4294967295, description: "the rule's generator seed (default: its sequence number); needs probability" },
+      count: { type: "integer", minimum: 1, description: "fire at most this many times, then the rule is removed (default unlimited; 1 with nth)" },
+      ttlSeconds: { type: "number", exclusiveMinimum: 0, description: "remove the rule this long after its creation, on the simulated clock" },
+      action: ref("FaultAction"),
+    },
+  },
+  FaultRuleView: {
+    type: "object",
+    required: ["id", "op", "appId", "uid", "nth", "probability", "seed", "count", "ttlSeconds", "createdAt", "expiresAt", "seen", "fired", "action"],
+    properties: {
+      id: { type: "string", description: "f1, f2, … (restarting after a reset)" },
+      op: { oneOf: [faultOp, { type: "array", items: faultOp }] },
+      appId: { type: ["string", "null"] },
+      uid: { type: ["string", "null"] },
+      nth: { type: ["integer", "null"] },
+      probability: { type: ["number", "null"] },
+      seed: { type: ["integer", "null"] },
+      count: { type: ["integer", "null"], description: "firing limit; null = unlimited" },
+      ttlSeconds: { type: ["number", "null"] },
+      createdAt: unixSeconds,
+      expiresAt: { type: ["number", "null"], description: "simulated Unix seconds" },
+      seen: { type: "integer", description: "matching occurrences so far" },
+      fired: { type: "integer", description: "outcomes decided so far" },
+      action: ref("FaultAction"),
+    },
+  },
+  JournalEntry: {
+    type: "object",
+    required: ["seq", "at", "wallTime", "op", "result", "reason", "profile", "appId", "uid", "mode", "credential", "tokenVersion", "slot", "sessionId", "latencyMs", "failedCheck", "closeCode", "faultId"],
+    properties: {
+      seq: { type: "integer", description: "1 for the first decision since start or reset" },
+      at: unixSeconds,
+      wallTime: { type: "number", description: "wall clock, Unix milliseconds" },
+      op: { enum: [...JOURNAL_OPS] },
+      result: { enum: [...JOURNAL_RESULTS] },
+      reason: { enum: [...REASONS] },
+      profile: { enum: ["rtm1", "rtm2"] },
+      appId: { type: "string" },
+      uid: { type: "string" },
+      mode: { enum: ["appid", "either", "token", null] },
+      credential: { enum: ["appid", "token", null] },
+      tokenVersion: { enum: ["006", "007", null] },
+      slot: { enum: ["primary", "secondary", null] },
+      sessionId: { type: ["string", "null"] },
+      latencyMs: { type: "number", description: "wall-clock time spent deciding (an injected delay included)" },
+      failedCheck: { type: ["string", "null"], description: "the first failed check of a refusal" },
+      closeCode: { type: ["integer", "null"] },
+      faultId: { type: ["string", "null"], description: "the fault rule that decided or delayed this outcome" },
+    },
+  },
+  PopulateProject: {
+    type: "object",
+    required: ["appId", "mode"],
+    additionalProperties: false,
+    properties: {
+      appId: hex32,
+      mode: { enum: ["appid", "either", "token"] },
+      primary: { ...hex32, description: "absent: keep the existing primary, else generate one (either, token)" },
+      secondary: { oneOf: [hex32, { const: true }], description: "`true`: keep the existing secondary, else generate one; absent: none" },
+      noCertificate: { type: "boolean", description: "if given, must be `mode != token`" },
+    },
+  },
+  Populate: {
+    type: "object",
+    required: ["projects"],
+    additionalProperties: false,
+    properties: { projects: { type: "array", maxItems: MAX_POPULATE_PROJECTS, items: ref("PopulateProject") } },
+  },
+  PopulateResult: {
+    type: "object",
+    required: ["projects", "created", "updated", "unchanged"],
+    properties: {
+      projects: { type: "array", items: ref("Project") },
+      created: { type: "array", items: { type: "string" } },
+      updated: { type: "array", items: { type: "string" } },
+      unchanged: { type: "array", items: { type: "string" } },
+    },
+  },
   AdvanceClock: {
     type: "object",
     required: ["seconds"],
@@ -285,7 +405,65 @@ export const OPENAPI_DOCUMENT = {
       post: op("clock", { summary: "Move the simulated clock; due session timers fire before the reply", body: ref("AdvanceClock"), ok: { status: "200", description: "the clock", schema: ref("Clock") } }),
     },
     "/admin/reset": {
-      post: op("reset", { summary: "Back to the start state: no projects, the clock at real time", ok: { status: "204", description: "reset" } }),
+      post: op("reset", {
+        summary:
+          "Back to the start state, as after a restart: every connection closed with 4002, no fault rules (ids restart at f1), no projects, the clock at real time, an empty journal",
+        ok: { status: "204", description: "reset" },
+      }),
+    },
+    "/admin/populate": {
+      post: op("projects", {
+        summary:
+          "Idempotent setup of projects in one call (also `rtm-auth serve --populate FILE`); certificates are active since the epoch; a project already in the stated shape is not written; other projects are left alone. Body limit 256 KiB.",
+        body: ref("Populate"),
+        ok: { status: "200", description: "the projects as stated, and which were created, updated or unchanged", schema: ref("PopulateResult") },
+      }),
+    },
+    "/admin/faults": {
+      post: op("faults", {
+        summary: "Add a fault rule",
+        body: ref("FaultRule"),
+        ok: { status: "201", description: "the rule, with its id", schema: ref("FaultRuleView") },
+        errors: { "409": errorReply("`too_many_faults` (1000 rules)") },
+      }),
+      get: op("faults", {
+        summary: "The live fault rules, in creation order",
+        ok: { status: "200", description: "the rules", schema: { type: "object", required: ["faults"], properties: { faults: { type: "array", items: ref("FaultRuleView") } } } },
+      }),
+      delete: op("faults", { summary: "Remove every fault rule (delays already started still end)", ok: { status: "204", description: "removed" } }),
+    },
+    "/admin/faults/{id}": {
+      delete: op("faults", {
+        summary: "Remove one fault rule",
+        params: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        ok: { status: "204", description: "removed" },
+        errors: { "404": errorReply("`fault_not_found`") },
+      }),
+    },
+    "/admin/journal": {
+      get: op("journal", {
+        summary: "Recent decisions, newest first (every login, renewToken, logout, session end, and what faults did)",
+        params: [
+          { name: "appId", in: "query", required: false, schema: { type: "string" } },
+          { name: "uid", in: "query", required: false, schema: { type: "string" } },
+          { name: "op", in: "query", required: false, schema: { enum: [...JOURNAL_OPS] } },
+          { name: "result", in: "query", required: false, schema: { enum: [...JOURNAL_RESULTS] } },
+          { name: "reason", in: "query", required: false, schema: { enum: [...REASONS] } },
+          { name: "faultId", in: "query", required: false, schema: { type: "string" } },
+          { name: "since", in: "query", required: false, schema: { type: "integer", minimum: 0 }, description: "only entries with a larger seq" },
+          { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, default: 100 } },
+        ],
+        ok: {
+          status: "200",
+          description: "the matching entries",
+          schema: {
+            type: "object",
+            required: ["entries", "lastSeq", "capacity"],
+            properties: { entries: { type: "array", items: ref("JournalEntry") }, lastSeq: { type: "integer" }, capacity: { type: "integer" } },
+          },
+        },
+        errors: { "400": errorReply("`invalid_request`"), "409": errorReply("`journal_disabled`: JOURNAL_SIZE=0") },
+      }),
     },
     "/admin/openapi.json": {
       get: op("meta", { summary: "This document", ok: { status: "200", description: "OpenAPI 3.1", schema: { type: "object" } } }),

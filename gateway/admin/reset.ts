@@ -1,15 +1,23 @@
 /**
- * `POST /admin/reset`: back to the start state (gateway-protocol.md §3): every project is
- * removed and the simulated clock runs at real time again. Live sessions are left alone (their
- * projects are gone, so renewals fail) — no kick yet.
+ * `POST /admin/reset`: back to the start state (gateway-protocol.md §3), as if the gateway had
+ * just been restarted:
+ * - every connection is closed with 4002 (the restart code: the client may reconnect; a logged-in
+ *   client sees an unexplained drop, rtm1 ABORTED/INTERRUPTED, rtm2 FAILED/SERVER_REJECT);
+ * - every fault rule is removed and pending fault delays are cancelled (rule ids restart at f1);
+ * - every project is removed;
+ * - the simulated clock runs at real time again;
+ * - the journal is emptied (its seq restarts at 1).
  */
 import type { Router } from "express";
 import type { AdminDeps } from "./admin-deps.js";
 
 export function resetRoutes(router: Router, deps: AdminDeps): void {
   router.post("/reset", async (_req, res) => {
+    deps.sessions.closeAll("gateway reset");
+    deps.sessions.faults.clearAll();
     await deps.store.clear();
     deps.clock.reset();
+    deps.journal?.clear();
     res.status(204).end();
   });
 }

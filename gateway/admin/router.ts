@@ -10,7 +10,10 @@ import { certificateRoutes } from "./certificates.js";
 import { clockRoutes } from "./clock.js";
 import { adminErrorHandler, adminNotFound } from "./errors.js";
 import { explainRoutes } from "./explain.js";
+import { faultRoutes } from "./faults.js";
+import { journalRoutes } from "./journal.js";
 import { openapiRoutes } from "./openapi.js";
+import { POPULATE_BODY_LIMIT_BYTES, populateRoutes } from "./populate.js";
 import { projectRoutes } from "./projects.js";
 import { resetRoutes } from "./reset.js";
 import { sessionRoutes } from "./sessions.js";
@@ -28,6 +31,9 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
   sessionRoutes(router, deps);
   clockRoutes(router, deps);
   resetRoutes(router, deps);
+  populateRoutes(router, deps);
+  faultRoutes(router, deps);
+  journalRoutes(router, deps);
   openapiRoutes(router);
 }
 
@@ -35,6 +41,8 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
 export function createAdminRouter(deps: AdminDeps): Router {
   const router = express.Router();
   router.use(createAdminAuth(deps.config, deps.logger));
+  // A world of many projects is bigger than any other admin body; the general parser then skips it.
+  router.use("/populate", express.json({ limit: POPULATE_BODY_LIMIT_BYTES, strict: true }));
   router.use(express.json({ limit: ADMIN_BODY_LIMIT_BYTES, strict: true }));
   registerAdminRoutes(router, deps);
   router.use(adminNotFound);

@@ -6,10 +6,14 @@ import type { Profile } from "../../core/protocol/wire.js";
 /**
  * One decision of the gateway (a login, renew or logout answered, or a session ended), as the
  * metrics and the journal see it. Carries no token and no certificate.
+ *
+ * A fault rule can decide too (gateway-protocol.md §3, `/admin/faults`): then `faultId` names it,
+ * `op` may be `connect` (the WebSocket upgrade), and `result` may be `unanswered` (the request was
+ * swallowed) or `dropped` (the socket was destroyed without a close frame).
  */
 export interface Decision {
-  readonly op: "login" | "renewToken" | "logout" | "session_end";
-  readonly result: "accepted" | "refused" | "ended";
+  readonly op: "connect" | "login" | "renewToken" | "logout" | "session_end";
+  readonly result: "accepted" | "refused" | "ended" | "unanswered" | "dropped";
   readonly reason: Reason;
   readonly profile: Profile;
   readonly appId: string;
@@ -27,6 +31,8 @@ export interface Decision {
   readonly failedCheck: string | null;
   /** The close code sent, for ended sessions. */
   readonly closeCode: number | null;
+  /** The fault rule that decided (or delayed) this outcome, if any. */
+  readonly faultId?: string | null;
 }
 
 /** Receives every decision; must be cheap and must not throw. */

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { CertificateStore } from "../../core/certificate/certificate-store.js";
 import { AuthError, reasonMessage, type FailureReason } from "../../core/errors.js";
 import { CLOSE, type Profile, type ServerEvent } from "../../core/protocol/wire.js";
+import type { FiredFault } from "../../core/fault/fault-rule.js";
 import { ExpiryScheduler } from "../../core/session/expiry-scheduler.js";
 import { LocalLoginBroadcast, type LoginBroadcast } from "../../core/session/login-broadcast.js";
 import type { SessionInfo } from "../../core/session/session.js";
@@ -33,6 +34,7 @@ import { ARGUMENT_ERROR, WIRE_CODES, type CodeName } from "../protocol/wire-code
 import type { Transport } from "../ws/transport.js";
 import { Connection } from "./connection.js";
 import { DeadlineQueue } from "./deadline-queue.js";
+import { FaultInjector, type HeldFrame } from "./faults.js";
 import { IdentityIndex } from "./identity-index.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 
@@ -85,6 +87,13 @@ export class SessionManager {
   /** Login deadlines of unauthenticated connections (close 4001); null when switched off. */
   private readonly deadlines: DeadlineQueue | null;
   private readonly lookupProject: (appId: string, now: number) => ReturnType<CertificateStore["auth"]>;
+  /**
+   * The fault rules (gateway-protocol.md §3, `/admin/faults`). Checked before the policies run;
+   * with no rule, `faults.armed` is false and a request costs that one check.
+   */
+  readonly faults: FaultInjector;
+  /** The fault rule behind the frame being handled (a delayed or failed one), for its decision. */
+  private frameFault: string | null = null;
 
   constructor(deps: SessionManagerDeps) {
     this.config = deps.config;
@@ -100,6 +109,7 @@ export class SessionManager {
       tokenLimits: { maxTokenLength: deps.config.maxTokenLength, maxInflatedBytes: deps.config.maxInflatedBytes },
     });
     this.lookupProject = (appId, now) => this.store.auth(appId, now);
+    this.faults = new FaultInjector(deps.clock);
     this.deadlines =
       deps.config.loginDeadlineSeconds === 0
         ? null
@@ -138,7 +148,7 @@ export class SessionManager {
     return conn;
   }
 
-  /** A text frame arrived. The single place where errors are caught and mapped. */
+  /** A text frame arrived. */
   onText(conn: Connection, text: string): void {
     if (conn.phase === "closed") return;
     const frame = parseFrame(text);
@@ -146,7 +156,13 @@ export class SessionManager {
       this.violation(conn, frame.detail);
       return;
     }
-    const started = performance.now();
+    // With no fault rule this is the only cost of the fault machinery.
+    if (this.faults.armed && this.interceptFault(conn, frame)) return;
+    this.handle(conn, frame, performance.now());
+  }
+
+  /** Handles one well-formed frame. The single place where errors are caught and mapped. */
+  private handle(conn: Connection, frame: HeldFrame, started: number): void {
     try {
       switch (frame.kind) {
         case "login":
@@ -239,6 +255,15 @@ export class SessionManager {
     return true;
   }
 
+  /**
+   * Closes every connection with 4002 (the client may reconnect, as after a restart), forgets
+   * every session and cancels pending fault delays; the manager stays usable (`POST /admin/reset`).
+   */
+  closeAll(reason: string): void {
+    this.faults.clearAll();
+    for (const conn of [...this.connections]) this.closeConnection(conn, CLOSE.shuttingDown, reason);
+  }
+
   /** Closes every connection with 4002 and stops the timers. */
   shutdown(): void {
     this.unsubscribeClock();
@@ -247,6 +272,7 @@ export class SessionManager {
     this.driver = null;
     this.scheduler.clear();
     this.deadlines?.clear();
+    this.faults.clearAll();
     for (const conn of [...this.connections]) {
       this.closeConnection(conn, CLOSE.shuttingDown, "gateway shutting down");
     }
@@ -256,10 +282,7 @@ export class SessionManager {
 
   private login(conn: Connection, f: Extract<ParsedFrame, { kind: "login" }>, started: number): void {
     const now = this.clock.nowSeconds();
-    if (conn.phase !== "logged_in" && f.profile !== conn.profile) {
-      conn.profile = f.profile;
-      conn.visible = initialState(f.profile);
-    }
+    this.adoptProfile(conn, f);
     const profile = conn.profile;
 
     // RTM 2.x (≥ 2.2.0): a repeated login of the same identity while connected resolves at once, with no event.
@@ -329,6 +352,14 @@ export class SessionManager {
     this.observe(conn, "login", started, now, ctx, sessionId);
   }
 
+  /** A login on a connection without a session speaks the profile it names. */
+  private adoptProfile(conn: Connection, f: Extract<ParsedFrame, { kind: "login" }>): void {
+    if (conn.phase !== "logged_in" && f.profile !== conn.profile) {
+      conn.profile = f.profile;
+      conn.visible = initialState(f.profile);
+    }
+  }
+
   private renew(conn: Connection, f: Extract<ParsedFrame, { kind: "renewToken" }>, started: number): void {
     const now = this.clock.nowSeconds();
     const loggedIn = conn.phase === "logged_in";
@@ -371,13 +402,13 @@ export class SessionManager {
       // 1.x: 102 LOGOUT_ERR_USER_NOT_LOGGED_IN; 2.x: logging out while out resolves (§5.2).
       if (conn.profile === "rtm1") {
         this.replyError(conn, id, "logout", "not_logged_in");
-        this.emit({ ...this.baseDecision(conn, "logout", now, started), result: "refused", reason: "not_logged_in", failedCheck: "must-be-logged-in" });
+        this.emit({ ...this.baseDecision(conn, "logout", now, started), result: "refused", reason: "not_logged_in", failedCheck: "must-be-logged-in", faultId: this.frameFault });
       } else {
         this.send(conn, { id, ok: true, op: "logout", result: { serverTime: now } });
       }
       return;
     }
-    const decision = { ...this.baseDecision(conn, "logout", now, started), result: "accepted" as const, reason: "ok" as const };
+    const decision = { ...this.baseDecision(conn, "logout", now, started), result: "accepted" as const, reason: "ok" as const, faultId: this.frameFault };
     this.transition(conn, loggedOut(conn.profile, conn.visible));
     this.unregister(conn);
     conn.phase = "awaiting_login";
@@ -385,6 +416,148 @@ export class SessionManager {
     this.send(conn, { id, ok: true, op: "logout", result: { serverTime: now } });
     this.armDeadline(conn);
     this.emit(decision);
+  }
+
+  // ---- faults (gateway-protocol.md §3, /admin/faults): before the policies run ----
+
+  /**
+   * Applies the fault rule that decides `frame`, if any; true when the frame is taken care of.
+   * While an earlier frame of the connection is delayed, later ones wait behind it, in order.
+   */
+  private interceptFault(conn: Connection, frame: HeldFrame): boolean {
+    const faults = this.faults;
+    if (faults.isHeld(conn)) {
+      faults.queue(conn, frame);
+      return true;
+    }
+    if (frame.kind === "ping") return false;
+    // A login names its identity; renew and logout act on the connection's (last) session.
+    const appId = frame.kind === "login" ? (typeof frame.appId === "string" ? frame.appId : "") : conn.appId;
+    const uid = frame.kind === "login" ? (typeof frame.uid === "string" ? frame.uid : "") : conn.uid;
+    const fired = faults.decide(frame.kind, appId, uid);
+    if (fired === undefined) return false;
+    this.applyFault(conn, frame, fired, appId, uid);
+    return true;
+  }
+
+  private applyFault(conn: Connection, frame: Exclude<HeldFrame, { kind: "ping" }>, fired: FiredFault, appId: string, uid: string): void {
+    const started = performance.now();
+    const action = fired.action;
+    if (frame.kind === "login") this.adoptProfile(conn, frame);
+    switch (action.type) {
+      case "delay":
+        this.faults.hold(conn);
+        this.faults.later(action.ms, () => {
+          const waiting = this.faults.release(conn);
+          if (conn.phase === "closed") return;
+          this.withFault(fired.id, () => this.handle(conn, frame, started));
+          this.drain(conn, waiting);
+        });
+        return;
+      case "fail":
+        this.withFault(fired.id, () =>
+          this.refuse(conn, frame.id, frame.kind, { reason: action.reason, detail: `fault ${fired.id}` }, started, this.clock.nowSeconds(), appId, uid, false),
+        );
+        return;
+      case "never_reply":
+        this.emit(this.faultDecision(conn, frame.kind, "unanswered", started, appId, uid, fired.id, null));
+        return;
+      case "drop":
+        this.emit(this.faultDecision(conn, frame.kind, "dropped", started, appId, uid, fired.id, null));
+        // No close frame: the peer sees the TCP connection go (rtm-semantics.md §6: an unexplained drop).
+        this.onClose(conn, 1006);
+        if (conn.transport.destroy !== undefined) conn.transport.destroy();
+        else conn.transport.close(CLOSE.shuttingDown, "dropped");
+        return;
+      case "kick":
+        if (conn.phase === "logged_in") {
+          // A live session ends as banned: the profile's ban sequence, then 4502. The request gets no reply.
+          this.endSession(conn, "banned", fired.id);
+          return;
+        }
+        // No session to end: the request is refused as banned, then the socket closes with 4502.
+        this.withFault(fired.id, () =>
+          this.refuse(conn, frame.id, frame.kind, { reason: "banned", detail: `fault ${fired.id}` }, started, this.clock.nowSeconds(), appId, uid, false),
+        );
+        this.closeConnection(conn, CLOSE.banned, "banned");
+        return;
+    }
+  }
+
+  /** Handles the frames that waited behind a delayed one, in order, unless a new delay holds them again. */
+  private drain(conn: Connection, waiting: HeldFrame[]): void {
+    for (let i = 0; i < waiting.length; i++) {
+      if (conn.phase === "closed") return;
+      if (this.faults.isHeld(conn)) {
+        this.faults.hold(conn, waiting.slice(i));
+        return;
+      }
+      const frame = waiting[i] as HeldFrame;
+      if (this.faults.armed && this.interceptFault(conn, frame)) continue;
+      this.handle(conn, frame, performance.now());
+    }
+  }
+
+  /** Runs `fn` with its decisions marked as decided (or delayed) by fault `id`. */
+  private withFault(id: string, fn: () => void): void {
+    this.frameFault = id;
+    try {
+      fn();
+    } finally {
+      this.frameFault = null;
+    }
+  }
+
+  private faultDecision(
+    conn: Connection,
+    op: Decision["op"],
+    result: Decision["result"],
+    started: number,
+    appId: string,
+    uid: string,
+    faultId: string,
+    closeCode: number | null,
+  ): Decision {
+    return {
+      ...this.baseDecision(conn, op, this.clock.nowSeconds(), started),
+      appId,
+      uid,
+      result,
+      reason: result === "accepted" ? "ok" : "fault_injected",
+      closeCode,
+      faultId,
+    };
+  }
+
+  /**
+   * The fault rule that decides a WebSocket upgrade, if any (the server applies it). Call only when
+   * `faults.armed`.
+   */
+  connectFault(): FiredFault | undefined {
+    return this.faults.decide("connect", null, null);
+  }
+
+  /** Records what a fault did to an upgrade (the journal's `connect` entries). */
+  recordConnectFault(fired: FiredFault, result: Decision["result"], closeCode: number | null): void {
+    const now = this.clock.nowSeconds();
+    this.emit({
+      op: "connect",
+      result,
+      reason: result === "accepted" ? "ok" : fired.action.type === "fail" ? fired.action.reason : fired.action.type === "kick" ? "banned" : "fault_injected",
+      profile: "rtm1",
+      appId: "",
+      uid: "",
+      mode: null,
+      credential: null,
+      tokenVersion: null,
+      slot: null,
+      sessionId: null,
+      at: now,
+      latencyMs: 0,
+      failedCheck: null,
+      closeCode,
+      faultId: fired.id,
+    });
   }
 
   // ---- helpers ----
@@ -453,6 +626,7 @@ export class SessionManager {
       latencyMs: performance.now() - started,
       failedCheck: ctx?.failedCheck ?? (argument ? "arguments" : null),
       closeCode: null,
+      faultId: this.frameFault,
     });
     if (refusal.reason === "internal_error" || refusal.reason === "store_unavailable") {
       this.logger.warn({ op, reason: refusal.reason, detail: refusal.detail }, "request not decided");
@@ -465,13 +639,14 @@ export class SessionManager {
   }
 
   /** Ends a live session: the profile's event(s), then the close code (§2.3, §6, §7.5). */
-  private endSession(conn: Connection, reason: SessionEndReason): void {
+  private endSession(conn: Connection, reason: SessionEndReason, faultId: string | null = null): void {
     const now = this.clock.nowSeconds();
     const decision: Decision = {
       ...this.baseDecision(conn, "session_end", now, performance.now()),
       result: "ended",
       reason,
       closeCode: WIRE_CODES[reason].close,
+      faultId,
     };
     if (reason === "session_token_expired" && conn.profile === "rtm1") this.sendEvent(conn, { event: "tokenExpired" });
     this.transition(conn, sessionEnded(conn.profile, conn.visible, reason));
@@ -607,6 +782,7 @@ export class SessionManager {
       latencyMs: performance.now() - started,
       failedCheck: null,
       closeCode: null,
+      faultId: this.frameFault,
     });
   }
 

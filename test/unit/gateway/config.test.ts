@@ -19,6 +19,7 @@ describe("loadConfig: defaults", () => {
       uidRefuseLeadingSpace: false,
       uidWeb2Validator: false,
       devSeed: true,
+      journalSize: 10000,
       logLevel: "info",
       certActivationDelaySeconds: 0,
       redisKeyPrefix: "rtm-auth:",
@@ -173,6 +174,7 @@ describe("configFromEnv", () => {
       UID_REFUSE_LEADING_SPACE: "1",
       UID_WEB2_VALIDATOR: "true",
       DEV_SEED: "0",
+      JOURNAL_SIZE: "0",
       LOG_LEVEL: "debug",
     };
     const input = configFromEnv(env);
@@ -192,6 +194,7 @@ describe("configFromEnv", () => {
       uidRefuseLeadingSpace: "1",
       uidWeb2Validator: "true",
       devSeed: "0",
+      journalSize: "0",
       logLevel: "debug",
     });
     expect(loadConfig(input)).toEqual({
@@ -210,6 +213,7 @@ describe("configFromEnv", () => {
       uidRefuseLeadingSpace: true,
       uidWeb2Validator: true,
       devSeed: false,
+      journalSize: 0,
       logLevel: "debug",
       certActivationDelaySeconds: 0,
       redisKeyPrefix: "rtm-auth:",

@@ -61,6 +61,12 @@ describe("admin OpenAPI document", () => {
         "PUT /admin/clock",
         "POST /admin/clock/advance",
         "POST /admin/reset",
+        "POST /admin/populate",
+        "POST /admin/faults",
+        "GET /admin/faults",
+        "DELETE /admin/faults",
+        "DELETE /admin/faults/{id}",
+        "GET /admin/journal",
         "GET /admin/openapi.json",
       ].sort(),
     );

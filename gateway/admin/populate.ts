@@ -1,0 +1,130 @@
+/**
+ * `POST /admin/populate` (and `rtm-auth serve --populate FILE`): states a suite's world of projects
+ * in one idempotent call (gateway-protocol.md §3).
+ *
+ * Body: `{"projects": [{appId, mode: "appid"|"either"|"token", primary?, secondary?, noCertificate?}]}`.
+ * - `appid`: App ID only; no certificate may be given.
+ * - `either`: "No certificate" kept and a primary certificate: tokens and App ID logins.
+ * - `token`: a primary certificate, "No certificate" deleted: tokens only.
+ * - `primary`: 32 hex characters, or absent for "keep the existing primary, else generate one"
+ *   (CSPRNG). `secondary`: 32 hex characters, `true` for "keep the existing secondary, else
+ *   generate one", or absent for none.
+ * - `noCertificate`, if given, must agree with `mode` (as in the project view: true unless `token`).
+ *
+ * Populated certificates are active since the epoch (`enabledAt = activeAt = 0`), so setting the
+ * simulated clock anywhere keeps them usable. A project already in the stated shape is left
+ * untouched (no write, no version bump); other projects of the store are left alone (use
+ * `POST /admin/reset` first for a clean world). Reply: `{projects, created, updated, unchanged}`.
+ */
+import type { Router } from "express";
+import { z } from "zod";
+import type { CertificateStore } from "../../core/certificate/certificate-store.js";
+import { AUTH_MODES, type CertificateRecord, type ProjectRecord } from "../../core/certificate/project.js";
+import type { AdminDeps } from "./admin-deps.js";
+import { projectView, type ProjectView } from "./project-view.js";
+import { cryptoRandomHex } from "./random.js";
+
+/** Largest populate body (its own parser; every other admin call has 16 KiB). */
+export const POPULATE_BODY_LIMIT_BYTES = 256 * 1024;
+/** Most projects in one populate call. */
+export const MAX_POPULATE_PROJECTS = 1000;
+
+const Hex32 = z.string().regex(/^[0-9a-fA-F]{32}$/, "must be 32 hexadecimal characters");
+
+const PopulateProject = z
+  .object({
+    appId: Hex32,
+    mode: z.enum(AUTH_MODES),
+    primary: Hex32.transform((v) => v.toLowerCase()).optional(),
+    secondary: z.union([Hex32.transform((v) => v.toLowerCase()), z.literal(true)]).optional(),
+    noCertificate: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.mode === "appid" && p.primary !== undefined) ctx.addIssue({ code: "custom", path: ["primary"], message: "an appid project has no certificate" });
+    if (p.mode === "appid" && p.secondary !== undefined) ctx.addIssue({ code: "custom", path: ["secondary"], message: "an appid project has no certificate" });
+    if (p.noCertificate !== undefined && p.noCertificate !== (p.mode !== "token")) {
+      ctx.addIssue({ code: "custom", path: ["noCertificate"], message: `must be ${p.mode !== "token"} for mode ${p.mode}` });
+    }
+    if (typeof p.secondary === "string" && p.secondary === p.primary) ctx.addIssue({ code: "custom", path: ["secondary"], message: "must differ from the primary" });
+  });
+
+/** The body of `POST /admin/populate` (and of a `--populate` file). */
+export const PopulateBody = z
+  .object({ projects: z.array(PopulateProject).max(MAX_POPULATE_PROJECTS) })
+  .strict()
+  .superRefine((b, ctx) => {
+    const seen = new Set<string>();
+    b.projects.forEach((p, i) => {
+      if (seen.has(p.appId)) ctx.addIssue({ code: "custom", path: ["projects", i, "appId"], message: "listed twice" });
+      seen.add(p.appId);
+    });
+  });
+export type PopulateInput = z.input<typeof PopulateBody>;
+type PopulateProjectSpec = z.output<typeof PopulateProject>;
+
+/** What populate did. */
+export interface PopulateResult {
+  readonly projects: readonly ProjectView[];
+  readonly created: readonly string[];
+  readonly updated: readonly string[];
+  readonly unchanged: readonly string[];
+}
+
+const cert = (value: string): CertificateRecord => ({ value, enabledAt: 0, activeAt: 0 });
+
+/** The record `spec` states, given the current one (kept certificates are reused). */
+function stated(spec: PopulateProjectSpec, current: ProjectRecord | undefined, randomHex: (bytes: number) => string): ProjectRecord {
+  let primary: CertificateRecord | null = null;
+  let secondary: CertificateRecord | null = null;
+  if (spec.mode !== "appid") {
+    primary = cert(spec.primary ?? current?.primary?.value ?? randomHex(16));
+    if (spec.secondary === true) {
+      const kept = current?.secondary?.value;
+      secondary = cert(kept !== undefined && kept !== primary.value ? kept : randomHex(16));
+    } else if (spec.secondary !== undefined) secondary = cert(spec.secondary);
+  }
+  return { appId: spec.appId, noCertificate: spec.mode !== "token", primary, secondary, enabled: true, version: current?.version ?? 0 };
+}
+
+const sameCert = (a: CertificateRecord | null, b: CertificateRecord | null): boolean =>
+  a === b || (a !== null && b !== null && a.value === b.value && a.enabledAt === b.enabledAt && a.activeAt === b.activeAt);
+
+function sameState(a: ProjectRecord, b: ProjectRecord): boolean {
+  return a.noCertificate === b.noCertificate && a.enabled === b.enabled && sameCert(a.primary, b.primary) && sameCert(a.secondary, b.secondary);
+}
+
+/** Applies a validated populate body to `store`, one atomic update per project. */
+export async function populateProjects(
+  store: CertificateStore,
+  body: z.output<typeof PopulateBody>,
+  options: { now: number; randomHex?: ((bytes: number) => string) | undefined },
+): Promise<PopulateResult> {
+  const randomHex = options.randomHex ?? cryptoRandomHex;
+  const created: string[] = [];
+  const updated: string[] = [];
+  const unchanged: string[] = [];
+  const views: ProjectView[] = [];
+  for (const spec of body.projects) {
+    let outcome = "unchanged" as "created" | "updated" | "unchanged";
+    const p = await store.update(spec.appId, (current) => {
+      const next = stated(spec, current, randomHex);
+      if (current !== undefined && sameState(current, next)) {
+        outcome = "unchanged";
+        return current;
+      }
+      outcome = current === undefined ? "created" : "updated";
+      return next;
+    });
+    (outcome === "created" ? created : outcome === "updated" ? updated : unchanged).push(spec.appId);
+    if (p !== undefined) views.push(projectView(p, options.now));
+  }
+  return { projects: views, created, updated, unchanged };
+}
+
+export function populateRoutes(router: Router, deps: AdminDeps): void {
+  router.post("/populate", async (req, res) => {
+    const body = PopulateBody.parse(req.body);
+    res.json(await populateProjects(deps.store, body, { now: deps.clock.nowSeconds(), randomHex: deps.randomHex }));
+  });
+}

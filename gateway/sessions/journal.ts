@@ -1,0 +1,144 @@
+/**
+ * The decision journal (gateway-protocol.md §3, `GET /admin/journal`): the last `capacity`
+ * decisions of the gateway in a ring, fed by a {@link DecisionObserver}. A decision is stored as
+ * the object the session manager already built plus its wall-clock time, so recording costs one
+ * array write and one number; entries are shaped only when read.
+ *
+ * With capacity 0 (`journalSize: 0`, for load tests) the composition root creates no journal and
+ * registers no observer: nothing is recorded and nothing is paid.
+ */
+import type { Reason } from "../../core/errors.js";
+import type { Decision, DecisionObserver } from "./decision.js";
+
+/** One journal entry: the decision, its sequence number and both times. */
+export interface JournalEntry {
+  /** 1 for the first decision since start or reset, then +1 per decision. */
+  readonly seq: number;
+  /** Simulated clock at the decision, Unix seconds. */
+  readonly at: number;
+  /** Wall clock at the decision, Unix milliseconds. */
+  readonly wallTime: number;
+  readonly op: Decision["op"];
+  readonly result: Decision["result"];
+  readonly reason: Reason;
+  readonly profile: Decision["profile"];
+  readonly appId: string;
+  readonly uid: string;
+  readonly mode: Decision["mode"];
+  readonly credential: Decision["credential"];
+  readonly tokenVersion: Decision["tokenVersion"];
+  readonly slot: Decision["slot"];
+  readonly sessionId: string | null;
+  /** Time spent deciding, wall-clock milliseconds (a delay fault included). */
+  readonly latencyMs: number;
+  readonly failedCheck: string | null;
+  readonly closeCode: number | null;
+  /** The fault rule that decided or delayed this outcome, or null. */
+  readonly faultId: string | null;
+}
+
+/** What to return from the journal. Every given field must match. */
+export interface JournalFilter {
+  readonly appId?: string | undefined;
+  readonly uid?: string | undefined;
+  readonly op?: Decision["op"] | undefined;
+  readonly result?: Decision["result"] | undefined;
+  readonly reason?: Reason | undefined;
+  readonly faultId?: string | undefined;
+  /** Only entries with a larger sequence number. */
+  readonly since?: number | undefined;
+  /** At most this many entries (newest first). */
+  readonly limit: number;
+}
+
+export class DecisionJournal {
+  /** How many decisions are kept. */
+  readonly capacity: number;
+  /** Decisions recorded since start or reset (the newest entry's seq). */
+  private recorded = 0;
+  private readonly decisions: Array<Decision | undefined>;
+  private readonly wallTimes: Float64Array;
+  private readonly wallNow: () => number;
+
+  /** Receives every decision (register it with the session manager). */
+  readonly observer: DecisionObserver;
+
+  /** `capacity` ≥ 1; `wallNow` gives the wall clock in Unix ms (injected by the composition root). */
+  constructor(capacity: number, wallNow: () => number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("journal capacity must be a positive integer");
+    this.capacity = capacity;
+    this.decisions = new Array<Decision | undefined>(capacity).fill(undefined);
+    this.wallTimes = new Float64Array(capacity);
+    this.wallNow = wallNow;
+    this.observer = (d) => {
+      const i = this.recorded % this.capacity;
+      this.decisions[i] = d;
+      this.wallTimes[i] = this.wallNow();
+      this.recorded++;
+    };
+  }
+
+  /** The newest entry's sequence number (0 when empty). */
+  get lastSeq(): number {
+    return this.recorded;
+  }
+
+  /** Entries held now. */
+  get size(): number {
+    return Math.min(this.recorded, this.capacity);
+  }
+
+  /** Forgets every entry; the next one gets seq 1. */
+  clear(): void {
+    this.decisions.fill(undefined);
+    this.wallTimes.fill(0);
+    this.recorded = 0;
+  }
+
+  /** The matching entries, newest first. */
+  query(filter: JournalFilter): JournalEntry[] {
+    const out: JournalEntry[] = [];
+    const oldest = Math.max(1, this.recorded - this.capacity + 1, (filter.since ?? 0) + 1);
+    for (let seq = this.recorded; seq >= oldest && out.length < filter.limit; seq--) {
+      const i = (seq - 1) % this.capacity;
+      const d = this.decisions[i];
+      if (d === undefined || !matches(d, filter)) continue;
+      out.push(entry(seq, d, this.wallTimes[i] ?? 0));
+    }
+    return out;
+  }
+}
+
+function matches(d: Decision, f: JournalFilter): boolean {
+  return (
+    (f.appId === undefined || d.appId.toLowerCase() === f.appId.toLowerCase()) &&
+    (f.uid === undefined || d.uid === f.uid) &&
+    (f.op === undefined || d.op === f.op) &&
+    (f.result === undefined || d.result === f.result) &&
+    (f.reason === undefined || d.reason === f.reason) &&
+    (f.faultId === undefined || d.faultId === f.faultId)
+  );
+}
+
+function entry(seq: number, d: Decision, wallTime: number): JournalEntry {
+  return {
+    seq,
+    at: d.at,
+    wallTime,
+    op: d.op,
+    result: d.result,
+    reason: d.reason,
+    profile: d.profile,
+    appId: d.appId,
+    uid: d.uid,
+    mode: d.mode,
+    credential: d.credential,
+    tokenVersion: d.tokenVersion,
+    slot: d.slot,
+    sessionId: d.sessionId,
+    latencyMs: Math.round(d.latencyMs * 1000) / 1000,
+    failedCheck: d.failedCheck,
+    closeCode: d.closeCode,
+    faultId: d.faultId ?? null,
+  };
+}
