@@ -78,6 +78,10 @@ function packageVersion(): string {
   return "unknown";
 }
 
+// What an embedding needs besides startGateway (client/testing.ts may import this file only).
+export { SimulatedClock } from "./clock/simulated-clock.js";
+export type { GatewayConfig, GatewayConfigInput } from "./config.js";
+
 /** Starts a gateway and resolves once it listens. */
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const config = loadConfig(options.config);

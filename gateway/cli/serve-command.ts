@@ -4,27 +4,31 @@
  * the dev credentials, a ready-to-use token and a one-line way to try a login.
  */
 import { randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { buildRtmToken } from "../../core/token/index.js";
+import { PopulateBody, populateProjects } from "../admin/populate.js";
 import { configFromEnv } from "../config.js";
 import { DEV_PROJECTS } from "../dev-seed.js";
 import { startGateway } from "../main.js";
 import { EXIT, type CliIo } from "./cli-io.js";
 
-const HELP = `Usage: rtm-auth serve [--port N] [--host ADDR] [--no-dev-seed]
+const HELP = `Usage: rtm-auth serve [--port N] [--host ADDR] [--no-dev-seed] [--populate FILE]
 
 Starts the gateway: WebSocket endpoint /rtm, GET /healthz, /readyz, /metrics, the admin API under /admin.
 Certificates live in memory unless REDIS_URL is set (then in Redis, shared by every gateway on the same
 REDIS_KEY_PREFIX). Every setting also reads its environment variable (PORT, HOST, MAX_FRAME_BYTES,
 LOGIN_DEADLINE_SECONDS, MAX_CONNECTIONS, PER_IP_CONNECTIONS_PER_SECOND, CALLS_PER_SECOND, CHECK_ORDER,
 PRIVILEGE_006, DEV_SEED, REDIS_URL, REDIS_KEY_PREFIX, REDIS_MAX_STALENESS_SECONDS, ADMIN_JWT_SECRET,
-ADMIN_JWKS_URL, CERT_ACTIVATION_DELAY_SECONDS, LOG_LEVEL; see gateway/config.ts). Flags win over the
+ADMIN_JWKS_URL, CERT_ACTIVATION_DELAY_SECONDS, JOURNAL_SIZE, LOG_LEVEL; see gateway/config.ts). Flags win over the
 environment.
 
 Options:
   --port N         TCP port (default 8080; 0 picks a free one)
   --host ADDR      listen address (default 127.0.0.1)
   --no-dev-seed    start with no projects
+  --populate FILE  set up the projects of FILE at start, as POST /admin/populate does
+                   ({"projects": [{"appId", "mode": "appid"|"either"|"token", "primary"?, "secondary"?}]})
   --json           print the startup summary as one JSON line
   -h, --help       this text
 `;
@@ -40,6 +44,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
         port: { type: "string" },
         host: { type: "string" },
         "no-dev-seed": { type: "boolean" },
+        populate: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -58,6 +63,19 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   if (v.host !== undefined) input["host"] = v.host;
   if (v["no-dev-seed"]) input["devSeed"] = false;
 
+  // The populate file is read and checked before anything listens: a bad file is a usage error.
+  let world: ReturnType<typeof PopulateBody.parse> | undefined;
+  if (v.populate !== undefined) {
+    try {
+      world = PopulateBody.parse(JSON.parse(readFileSync(v.populate, "utf8")));
+    } catch (err) {
+      const e = err as Error & { issues?: Array<{ path: PropertyKey[]; message: string }> };
+      const detail = e.issues?.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`).join("; ") ?? e.message;
+      io.err(`rtm-auth serve: --populate ${v.populate}: ${detail}\n`);
+      return EXIT.usage;
+    }
+  }
+
   let gateway;
   try {
     gateway = await startGateway({ config: input });
@@ -68,6 +86,18 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   }
 
   const now = gateway.clock.nowSeconds();
+  let populated: unknown[] | undefined;
+  if (world !== undefined) {
+    try {
+      const r = await populateProjects(gateway.store, world, { now });
+      gateway.logger.info({ created: r.created, updated: r.updated, unchanged: r.unchanged }, "projects populated");
+      populated = [...r.projects];
+    } catch (err) {
+      io.err(`rtm-auth serve: --populate: ${(err as Error).message}\n`);
+      await gateway.close();
+      return EXIT.usage;
+    }
+  }
   const tokenProject = DEV_PROJECTS.find((p) => p.mode === "token");
   const sample =
     gateway.config.devSeed && tokenProject?.certificate
@@ -78,7 +108,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     gateway.logger.warn({ projects: DEV_PROJECTS.map((p) => p.appId) }, "DEV SEED ACTIVE: projects with public, fixed certificates are loaded; use --no-dev-seed outside local testing");
   }
   if (v.json) {
-    io.out(`${JSON.stringify({ url: gateway.url, http: gateway.httpUrl, devSeed: gateway.config.devSeed, projects: gateway.config.devSeed ? DEV_PROJECTS : [], sampleToken: sample })}\n`);
+    io.out(`${JSON.stringify({ url: gateway.url, http: gateway.httpUrl, devSeed: gateway.config.devSeed, projects: gateway.config.devSeed ? DEV_PROJECTS : [], sampleToken: sample, ...(populated === undefined ? {} : { populated }) })}\n`);
   } else {
     const lines = [`rtm-auth-gateway listening: ${gateway.url}  (health: ${gateway.httpUrl}/healthz)`];
     if (gateway.config.devSeed && tokenProject !== undefined && sample !== null) {

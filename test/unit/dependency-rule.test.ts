@@ -4,7 +4,9 @@
  * - core/ imports nothing from gateway/, policies/ or client/, and none of the I/O and framework
  *   packages (ws, express, ioredis, prom-client, pino, zod, jose); node: builtins are fine.
  * - policies/ imports only core/ (and its own files) and node: builtins.
- * - client/ imports nothing from gateway/ or policies/.
+ * - client/ imports nothing from gateway/ or policies/, with ONE exception: client/testing.ts (the
+ *   embedded test gateway) may import gateway/main.ts, the composition root, and nothing else of
+ *   gateway/.
  * - core/ and policies/ never read the system clock: no `Date.now(` and no `new Date(`.
  *
  * Files are parsed with the TypeScript compiler, so multi-line imports, `export … from`,
@@ -23,6 +25,9 @@ type Layer = (typeof SCANNED)[number];
 
 const CORE_FORBIDDEN_PACKAGES = new Set(["ws", "express", "ioredis", "prom-client", "pino", "zod", "jose"]);
 const CLOCK_FREE: ReadonlySet<string> = new Set(["core", "policies"]);
+/** The only client/ file that may import gateway/, and the only gateway/ file it may import. */
+const EMBEDDING_FILE = "client/testing.ts";
+const EMBEDDED_ENTRY = "gateway/main.js";
 
 interface SourceFile {
   /** Repo-relative, '/'-separated. */
@@ -90,6 +95,7 @@ function importViolation(layer: Layer, fromPath: string, spec: string): string |
       if (t.kind === "local" && (t.layer === "core" || t.layer === "policies")) return null;
       return t.kind === "local" ? `policies/ imports ${t.layer}/ ("${spec}")` : `policies/ imports the package "${t.name}" (only core/ and node: builtins)`;
     case "client":
+      if (t.kind === "local" && t.layer === "gateway" && fromPath === EMBEDDING_FILE && t.path === EMBEDDED_ENTRY) return null;
       if (t.kind === "local" && (t.layer === "gateway" || t.layer === "policies")) return `client/ imports ${t.layer}/ ("${spec}")`;
       return null;
     case "gateway":
@@ -182,6 +188,16 @@ describe("dependency rule (architecture.md §5.1)", () => {
         path: "client/bad.ts",
         source: ['import { w } from "../core/protocol/wire.js";', 'import { s } from "../gateway/ws/server.js";', 'import { p } from "../policies/index.js";', "const ok = Date.now();"].join("\n"),
       },
+      {
+        // The embedding file may import gateway/main.ts, and nothing else of gateway/ or policies/.
+        path: "client/testing.ts",
+        source: ['import { startGateway } from "../gateway/main.js";', 'import { SimulatedClock } from "../gateway/clock/simulated-clock.js";', 'import { p } from "../policies/index.js";'].join("\n"),
+      },
+      {
+        // Any other client/ file may not import gateway/main.ts.
+        path: "client/other.ts",
+        source: 'import { startGateway } from "../gateway/main.js";',
+      },
       { path: "gateway/main.ts", source: 'import { WebSocketServer } from "ws";\nimport { p } from "../policies/index.js";\nconst t = Date.now();' },
     ];
     expect(violations(bad)).toEqual([
@@ -204,6 +220,9 @@ describe("dependency rule (architecture.md §5.1)", () => {
       "policies/bad.ts:7: policies/ reads the system clock (new Date(); inject a Clock",
       'client/bad.ts:2: client/ imports gateway/ ("../gateway/ws/server.js")',
       'client/bad.ts:3: client/ imports policies/ ("../policies/index.js")',
+      'client/testing.ts:2: client/ imports gateway/ ("../gateway/clock/simulated-clock.js")',
+      'client/testing.ts:3: client/ imports policies/ ("../policies/index.js")',
+      'client/other.ts:1: client/ imports gateway/ ("../gateway/main.js")',
     ]);
   });
 

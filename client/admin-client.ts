@@ -1,0 +1,368 @@
+/**
+ * A small typed HTTP client for the gateway's admin API (gateway-protocol.md §3), for users' own
+ * test suites: projects, certificates, tokens, explain, sessions, the simulated clock, faults, the
+ * journal, reset and populate. It talks HTTP only (global `fetch`), so it works against any
+ * gateway, embedded or remote; it never imports gateway code.
+ *
+ * Every failed call rejects with an {@link AdminApiError} carrying the HTTP status and the admin
+ * API's stable error `code`.
+ */
+import type { AuthMode } from "../core/certificate/project.js";
+import type { Reason } from "../core/errors.js";
+import type { FaultRuleSpec, FaultRuleView } from "../core/fault/fault-rule.js";
+import type { Profile } from "../core/protocol/wire.js";
+import type { SessionInfo } from "../core/session/session.js";
+
+export type { FaultAction, FaultOp, FaultRuleSpec, FaultRuleView } from "../core/fault/fault-rule.js";
+export type { SessionInfo } from "../core/session/session.js";
+
+/** A refusal of the admin API: `{"error": {"code", "message", "field"?}}` with its HTTP status. */
+export class AdminApiError extends Error {
+  readonly status: number;
+  /** The stable snake_case code, e.g. `project_not_found`, `invalid_request`. */
+  readonly code: string;
+  /** For `invalid_request`: the first offending field. */
+  readonly field: string | undefined;
+
+  constructor(status: number, code: string, message: string, field?: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+
+  override get name(): string {
+    return "AdminApiError";
+  }
+}
+
+/** One certificate of a project view. */
+export interface CertificateView {
+  readonly value: string;
+  readonly status: "pending" | "active";
+  readonly enabledAt: number;
+  readonly activeAt: number;
+}
+
+/** A project as `GET /admin/projects/:appId` shows it. */
+export interface ProjectView {
+  readonly appId: string;
+  readonly mode: AuthMode;
+  readonly noCertificate: boolean;
+  readonly certificates: { readonly primary: CertificateView | null; readonly secondary: CertificateView | null };
+}
+
+/** One project of `POST /admin/populate`. */
+export interface PopulateProject {
+  /** 32 hex characters. */
+  readonly appId: string;
+  readonly mode: AuthMode;
+  /** 32 hex characters; absent: keep the existing primary, else generate one (`either`, `token`). */
+  readonly primary?: string;
+  /** 32 hex characters, `true` (keep the existing one, else generate), or absent (none). */
+  readonly secondary?: string | true;
+  /** If given, must be `mode !== "token"`. */
+  readonly noCertificate?: boolean;
+}
+
+/** The reply of `POST /admin/populate`. */
+export interface PopulateResult {
+  readonly projects: readonly ProjectView[];
+  readonly created: readonly string[];
+  readonly updated: readonly string[];
+  readonly unchanged: readonly string[];
+}
+
+/** `POST /admin/tokens`. */
+export interface MintTokenRequest {
+  readonly appId: string;
+  readonly uid: string;
+  readonly version: "006" | "007";
+  /** 007: token and privilege lifetime; 006: privilege lifetime (0 = none), the token itself lives 24 h. */
+  readonly expireSeconds: number;
+  readonly certificate?: "primary" | "secondary";
+}
+
+export interface MintedToken {
+  readonly token: string;
+  readonly version: "006" | "007";
+  /** The last valid second, as the gateway computes it. */
+  readonly expiresAt: number;
+}
+
+/** `POST /admin/explain`. */
+export interface ExplainRequest {
+  readonly appId: string;
+  readonly uid: string;
+  readonly token?: string | null;
+  readonly profile?: Profile;
+}
+
+export interface Explanation {
+  readonly decision: "accept" | "refuse";
+  readonly reason: Reason;
+  readonly code: number | null;
+  readonly name: string | null;
+  readonly failedCheck: string | null;
+  readonly detail: string | null;
+  readonly mode: AuthMode | null;
+  readonly credential: "appid" | "token";
+  readonly slot: "primary" | "secondary" | null;
+  readonly expiresAt: number | null;
+  readonly token: Record<string, unknown> | null;
+  readonly now: number;
+}
+
+/** The simulated clock. */
+export interface ClockView {
+  readonly now: number;
+  readonly frozen: boolean;
+}
+
+/** Operations and results the journal records. */
+export type JournalOp = "connect" | "login" | "renewToken" | "logout" | "session_end";
+export type JournalResult = "accepted" | "refused" | "ended" | "unanswered" | "dropped";
+
+/** One decision of the journal (`GET /admin/journal`). */
+export interface JournalEntry {
+  readonly seq: number;
+  /** Simulated Unix seconds. */
+  readonly at: number;
+  /** Wall clock, Unix milliseconds. */
+  readonly wallTime: number;
+  readonly op: JournalOp;
+  readonly result: JournalResult;
+  readonly reason: Reason;
+  readonly profile: Profile;
+  readonly appId: string;
+  readonly uid: string;
+  readonly mode: AuthMode | null;
+  readonly credential: "appid" | "token" | null;
+  readonly tokenVersion: "006" | "007" | null;
+  readonly slot: "primary" | "secondary" | null;
+  readonly sessionId: string | null;
+  readonly latencyMs: number;
+  readonly failedCheck: string | null;
+  readonly closeCode: number | null;
+  readonly faultId: string | null;
+}
+
+/** Filters of the journal; every given field must match. */
+export interface JournalFilter {
+  readonly appId?: string;
+  readonly uid?: string;
+  readonly op?: JournalOp;
+  readonly result?: JournalResult;
+  readonly reason?: Reason;
+  readonly faultId?: string;
+  /** Only entries with a larger `seq`. */
+  readonly since?: number;
+  /** At most this many (default 100), newest first. */
+  readonly limit?: number;
+}
+
+export interface JournalPage {
+  readonly entries: readonly JournalEntry[];
+  /** The newest entry's seq (0 when empty): pass it as `since` to see only what comes next. */
+  readonly lastSeq: number;
+  readonly capacity: number;
+}
+
+/** Options of {@link waitForDecision}. */
+export interface WaitOptions {
+  /** Give up after this long (default 5000 ms). */
+  readonly timeoutMs?: number;
+  /** Poll this often (default 20 ms). */
+  readonly intervalMs?: number;
+  /** Only decisions with a larger seq than this (default 0: any decision still in the journal). */
+  readonly since?: number;
+  /** Bearer JWT, when the gateway's admin API requires one. */
+  readonly bearer?: string;
+}
+
+/** Options of {@link createAdminClient}. */
+export interface AdminClientOptions {
+  /** Bearer JWT, when the gateway's admin API requires one (ADMIN_JWT_SECRET / ADMIN_JWKS_URL). */
+  readonly bearer?: string;
+}
+
+/** The admin API, one method per call. */
+export interface AdminClient {
+  /** The gateway's HTTP base, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly projects: {
+    create(body: { mechanism: "appid" | "token"; appId?: string }): Promise<ProjectView>;
+    list(): Promise<ProjectView[]>;
+    get(appId: string): Promise<ProjectView>;
+  };
+  readonly certificates: {
+    enablePrimary(appId: string): Promise<ProjectView>;
+    enableSecondary(appId: string): Promise<ProjectView>;
+    swap(appId: string): Promise<ProjectView>;
+    deleteSecondary(appId: string): Promise<ProjectView>;
+    deleteNoCertificate(appId: string): Promise<ProjectView>;
+  };
+  readonly tokens: { mint(body: MintTokenRequest): Promise<MintedToken> };
+  explain(body: ExplainRequest): Promise<Explanation>;
+  readonly sessions: {
+    list(filter?: { appId?: string; uid?: string }): Promise<SessionInfo[]>;
+    /** Kicks a session (close 4502). */
+    kick(sessionId: string): Promise<void>;
+  };
+  readonly clock: {
+    get(): Promise<ClockView>;
+    set(body: { now?: number; frozen?: boolean }): Promise<ClockView>;
+    /** Moves the clock; due expiry events have fired when this resolves. */
+    advance(seconds: number): Promise<ClockView>;
+  };
+  readonly faults: {
+    add(rule: FaultRuleSpec): Promise<FaultRuleView>;
+    list(): Promise<FaultRuleView[]>;
+    remove(id: string): Promise<void>;
+    clear(): Promise<void>;
+  };
+  readonly journal: {
+    query(filter?: JournalFilter): Promise<JournalPage>;
+    /** See {@link waitForDecision}. */
+    waitFor(filter: Omit<JournalFilter, "since" | "limit">, options?: Omit<WaitOptions, "bearer">): Promise<JournalEntry>;
+  };
+  /** Back to the start state (sessions closed with 4002, no faults, projects or journal; real-time clock). */
+  reset(): Promise<void>;
+  /** Idempotent setup of projects. */
+  populate(projects: readonly PopulateProject[]): Promise<PopulateResult>;
+}
+
+/** `http://host:port`, `http://host:port/` and `http://host:port/admin` all name the same gateway. */
+function baseOf(url: string): string {
+  return url.replace(/\/+$/, "").replace(/\/admin$/, "");
+}
+
+const enc = encodeURIComponent;
+
+function query(params: Record<string, string | number | undefined>): string {
+  const parts = Object.entries(params)
+    .filter((e): e is [string, string | number] => e[1] !== undefined)
+    .map(([k, v]) => `${enc(k)}=${enc(String(v))}`);
+  return parts.length === 0 ? "" : `?${parts.join("&")}`;
+}
+
+/** Creates an admin client for the gateway at `url` (its HTTP base; a trailing `/admin` is accepted). */
+export function createAdminClient(url: string, options: AdminClientOptions = {}): AdminClient {
+  const base = baseOf(url);
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const headers: Record<string, string> = {};
+    if (options.bearer !== undefined) headers["authorization"] = `Bearer ${options.bearer}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`${base}/admin${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    if (text !== "") {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    if (!res.ok) {
+      const e = (parsed as { error?: { code?: unknown; message?: unknown; field?: unknown } } | undefined)?.error;
+      throw new AdminApiError(
+        res.status,
+        typeof e?.code === "string" ? e.code : "http_error",
+        typeof e?.message === "string" ? e.message : `${method} /admin${path}: HTTP ${res.status}`,
+        typeof e?.field === "string" ? e.field : undefined,
+      );
+    }
+    return parsed as T;
+  };
+  const step = (method: string, suffix: string) => (appId: string) => call<ProjectView>(method, `/projects/${enc(appId)}${suffix}`);
+  const journalQuery = (filter: JournalFilter = {}) =>
+    call<JournalPage>(
+      "GET",
+      `/journal${query({
+        appId: filter.appId,
+        uid: filter.uid,
+        op: filter.op,
+        result: filter.result,
+        reason: filter.reason,
+        faultId: filter.faultId,
+        since: filter.since,
+        limit: filter.limit,
+      })}`,
+    );
+
+  return {
+    url: base,
+    projects: {
+      create: (body) => call("POST", "/projects", body),
+      list: async () => (await call<{ projects: ProjectView[] }>("GET", "/projects")).projects,
+      get: (appId) => call("GET", `/projects/${enc(appId)}`),
+    },
+    certificates: {
+      enablePrimary: step("POST", "/certificates/primary"),
+      enableSecondary: step("POST", "/certificates/secondary"),
+      swap: step("POST", "/certificates/swap"),
+      deleteSecondary: step("DELETE", "/certificates/secondary"),
+      deleteNoCertificate: step("DELETE", "/no-certificate"),
+    },
+    tokens: { mint: (body) => call("POST", "/tokens", body) },
+    explain: (body) => call("POST", "/explain", body),
+    sessions: {
+      list: async (filter = {}) => (await call<{ sessions: SessionInfo[] }>("GET", `/sessions${query({ appId: filter.appId, uid: filter.uid })}`)).sessions,
+      kick: async (sessionId) => {
+        await call("DELETE", `/sessions/${enc(sessionId)}`);
+      },
+    },
+    clock: {
+      get: () => call("GET", "/clock"),
+      set: (body) => call("PUT", "/clock", body),
+      advance: (seconds) => call("POST", "/clock/advance", { seconds }),
+    },
+    faults: {
+      add: (rule) => call("POST", "/faults", rule),
+      list: async () => (await call<{ faults: FaultRuleView[] }>("GET", "/faults")).faults,
+      remove: async (id) => {
+        await call("DELETE", `/faults/${enc(id)}`);
+      },
+      clear: async () => {
+        await call("DELETE", "/faults");
+      },
+    },
+    journal: {
+      query: journalQuery,
+      waitFor: (filter, waitOptions = {}) => pollJournal(journalQuery, filter, waitOptions),
+    },
+    reset: async () => {
+      await call("POST", "/reset");
+    },
+    populate: (projects) => call("POST", "/populate", { projects }),
+  };
+}
+
+async function pollJournal(
+  journalQuery: (filter: JournalFilter) => Promise<JournalPage>,
+  filter: Omit<JournalFilter, "since" | "limit">,
+  options: Omit<WaitOptions, "bearer">,
+): Promise<JournalEntry> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const intervalMs = options.intervalMs ?? 20;
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const page = await journalQuery({ ...filter, since: options.since ?? 0, limit: 1 });
+    const found = page.entries[0];
+    if (found !== undefined) return found;
+    const left = deadline - performance.now();
+    if (left <= 0) throw new Error(`no decision matching ${JSON.stringify(filter)} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, left)));
+  }
+}
+
+/**
+ * Waits until the journal of the gateway at `adminUrl` (its HTTP base) holds a decision matching
+ * `filter`, polling `GET /admin/journal`; resolves with the newest such entry. With `since` (a
+ * `seq`, e.g. `lastSeq` of an earlier query) only later decisions count. Rejects with an Error after
+ * `timeoutMs`, and with an {@link AdminApiError} (`journal_disabled`) when the journal is off.
+ */
+export function waitForDecision(adminUrl: string, filter: Omit<JournalFilter, "since" | "limit">, options: WaitOptions = {}): Promise<JournalEntry> {
+  const admin = createAdminClient(adminUrl, options.bearer === undefined ? {} : { bearer: options.bearer });
+  return admin.journal.waitFor(filter, options);
+}
