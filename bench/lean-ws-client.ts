@@ -1,5 +1,6 @@
 /**
- * A lean WebSocket client on a raw `net.Socket`, for the gateway benchmark's load processes.
+ * A lean WebSocket client on a raw `net.Socket`, for the gateway benchmark's load processes (the
+ * frame primitives live in client/load/ws-frames.ts, shared with the load generator).
  *
  * The `ws` client library costs more CPU per connection than a `ws` server, so a load generator
  * built on it saturates before the server under test does. This client does the least RFC 6455
@@ -14,71 +15,15 @@
  *
  * No emitter, no promises, one object per connection. Only ever used against 127.0.0.1.
  */
-import { createHash, randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
+import { ACCEPT_BYTES, CLOSE_FRAME, CRLFCRLF, STATUS_101, type WsTarget } from "../client/load/ws-frames.js";
 
-/** RFC 6455 §1.3's sample nonce: a fixed key, so the accept value is a constant. */
-export const WS_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
-/** The Sec-WebSocket-Accept a server must answer {@link WS_KEY} with. */
-export const WS_ACCEPT = createHash("sha1").update(`${WS_KEY}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+export { CLOSE_FRAME, WS_ACCEPT, WS_KEY, maskedFrame, maskedTextFrame, upgradeRequest, type WsTarget } from "../client/load/ws-frames.js";
 
-const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
-const STATUS_101 = Buffer.from("HTTP/1.1 101 ", "latin1");
-const ACCEPT_BYTES = Buffer.from(WS_ACCEPT, "latin1");
 /** Every reply to request id 1 starts with these bytes (the gateway's replies and the bare server's). */
 export const REPLY_PREFIX = Buffer.from('{"id":1,', "utf8");
 /** A successful reply starts with these bytes. */
 export const REPLY_OK_PREFIX = Buffer.from('{"id":1,"ok":true', "utf8");
-
-/** Where to connect. */
-export interface WsTarget {
-  readonly host: string;
-  readonly port: number;
-  readonly path: string;
-}
-
-/** The upgrade request for `target`, serialised once and written as is by every connection. */
-export function upgradeRequest(target: WsTarget): Buffer {
-  return Buffer.from(
-    `GET ${target.path} HTTP/1.1\r\n` +
-      `Host: ${target.host}:${target.port}\r\n` +
-      "Upgrade: websocket\r\n" +
-      "Connection: Upgrade\r\n" +
-      `Sec-WebSocket-Key: ${WS_KEY}\r\n` +
-      "Sec-WebSocket-Version: 13\r\n\r\n",
-    "latin1",
-  );
-}
-
-/** Builds one masked client frame (FIN set) with a random masking key. */
-export function maskedFrame(opcode: number, payload: Buffer): Buffer {
-  const len = payload.length;
-  const hdr = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  const out = Buffer.allocUnsafe(hdr + 4 + len);
-  out[0] = 0x80 | opcode;
-  if (len < 126) {
-    out[1] = 0x80 | len;
-  } else if (len < 65536) {
-    out[1] = 0x80 | 126;
-    out.writeUInt16BE(len, 2);
-  } else {
-    out[1] = 0x80 | 127;
-    out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
-    out.writeUInt32BE(len >>> 0, 6);
-  }
-  const mask = randomBytes(4);
-  mask.copy(out, hdr);
-  for (let i = 0; i < len; i++) out[hdr + 4 + i] = payload[i]! ^ mask[i & 3]!;
-  return out;
-}
-
-/** A masked text frame holding `text`. */
-export function maskedTextFrame(text: string): Buffer {
-  return maskedFrame(0x1, Buffer.from(text, "utf8"));
-}
-
-/** The masked close frame every connection ends with (status 1000). */
-export const CLOSE_FRAME: Buffer = maskedFrame(0x8, Buffer.from([0x03, 0xe8]));
 
 /** Connection states. */
 const CONNECTING = 0;

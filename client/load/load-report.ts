@@ -1,0 +1,276 @@
+/**
+ * The report of a load run: built from a {@link PhaseResult} and the run's options, written as
+ * JSON (`--json`), as text (the CLI's stdout) and as HTML (html-report.ts). It never holds a
+ * token or a certificate: only the URL, the App ID and figures.
+ */
+import os from "node:os";
+import type { Profile } from "../../core/protocol/wire.js";
+import { summarize, type LatencySummary } from "./latency.js";
+import type { PhaseResult } from "./load-driver.js";
+import { formatMix, type Mix } from "./mix.js";
+import { evaluateThreshold, type Threshold, type ThresholdInputs, type ThresholdResult } from "./threshold.js";
+import type { KindCounts, OpCounts } from "./tally.js";
+
+/** The options a report records (no secrets). */
+export interface ReportOptions {
+  readonly url: string;
+  readonly appId: string;
+  readonly minting: "certificate" | "admin";
+  readonly model: "open" | "closed";
+  readonly rate: number | null;
+  readonly concurrency: number | null;
+  readonly durationMs: number;
+  readonly mix: Mix;
+  readonly invalid: number;
+  readonly holdMs: number;
+  readonly renewEveryMs: number;
+  readonly profile: Profile;
+  readonly seed: number;
+  readonly workers: number;
+  readonly timeoutMs: number;
+  readonly tokenTtlSeconds: number;
+}
+
+/** One interval of the timeline (counts of the interval; latencies of the logins answered in it). */
+export interface ReportPoint {
+  /** Seconds from the start to the end of the interval. */
+  readonly t: number;
+  readonly attempts: number;
+  readonly accepted: number;
+  readonly refused: number;
+  readonly errors: number;
+  readonly unexpected: number;
+  readonly renewAccepted: number;
+  readonly renewRefused: number;
+  readonly renewErrors: number;
+  readonly inFlight: number;
+  readonly sessions: number;
+  readonly loginP50: number | null;
+  readonly loginP99: number | null;
+  readonly loginMax: number | null;
+}
+
+/** What the generator knows about itself: did it deliver the load asked for? */
+export interface GeneratorReport {
+  readonly engines: number;
+  readonly cpus: number;
+  /** Target arrivals per second (open model; null for the closed model). */
+  readonly targetRate: number | null;
+  /** Login attempts started per second of the arrival window. */
+  readonly achievedRate: number;
+  /** Logins answered (accepted or refused) per second of the arrival window. */
+  readonly answeredRate: number;
+  /** The generator process's CPU time over the run, seconds, and in cores (CPU time / wall time). */
+  readonly cpuSeconds: number;
+  readonly cpuCores: number;
+  /** Event-loop utilisation of the busiest engine thread: its mean over the intervals, and its busiest interval. */
+  readonly eluMean: number;
+  readonly eluMax: number;
+  /** How late arrivals started against their schedule (open model), ms. */
+  readonly lagP99Ms: number | null;
+  readonly lagMaxMs: number | null;
+  /** Arrivals not started because the socket budget was spent. */
+  readonly skipped: number;
+  /** True when the generator, not the gateway, may have set the pace; `saturation` says why. */
+  readonly saturated: boolean;
+  readonly saturation: readonly string[];
+}
+
+export interface LoadReport {
+  readonly tool: "rtm-auth load";
+  readonly schema: 1;
+  readonly startedAt: string;
+  readonly target: { readonly url: string; readonly appId: string; readonly minting: "certificate" | "admin" };
+  readonly options: {
+    readonly model: "open" | "closed";
+    readonly rate: number | null;
+    readonly concurrency: number | null;
+    readonly durationS: number;
+    readonly mix: string;
+    readonly invalid: number;
+    readonly holdS: number;
+    readonly renewEveryS: number;
+    readonly profile: Profile;
+    readonly seed: number;
+    readonly workers: number;
+    readonly timeoutS: number;
+    readonly tokenTtlS: number;
+  };
+  readonly machine: { readonly cpus: number; readonly node: string; readonly platform: string };
+  readonly run: { readonly arrivalS: number; readonly wallS: number; readonly prepared: number; readonly prepareS: number };
+  readonly generator: GeneratorReport;
+  readonly login: OpCounts;
+  readonly renew: OpCounts;
+  readonly logout: OpCounts;
+  readonly byKind: Readonly<Record<string, KindCounts>>;
+  readonly closes: Readonly<Record<string, number>>;
+  readonly serverCloses: Readonly<Record<string, number>>;
+  readonly unexpected: { readonly total: number; readonly by: Readonly<Record<string, number>> };
+  readonly latency: { readonly login: LatencySummary; readonly renew: LatencySummary; readonly connect: LatencySummary };
+  readonly timeline: readonly ReportPoint[];
+  readonly thresholds: readonly ThresholdResult[];
+  /** Every threshold passed (true when none was given). */
+  readonly pass: boolean;
+}
+
+/** Below this share of the target rate the generator counts as saturated. */
+export const ACHIEVED_RATE_FLOOR = 0.95;
+/** Above this mean event-loop utilisation an engine thread counts as saturated. */
+export const ELU_CEILING = 0.9;
+/** Above this p99 arrival lag (ms) the schedule was not kept. */
+export const LAG_P99_CEILING_MS = 100;
+
+const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
+
+function generatorReport(r: PhaseResult, o: ReportOptions): GeneratorReport {
+  const arrivalS = Math.max(r.arrivalMs, 1) / 1000;
+  const achievedRate = r.tally.login.attempts / arrivalS;
+  const answered = r.tally.login.accepted + r.tally.login.refused;
+  const lag = summarize(r.histograms.lag);
+  const busiest = r.engineElu.reduce((a, b) => (b.mean > a.mean ? b : a), { mean: 0, max: 0 });
+  const saturation: string[] = [];
+  if (o.model === "open" && o.rate !== null && achievedRate < ACHIEVED_RATE_FLOOR * o.rate) saturation.push(`achieved ${round(achievedRate, 1)}/s of the ${o.rate}/s asked for`);
+  if (r.tally.skipped > 0) saturation.push(`${r.tally.skipped} arrivals skipped: the socket budget was spent`);
+  if (o.model === "open" && lag.p99 !== null && lag.p99 > LAG_P99_CEILING_MS) saturation.push(`arrivals started late (p99 ${lag.p99} ms behind schedule)`);
+  if (busiest.mean > ELU_CEILING) saturation.push(`a generator thread was busy ${Math.round(busiest.mean * 100)}% of the time`);
+  const cpuSeconds = r.cpuUs / 1e6;
+  return {
+    engines: r.engines,
+    cpus: os.availableParallelism(),
+    targetRate: o.model === "open" ? o.rate : null,
+    achievedRate: round(achievedRate, 2),
+    answeredRate: round(answered / arrivalS, 2),
+    cpuSeconds: round(cpuSeconds),
+    cpuCores: round(cpuSeconds / Math.max(r.wallMs / 1000, 0.001)),
+    eluMean: round(busiest.mean),
+    eluMax: round(busiest.max),
+    lagP99Ms: lag.p99,
+    lagMaxMs: lag.max,
+    skipped: r.tally.skipped,
+    saturated: saturation.length > 0,
+    saturation,
+  };
+}
+
+/** The figures thresholds look at. */
+export function thresholdInputs(report: Omit<LoadReport, "thresholds" | "pass">): ThresholdInputs {
+  return {
+    latency: report.latency,
+    rate: report.generator.achievedRate,
+    login: report.login,
+    renew: report.renew,
+    errors: report.login.errors + report.renew.errors + report.logout.errors,
+    unexpected: report.unexpected.total,
+  };
+}
+
+/** Builds the report of one phase and evaluates `thresholds` on it. */
+export function buildReport(r: PhaseResult, o: ReportOptions, thresholds: readonly Threshold[], startedAt: Date): LoadReport {
+  const base: Omit<LoadReport, "thresholds" | "pass"> = {
+    tool: "rtm-auth load",
+    schema: 1,
+    startedAt: startedAt.toISOString(),
+    target: { url: o.url, appId: o.appId, minting: o.minting },
+    options: {
+      model: o.model,
+      rate: o.rate,
+      concurrency: o.concurrency,
+      durationS: o.durationMs / 1000,
+      mix: formatMix(o.mix),
+      invalid: o.invalid,
+      holdS: o.holdMs / 1000,
+      renewEveryS: o.renewEveryMs / 1000,
+      profile: o.profile,
+      seed: o.seed,
+      workers: o.workers,
+      timeoutS: o.timeoutMs / 1000,
+      tokenTtlS: o.tokenTtlSeconds,
+    },
+    machine: { cpus: os.availableParallelism(), node: process.version, platform: `${os.platform()} ${os.arch()}` },
+    run: { arrivalS: round(r.arrivalMs / 1000), wallS: round(r.wallMs / 1000), prepared: r.prepared, prepareS: round(r.prepareMs / 1000) },
+    generator: generatorReport(r, o),
+    login: r.tally.login,
+    renew: r.tally.renew,
+    logout: r.tally.logout,
+    byKind: r.tally.byKind,
+    closes: r.tally.closes,
+    serverCloses: r.tally.serverCloses,
+    unexpected: { total: r.tally.unexpected, by: r.tally.unexpectedBy },
+    latency: { login: summarize(r.histograms.login), renew: summarize(r.histograms.renew), connect: summarize(r.histograms.connect) },
+    timeline: r.timeline.map((p) => ({
+      t: round(p.t),
+      attempts: p.tally.login.attempts,
+      accepted: p.tally.login.accepted,
+      refused: p.tally.login.refused,
+      errors: p.tally.login.errors + p.tally.renew.errors + p.tally.logout.errors,
+      unexpected: p.tally.unexpected,
+      renewAccepted: p.tally.renew.accepted,
+      renewRefused: p.tally.renew.refused,
+      renewErrors: p.tally.renew.errors,
+      inFlight: p.inFlight,
+      sessions: p.sessions,
+      loginP50: p.login.p50,
+      loginP99: p.login.p99,
+      loginMax: p.login.max,
+    })),
+  };
+  const inputs = thresholdInputs(base);
+  const results = thresholds.map((t) => evaluateThreshold(t, inputs));
+  return { ...base, thresholds: results, pass: results.every((x) => x.pass) };
+}
+
+// ---- text ----
+
+const fmtMs = (v: number | null): string => (v === null ? "—" : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
+const pad = (s: string, n: number): string => s.padEnd(n);
+
+function opLines(name: string, c: OpCounts): string[] {
+  if (c.attempts === 0) return [];
+  const lines = [`  ${pad(name, 8)} ${String(c.attempts).padStart(8)} attempts  ${String(c.accepted).padStart(8)} accepted  ${String(c.refused).padStart(7)} refused  ${String(c.errors).padStart(6)} errors`];
+  for (const [reason, codes] of Object.entries(c.refusedBy).sort()) {
+    for (const [code, n] of Object.entries(codes).sort()) lines.push(`             refused ${pad(reason, 22)} ${pad(code, 34)} ${n}`);
+  }
+  for (const [kind, n] of Object.entries(c.errorsBy).sort()) lines.push(`             error   ${pad(kind, 57)} ${n}`);
+  return lines;
+}
+
+function latencyLine(name: string, s: LatencySummary): string | null {
+  if (s.count === 0) return null;
+  return `  ${pad(name, 8)} ${String(s.count).padStart(8)}  p50 ${fmtMs(s.p50).padStart(7)}  p90 ${fmtMs(s.p90).padStart(7)}  p99 ${fmtMs(s.p99).padStart(7)}  max ${fmtMs(s.max).padStart(7)}`;
+}
+
+/** The report as text (what the CLI prints). */
+export function formatReport(r: LoadReport): string {
+  const o = r.options;
+  const g = r.generator;
+  const out: string[] = [];
+  const what = o.model === "open" ? `${o.rate}/s arrivals` : `${o.concurrency} users kept going`;
+  out.push(`rtm-auth load: ${r.target.url}  app ${r.target.appId}  ${what} for ${o.durationS} s  (${o.profile}, mix ${o.mix}, invalid ${o.invalid}, hold ${o.holdS} s, renew every ${o.renewEveryS || "—"} s, seed ${o.seed})`);
+  out.push("");
+  out.push(`generator  ${g.engines} engine thread(s) on ${g.cpus} CPUs; tokens minted by ${r.target.minting === "admin" ? "the admin API" : "the token core"} (${r.run.prepared} ahead, ${r.run.prepareS} s)`);
+  out.push(
+    `  rate: ${g.targetRate === null ? "" : `target ${g.targetRate}/s, `}achieved ${g.achievedRate}/s started, ${g.answeredRate}/s answered; CPU ${g.cpuSeconds} s (${g.cpuCores} cores); busiest thread ${Math.round(g.eluMean * 100)}% (peak ${Math.round(g.eluMax * 100)}%)${g.lagP99Ms === null ? "" : `; arrival lag p99 ${fmtMs(g.lagP99Ms)} ms`}`,
+  );
+  out.push(g.saturated ? `  SATURATED: ${g.saturation.join("; ")} — the figures may describe the generator, not the gateway` : "  not saturated: the gateway, not the generator, set the pace");
+  out.push("");
+  out.push("outcomes");
+  out.push(...opLines("login", r.login), ...opLines("renew", r.renew), ...opLines("logout", r.logout));
+  const kinds = Object.entries(r.byKind).sort();
+  if (kinds.length > 0) {
+    out.push("  by credential:");
+    for (const [k, c] of kinds) out.push(`    ${pad(k, 17)} ${String(c.attempts).padStart(8)} attempts  ${String(c.accepted).padStart(8)} accepted  ${String(c.refused).padStart(7)} refused  ${String(c.errors).padStart(6)} errors`);
+  }
+  const closes = Object.entries(r.closes).sort();
+  if (closes.length > 0) out.push(`  close codes: ${closes.map(([c, n]) => `${c} ×${n}`).join(", ")}${Object.keys(r.serverCloses).length > 0 ? `  (the gateway closed first: ${Object.entries(r.serverCloses).map(([c, n]) => `${c} ×${n}`).join(", ")})` : ""}`);
+  out.push(`  unexpected: ${r.unexpected.total}`);
+  for (const [what2, n] of Object.entries(r.unexpected.by).sort((a, b) => b[1] - a[1]).slice(0, 10)) out.push(`    ${pad(what2, 70)} ${n}`);
+  out.push("");
+  out.push("latency (ms; login = connect + upgrade + login reply)");
+  for (const line of [latencyLine("login", r.latency.login), latencyLine("renew", r.latency.renew), latencyLine("connect", r.latency.connect)]) if (line !== null) out.push(line);
+  if (r.thresholds.length > 0) {
+    out.push("");
+    out.push("thresholds");
+    for (const t of r.thresholds) out.push(`  ${pad(t.threshold, 28)} ${pad(t.actual === null ? "no value" : String(round(t.actual, 3)), 12)} ${t.pass ? "PASS" : "FAIL"}`);
+  }
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,418 @@
+/**
+ * `rtm-auth load`: the authentication load generator (client/load). Parses and checks the
+ * options, runs one fixed-load phase or a capacity search, shows a progress line on a terminal,
+ * prints the report, writes `--json` / `--html`, and turns the thresholds into the exit code.
+ */
+import { lookup } from "node:dns/promises";
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { PROFILES, type Profile } from "../../core/protocol/wire.js";
+import {
+  buildReport,
+  DEFAULT_MIX,
+  findCapacity,
+  formatReport,
+  LoadDriver,
+  LoadOptionError,
+  parseDuration,
+  parseMix,
+  parseThreshold,
+  renderHtmlReport,
+  type CapacityResult,
+  type CapacityStep,
+  type DriverOptions,
+  type LoadReport,
+  type Minting,
+  type Mix,
+  type Progress,
+  type ReportOptions,
+  type Threshold,
+} from "../../client/load/index.js";
+import { EXIT, type CliIo } from "./cli-io.js";
+
+const DEFAULT_WORKERS = Math.max(1, Math.min(8, os.availableParallelism() - 1));
+/** The open-file limit here is 20000 per process; leave room for everything else. */
+const DEFAULT_MAX_SOCKETS = 19_000;
+const DEFAULT_CAPACITY_THRESHOLDS = ["p99<100ms", "unexpected==0"];
+
+const HELP = `Usage: rtm-auth load --url ws://HOST:PORT/rtm --app-id A (--certificate C | --admin-url http://HOST:PORT)
+                     [--rate N | --concurrency C] [--duration 30s] [options]
+
+Runs virtual users against a gateway: each connects, logs in, optionally stays logged in (renewing its
+token), logs out and closes. Reports every outcome by reason and code, close codes, and login/renew
+latency (p50/p90/p99/max), and says whether the generator itself kept up.
+
+Load:
+  --rate N             open model (default): N new users per second (default 100)
+  --concurrency C      closed model: C users at a time, each replaced when it finishes
+  --duration D         how long users arrive (default 30s; 500ms, 2m, … accepted); holding users log
+                       out when it ends
+  --hold D             stay logged in D after a login (default 0s)
+  --renew-every D      renew the token every D while holding (token logins; default never)
+  --mix M              credential shares (default token007:1), e.g. token007:0.8,token006:0.1,appid:0.1
+                       (appid = no token: the project must allow App ID logins)
+  --invalid F          share of users sending a token signed with a wrong certificate (default 0); they
+                       are expected to be refused with invalid_signature
+  --profile P          rtm1 (default) or rtm2
+  --seed S             seed of the draws (credential, invalid); default random, printed in the report
+Tokens:
+  --certificate C      mint tokens locally with the project's certificate ("-" reads it from stdin)
+  --admin-url U        mint them with the gateway's admin API (POST /admin/tokens) instead
+  --admin-token T      bearer JWT for an admin API that requires one (or RTM_AUTH_ADMIN_TOKEN)
+  --token-ttl S        token lifetime in seconds (default 3600)
+Generator:
+  --workers N          worker threads (default ${DEFAULT_WORKERS} here; 0 = the main thread)
+  --timeout D          longest wait for a reply, the connect included (default 10s)
+  --max-sockets N      most sockets this process holds (default ${DEFAULT_MAX_SOCKETS}; more arrivals are
+                       skipped and reported: run several processes for larger loads)
+Report:
+  --threshold EXPR     a pass condition, repeatable: METRIC OP VALUE, e.g. 'p99<50ms', 'unexpected==0',
+                       'rate>=950', 'errors<1%', 'refused{invalid_signature}>0', 'renew.p99<20ms'
+                       metrics: p50 p90 p99 max (login; renew./connect. prefixes), rate, attempts,
+                       accepted, refused, errors, unexpected, refused{REASON}; ops < <= > >= == !=
+  --json FILE          write the report as JSON ("-": print it instead of the text report)
+  --html FILE          write a self-contained HTML report (charts of latency and outcomes over time)
+  --quiet              no progress line (it is shown on a terminal only, on stderr)
+Capacity:
+  --find-capacity      step the rate up from --rate (×--step-factor, default 1.5) for --step-duration
+                       (default 5s) each, until a threshold fails or the generator saturates; report
+                       the highest passing rate (thresholds default: ${DEFAULT_CAPACITY_THRESHOLDS.join(", ")})
+  --max-steps N        at most N steps (default 15); --max-rate N: never above N per second
+
+Exit: 0 every threshold passed (or none given; capacity: a passing rate was found), 1 a threshold
+failed, 2 a usage error or the run could not start.
+`;
+
+interface Parsed {
+  readonly url: URL;
+  readonly appId: string;
+  readonly minting: Minting;
+  readonly model: "open" | "closed";
+  readonly rate: number;
+  readonly concurrency: number;
+  readonly durationMs: number;
+  readonly holdMs: number;
+  readonly renewEveryMs: number;
+  readonly mix: Mix;
+  readonly invalid: number;
+  readonly profile: Profile;
+  readonly seed: number;
+  readonly tokenTtlSeconds: number;
+  readonly workers: number;
+  readonly timeoutMs: number;
+  readonly maxSockets: number;
+  readonly thresholds: readonly Threshold[];
+  readonly json: string | undefined;
+  readonly html: string | undefined;
+  readonly quiet: boolean;
+  readonly capacity: { readonly factor: number; readonly stepMs: number; readonly maxSteps: number; readonly maxRate: number } | null;
+}
+
+function num(raw: string | undefined, option: string, fallback: number, min: number, max: number, integer = false): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    throw new LoadOptionError(`${option} must be ${integer ? "an integer" : "a number"} in [${min}, ${max}], got ${JSON.stringify(raw)}`);
+  }
+  return v;
+}
+
+async function parse(args: string[]): Promise<Parsed | "help"> {
+  let values;
+  try {
+    values = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        url: { type: "string" },
+        "app-id": { type: "string" },
+        certificate: { type: "string" },
+        "admin-url": { type: "string" },
+        "admin-token": { type: "string" },
+        rate: { type: "string" },
+        concurrency: { type: "string" },
+        duration: { type: "string" },
+        hold: { type: "string" },
+        "renew-every": { type: "string" },
+        mix: { type: "string" },
+        invalid: { type: "string" },
+        profile: { type: "string" },
+        seed: { type: "string" },
+        "token-ttl": { type: "string" },
+        workers: { type: "string" },
+        timeout: { type: "string" },
+        "max-sockets": { type: "string" },
+        threshold: { type: "string", multiple: true },
+        json: { type: "string" },
+        html: { type: "string" },
+        quiet: { type: "boolean" },
+        "find-capacity": { type: "boolean" },
+        "step-factor": { type: "string" },
+        "step-duration": { type: "string" },
+        "max-steps": { type: "string" },
+        "max-rate": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (err) {
+    throw new LoadOptionError((err as Error).message);
+  }
+  if (values.help) return "help";
+  const missing = (["url", "app-id"] as const).filter((k) => values[k] === undefined);
+  if (missing.length > 0) throw new LoadOptionError(`missing --${missing.join(", --")}`);
+  let url: URL;
+  try {
+    url = new URL(values.url as string);
+  } catch {
+    throw new LoadOptionError(`--url ${JSON.stringify(values.url)} is not a URL`);
+  }
+  if (url.protocol !== "ws:") throw new LoadOptionError(`--url must be ws://HOST:PORT/PATH (${url.protocol}// is not supported)`);
+  const appId = values["app-id"] as string;
+  if (appId === "" || appId.length > 64) throw new LoadOptionError("--app-id must be 1 to 64 characters");
+
+  if ((values.certificate === undefined) === (values["admin-url"] === undefined)) throw new LoadOptionError("give exactly one of --certificate and --admin-url");
+  let minting: Minting;
+  if (values.certificate !== undefined) {
+    const certificate = values.certificate === "-" ? (await readStdin()).trim() : values.certificate;
+    if (!/^[0-9a-fA-F]{32}$/.test(certificate)) throw new LoadOptionError("--certificate must be 32 hex characters");
+    minting = { kind: "certificate", certificate };
+  } else {
+    let admin: URL;
+    try {
+      admin = new URL(values["admin-url"] as string);
+    } catch {
+      throw new LoadOptionError(`--admin-url ${JSON.stringify(values["admin-url"])} is not a URL`);
+    }
+    if (admin.protocol !== "http:" && admin.protocol !== "https:") throw new LoadOptionError("--admin-url must be http(s)://HOST:PORT");
+    const base = `${admin.origin}${admin.pathname.replace(/\/+$/, "").replace(/\/admin$/, "")}`;
+    const adminToken = values["admin-token"] ?? process.env.RTM_AUTH_ADMIN_TOKEN;
+    minting = { kind: "admin", adminUrl: base, ...(adminToken === undefined || adminToken === "" ? {} : { adminToken }) };
+  }
+
+  if (values.rate !== undefined && values.concurrency !== undefined) throw new LoadOptionError("give --rate (open model) or --concurrency (closed model), not both");
+  const capacity = values["find-capacity"] === true;
+  if (capacity && values.concurrency !== undefined) throw new LoadOptionError("--find-capacity steps an arrival rate: it takes --rate (the first step), not --concurrency");
+  const model = values.concurrency !== undefined ? "closed" : "open";
+  const rate = num(values.rate, "--rate", 100, 0.1, 1_000_000);
+  const maxSockets = num(values["max-sockets"], "--max-sockets", DEFAULT_MAX_SOCKETS, 1, 1_000_000, true);
+  const concurrency = num(values.concurrency, "--concurrency", 0, 1, 1_000_000, true);
+  if (model === "closed" && concurrency > maxSockets) throw new LoadOptionError(`--concurrency ${concurrency} is over the socket budget of one process (${maxSockets}): run several processes`);
+  const durationMs = parseDuration(values.duration ?? "30s", "--duration");
+  if (durationMs < 100 || durationMs > 24 * 3_600_000) throw new LoadOptionError("--duration must be between 100ms and 24h");
+  const holdMs = parseDuration(values.hold ?? "0s", "--hold");
+  const renewEveryMs = parseDuration(values["renew-every"] ?? "0s", "--renew-every");
+  if (renewEveryMs > 0 && renewEveryMs < 100) throw new LoadOptionError("--renew-every must be at least 100ms (or 0: never)");
+  const profile = (values.profile ?? "rtm1") as Profile;
+  if (!PROFILES.includes(profile)) throw new LoadOptionError("--profile must be rtm1 or rtm2");
+  const mix = values.mix === undefined ? DEFAULT_MIX : parseMix(values.mix);
+  const invalid = num(values.invalid, "--invalid", 0, 0, 1);
+  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : num(values.seed, "--seed", 0, 0, 2 ** 32 - 1, true);
+  const thresholdTexts = values.threshold ?? (capacity ? DEFAULT_CAPACITY_THRESHOLDS : []);
+  const thresholds = thresholdTexts.map(parseThreshold);
+  return {
+    url,
+    appId,
+    minting,
+    model,
+    rate,
+    concurrency,
+    durationMs,
+    holdMs,
+    renewEveryMs,
+    mix,
+    invalid,
+    profile,
+    seed,
+    tokenTtlSeconds: num(values["token-ttl"], "--token-ttl", 3600, 1, 0xffff_ffff, true),
+    workers: num(values.workers, "--workers", DEFAULT_WORKERS, 0, 64, true),
+    timeoutMs: parseDuration(values.timeout ?? "10s", "--timeout"),
+    maxSockets,
+    thresholds,
+    json: values.json,
+    html: values.html,
+    quiet: values.quiet === true,
+    capacity: capacity
+      ? {
+          factor: num(values["step-factor"], "--step-factor", 1.5, 1.05, 10),
+          stepMs: parseDuration(values["step-duration"] ?? "5s", "--step-duration"),
+          maxSteps: num(values["max-steps"], "--max-steps", 15, 1, 100, true),
+          maxRate: num(values["max-rate"], "--max-rate", 1_000_000, 0.1, 1_000_000),
+        }
+      : null,
+  };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function progressLine(p: Progress, target: string): string {
+  const t = p.tally;
+  const errors = t.login.errors + t.renew.errors + t.logout.errors;
+  return (
+    `${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  rate ${p.lastRate.toFixed(0)}/s${target}  in flight ${p.inFlight}  sessions ${p.sessions}  ` +
+    `accepted ${t.login.accepted}  refused ${t.login.refused}  p99 ${p.login.p99 === null ? "—" : `${p.login.p99} ms`}  errors ${errors}  unexpected ${t.unexpected}`
+  );
+}
+
+function stepLine(s: CapacityStep, i: number): string {
+  const verdict = s.pass ? "pass" : !s.thresholdsPass ? `FAIL ${s.thresholds.filter((t) => !t.pass).map((t) => t.threshold).join(", ")}` : `generator saturated: ${s.saturation.join("; ")}`;
+  return `step ${String(i + 1).padStart(2)}  target ${String(s.rate).padStart(7)}/s  achieved ${s.achievedRate.toFixed(0).padStart(7)}/s  p99 ${s.loginP99 === null ? "—" : `${s.loginP99} ms`}  errors ${s.errors}  unexpected ${s.unexpected}  ${verdict}\n`;
+}
+
+function formatCapacity(c: CapacityResult, cpus: number): string {
+  const why: Record<CapacityResult["stoppedBecause"], string> = {
+    threshold: "a threshold failed at the next step",
+    generator_saturated: "the generator saturated at the next step (the gateway's capacity is at least this)",
+    max_steps: "--max-steps reached",
+    max_rate: "--max-rate reached",
+    stopped: "interrupted",
+  };
+  const head = c.highestPassingRate === null ? "no passing rate: the first step already failed" : `highest passing rate: ${c.highestPassingRate} logins/s`;
+  return `\ncapacity (${cpus} CPUs; thresholds ${c.thresholds.join(", ")}): ${head}; stopped because ${why[c.stoppedBecause]}\n`;
+}
+
+/** Runs `rtm-auth load`. */
+export async function runLoadCommand(args: string[], io: CliIo): Promise<number> {
+  let o: Parsed | "help";
+  try {
+    o = await parse(args);
+  } catch (err) {
+    if (!(err instanceof LoadOptionError)) throw err;
+    io.err(`rtm-auth load: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  if (o === "help") {
+    io.out(HELP);
+    return EXIT.ok;
+  }
+  const opts = o;
+  let host: string;
+  try {
+    host = (await lookup(opts.url.hostname.replace(/^\[|\]$/g, ""))).address;
+  } catch (err) {
+    io.err(`rtm-auth load: cannot resolve ${opts.url.hostname}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const port = opts.url.port === "" ? 80 : Number(opts.url.port);
+  if (opts.model === "open" && opts.capacity === null && (opts.rate * (opts.holdMs + 1_000)) / 1000 > opts.maxSockets) {
+    io.err(`rtm-auth load: warning: ${opts.rate}/s with --hold ${opts.holdMs / 1000} s needs about ${Math.round((opts.rate * (opts.holdMs + 1_000)) / 1000)} sockets, over this process's budget of ${opts.maxSockets}; arrivals beyond it are skipped (run several processes)\n`);
+  }
+  const driverOptions: DriverOptions = {
+    target: { host, port, path: `${opts.url.pathname}${opts.url.search}`, hostHeader: opts.url.host },
+    appId: opts.appId,
+    profile: opts.profile,
+    mix: opts.mix,
+    invalid: opts.invalid,
+    tokenTtlSeconds: opts.tokenTtlSeconds,
+    minting: opts.minting,
+    holdMs: opts.holdMs,
+    renewEveryMs: opts.renewEveryMs,
+    timeoutMs: opts.timeoutMs,
+    intervalMs: 1_000,
+    workers: opts.workers,
+    seed: opts.seed,
+    uidPrefix: `ld-${Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, "0")}-`,
+    maxSockets: opts.maxSockets,
+    prepareCap: 300_000,
+  };
+  const reportOptions: ReportOptions = {
+    url: opts.url.href,
+    appId: opts.appId,
+    minting: opts.minting.kind,
+    model: opts.model,
+    rate: opts.model === "open" ? opts.rate : null,
+    concurrency: opts.model === "closed" ? opts.concurrency : null,
+    durationMs: opts.durationMs,
+    mix: opts.mix,
+    invalid: opts.invalid,
+    holdMs: opts.holdMs,
+    renewEveryMs: opts.renewEveryMs,
+    profile: opts.profile,
+    seed: opts.seed,
+    workers: opts.workers,
+    timeoutMs: opts.timeoutMs,
+    tokenTtlSeconds: opts.tokenTtlSeconds,
+  };
+
+  let driver: LoadDriver;
+  try {
+    driver = await LoadDriver.start(driverOptions);
+  } catch (err) {
+    io.err(`rtm-auth load: cannot start the generator: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    io.err("\nrtm-auth load: interrupted; ending the arrivals and draining (Ctrl-C again to quit at once)\n");
+    driver.stop();
+  };
+  process.on("SIGINT", onSigint);
+  const tty = process.stderr.isTTY === true && !opts.quiet;
+  const target = opts.model === "open" && opts.capacity === null ? ` (target ${opts.rate}/s)` : "";
+  const ticker = tty
+    ? setInterval(() => {
+        const p = driver.progress();
+        if (p !== null) process.stderr.write(`\r\x1b[K${progressLine(p, target)}`);
+      }, 1_000)
+    : null;
+  const clearLine = (): void => {
+    if (tty) process.stderr.write("\r\x1b[K");
+  };
+
+  let report: LoadReport | null = null;
+  let capacity: CapacityResult | null = null;
+  try {
+    if (opts.capacity !== null) {
+      const c = opts.capacity;
+      capacity = await findCapacity(
+        driver,
+        reportOptions,
+        opts.thresholds,
+        { startRate: opts.rate, factor: c.factor, stepMs: c.stepMs, maxSteps: c.maxSteps, maxRate: c.maxRate, pauseMs: 1_000 },
+        (step, i) => {
+          clearLine();
+          if (!opts.quiet) io.err(stepLine(step, i));
+        },
+        () => interrupted,
+      );
+      report = capacity.report;
+    } else {
+      const started = new Date();
+      const result = await driver.run({ model: opts.model, rate: opts.rate, concurrency: opts.concurrency, durationMs: opts.durationMs });
+      report = buildReport(result, reportOptions, opts.thresholds, started);
+    }
+  } catch (err) {
+    clearLine();
+    io.err(`rtm-auth load: the run failed: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  } finally {
+    if (ticker !== null) clearInterval(ticker);
+    process.off("SIGINT", onSigint);
+    await driver.close();
+  }
+  clearLine();
+
+  const machine = { cpus: os.availableParallelism(), node: process.version, platform: `${os.platform()} ${os.arch()}` };
+  const json = capacity === null ? report : { tool: "rtm-auth load", schema: 1, mode: "find-capacity", machine, capacity };
+  try {
+    if (opts.json !== undefined && opts.json !== "-") writeFileSync(opts.json, `${JSON.stringify(json, null, 2)}\n`);
+    if (opts.html !== undefined) writeFileSync(opts.html, renderHtmlReport(report, capacity));
+  } catch (err) {
+    io.err(`rtm-auth load: cannot write the report: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  if (opts.json === "-") io.out(`${JSON.stringify(json, null, 2)}\n`);
+  else {
+    if (report !== null) io.out(formatReport(report));
+    if (capacity !== null) io.out(formatCapacity(capacity, machine.cpus));
+  }
+  if (capacity !== null) return capacity.highestPassingRate === null ? EXIT.negative : EXIT.ok;
+  return report?.pass === false ? EXIT.negative : EXIT.ok;
+}
