@@ -11,6 +11,7 @@ Commands:
   token build|inspect|verify   build, decode or verify Agora 006/007 RTM tokens
   serve                        start the gateway (what \`npm start\` runs)
   login                        log in once against a gateway and print the events
+  load                         load-test logins: virtual users, outcomes by reason and code, latency
 
 Run \`rtm-auth <command> --help\` for a command's options.
 `;
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => runTokenCommand,
   serve: async () => (await import("./serve-command.js")).runServeCommand,
   login: async () => (await import("./login-command.js")).runLoginCommand,
+  load: async () => (await import("./load-command.js")).runLoadCommand,
 };
 
 async function main(argv: string[], io: CliIo): Promise<number> {
