@@ -87,8 +87,13 @@ export class FaultSet {
     return this.rules.length !== before;
   }
 
-  /** Removes every rule and restarts the id sequence (so a reset gateway numbers rules as a fresh one). */
+  /** Removes every rule; ids keep counting (a journal entry's fault id stays unambiguous). */
   clear(): void {
+    this.rules = [];
+  }
+
+  /** Removes every rule and restarts the id sequence (a reset gateway numbers rules as a fresh one). */
+  reset(): void {
     this.rules = [];
     this.seq = 0;
   }

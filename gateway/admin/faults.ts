@@ -1,7 +1,8 @@
 /**
  * `/admin/faults` (gateway-protocol.md §3): protocol-aware fault rules.
  *
- * - `POST /admin/faults` {rule} → 201 the rule with its id (`f1`, `f2`, … per gateway; a reset restarts them)
+ * - `POST /admin/faults` {rule} → 201 the rule with its id (`f1`, `f2`, … per gateway; `DELETE /admin/faults` keeps
+ *   counting, `POST /admin/reset` restarts at `f1`)
  * - `GET /admin/faults` → `{faults: [rule…]}`, live rules in creation order (with `seen` and `fired`)
  * - `DELETE /admin/faults` → 204, every rule removed
  * - `DELETE /admin/faults/:id` → 204, or 404 `fault_not_found`

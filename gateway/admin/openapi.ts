@@ -430,7 +430,7 @@ export const OPENAPI_DOCUMENT = {
         summary: "The live fault rules, in creation order",
         ok: { status: "200", description: "the rules", schema: { type: "object", required: ["faults"], properties: { faults: { type: "array", items: ref("FaultRuleView") } } } },
       }),
-      delete: op("faults", { summary: "Remove every fault rule (delays already started still end)", ok: { status: "204", description: "removed" } }),
+      delete: op("faults", { summary: "Remove every fault rule (ids keep counting; delays already started still end)", ok: { status: "204", description: "removed" } }),
     },
     "/admin/faults/{id}": {
       delete: op("faults", {

@@ -50,15 +50,18 @@ export class FaultInjector {
     return removed;
   }
 
-  /** Removes every rule. Frames waiting behind a delay still go through when it ends. */
+  /** Removes every rule (ids keep counting). Frames waiting behind a delay still go through when it ends. */
   clearRules(): void {
     this.rules.clear();
     this.update();
   }
 
-  /** Removes every rule, cancels every pending delay and forgets the waiting frames (reset, shutdown). */
+  /**
+   * Removes every rule (ids restart at f1), cancels every pending delay and forgets the waiting
+   * frames (reset, shutdown).
+   */
   clearAll(): void {
-    this.rules.clear();
+    this.rules.reset();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.held.clear();

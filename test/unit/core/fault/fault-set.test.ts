@@ -123,7 +123,7 @@ describe("FaultSet", () => {
     expect(b.slice(5)).toEqual(a.slice(5));
   });
 
-  it("remove, clear (ids restart), list in creation order", () => {
+  it("remove, clear (ids go on), reset (ids restart), list in creation order", () => {
     const s = new FaultSet();
     s.add({ op: "login", action: FAIL }, T);
     s.add({ op: "logout", action: FAIL }, T);
@@ -132,6 +132,9 @@ describe("FaultSet", () => {
     expect(s.remove("f1")).toBe(false);
     expect(s.list(T).map((r) => r.id)).toEqual(["f2"]);
     s.clear();
+    expect(s.size).toBe(0);
+    expect(s.add({ op: "login", action: FAIL }, T).id).toBe("f3");
+    s.reset();
     expect(s.size).toBe(0);
     expect(s.add({ op: "login", action: FAIL }, T).id).toBe("f1");
   });
