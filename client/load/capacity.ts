@@ -3,7 +3,9 @@
  * until a threshold fails or the generator saturates, and reports the highest rate at which every
  * threshold passed with the generator keeping up. Every step is a full phase (logins minted
  * ahead, a drain at the end) followed by a short pause, so one step's tail does not land in the
- * next. Bounded: at most `maxSteps` steps and never above `maxRate`.
+ * next. A failing step is run again `retries` times before the search stops on it: one slow
+ * interval on a shared machine should not end the search. Bounded: at most `maxSteps` steps
+ * (retries included) and never above `maxRate`.
  */
 import type { LoadDriver } from "./load-driver.js";
 import { buildReport, type LoadReport, type ReportOptions } from "./load-report.js";
@@ -20,11 +22,15 @@ export interface CapacityOptions {
   readonly maxRate: number;
   /** Pause between steps. */
   readonly pauseMs: number;
+  /** How many times a failing step is repeated before it counts as failed. */
+  readonly retries: number;
 }
 
 /** One step, summarised. */
 export interface CapacityStep {
   readonly rate: number;
+  /** 0 for a step's first run, 1… for its repeats. */
+  readonly repeat: number;
   readonly achievedRate: number;
   readonly answeredRate: number;
   readonly attempts: number;
@@ -66,7 +72,7 @@ export function nextRate(rate: number, factor: number): number {
 
 /** Runs the search. `onStep` hears each step as it ends; `stopped()` ends the search early. */
 export async function findCapacity(
-  driver: LoadDriver,
+  driver: Pick<LoadDriver, "run">,
   reportOptions: Omit<ReportOptions, "rate" | "durationMs" | "model" | "concurrency">,
   thresholds: readonly Threshold[],
   o: CapacityOptions,
@@ -78,6 +84,7 @@ export async function findCapacity(
   let first: LoadReport | null = null;
   let stoppedBecause: CapacityResult["stoppedBecause"] = "max_steps";
   let rate = o.startRate;
+  let repeat = 0;
   for (let i = 0; i < o.maxSteps; i++) {
     if (rate > o.maxRate) {
       stoppedBecause = "max_rate";
@@ -90,6 +97,7 @@ export async function findCapacity(
     const g = report.generator;
     const step: CapacityStep = {
       rate,
+      repeat,
       achievedRate: g.achievedRate,
       answeredRate: g.answeredRate,
       attempts: report.login.attempts,
@@ -113,17 +121,20 @@ export async function findCapacity(
       stoppedBecause = "stopped";
       break;
     }
-    if (!report.pass) {
+    if (!step.pass && repeat < o.retries && i < o.maxSteps - 1) {
+      repeat++;
+    } else if (!report.pass) {
       stoppedBecause = "threshold";
       break;
-    }
-    if (g.saturated) {
+    } else if (g.saturated) {
       stoppedBecause = "generator_saturated";
       break;
+    } else {
+      best = { rate, report };
+      if (i === o.maxSteps - 1) break;
+      rate = nextRate(rate, o.factor);
+      repeat = 0;
     }
-    best = { rate, report };
-    if (i === o.maxSteps - 1) break;
-    rate = nextRate(rate, o.factor);
     await new Promise((r) => setTimeout(r, o.pauseMs));
   }
   return {

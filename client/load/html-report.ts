@@ -189,7 +189,7 @@ function capacitySection(c: CapacityResult): string {
       ["target/s", "achieved/s", "answered/s", "accepted", "refused", "errors", "unexpected", "p50 ms", "p99 ms", "max ms", "generator cores", "thresholds", "generator", "step"],
       c.steps.map(
         (s) =>
-          `<tr>${num(s.rate)}${num(s.achievedRate)}${num(s.answeredRate)}${num(s.accepted)}${num(s.refused)}${num(s.errors)}${num(s.unexpected)}${num(s.loginP50)}${num(s.loginP99)}${num(s.loginMax)}${num(s.generatorCpuCores)}` +
+          `<tr><td class="n">${e(String(s.rate))}${s.repeat > 0 ? " (again)" : ""}</td>${num(s.achievedRate)}${num(s.answeredRate)}${num(s.accepted)}${num(s.refused)}${num(s.errors)}${num(s.unexpected)}${num(s.loginP50)}${num(s.loginP99)}${num(s.loginMax)}${num(s.generatorCpuCores)}` +
           `<td class="${s.thresholdsPass ? "ok" : "bad"}">${s.thresholdsPass ? "pass" : e(s.thresholds.filter((t) => !t.pass).map((t) => t.threshold).join(", "))}</td>` +
           `<td class="${s.saturated ? "bad" : "ok"}">${s.saturated ? e(s.saturation.join("; ")) : "kept up"}</td><td class="${s.pass ? "ok" : "bad"}">${s.pass ? "PASS" : "FAIL"}</td></tr>`,
       ),

@@ -77,7 +77,8 @@ Report:
 Capacity:
   --find-capacity      step the rate up from --rate (×--step-factor, default 1.5) for --step-duration
                        (default 5s) each, until a threshold fails or the generator saturates; report
-                       the highest passing rate (thresholds default: ${DEFAULT_CAPACITY_THRESHOLDS.join(", ")})
+                       the highest passing rate (thresholds default: ${DEFAULT_CAPACITY_THRESHOLDS.join(", ")});
+                       a failing step is run once more before it counts
   --max-steps N        at most N steps (default 15); --max-rate N: never above N per second
 
 Exit: 0 every threshold passed (or none given; capacity: a passing rate was found), 1 a threshold
@@ -261,7 +262,7 @@ function progressLine(p: Progress, target: string): string {
 
 function stepLine(s: CapacityStep, i: number): string {
   const verdict = s.pass ? "pass" : !s.thresholdsPass ? `FAIL ${s.thresholds.filter((t) => !t.pass).map((t) => t.threshold).join(", ")}` : `generator saturated: ${s.saturation.join("; ")}`;
-  return `step ${String(i + 1).padStart(2)}  target ${String(s.rate).padStart(7)}/s  achieved ${s.achievedRate.toFixed(0).padStart(7)}/s  p99 ${s.loginP99 === null ? "—" : `${s.loginP99} ms`}  errors ${s.errors}  unexpected ${s.unexpected}  ${verdict}\n`;
+  return `step ${String(i + 1).padStart(2)}${s.repeat > 0 ? " (again)" : "        "}  target ${String(s.rate).padStart(7)}/s  achieved ${s.achievedRate.toFixed(0).padStart(7)}/s  p99 ${s.loginP99 === null ? "—" : `${s.loginP99} ms`}  errors ${s.errors}  unexpected ${s.unexpected}  ${verdict}\n`;
 }
 
 function formatCapacity(c: CapacityResult, cpus: number): string {
@@ -375,7 +376,7 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
         driver,
         reportOptions,
         opts.thresholds,
-        { startRate: opts.rate, factor: c.factor, stepMs: c.stepMs, maxSteps: c.maxSteps, maxRate: c.maxRate, pauseMs: 1_000 },
+        { startRate: opts.rate, factor: c.factor, stepMs: c.stepMs, maxSteps: c.maxSteps, maxRate: c.maxRate, pauseMs: 1_000, retries: 1 },
         (step, i) => {
           clearLine();
           if (!opts.quiet) io.err(stepLine(step, i));

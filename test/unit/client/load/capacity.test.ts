@@ -1,0 +1,133 @@
+/**
+ * The capacity search (client/load/capacity.ts) against a scripted driver: each step's figures
+ * are chosen by the test, so the stop rules are checked exactly (threshold, generator saturation,
+ * one repeat of a failing step, max steps, max rate) and the rate ladder.
+ */
+import { describe, expect, it } from "vitest";
+import { findCapacity, nextRate, type CapacityOptions } from "../../../../client/load/capacity.js";
+import { newHistogram, recordMs } from "../../../../client/load/latency.js";
+import type { LoadPhase, PhaseResult } from "../../../../client/load/load-driver.js";
+import { DEFAULT_MIX } from "../../../../client/load/mix.js";
+import { emptyTally } from "../../../../client/load/tally.js";
+import { parseThreshold } from "../../../../client/load/threshold.js";
+
+/** A phase result: `p99` ms for every login, all accepted, the given achieved share of the rate. */
+function result(phase: LoadPhase, p99: number, achievedShare = 1): PhaseResult {
+  const tally = emptyTally();
+  const logins = Math.round((phase.rate * phase.durationMs * achievedShare) / 1000);
+  tally.login.attempts = logins;
+  tally.login.accepted = logins;
+  const login = newHistogram();
+  for (let i = 0; i < logins; i++) recordMs(login, p99);
+  return {
+    phase,
+    tally,
+    histograms: { login, renew: newHistogram(), connect: newHistogram(), lag: newHistogram() },
+    timeline: [],
+    arrivalMs: phase.durationMs,
+    wallMs: phase.durationMs,
+    prepared: logins,
+    prepareMs: 1,
+    cpuUs: 1,
+    engineElu: [{ mean: 0.2, max: 0.3 }],
+    engines: 1,
+  };
+}
+
+/** A driver whose step n answers `script(rate, n)`. */
+function scripted(script: (rate: number, n: number) => { p99: number; share?: number }) {
+  const rates: number[] = [];
+  return {
+    rates,
+    run: async (phase: LoadPhase) => {
+      rates.push(phase.rate);
+      const s = script(phase.rate, rates.length - 1);
+      return result(phase, s.p99, s.share);
+    },
+  };
+}
+
+const reportOptions = {
+  url: "ws://127.0.0.1:1/rtm",
+  appId: "e2000000000000000000000000000002",
+  minting: "certificate" as const,
+  mix: DEFAULT_MIX,
+  invalid: 0,
+  holdMs: 0,
+  renewEveryMs: 0,
+  profile: "rtm1" as const,
+  seed: 1,
+  workers: 1,
+  timeoutMs: 10_000,
+  tokenTtlSeconds: 3600,
+};
+const base: CapacityOptions = { startRate: 100, factor: 1.5, stepMs: 1_000, maxSteps: 15, maxRate: 1_000_000, pauseMs: 0, retries: 1 };
+const thresholds = [parseThreshold("p99<50ms"), parseThreshold("unexpected==0")];
+
+describe("findCapacity", () => {
+  it("steps ×1.5 until a threshold fails twice in a row, and reports the last passing rate", async () => {
+    const d = scripted((rate) => ({ p99: rate >= 500 ? 80 : 10 }));
+    const steps: number[] = [];
+    const c = await findCapacity(d, reportOptions, thresholds, base, (s) => steps.push(s.rate));
+    expect(d.rates).toEqual([100, 150, 230, 350, 530, 530]);
+    expect(steps).toEqual(d.rates);
+    expect(c.highestPassingRate).toBe(350);
+    expect(c.stoppedBecause).toBe("threshold");
+    expect(c.steps.map((s) => [s.repeat, s.pass])).toEqual([[0, true], [0, true], [0, true], [0, true], [0, false], [1, false]]);
+    const [p99, unexpected] = c.steps.at(-1)!.thresholds;
+    expect(p99).toMatchObject({ threshold: "p99<50ms", pass: false });
+    expect(p99?.actual).toBeCloseTo(80, 0); // HDR: 3 significant digits
+    expect(unexpected).toEqual({ threshold: "unexpected==0", actual: 0, pass: true });
+    expect(c.report?.options.rate).toBe(350);
+  });
+
+  it("a failing step that passes when repeated does not end the search", async () => {
+    const d = scripted((rate, n) => ({ p99: n === 2 || rate >= 1000 ? 80 : 10 }));
+    const c = await findCapacity(d, reportOptions, thresholds, base, () => {});
+    expect(d.rates).toEqual([100, 150, 230, 230, 350, 530, 800, 1200, 1200]);
+    expect(c.highestPassingRate).toBe(800);
+  });
+
+  it("stops when the generator cannot keep up, and keeps the rate before as the result", async () => {
+    const d = scripted((rate) => ({ p99: 5, share: rate >= 300 ? 0.8 : 1 }));
+    const c = await findCapacity(d, reportOptions, thresholds, base, () => {});
+    expect(c.stoppedBecause).toBe("generator_saturated");
+    expect(c.highestPassingRate).toBe(230);
+    const last = c.steps.at(-1)!;
+    expect(last).toMatchObject({ rate: 350, thresholdsPass: true, saturated: true, pass: false });
+    expect(last.saturation[0]).toMatch(/^achieved 280\/s of the 350\/s asked for$/);
+  });
+
+  it("the first step failing leaves no passing rate, and its report", async () => {
+    const d = scripted(() => ({ p99: 500 }));
+    const c = await findCapacity(d, reportOptions, thresholds, base, () => {});
+    expect(d.rates).toEqual([100, 100]);
+    expect(c.highestPassingRate).toBeNull();
+    expect(c.report?.options.rate).toBe(100);
+  });
+
+  it("is bounded by --max-steps and --max-rate", async () => {
+    const d1 = scripted(() => ({ p99: 1 }));
+    const c1 = await findCapacity(d1, reportOptions, thresholds, { ...base, maxSteps: 3 }, () => {});
+    expect(d1.rates).toEqual([100, 150, 230]);
+    expect([c1.stoppedBecause, c1.highestPassingRate]).toEqual(["max_steps", 230]);
+    const d2 = scripted(() => ({ p99: 1 }));
+    const c2 = await findCapacity(d2, reportOptions, thresholds, { ...base, maxRate: 400 }, () => {});
+    expect(d2.rates).toEqual([100, 150, 230, 350]);
+    expect([c2.stoppedBecause, c2.highestPassingRate]).toEqual(["max_rate", 350]);
+  });
+});
+
+describe("nextRate", () => {
+  it.each([
+    [100, 1.5, 150],
+    [150, 1.5, 230],
+    [1200, 1.5, 1800],
+    [2700, 1.5, 4100],
+    [5, 1.5, 8],
+    [1, 1.05, 2],
+    [10, 2, 20],
+  ])("%d ×%d → %d", (rate, factor, next) => {
+    expect(nextRate(rate, factor)).toBe(next);
+  });
+});
