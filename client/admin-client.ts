@@ -8,13 +8,19 @@
  * API's stable error `code`.
  */
 import type { AuthMode } from "../core/certificate/project.js";
-import type { Reason } from "../core/errors.js";
-import type { FaultRuleSpec, FaultRuleView } from "../core/fault/fault-rule.js";
+import type { FailureReason, Reason } from "../core/errors.js";
+import type { FaultAction, FaultRuleSpec, FaultRuleView } from "../core/fault/fault-rule.js";
 import type { Profile } from "../core/protocol/wire.js";
 import type { SessionInfo } from "../core/session/session.js";
 
 export type { FaultAction, FaultOp, FaultRuleSpec, FaultRuleView } from "../core/fault/fault-rule.js";
 export type { SessionInfo } from "../core/session/session.js";
+
+/** A fault action as `POST /admin/faults` takes it: `fail` defaults its reason to `fault_injected`. */
+export type FaultActionInput = Exclude<FaultAction, { readonly type: "fail" }> | { readonly type: "fail"; readonly reason?: FailureReason };
+
+/** A fault rule as `POST /admin/faults` takes it (fields documented on FaultRuleSpec). */
+export type FaultRuleInput = Omit<FaultRuleSpec, "action"> & { readonly action: FaultActionInput };
 
 /** A refusal of the admin API: `{"error": {"code", "message", "field"?}}` with its HTTP status. */
 export class AdminApiError extends Error {
@@ -216,7 +222,7 @@ export interface AdminClient {
     advance(seconds: number): Promise<ClockView>;
   };
   readonly faults: {
-    add(rule: FaultRuleSpec): Promise<FaultRuleView>;
+    add(rule: FaultRuleInput): Promise<FaultRuleView>;
     list(): Promise<FaultRuleView[]>;
     remove(id: string): Promise<void>;
     clear(): Promise<void>;

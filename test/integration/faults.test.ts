@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRtmClient } from "../../client/index.js";
-import { startGateway, type FaultRuleSpec, type TestGateway } from "../../client/testing.js";
+import { startGateway, type FaultRuleInput, type TestGateway } from "../../client/testing.js";
 import type { Profile } from "../../core/protocol/wire.js";
 import { expectRtmError, recordedClient, settle } from "../support/recorder.js";
 
@@ -30,7 +30,7 @@ afterAll(async () => {
 let n = 0;
 const freshUid = () => `fault-${++n}`;
 const token = async (uid: string, expireSeconds = 3600) => (await tg.admin.tokens.mint({ appId: APP, uid, version: "007", expireSeconds })).token;
-const addFault = (rule: FaultRuleSpec) => tg.admin.faults.add(rule);
+const addFault = (rule: FaultRuleInput) => tg.admin.faults.add(rule);
 
 /** The codes each profile's client sees. */
 const CODES = {
@@ -289,7 +289,7 @@ describe("rule lifecycle and validation", () => {
     [{ op: "login", count: 0, action: { type: "drop" } }, "count"],
     [{ op: "login", action: { type: "drop" }, extra: true }, "body"],
   ])("400 invalid_request for %j (field %s)", async (body, field) => {
-    await expect(tg.admin.faults.add(body as unknown as FaultRuleSpec)).rejects.toMatchObject({ status: 400, code: "invalid_request", field });
+    await expect(tg.admin.faults.add(body as unknown as FaultRuleInput)).rejects.toMatchObject({ status: 400, code: "invalid_request", field });
   });
 });
 
