@@ -3,14 +3,15 @@
  * rtm-semantics.md §3–§7): login, renewToken, logout, remote login, kicks, and the token timers
  * of every session in one scheduler driven by the injected clock.
  *
- * Every error is caught in exactly one place ({@link SessionManager.onText}); known reasons are
+ * Every error is caught in exactly one place ({@link SessionManager.handle}); known reasons are
  * mapped through the wire-code table, anything else is logged and answered `internal_error`.
+ * Fault rules (`/admin/faults`) are applied before the policies run, only while any exist.
  */
 import { randomBytes } from "node:crypto";
 import type { CertificateStore } from "../../core/certificate/certificate-store.js";
 import { AuthError, reasonMessage, type FailureReason } from "../../core/errors.js";
-import { CLOSE, type Profile, type ServerEvent } from "../../core/protocol/wire.js";
 import type { FiredFault } from "../../core/fault/fault-rule.js";
+import { CLOSE, type Profile, type ServerEvent } from "../../core/protocol/wire.js";
 import { ExpiryScheduler } from "../../core/session/expiry-scheduler.js";
 import { LocalLoginBroadcast, type LoginBroadcast } from "../../core/session/login-broadcast.js";
 import type { SessionInfo } from "../../core/session/session.js";
