@@ -8,7 +8,7 @@
  *    gateway does, answering every text message with one small, constant JSON message. The
  *    transport floor every WebSocket service pays.
  *  - `gateway`: `startGateway()` with the dev seed (the token-only project is logged into with
- *    007 tokens), silent logging, on 127.0.0.1 and a free port.
+ *    007 tokens), silent logging, the decision journal off, on 127.0.0.1 and a free port.
  *
  * Requests (see bench-ipc.ts): `mark` starts a measurement window, `measure` ends it and returns
  * this process's CPU time (`process.cpuUsage()` delta) and event-loop utilisation over it;
@@ -78,7 +78,9 @@ async function startBare(): Promise<Running> {
 
 async function startGatewayServer(overrides: Record<string, unknown>): Promise<Running> {
   const gw: Gateway = await startGateway({
-    config: { port: 0, host: "127.0.0.1", logLevel: "silent", devSeed: true, ...overrides },
+    // The decision journal is off, as for any load test (JOURNAL_SIZE=0): it is a bounded ring of
+    // the last decisions, a fixed cost that would otherwise land on the per-session figures.
+    config: { port: 0, host: "127.0.0.1", logLevel: "silent", devSeed: true, journalSize: 0, ...overrides },
   });
   return {
     port: gw.port,

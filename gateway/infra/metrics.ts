@@ -30,8 +30,8 @@ export const NONE = "none";
 
 /** The closed set of every label's values (besides "none"). */
 export const LABEL_VALUES = {
-  op: ["login", "renewToken", "logout"],
-  result: ["accepted", "refused"],
+  op: ["connect", "login", "renewToken", "logout"],
+  result: ["accepted", "refused", "unanswered", "dropped"],
   reason: REASONS,
   mode: AUTH_MODES,
   credential: ["appid", "token"],
@@ -49,7 +49,7 @@ export const DURATION_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025
 export const METRICS = {
   attempts: {
     name: "rtm_auth_attempts_total",
-    help: "Login, renewToken and logout requests decided, by operation, result, reason (gateway-protocol.md §1), auth mode, credential, certificate slot and SDK profile.",
+    help: "Connects (when a fault decided them), logins, renewToken and logout requests decided, by operation, result (accepted, refused, unanswered or dropped by a fault), reason (gateway-protocol.md §1), auth mode, credential, certificate slot and SDK profile.",
     labelNames: ["op", "result", "reason", "mode", "credential", "slot", "profile"],
   },
   duration: {
