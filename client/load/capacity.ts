@@ -4,8 +4,9 @@
  * threshold passed with the generator keeping up. Every step is a full phase (logins minted
  * ahead, a drain at the end) followed by a short pause, so one step's tail does not land in the
  * next. A failing step is run again `retries` times before the search stops on it: one slow
- * interval on a shared machine should not end the search. Bounded: at most `maxSteps` steps
- * (retries included) and never above `maxRate`.
+ * interval on a shared machine should not end the search. Then `refine` bisection steps between
+ * the highest passing rate and the failing one narrow the answer. Bounded: at most `maxSteps`
+ * runs in all (repeats and bisection included) and never above `maxRate`.
  */
 import type { LoadDriver } from "./load-driver.js";
 import { buildReport, type LoadReport, type ReportOptions } from "./load-report.js";
@@ -24,6 +25,8 @@ export interface CapacityOptions {
   readonly pauseMs: number;
   /** How many times a failing step is repeated before it counts as failed. */
   readonly retries: number;
+  /** Bisection steps between the highest passing rate and the failing one, after the climb. */
+  readonly refine: number;
 }
 
 /** One step, summarised. */
@@ -70,6 +73,14 @@ export function nextRate(rate: number, factor: number): number {
   return Math.max(Math.round(raw / magnitude) * magnitude, Math.floor(rate) + 1);
 }
 
+/** A readable rate strictly between `lo` and `hi` (null when they are too close to split). */
+export function midRate(lo: number, hi: number): number | null {
+  const raw = (lo + hi) / 2;
+  const magnitude = 10 ** Math.max(0, Math.floor(Math.log10(hi - lo)) - 1);
+  const mid = Math.round(raw / magnitude) * magnitude;
+  return mid > lo && mid < hi ? mid : null;
+}
+
 /** Runs the search. `onStep` hears each step as it ends; `stopped()` ends the search early. */
 export async function findCapacity(
   driver: Pick<LoadDriver, "run">,
@@ -80,16 +91,10 @@ export async function findCapacity(
   stopped: () => boolean = () => false,
 ): Promise<CapacityResult> {
   const steps: CapacityStep[] = [];
-  let best: { rate: number; report: LoadReport } | null = null;
   let first: LoadReport | null = null;
-  let stoppedBecause: CapacityResult["stoppedBecause"] = "max_steps";
-  let rate = o.startRate;
-  let repeat = 0;
-  for (let i = 0; i < o.maxSteps; i++) {
-    if (rate > o.maxRate) {
-      stoppedBecause = "max_rate";
-      break;
-    }
+
+  /** One run at `rate`. */
+  const runStep = async (rate: number, repeat: number): Promise<{ step: CapacityStep; report: LoadReport }> => {
     const started = new Date();
     const result = await driver.run({ model: "open", rate, concurrency: 0, durationMs: o.stepMs });
     const report = buildReport(result, { ...reportOptions, model: "open", rate, concurrency: null, durationMs: o.stepMs }, thresholds, started);
@@ -116,27 +121,61 @@ export async function findCapacity(
       pass: report.pass && !g.saturated,
     };
     steps.push(step);
-    onStep(step, i);
-    if (stopped()) {
-      stoppedBecause = "stopped";
-      break;
-    }
-    if (!step.pass && repeat < o.retries && i < o.maxSteps - 1) {
-      repeat++;
-    } else if (!report.pass) {
-      stoppedBecause = "threshold";
-      break;
-    } else if (g.saturated) {
-      stoppedBecause = "generator_saturated";
-      break;
-    } else {
-      best = { rate, report };
-      if (i === o.maxSteps - 1) break;
-      rate = nextRate(rate, o.factor);
-      repeat = 0;
-    }
+    onStep(step, steps.length - 1);
     await new Promise((r) => setTimeout(r, o.pauseMs));
+    return { step, report };
+  };
+
+  /** `rate`, run again (up to `retries` times) while it fails and runs are left; null when out of runs. */
+  const trial = async (rate: number): Promise<{ step: CapacityStep; report: LoadReport } | null> => {
+    let last: { step: CapacityStep; report: LoadReport } | null = null;
+    for (let repeat = 0; repeat <= o.retries && steps.length < o.maxSteps && !stopped(); repeat++) {
+      last = await runStep(rate, repeat);
+      if (last.step.pass) break;
+    }
+    return last;
+  };
+
+  // Climb: ×factor per step until a step fails (after its repeats).
+  let best: { rate: number; report: LoadReport } | null = null;
+  let failedRate: number | null = null;
+  let stoppedBecause: CapacityResult["stoppedBecause"] = "max_steps";
+  let rate = o.startRate;
+  for (;;) {
+    if (rate > o.maxRate) {
+      stoppedBecause = "max_rate";
+      break;
+    }
+    const t = await trial(rate);
+    if (t === null || stopped()) {
+      stoppedBecause = stopped() ? "stopped" : "max_steps";
+      break;
+    }
+    if (!t.step.pass) {
+      // Out of runs before the repeat could clear it: the step limit, not the gateway, ended it.
+      if (t.step.repeat < o.retries && steps.length >= o.maxSteps) break;
+      stoppedBecause = t.step.thresholdsPass ? "generator_saturated" : "threshold";
+      failedRate = rate;
+      break;
+    }
+    best = { rate, report: t.report };
+    if (steps.length >= o.maxSteps) break;
+    rate = nextRate(rate, o.factor);
   }
+
+  // Refine: bisect between the highest passing rate and the failing one.
+  if (best !== null && failedRate !== null) {
+    let hi = failedRate;
+    for (let r = 0; r < o.refine && steps.length < o.maxSteps && !stopped(); r++) {
+      const mid = midRate(best.rate, hi);
+      if (mid === null) break;
+      const t = await trial(mid);
+      if (t === null) break;
+      if (t.step.pass) best = { rate: mid, report: t.report };
+      else hi = mid;
+    }
+  }
+
   return {
     steps,
     highestPassingRate: best?.rate ?? null,

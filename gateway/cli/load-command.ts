@@ -79,7 +79,8 @@ Capacity:
                        (default 5s) each, until a threshold fails or the generator saturates; report
                        the highest passing rate (thresholds default: ${DEFAULT_CAPACITY_THRESHOLDS.join(", ")});
                        a failing step is run once more before it counts
-  --max-steps N        at most N steps (default 15); --max-rate N: never above N per second
+  --refine N           then N bisection steps between the last passing and the failing rate (default 2)
+  --max-steps N        at most N runs in all (default 20); --max-rate N: never above N per second
 
 Exit: 0 every threshold passed (or none given; capacity: a passing rate was found), 1 a threshold
 failed, 2 a usage error or the run could not start.
@@ -107,7 +108,7 @@ interface Parsed {
   readonly json: string | undefined;
   readonly html: string | undefined;
   readonly quiet: boolean;
-  readonly capacity: { readonly factor: number; readonly stepMs: number; readonly maxSteps: number; readonly maxRate: number } | null;
+  readonly capacity: { readonly factor: number; readonly stepMs: number; readonly maxSteps: number; readonly maxRate: number; readonly refine: number } | null;
 }
 
 function num(raw: string | undefined, option: string, fallback: number, min: number, max: number, integer = false): number {
@@ -154,6 +155,7 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
         "step-duration": { type: "string" },
         "max-steps": { type: "string" },
         "max-rate": { type: "string" },
+        refine: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -238,8 +240,9 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
       ? {
           factor: num(values["step-factor"], "--step-factor", 1.5, 1.05, 10),
           stepMs: parseDuration(values["step-duration"] ?? "5s", "--step-duration"),
-          maxSteps: num(values["max-steps"], "--max-steps", 15, 1, 100, true),
+          maxSteps: num(values["max-steps"], "--max-steps", 20, 1, 100, true),
           maxRate: num(values["max-rate"], "--max-rate", 1_000_000, 0.1, 1_000_000),
+          refine: num(values.refine, "--refine", 2, 0, 10, true),
         }
       : null,
   };
@@ -267,8 +270,8 @@ function stepLine(s: CapacityStep, i: number): string {
 
 function formatCapacity(c: CapacityResult, cpus: number): string {
   const why: Record<CapacityResult["stoppedBecause"], string> = {
-    threshold: "a threshold failed at the next step",
-    generator_saturated: "the generator saturated at the next step (the gateway's capacity is at least this)",
+    threshold: "a step failed a threshold (on its repeat too)",
+    generator_saturated: "the generator saturated at a higher step (the gateway's capacity is at least this)",
     max_steps: "--max-steps reached",
     max_rate: "--max-rate reached",
     stopped: "interrupted",
@@ -376,7 +379,7 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
         driver,
         reportOptions,
         opts.thresholds,
-        { startRate: opts.rate, factor: c.factor, stepMs: c.stepMs, maxSteps: c.maxSteps, maxRate: c.maxRate, pauseMs: 1_000, retries: 1 },
+        { startRate: opts.rate, factor: c.factor, stepMs: c.stepMs, maxSteps: c.maxSteps, maxRate: c.maxRate, pauseMs: 1_000, retries: 1, refine: c.refine },
         (step, i) => {
           clearLine();
           if (!opts.quiet) io.err(stepLine(step, i));

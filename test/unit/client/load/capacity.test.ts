@@ -1,10 +1,10 @@
 /**
  * The capacity search (client/load/capacity.ts) against a scripted driver: each step's figures
  * are chosen by the test, so the stop rules are checked exactly (threshold, generator saturation,
- * one repeat of a failing step, max steps, max rate) and the rate ladder.
+ * one repeat of a failing step, bisection, max steps, max rate) and the rate ladder.
  */
 import { describe, expect, it } from "vitest";
-import { findCapacity, nextRate, type CapacityOptions } from "../../../../client/load/capacity.js";
+import { findCapacity, midRate, nextRate, type CapacityOptions } from "../../../../client/load/capacity.js";
 import { newHistogram, recordMs } from "../../../../client/load/latency.js";
 import type { LoadPhase, PhaseResult } from "../../../../client/load/load-driver.js";
 import { DEFAULT_MIX } from "../../../../client/load/mix.js";
@@ -61,7 +61,7 @@ const reportOptions = {
   timeoutMs: 10_000,
   tokenTtlSeconds: 3600,
 };
-const base: CapacityOptions = { startRate: 100, factor: 1.5, stepMs: 1_000, maxSteps: 15, maxRate: 1_000_000, pauseMs: 0, retries: 1 };
+const base: CapacityOptions = { startRate: 100, factor: 1.5, stepMs: 1_000, maxSteps: 15, maxRate: 1_000_000, pauseMs: 0, retries: 1, refine: 0 };
 const thresholds = [parseThreshold("p99<50ms"), parseThreshold("unexpected==0")];
 
 describe("findCapacity", () => {
@@ -106,6 +106,32 @@ describe("findCapacity", () => {
     expect(c.report?.options.rate).toBe(100);
   });
 
+  it("bisects between the last passing and the failing rate (--refine), repeating failures there too", async () => {
+    const d = scripted((rate) => ({ p99: rate > 420 ? 80 : 10 }));
+    const c = await findCapacity(d, reportOptions, thresholds, { ...base, refine: 3 }, () => {});
+    // climb … 350 passes, 530 fails twice; then 440 (fails twice), 395 (passes), 418 (passes)
+    expect(d.rates).toEqual([100, 150, 230, 350, 530, 530, 440, 440, 395, 418]);
+    expect(c.highestPassingRate).toBe(418);
+    expect(c.stoppedBecause).toBe("threshold");
+    expect(c.report?.options.rate).toBe(418);
+  });
+
+  it("a refinement stops when the rates are too close to split, and never outruns --max-steps", async () => {
+    const fails = (rate: number) => ({ p99: rate >= 152 ? 80 : 10 });
+    const d = scripted(fails);
+    const c = await findCapacity(d, reportOptions, thresholds, { ...base, refine: 10, maxSteps: 30 }, () => {});
+    expect(d.rates).toEqual([100, 150, 230, 230, 190, 190, 170, 170, 160, 160, 155, 155, 153, 153, 152, 152, 151]);
+    expect(c.highestPassingRate).toBe(151);
+    const d1 = scripted(fails);
+    const c1 = await findCapacity(d1, reportOptions, thresholds, { ...base, refine: 10, maxSteps: 12 }, () => {});
+    expect(d1.rates).toHaveLength(12);
+    expect(c1.highestPassingRate).toBe(150);
+    const d2 = scripted((rate) => ({ p99: rate >= 530 ? 80 : 10 }));
+    const c2 = await findCapacity(d2, reportOptions, thresholds, { ...base, refine: 5, maxSteps: 7 }, () => {});
+    expect(d2.rates).toEqual([100, 150, 230, 350, 530, 530, 440]);
+    expect(c2.highestPassingRate).toBe(440);
+  });
+
   it("is bounded by --max-steps and --max-rate", async () => {
     const d1 = scripted(() => ({ p99: 1 }));
     const c1 = await findCapacity(d1, reportOptions, thresholds, { ...base, maxSteps: 3 }, () => {});
@@ -115,6 +141,19 @@ describe("findCapacity", () => {
     const c2 = await findCapacity(d2, reportOptions, thresholds, { ...base, maxRate: 400 }, () => {});
     expect(d2.rates).toEqual([100, 150, 230, 350]);
     expect([c2.stoppedBecause, c2.highestPassingRate]).toEqual(["max_rate", 350]);
+  });
+});
+
+describe("midRate", () => {
+  it.each([
+    [350, 530, 440],
+    [1500, 2300, 1900],
+    [400, 440, 420],
+    [150, 151, null],
+    [150, 152, 151],
+    [1000, 1010, 1005],
+  ])("between %d and %d → %s", (lo, hi, mid) => {
+    expect(midRate(lo, hi)).toBe(mid);
   });
 });
 

@@ -1,0 +1,321 @@
+/**
+ * Writes docs/performance.md from the JSON files the benchmarks wrote into one directory
+ * (bench-all.ts runs them: `npm run bench`). Every figure on the page is read from those files;
+ * a benchmark that failed or did not run is named as such instead of a figure.
+ *
+ *   node dist/bench/performance-page.js --dir DIR [--out docs/performance.md]
+ *
+ * Files read (all optional): machine.json and steps.json (bench-all.ts), verify.json
+ * (verify-bench), gateway.json (gateway-bench: throughput and idle memory at 10k sessions),
+ * propagation.json (propagation-bench: Redis commands per login), capacity.json
+ * (`rtm-auth load --find-capacity --json`, plus capacity-gateway.json: the gateway's CPU over the
+ * search), cluster.json (cluster-memory-bench: 50k sessions over three gateways on one Redis).
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+
+// ---- the JSON shapes read (the parts used) ----
+
+interface MachineJson {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryBytes: number;
+  readonly node: string;
+  readonly platform: string;
+  readonly date: string;
+  readonly loadAverage1m: number;
+}
+interface StepJson {
+  readonly name: string;
+  readonly command: string;
+  readonly code: number | null;
+  readonly seconds: number;
+}
+interface VerifyJson {
+  readonly cases: readonly { readonly name: string; readonly opsPerSec: number; readonly microsPerOp: number }[];
+  readonly ratios: readonly { readonly name: string; readonly value: number; readonly pairedMedian: number; readonly target: number; readonly pass: boolean }[];
+}
+interface ServerBest {
+  readonly rate: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly serverCpuUsPerCycle: number;
+  readonly errors: number;
+}
+interface MemoryServer {
+  readonly sessions: number;
+  readonly opened: number;
+  readonly rssBefore: number;
+  readonly rssAfter: number;
+  readonly rssPerConnection: number;
+  readonly heapPerConnection: number;
+}
+interface GatewayJson {
+  readonly options: { readonly concurrency: number; readonly durationS: number; readonly rounds: number };
+  readonly throughput: { readonly bare: ServerBest; readonly gateway: ServerBest; readonly rateRatio: number; readonly cpuRatio: number } | null;
+  readonly memory: { readonly sessions: number; readonly bare: MemoryServer; readonly gateway: MemoryServer; readonly ratio: number } | null;
+  readonly verdicts: readonly { readonly name: string; readonly value: number; readonly target: string; readonly pass: boolean }[];
+}
+interface PropagationJson {
+  readonly propagation: { readonly count: number; readonly lagMs: { readonly p50: number; readonly p99: number; readonly max: number } } | null;
+  readonly logins: {
+    readonly logins: number;
+    readonly accepted: number;
+    readonly commands: Readonly<Record<string, number>>;
+    readonly certificateReadsPerLogin: number;
+    readonly commandsPerLogin: number;
+    readonly commandsPerLoginWithoutPing: number;
+  } | null;
+}
+interface CapacityStepJson {
+  readonly rate: number;
+  readonly repeat: number;
+  readonly achievedRate: number;
+  readonly answeredRate: number;
+  readonly accepted: number;
+  readonly refused: number;
+  readonly errors: number;
+  readonly unexpected: number;
+  readonly loginP50: number | null;
+  readonly loginP99: number | null;
+  readonly generatorCpuCores: number;
+  readonly pass: boolean;
+  readonly thresholdsPass: boolean;
+  readonly saturation: readonly string[];
+  readonly thresholds: readonly { readonly threshold: string; readonly pass: boolean }[];
+}
+interface CapacityJson {
+  readonly machine: { readonly cpus: number };
+  readonly capacity: {
+    readonly steps: readonly CapacityStepJson[];
+    readonly highestPassingRate: number | null;
+    readonly stoppedBecause: string;
+    readonly thresholds: readonly string[];
+    readonly report: { readonly options: { readonly mix: string; readonly invalid: number; readonly durationS: number; readonly profile: string; readonly workers: number }; readonly generator: { readonly engines: number } } | null;
+  };
+}
+interface CapacityGatewayJson {
+  readonly cpuSeconds: number;
+  readonly wallSeconds: number;
+  readonly args: readonly string[];
+}
+interface ClusterJson {
+  readonly sessions: number;
+  readonly gateways: number;
+  readonly holders: number;
+  readonly opened: number;
+  readonly complete: boolean;
+  readonly redisVersion: string;
+  readonly perGateway: readonly { readonly sessions: number; readonly rssBefore: number; readonly rssAfter: number; readonly rssPerSession: number; readonly heapPerSession: number }[];
+  readonly rssDelta: number;
+  readonly rssPerSession: number;
+  readonly redisUsedMemoryBefore: number;
+  readonly redisUsedMemoryAfter: number;
+}
+
+// ---- formatting ----
+
+const f = (v: number | null | undefined, digits = 0): string => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+const mib = (bytes: number): string => `${f(bytes / 2 ** 20, 1)} MiB`;
+const gib = (bytes: number): string => `${f(bytes / 2 ** 30, 1)} GiB`;
+const verdict = (pass: boolean): string => (pass ? "pass" : "**fail**");
+
+function table(head: readonly string[], rows: readonly (readonly string[])[], right: readonly number[] = []): string {
+  const align = head.map((_, i) => (right.includes(i) ? "---:" : "---"));
+  return [`| ${head.join(" | ")} |`, `| ${align.join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+function read<T>(dir: string, file: string): T | null {
+  const path = join(dir, file);
+  if (!existsSync(path)) return null;
+  return JSON.parse(readFileSync(path, "utf8")) as T;
+}
+
+/** "not measured" text for a section whose JSON is missing. */
+function missing(steps: readonly StepJson[], name: string): string {
+  const s = steps.find((x) => x.name === name);
+  return s === undefined ? `_Not measured: \`${name}\` did not run._` : `_Not measured: \`${s.command}\` exited with ${s.code ?? "a signal"} after ${f(s.seconds, 0)} s and wrote no figures._`;
+}
+
+// ---- sections ----
+
+function verifySection(v: VerifyJson | null, steps: readonly StepJson[]): string {
+  const out = ["## Token verification (`bench:verify`)", ""];
+  if (v === null) return [...out, missing(steps, "verify")].join("\n");
+  out.push("Time per verify against the cryptographic floor of its version (one HMAC for 006; base64, inflate and three HMACs for 007), and two active certificates against one (the token signed by the secondary: the worst case). Medians of interleaved rounds.", "");
+  out.push(table(["ratio (time per op)", "value", "paired median", "target", ""], v.ratios.map((r) => [r.name, f(r.value, 2), f(r.pairedMedian, 2), `≤ ${f(r.target, 1)}`, verdict(r.pass)]), [1, 2]));
+  out.push("", table(["case", "ops/s", "µs/op"], v.cases.map((c) => [c.name, f(c.opsPerSec), f(c.microsPerOp, 2)]), [1, 2]));
+  return out.join("\n");
+}
+
+function gatewaySection(g: GatewayJson | null, steps: readonly StepJson[]): string {
+  const out = ["## Gateway login against a bare `ws` server (`bench:gateway`)", ""];
+  if (g === null || g.throughput === null) return [...out, missing(steps, "gateway")].join("\n");
+  const t = g.throughput;
+  out.push(
+    `Closed loop of ${g.options.concurrency} cycles in flight (connect → upgrade → one login frame with a fresh 007 token → reply → close), ${g.options.durationS} s measured per run, ${g.options.rounds} rounds in ABBA order, each server in its own process; best run of each server.`,
+    "",
+  );
+  out.push(
+    table(
+      ["server", "cycles/s", "p50 ms", "p99 ms", "server CPU µs/cycle"],
+      [
+        ["bare ws", f(t.bare.rate), f(t.bare.p50Ms, 2), f(t.bare.p99Ms, 2), f(t.bare.serverCpuUsPerCycle, 1)],
+        ["gateway (007 login)", f(t.gateway.rate), f(t.gateway.p50Ms, 2), f(t.gateway.p99Ms, 2), f(t.gateway.serverCpuUsPerCycle, 1)],
+      ],
+      [1, 2, 3, 4],
+    ),
+  );
+  out.push("", table(["ratio", "value", "target", ""], g.verdicts.filter((v) => !v.name.startsWith("RSS")).map((v) => [v.name, f(v.value, 3), v.target, verdict(v.pass)]), [1]));
+  return out.join("\n");
+}
+
+function capacitySection(c: CapacityJson | null, gw: CapacityGatewayJson | null, m: MachineJson | null, steps: readonly StepJson[]): string {
+  const out = ["## Capacity on this machine (`rtm-auth load --find-capacity`)", ""];
+  if (c === null) return [...out, missing(steps, "capacity")].join("\n");
+  const cap = c.capacity;
+  const o = cap.report?.options;
+  const refineAt = gw?.args.indexOf("--refine") ?? -1;
+  const refine = refineAt >= 0 ? (gw?.args[refineAt + 1] ?? "?") : "the default number of";
+  const why: Record<string, string> = {
+    threshold: "a step failed a threshold, on its repeat too",
+    generator_saturated: "the generator could not keep up at a higher step, so the gateway's capacity is at least this",
+    max_steps: "the step limit was reached",
+    max_rate: "the rate limit was reached",
+    stopped: "it was interrupted",
+  };
+  out.push(
+    `**${cap.highestPassingRate === null ? "No passing rate" : `${f(cap.highestPassingRate)} logins/s`}** on ${c.machine.cpus} CPUs${m === null ? "" : ` (${m.cpuModel})`}, with the gateway (one process, memory store) and the load generator (${cap.report?.generator.engines ?? "?"} worker thread${cap.report?.generator.engines === 1 ? "" : "s"}) sharing them. The search stopped because ${why[cap.stoppedBecause] ?? cap.stoppedBecause}.`,
+    "",
+  );
+  out.push(
+    `Each step: ${o === undefined ? "?" : `${o.durationS} s`} of arrivals at the target rate, each user connect → login (${o?.profile ?? "?"}) → logout → close; mix ${o?.mix ?? "?"}, ${o === undefined ? "?" : f(o.invalid * 100, 0)}% invalid tokens (expected refusals). Thresholds: ${cap.thresholds.map((t) => `\`${t}\``).join(", ")}; a failing step is run once more before it counts, and after the climb ${refine} bisection step${refine === "1" ? "" : "s"} between the highest passing and the failing rate narrow the answer. A step passes when every threshold holds and the generator kept up (≥ 95% of the target started, arrivals on schedule).`,
+    "",
+  );
+  out.push(
+    table(
+      ["target/s", "started/s", "answered/s", "accepted", "refused", "errors", "unexpected", "p50 ms", "p99 ms", "generator cores", "step"],
+      cap.steps.map((s) => [
+        `${f(s.rate)}${s.repeat > 0 ? " (again)" : ""}`,
+        f(s.achievedRate),
+        f(s.answeredRate),
+        f(s.accepted),
+        f(s.refused),
+        f(s.errors),
+        f(s.unexpected),
+        f(s.loginP50, 2),
+        f(s.loginP99, 2),
+        f(s.generatorCpuCores, 2),
+        s.pass ? "pass" : s.thresholdsPass ? `**fail**: ${s.saturation.join("; ")}` : `**fail**: ${s.thresholds.filter((t) => !t.pass).map((t) => `\`${t.threshold}\``).join(", ")}`,
+      ]),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    ),
+  );
+  if (gw !== null) out.push("", `The gateway process used ${f(gw.cpuSeconds, 1)} s of CPU over the ${f(gw.wallSeconds, 0)} s of the search (its own \`process_cpu_seconds_total\`).`);
+  return out.join("\n");
+}
+
+function memorySection(g: GatewayJson | null, cl: ClusterJson | null, steps: readonly StepJson[]): string {
+  const out = ["## Idle-session memory", ""];
+  out.push(`### ${g?.memory ? f(g.memory.sessions) : "10,000"} sessions on one gateway (\`bench:gateway\`)`, "");
+  if (g === null || g.memory === null) out.push(missing(steps, "gateway"));
+  else {
+    const mem = g.memory;
+    out.push("Logged-in idle sessions (007 tokens) held open against one gateway process, and as many idle connections against a bare `ws` server; RSS after gc() and a settle delay, before and after.", "");
+    out.push(
+      table(
+        ["server", "connections", "RSS before", "RSS after", "RSS per connection", "V8 heap per connection"],
+        [
+          ["bare ws", f(mem.bare.opened), mib(mem.bare.rssBefore), mib(mem.bare.rssAfter), `${f(mem.bare.rssPerConnection)} B`, `${f(mem.bare.heapPerConnection)} B`],
+          ["gateway session", f(mem.gateway.opened), mib(mem.gateway.rssBefore), mib(mem.gateway.rssAfter), `${f(mem.gateway.rssPerConnection)} B`, `${f(mem.gateway.heapPerConnection)} B`],
+        ],
+        [1, 2, 3, 4, 5],
+      ),
+    );
+    const v = g.verdicts.find((x) => x.name.startsWith("RSS"));
+    out.push("", `RSS per idle session / per bare connection: **${f(mem.ratio, 3)}**${v === undefined ? "" : ` (target ${v.target}: ${verdict(v.pass)})`}.`);
+  }
+  out.push("", `### ${cl === null ? "50,000" : f(cl.sessions)} sessions over ${cl === null ? "three" : cl.gateways} gateways sharing one Redis (\`cluster-memory-bench\`)`, "");
+  if (cl === null) out.push(missing(steps, "cluster"));
+  else {
+    out.push(
+      `${f(cl.opened)} of ${f(cl.sessions)} sessions logged in with 007 tokens and held by ${cl.holders} holder processes (each under the open-file limit of one process), round-robin over ${cl.gateways} \`rtm-auth serve\` processes on one redis-server ${cl.redisVersion}; each gateway's RSS from its own \`/metrics\`, after a warm-up and a settle delay, before and after.${cl.complete ? "" : " **Not every session was held: the figures are incomplete.**"}`,
+      "",
+    );
+    out.push(
+      table(
+        ["gateway", "sessions", "RSS before", "RSS after", "RSS per session", "V8 heap per session"],
+        cl.perGateway.map((p, i) => [String(i + 1), f(p.sessions), mib(p.rssBefore), mib(p.rssAfter), `${f(p.rssPerSession)} B`, `${f(p.heapPerSession)} B`]),
+        [1, 2, 3, 4, 5],
+      ),
+    );
+    out.push("", `All gateways: +${mib(cl.rssDelta)} for ${f(cl.perGateway.reduce((s, p) => s + p.sessions, 0))} sessions, **${f(cl.rssPerSession)} B per session**. Redis used_memory ${mib(cl.redisUsedMemoryBefore)} → ${mib(cl.redisUsedMemoryAfter)}: sessions live in the gateways, not in Redis.`);
+  }
+  return out.join("\n");
+}
+
+function redisSection(p: PropagationJson | null, steps: readonly StepJson[]): string {
+  const out = ["## Redis commands per login (`bench:propagation`)", ""];
+  if (p === null || p.logins === null) return [...out, missing(steps, "propagation")].join("\n");
+  const l = p.logins;
+  out.push(`${f(l.accepted)} of ${f(l.logins)} logins (fresh connection, own uid, 007 token) on one of two gateways sharing one Redis; \`INFO commandstats\` deltas over the run.`, "");
+  out.push(
+    table(
+      ["command", "calls", "per login"],
+      Object.entries(l.commands).map(([cmd, n]) => [cmd.toUpperCase(), f(n), f(n / l.logins, 3)]),
+      [1, 2],
+    ),
+  );
+  out.push("", `Commands per login: **${f(l.commandsPerLogin, 3)}** (${f(l.commandsPerLoginWithoutPing, 3)} without heartbeat PINGs); certificate reads per login: **${f(l.certificateReadsPerLogin, 3)}** (logins verify against the in-process copy).`);
+  if (p.propagation !== null) out.push("", `A certificate change on one gateway reached the other in p50 ${f(p.propagation.lagMs.p50, 2)} ms, p99 ${f(p.propagation.lagMs.p99, 2)} ms, max ${f(p.propagation.lagMs.max, 2)} ms over ${f(p.propagation.count)} changes.`);
+  return out.join("\n");
+}
+
+/** The page for the JSON files in `dir`. */
+export function renderPerformancePage(dir: string): string {
+  const machine = read<MachineJson>(dir, "machine.json");
+  const steps = read<StepJson[]>(dir, "steps.json") ?? [];
+  const gateway = read<GatewayJson>(dir, "gateway.json");
+  const total = steps.reduce((s, x) => s + x.seconds, 0);
+  const head = [
+    "# Performance",
+    "",
+    "<!-- Written by `npm run bench` (bench/bench-all.ts, then bench/performance-page.ts) from the JSON the benchmarks wrote. Do not edit by hand: run it again. -->",
+    "",
+    "Every figure on this page was measured by `npm run bench` and is read from the JSON files the benchmarks wrote; rerun it to refresh the page on another machine.",
+    "",
+    machine === null
+      ? "_Machine not recorded._"
+      : `Measured on ${machine.date.slice(0, 10)}: ${machine.cpus} CPUs (${machine.cpuModel}), ${gib(machine.memoryBytes)} RAM, Node.js ${machine.node}, ${machine.platform}; load average ${f(machine.loadAverage1m, 2)} at the start; the whole run took ${f(total / 60, 1)} min. The benchmarks ran one after another, with the gateways, load generators and Redis on this one machine.`,
+  ];
+  if (steps.length > 0) {
+    head.push("", table(["step", "command", "exit", "seconds"], steps.map((s) => [s.name, `\`${s.command}\``, String(s.code ?? "signal"), f(s.seconds, 0)]), [2, 3]));
+  }
+  return `${[
+    head.join("\n"),
+    verifySection(read<VerifyJson>(dir, "verify.json"), steps),
+    gatewaySection(gateway, steps),
+    capacitySection(read<CapacityJson>(dir, "capacity.json"), read<CapacityGatewayJson>(dir, "capacity-gateway.json"), machine, steps),
+    memorySection(gateway, read<ClusterJson>(dir, "cluster.json"), steps),
+    redisSection(read<PropagationJson>(dir, "propagation.json"), steps),
+  ].join("\n\n")}\n`;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  let values;
+  try {
+    values = parseArgs({ options: { dir: { type: "string" }, out: { type: "string" } }, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    console.error(`${(err as Error).message}\nusage: node dist/bench/performance-page.js --dir DIR [--out docs/performance.md]`);
+    process.exit(2);
+  }
+  if (values.dir === undefined) {
+    console.error("usage: node dist/bench/performance-page.js --dir DIR [--out docs/performance.md]");
+    process.exit(2);
+  }
+  const out = values.out ?? "docs/performance.md";
+  writeFileSync(out, renderPerformancePage(values.dir));
+  console.log(`wrote ${out}`);
+}
