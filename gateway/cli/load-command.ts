@@ -324,8 +324,12 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     maxSockets: opts.maxSockets,
     prepareCap: 300_000,
   };
+  // The report names the target; credentials in the URL (user:password@) stay out of it.
+  const shown = new URL(opts.url.href);
+  shown.username = "";
+  shown.password = "";
   const reportOptions: ReportOptions = {
-    url: opts.url.href,
+    url: shown.href,
     appId: opts.appId,
     minting: opts.minting.kind,
     model: opts.model,
