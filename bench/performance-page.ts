@@ -15,6 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { ACHIEVED_RATE_FLOOR, ELU_CEILING, LAG_P99_CEILING_MS } from "../client/load/index.js";
 
 // ---- the JSON shapes read (the parts used) ----
 
@@ -191,7 +192,7 @@ function capacitySection(c: CapacityJson | null, gw: CapacityGatewayJson | null,
     "",
   );
   out.push(
-    `Each step: ${o === undefined ? "?" : `${o.durationS} s`} of arrivals at the target rate, each user connect → login (${o?.profile ?? "?"}) → logout → close; mix ${o?.mix ?? "?"}, ${o === undefined ? "?" : f(o.invalid * 100, 0)}% invalid tokens (expected refusals). Thresholds: ${cap.thresholds.map((t) => `\`${t}\``).join(", ")}; a failing step is run once more before it counts, and after the climb ${refine} bisection step${refine === "1" ? "" : "s"} between the highest passing and the failing rate narrow the answer. A step passes when every threshold holds and the generator kept up (≥ 95% of the target started, arrivals on schedule).`,
+    `Each step: ${o === undefined ? "?" : `${o.durationS} s`} of arrivals at the target rate, each user connect → login (${o?.profile ?? "?"}) → logout → close; mix ${o?.mix ?? "?"}, ${o === undefined ? "?" : f(o.invalid * 100, 0)}% invalid tokens (expected refusals). Thresholds: ${cap.thresholds.map((t) => `\`${t}\``).join(", ")}; a failing step is run once more before it counts, and after the climb ${refine} bisection step${refine === "1" ? "" : "s"} between the highest passing and the failing rate narrow the answer. A step passes when every threshold holds and the generator kept up (at least ${ACHIEVED_RATE_FLOOR * 100}% of the target rate started, arrivals no more than ${LAG_P99_CEILING_MS} ms late at p99, no generator thread busier than ${ELU_CEILING * 100}%).`,
     "",
   );
   out.push(

@@ -91,6 +91,7 @@ class VirtualUser implements RawWsHandler {
   state = CONNECTING;
   /** When the pending step times out (Infinity while holding). */
   deadline: number;
+  /** When the pending renew was sent. */
   private sentAt = 0;
   private nextId = 2;
   private pendingId = 1;
@@ -109,7 +110,6 @@ class VirtualUser implements RawWsHandler {
     const now = performance.now();
     this.engine.record("connect", now - this.startedAt);
     this.state = LOGIN;
-    this.sentAt = this.startedAt;
     this.conn.send(this.spec.frame);
   }
 
@@ -260,8 +260,7 @@ class VirtualUser implements RawWsHandler {
     this.state = LOGOUT;
     this.deadline = performance.now() + e.options.timeoutMs;
     e.tally.logout.attempts++;
-    this.sentAt = performance.now();
-    this.conn.send(Buffer.from(logoutFrame(id)));
+    this.conn.send(logoutFrame(id));
   }
 
   private close(): void {
@@ -276,19 +275,15 @@ class VirtualUser implements RawWsHandler {
   }
 }
 
-/** Masked logout frames by request id (a user sends one; ids are small). */
+/** Masked logout frames by request id, built once each (a user sends one; ids are small). */
 const LOGOUT_FRAMES = new Map<number, Buffer>();
 function logoutFrame(id: number): Buffer {
   let f = LOGOUT_FRAMES.get(id);
   if (f === undefined) {
-    f = maskedLogout(id);
+    f = maskedTextFrame(`{"id":${id},"op":"logout"}`);
     if (LOGOUT_FRAMES.size < 1_024) LOGOUT_FRAMES.set(id, f);
   }
   return f;
-}
-
-function maskedLogout(id: number): Buffer {
-  return maskedTextFrame(`{"id":${id},"op":"logout"}`);
 }
 
 /** A reply reduced to what the tally needs. */
