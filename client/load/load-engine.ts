@@ -352,6 +352,10 @@ export class LoadEngine {
   private readonly alive = new Set<VirtualUser>();
   private histograms: Record<LatencyKind, Histogram> = { login: newHistogram(), renew: newHistogram(), connect: newHistogram(), lag: newHistogram() };
   private stopRequested: (() => void) | null = null;
+  /** Users waiting for the admin API to mint their token. */
+  private pendingMints = 0;
+  /** Called whenever a user (or a pending mint) is gone; set while a phase runs. */
+  private slotFreed: (() => void) | null = null;
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -522,10 +526,6 @@ export class LoadEngine {
       );
     });
   }
-
-  private pendingMints = 0;
-  /** Called whenever a user (or a pending mint) is gone; set while a phase runs. */
-  private slotFreed: (() => void) | null = null;
 
   private launch(spec: LoginSpec): void {
     const u = new VirtualUser(this, spec, this.options.target.host, this.options.target.port, this.request);
