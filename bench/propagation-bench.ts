@@ -31,17 +31,15 @@
  *
  * Exit 0 unless `--check` is given and a target failed (exit 1); 2 on a usage error.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { writeFileSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { RTM_PATH } from "../core/protocol/wire.js";
 import { buildRtmToken } from "../core/token/index.js";
 import { CERTIFICATE_READS, commandStatsDelta, parseCommandStats, startGatewayProcess, type GatewayProcess } from "./gateway-process.js";
+import { startRedisServer, type OwnRedis } from "./redis-server.js";
 import { LeanWsConnection, maskedTextFrame, upgradeRequest, type WsTarget } from "./lean-ws-client.js";
 
 const USAGE =
@@ -134,93 +132,6 @@ interface Distribution {
 function distribution(values: readonly number[]): Distribution {
   const s = [...values].sort((a, b) => a - b);
   return { p50: percentile(s, 0.5), p90: percentile(s, 0.9), p99: percentile(s, 0.99), max: s.at(-1) ?? Number.NaN, mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Our own redis-server
-
-interface OwnRedis {
-  readonly url: string;
-  readonly port: number;
-  readonly version: string;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts redis-server on a free 127.0.0.1 port without persistence; resolves once it answers PING. */
-async function startRedisServer(): Promise<OwnRedis> {
-  const bin = process.env.REDIS_SERVER_BIN ?? "/usr/bin/redis-server";
-  const dir = mkdtempSync(join(os.tmpdir(), "rtm-bench-redis-"));
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freePort();
-    const child: ChildProcess = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir, "--loglevel", "warning"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4_000)));
-    child.stderr?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4_000)));
-    const killOnExit = (): void => void child.kill("SIGKILL");
-    process.once("exit", killOnExit);
-    const spawned = await new Promise<Error | null>((resolve) => {
-      child.once("spawn", () => resolve(null));
-      child.once("error", (e) => resolve(e));
-    });
-    if (spawned !== null) {
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`cannot start ${bin}: ${spawned.message}`);
-    }
-    const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
-    client.on("error", () => undefined);
-    let version = "";
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline && child.exitCode === null) {
-      try {
-        if (client.status === "wait" || client.status === "end") await client.connect();
-        const info = await client.info("server");
-        version = /redis_version:(\S+)/.exec(info)?.[1] ?? "?";
-        break;
-      } catch {
-        client.disconnect();
-        await sleep(20);
-      }
-    }
-    client.disconnect();
-    if (version === "") {
-      child.kill("SIGKILL");
-      process.off("exit", killOnExit);
-      if (attempt < 3 && child.exitCode !== null) continue; // the port was taken in between
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`redis-server did not answer on 127.0.0.1:${port}: ${output.trim()}`);
-    }
-    return {
-      url: `redis://127.0.0.1:${port}`,
-      port,
-      version,
-      stop: async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          const exited = new Promise<void>((r) => child.once("exit", () => r()));
-          child.kill("SIGTERM");
-          const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-          await exited;
-          clearTimeout(timer);
-        }
-        process.off("exit", killOnExit);
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  throw new Error("redis-server could not get a port");
 }
 
 // ---------------------------------------------------------------------------------------------
