@@ -10,8 +10,14 @@
 import type { AuthMode } from "../core/certificate/project.js";
 import type { FailureReason, Reason } from "../core/errors.js";
 import type { FaultAction, FaultRuleSpec, FaultRuleView } from "../core/fault/fault-rule.js";
+import type { CertificateView, ClockView, DecisionOp, DecisionResult, Explanation, JournalEntry, ProjectView } from "../core/protocol/admin.js";
 import type { Profile } from "../core/protocol/wire.js";
 import type { SessionInfo } from "../core/session/session.js";
+
+export type { CertificateView, ClockView, Explanation, JournalEntry, ProjectView };
+/** Operations and results the journal records. */
+export type JournalOp = DecisionOp;
+export type JournalResult = DecisionResult;
 
 export type { FaultAction, FaultOp, FaultRuleSpec, FaultRuleView } from "../core/fault/fault-rule.js";
 export type { SessionInfo } from "../core/session/session.js";
@@ -40,22 +46,6 @@ export class AdminApiError extends Error {
   override get name(): string {
     return "AdminApiError";
   }
-}
-
-/** One certificate of a project view. */
-export interface CertificateView {
-  readonly value: string;
-  readonly status: "pending" | "active";
-  readonly enabledAt: number;
-  readonly activeAt: number;
-}
-
-/** A project as `GET /admin/projects/:appId` shows it. */
-export interface ProjectView {
-  readonly appId: string;
-  readonly mode: AuthMode;
-  readonly noCertificate: boolean;
-  readonly certificates: { readonly primary: CertificateView | null; readonly secondary: CertificateView | null };
 }
 
 /** One project of `POST /admin/populate`. */
@@ -102,55 +92,6 @@ export interface ExplainRequest {
   readonly uid: string;
   readonly token?: string | null;
   readonly profile?: Profile;
-}
-
-export interface Explanation {
-  readonly decision: "accept" | "refuse";
-  readonly reason: Reason;
-  readonly code: number | null;
-  readonly name: string | null;
-  readonly failedCheck: string | null;
-  readonly detail: string | null;
-  readonly mode: AuthMode | null;
-  readonly credential: "appid" | "token";
-  readonly slot: "primary" | "secondary" | null;
-  readonly expiresAt: number | null;
-  readonly token: Record<string, unknown> | null;
-  readonly now: number;
-}
-
-/** The simulated clock. */
-export interface ClockView {
-  readonly now: number;
-  readonly frozen: boolean;
-}
-
-/** Operations and results the journal records. */
-export type JournalOp = "connect" | "login" | "renewToken" | "logout" | "session_end";
-export type JournalResult = "accepted" | "refused" | "ended" | "unanswered" | "dropped";
-
-/** One decision of the journal (`GET /admin/journal`). */
-export interface JournalEntry {
-  readonly seq: number;
-  /** Simulated Unix seconds. */
-  readonly at: number;
-  /** Wall clock, Unix milliseconds. */
-  readonly wallTime: number;
-  readonly op: JournalOp;
-  readonly result: JournalResult;
-  readonly reason: Reason;
-  readonly profile: Profile;
-  readonly appId: string;
-  readonly uid: string;
-  readonly mode: AuthMode | null;
-  readonly credential: "appid" | "token" | null;
-  readonly tokenVersion: "006" | "007" | null;
-  readonly slot: "primary" | "secondary" | null;
-  readonly sessionId: string | null;
-  readonly latencyMs: number;
-  readonly failedCheck: string | null;
-  readonly closeCode: number | null;
-  readonly faultId: string | null;
 }
 
 /** Filters of the journal; every given field must match. */

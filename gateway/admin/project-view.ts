@@ -3,22 +3,10 @@
  * `{appId, mode, noCertificate, certificates: {primary, secondary}}`, each certificate `null` or
  * `{value, status, enabledAt, activeAt}`, at one instant of the simulated clock.
  */
-import { authMode, isActive, type AuthMode, type CertificateRecord, type ProjectRecord } from "../../core/certificate/project.js";
+import { authMode, isActive, type CertificateRecord, type ProjectRecord } from "../../core/certificate/project.js";
+import type { CertificateView, ProjectView } from "../../core/protocol/admin.js";
 
-/** One certificate as the admin API shows it (the value included: that is the point of the call). */
-export interface CertificateView {
-  readonly value: string;
-  readonly status: "pending" | "active";
-  readonly enabledAt: number;
-  readonly activeAt: number;
-}
-
-export interface ProjectView {
-  readonly appId: string;
-  readonly mode: AuthMode;
-  readonly noCertificate: boolean;
-  readonly certificates: { readonly primary: CertificateView | null; readonly secondary: CertificateView | null };
-}
+export type { CertificateView, ProjectView };
 
 function certificateView(c: CertificateRecord | null, now: number): CertificateView | null {
   if (c === null) return null;

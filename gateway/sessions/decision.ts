@@ -1,6 +1,7 @@
 import type { CertificateSlot } from "../../core/certificate/active-certificate.js";
 import type { AuthMode } from "../../core/certificate/project.js";
 import type { Reason } from "../../core/errors.js";
+import type { DecisionOp, DecisionResult } from "../../core/protocol/admin.js";
 import type { Profile } from "../../core/protocol/wire.js";
 
 /**
@@ -12,8 +13,8 @@ import type { Profile } from "../../core/protocol/wire.js";
  * swallowed) or `dropped` (the socket was destroyed without a close frame).
  */
 export interface Decision {
-  readonly op: "connect" | "login" | "renewToken" | "logout" | "session_end";
-  readonly result: "accepted" | "refused" | "ended" | "unanswered" | "dropped";
+  readonly op: DecisionOp;
+  readonly result: DecisionResult;
   readonly reason: Reason;
   readonly profile: Profile;
   readonly appId: string;

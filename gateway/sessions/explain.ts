@@ -5,37 +5,20 @@
  * (no signature, no secrets), the certificate slot that matched and the first failed check.
  */
 import type { CertificateStore } from "../../core/certificate/certificate-store.js";
-import type { Reason } from "../../core/errors.js";
+import type { Explanation } from "../../core/protocol/admin.js";
 import type { Profile } from "../../core/protocol/wire.js";
 import { RateWindow } from "../../core/session/rate-window.js";
-import { describeToken, parseToken, type Described } from "../../core/token/index.js";
+import { describeToken, parseToken } from "../../core/token/index.js";
 import { decide, type AuthContext, type PolicySettings } from "../../policies/index.js";
 import { errorCode } from "./session-manager.js";
+
+export type { Explanation };
 
 export interface ExplainRequest {
   readonly appId: string;
   readonly uid: string;
   readonly token: string | null;
   readonly profile: Profile;
-}
-
-export interface Explanation {
-  readonly decision: "accept" | "refuse";
-  readonly reason: Reason;
-  /** The reply code and name the profile's client would get (null when accepted). */
-  readonly code: number | null;
-  readonly name: string | null;
-  readonly failedCheck: string | null;
-  /** Private detail of the refusal (never a secret). */
-  readonly detail: string | null;
-  readonly mode: "appid" | "either" | "token" | null;
-  readonly credential: "appid" | "token";
-  /** Which certificate verified the token. */
-  readonly slot: "primary" | "secondary" | null;
-  readonly expiresAt: number | null;
-  /** Every decoded field of the token, or null (no token, or not decodable). */
-  readonly token: Record<string, Described> | null;
-  readonly now: number;
 }
 
 /** Explains the login `req` would get at `now`. */

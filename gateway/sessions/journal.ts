@@ -8,34 +8,10 @@
  * registers no observer: nothing is recorded and nothing is paid.
  */
 import type { Reason } from "../../core/errors.js";
+import type { JournalEntry } from "../../core/protocol/admin.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 
-/** One journal entry: the decision, its sequence number and both times. */
-export interface JournalEntry {
-  /** 1 for the first decision since start or reset, then +1 per decision. */
-  readonly seq: number;
-  /** Simulated clock at the decision, Unix seconds. */
-  readonly at: number;
-  /** Wall clock at the decision, Unix milliseconds. */
-  readonly wallTime: number;
-  readonly op: Decision["op"];
-  readonly result: Decision["result"];
-  readonly reason: Reason;
-  readonly profile: Decision["profile"];
-  readonly appId: string;
-  readonly uid: string;
-  readonly mode: Decision["mode"];
-  readonly credential: Decision["credential"];
-  readonly tokenVersion: Decision["tokenVersion"];
-  readonly slot: Decision["slot"];
-  readonly sessionId: string | null;
-  /** Time spent deciding, wall-clock milliseconds (a delay fault included). */
-  readonly latencyMs: number;
-  readonly failedCheck: string | null;
-  readonly closeCode: number | null;
-  /** The fault rule that decided or delayed this outcome, or null. */
-  readonly faultId: string | null;
-}
+export type { JournalEntry };
 
 /** What to return from the journal. Every given field must match. */
 export interface JournalFilter {
