@@ -18,12 +18,13 @@
  * | rtm_auth_build_info | gauge (= 1) | version, node | build |
  * | process_*, nodejs_* | | | prom-client default metrics |
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, type Registry } from "prom-client";
 import { AUTH_MODES } from "../../core/certificate/project.js";
 import { REASONS } from "../../core/errors.js";
 import { CLOSE, PROFILES } from "../../core/protocol/wire.js";
 import type { Decision, DecisionObserver } from "../sessions/decision.js";
 import type { SessionEventObserver } from "../sessions/session-manager.js";
+import { PendingCounter, SingleLabelHistogram } from "./fast-metrics.js";
 
 /** The value of a label outside its closed set. */
 export const NONE = "none";
@@ -111,8 +112,17 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const registers = [registry];
   const L = LABEL_VALUES;
 
-  const attempts = new Counter({ ...METRICS.attempts, labelNames: [...METRICS.attempts.labelNames], registers });
-  const duration = new Histogram({ ...METRICS.duration, labelNames: [...METRICS.duration.labelNames], buckets: [...DURATION_BUCKETS], registers });
+  // The two metrics fed on every decision keep plain counts and reach prom-client at scrape time.
+  const attempts = new Counter({
+    ...METRICS.attempts,
+    labelNames: [...METRICS.attempts.labelNames],
+    registers,
+    collect() {
+      pendingAttempts.flush();
+    },
+  });
+  const pendingAttempts = new PendingCounter<Record<(typeof METRICS.attempts.labelNames)[number], string>>(attempts);
+  const duration = new SingleLabelHistogram({ ...METRICS.duration, labelName: "op", buckets: DURATION_BUCKETS, registers });
   const sessionCloses = new Counter({ ...METRICS.sessionCloses, labelNames: [...METRICS.sessionCloses.labelNames], registers });
   const expiryWarnings = new Counter({ ...METRICS.expiryWarnings, labelNames: [], registers });
   const expiries = new Counter({ ...METRICS.expiries, labelNames: [], registers });
@@ -148,35 +158,21 @@ export function createMetrics(options: MetricsOptions): Metrics {
   }
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
-  // Labelled children are looked up once per label combination and kept: prom-client hashes
-  // a label object on every inc(), and this runs on every login.
-  const attemptChildren = new Map<string, { inc(): void }>();
-  const durationChildren = new Map<string, { observe(v: number): void }>();
   const decisionObserver: DecisionObserver = (d: Decision) => {
     if (d.op === "session_end") {
       if (d.reason === "session_token_expired") expiries.inc();
       return;
     }
-    const key = `${d.op} ${d.result} ${d.reason} ${d.mode} ${d.credential} ${d.slot} ${d.profile}`;
-    let child = attemptChildren.get(key);
-    if (child === undefined) {
-      child = attempts.labels({
-        op: closed(d.op, L.op),
-        result: closed(d.result, L.result),
-        reason: closed(d.reason, L.reason),
-        mode: closed(d.mode, L.mode),
-        credential: closed(d.credential, L.credential),
-        slot: closed(d.slot, L.slot),
-        profile: closed(d.profile, L.profile),
-      });
-      attemptChildren.set(key, child);
-    }
-    child.inc();
-    if (Number.isFinite(d.latencyMs) && d.latencyMs >= 0) {
-      let h = durationChildren.get(d.op);
-      if (h === undefined) durationChildren.set(d.op, (h = duration.labels({ op: closed(d.op, L.op) })));
-      h.observe(d.latencyMs / 1000);
-    }
+    pendingAttempts.inc(`${d.op} ${d.result} ${d.reason} ${d.mode} ${d.credential} ${d.slot} ${d.profile}`, () => ({
+      op: closed(d.op, L.op),
+      result: closed(d.result, L.result),
+      reason: closed(d.reason, L.reason),
+      mode: closed(d.mode, L.mode),
+      credential: closed(d.credential, L.credential),
+      slot: closed(d.slot, L.slot),
+      profile: closed(d.profile, L.profile),
+    }));
+    if (Number.isFinite(d.latencyMs) && d.latencyMs >= 0) duration.observe(closed(d.op, L.op), d.latencyMs / 1000);
   };
 
   const sessionObserver: SessionEventObserver = (e) => {
