@@ -55,14 +55,11 @@ export type DecisionOp = "connect" | "login" | "renewToken" | "logout" | "sessio
 /** Outcomes: `unanswered` (a fault swallowed the request), `dropped` (a fault destroyed the socket). */
 export type DecisionResult = "accepted" | "refused" | "ended" | "unanswered" | "dropped";
 
-/** One journal entry (`GET /admin/journal`): a decision, its sequence number and both times. */
-export interface JournalEntry {
-  /** 1 for the first decision since start or reset, then +1 per decision. */
-  readonly seq: number;
-  /** Simulated clock at the decision, Unix seconds. */
-  readonly at: number;
-  /** Wall clock at the decision, Unix milliseconds. */
-  readonly wallTime: number;
+/**
+ * One decision of the gateway (a login, renew or logout answered, a session ended, or a fault's
+ * outcome), as the metrics and the journal see it. Carries no token and no certificate.
+ */
+export interface Decision {
   readonly op: DecisionOp;
   readonly result: DecisionResult;
   readonly reason: Reason;
@@ -74,10 +71,24 @@ export interface JournalEntry {
   readonly tokenVersion: "006" | "007" | null;
   readonly slot: CertificateSlot | null;
   readonly sessionId: string | null;
+  /** The (simulated) clock at the decision, Unix seconds. */
+  readonly at: number;
   /** Time spent deciding, wall-clock milliseconds (a delay fault included). */
   readonly latencyMs: number;
+  /** The first failed check, for refusals. */
   readonly failedCheck: string | null;
+  /** The close code sent, for ended sessions. */
   readonly closeCode: number | null;
+  /** The fault rule that decided (or delayed) this outcome, if any. */
+  readonly faultId?: string | null;
+}
+
+/** One journal entry (`GET /admin/journal`): a decision, its sequence number and its wall-clock time. */
+export interface JournalEntry extends Omit<Decision, "faultId"> {
+  /** 1 for the first decision since start or reset, then +1 per decision. */
+  readonly seq: number;
+  /** Wall clock at the decision, Unix milliseconds. */
+  readonly wallTime: number;
   /** The fault rule that decided or delayed this outcome, or null. */
   readonly faultId: string | null;
 }
