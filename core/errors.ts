@@ -28,6 +28,8 @@ export const REASONS = [
   "banned",
   "session_token_expired",
   "fault_injected",
+  // a pending login given up because the client logged out or logged in again (RTM 2.x -10023)
+  "login_canceled",
   // the gateway could not decide: never an accept
   "store_unavailable",
   "internal_error",
@@ -77,6 +79,7 @@ const MESSAGES: Record<FailureReason, string> = {
   banned: "The session was banned.",
   session_token_expired: "The session's token has expired.",
   fault_injected: "A configured fault decided this outcome.",
+  login_canceled: "The pending login was canceled by a logout or a new login.",
   store_unavailable: "The certificate store is unavailable.",
   internal_error: "Internal error.",
 };

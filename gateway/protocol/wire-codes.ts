@@ -27,6 +27,7 @@ const L1 = {
   ALREADY_LOGIN: { code: 8, name: "LOGIN_ERR_ALREADY_LOGIN" },
   TIMEOUT: { code: 9, name: "LOGIN_ERR_TIMEOUT" },
   TOO_OFTEN: { code: 10, name: "LOGIN_ERR_TOO_OFTEN" },
+  ABORTED_BY_LOGOUT: { code: 201, name: "LOGIN_ERR_ABORTED_BY_LOGOUT" },
 } as const satisfies Record<string, CodeName>;
 
 // RTM 1.x RENEW_TOKEN_ERR_CODE (§4.1): note TOKEN_EXPIRED = 5, INVALID_TOKEN = 6.
@@ -38,6 +39,7 @@ const R1 = {
   TOKEN_EXPIRED: { code: 5, name: "RENEW_TOKEN_ERR_TOKEN_EXPIRED" },
   INVALID_TOKEN: { code: 6, name: "RENEW_TOKEN_ERR_INVALID_TOKEN" },
   USER_NOT_LOGGED_IN: { code: 102, name: "RENEW_TOKEN_ERR_USER_NOT_LOGGED_IN" },
+  ABORTED_BY_LOGOUT: { code: 201, name: "RENEW_TOKEN_ERR_ABORTED_BY_LOGOUT" },
 } as const satisfies Record<string, CodeName>;
 
 // RTM 1.x LOGOUT_ERR_CODE (§5.1)
@@ -60,6 +62,7 @@ const E2 = {
   INCONSISTENT_APPID: { code: -10016, name: "RTM_ERROR_INCONSISTENT_APPID" },
   DUPLICATE_OPERATION: { code: -10017, name: "RTM_ERROR_DUPLICATE_OPERATION" },
   OPERATION_RATE_EXCEED_LIMITATION: { code: -10021, name: "RTM_ERROR_OPERATION_RATE_EXCEED_LIMITATION" },
+  LOGIN_CANCELED: { code: -10023, name: "RTM_ERROR_LOGIN_CANCELED" },
   NOT_CONNECTED: { code: -10025, name: "RTM_ERROR_NOT_CONNECTED" },
 } as const satisfies Record<string, CodeName>;
 
@@ -201,6 +204,19 @@ export const WIRE_CODES = {
   remote_login: sessionEnd(CLOSE.remoteLogin, "SAME_UID_LOGIN"),
   banned: sessionEnd(CLOSE.banned, "KICKED_OUT_BY_SERVER"),
   session_token_expired: { ...sessionEnd(CLOSE.sessionTokenExpired, "TOKEN_EXPIRED"), rtm1Login: L1.TOKEN_EXPIRED, rtm2Login: E2.TOKEN_EXPIRED },
+  // 2.x: a login still pending when the client logs out, or logs in again, fails with -10023
+  // (rtm-semantics.md §3.3, §3.5). 1.x Web instead lets the login settle first; its 201 codes
+  // exist in the SDK enums and are what a 1.x client would show if it were ever raised.
+  login_canceled: {
+    ...invalidToken,
+    rtm1Login: L1.ABORTED_BY_LOGOUT,
+    rtm1Renew: R1.ABORTED_BY_LOGOUT,
+    rtm2Login: E2.LOGIN_CANCELED,
+    rtm2Renew: E2.LOGIN_CANCELED,
+    rtm2LinkReason: "LOGIN_REJECTED",
+    retryable: true,
+    http: 409,
+  },
   fault_injected: { ...unavailable, rtm1Login: L1.REJECTED, rtm2Login: E2.LOGIN_REJECTED, retryable: false, http: 409 },
   // The gateway could not decide: never an accept (1.x UNKNOWN / renew FAILURE; 2.x no server resources).
   store_unavailable: unavailable,

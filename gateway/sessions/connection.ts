@@ -4,6 +4,7 @@ import type { RateLimiter } from "../../core/session/rate-window.js";
 import type { SessionInfo, SessionPhase } from "../../core/session/session.js";
 import type { VisibleState } from "../protocol/profile-events.js";
 import type { Transport } from "../ws/transport.js";
+import type { HeldFrame } from "./faults.js";
 
 /**
  * One WebSocket connection and, once logged in, its session. Kept flat and small on purpose:
@@ -21,6 +22,8 @@ export class Connection implements RateLimiter {
   timerGen = 0;
   /** What the pending token timer does when it fires. */
   timerKind: "warn" | "expire" = "warn";
+  /** A login a fault holds (delayed or never answered): a 2.x logout or new login cancels it. */
+  pendingLogin: HeldFrame | null = null;
   /** When the pending login deadline falls (performance.now() ms), or 0 when none is pending. */
   deadlineAt = 0;
 

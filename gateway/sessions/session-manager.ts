@@ -42,7 +42,7 @@ import type { Decision, DecisionObserver } from "./decision.js";
 type Op = "login" | "renewToken" | "logout";
 
 /** Refusals the SDKs detect locally, before any state change (rtm-semantics.md §3.1, §3.5). */
-const SILENT_REFUSALS: ReadonlySet<FailureReason> = new Set(["already_logged_in", "too_often"]);
+const SILENT_REFUSALS: ReadonlySet<FailureReason> = new Set(["already_logged_in", "too_often", "login_canceled"]);
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -95,6 +95,8 @@ export class SessionManager {
   readonly faults: FaultInjector;
   /** The fault rule behind the frame being handled (a delayed or failed one), for its decision. */
   private frameFault: string | null = null;
+  /** Delayed logins that were canceled meanwhile (their timer must not handle them). */
+  private readonly canceledLogins = new WeakSet<HeldFrame>();
 
   constructor(deps: SessionManagerDeps) {
     this.config = deps.config;
@@ -158,6 +160,12 @@ export class SessionManager {
       return;
     }
     // With no fault rule this is the only cost of the fault machinery.
+    // RTM 2.x: a logout, or a new login, while a login is still pending fails that login with
+    // -10023 (rtm-semantics.md §3.3, §3.5). A login is only pending when a fault holds it.
+    if (conn.pendingLogin !== null && conn.profile === "rtm2" && (frame.kind === "logout" || frame.kind === "login")) {
+      this.cancelPendingLogin(conn, frame);
+      return;
+    }
     if (this.faults.armed && this.interceptFault(conn, frame)) return;
     this.handle(conn, frame, performance.now());
   }
@@ -448,7 +456,11 @@ export class SessionManager {
     switch (action.type) {
       case "delay":
         this.faults.hold(conn);
+        if (frame.kind === "login") conn.pendingLogin = frame;
         this.faults.later(action.ms, () => {
+          // Canceled meanwhile: its hold was released then, and nothing is left to answer.
+          if (this.canceledLogins.has(frame)) return;
+          if (conn.pendingLogin === frame) conn.pendingLogin = null;
           const waiting = this.faults.release(conn);
           if (conn.phase === "closed") return;
           this.withFault(fired.id, () => this.handle(conn, frame, started));
@@ -461,6 +473,7 @@ export class SessionManager {
         );
         return;
       case "never_reply":
+        if (frame.kind === "login") conn.pendingLogin = frame;
         this.emit(this.faultDecision(conn, frame.kind, "unanswered", started, appId, uid, fired.id, null));
         return;
       case "drop":
@@ -483,6 +496,23 @@ export class SessionManager {
         this.closeConnection(conn, CLOSE.banned, "banned");
         return;
     }
+  }
+
+  /**
+   * Fails the connection's pending login with `login_canceled` (2.x -10023), then handles what
+   * waited behind it and the frame that canceled it, in order.
+   */
+  private cancelPendingLogin(conn: Connection, by: HeldFrame): void {
+    const pending = conn.pendingLogin as Extract<HeldFrame, { kind: "login" }>;
+    conn.pendingLogin = null;
+    this.canceledLogins.add(pending);
+    const appId = typeof pending.appId === "string" ? pending.appId : "";
+    const uid = typeof pending.uid === "string" ? pending.uid : "";
+    const detail = by.kind === "logout" ? "logout before the login was answered" : "a new login before the login was answered";
+    this.refuse(conn, pending.id, "login", { reason: "login_canceled", detail }, performance.now(), this.clock.nowSeconds(), appId, uid, false);
+    const waiting = this.faults.isHeld(conn) ? this.faults.release(conn) : [];
+    waiting.push(by);
+    this.drain(conn, waiting);
   }
 
   /** Handles the frames that waited behind a delayed one, in order, unless a new delay holds them again. */

@@ -194,6 +194,57 @@ describe.each(["rtm1", "rtm2"] as Profile[])("fault actions through the client S
   });
 });
 
+describe("a login still pending when a logout comes (rtm-semantics.md §3.5)", () => {
+  it("rtm2: the pending (delayed) login fails with -10023 login_canceled; the logout resolves; the login is never made", async () => {
+    const uid = freshUid();
+    await addFault({ op: "login", uid, action: { type: "delay", ms: 200 } });
+    const r = recordedClient(tg.url, APP, "rtm2");
+    try {
+      const login = r.client.login({ uid, token: await token(uid) });
+      await settle(30);
+      const logout = r.client.logout();
+      await expectRtmError(login, { code: -10023, name: "RTM_ERROR_LOGIN_CANCELED", reason: "login_canceled" });
+      await expect(logout).resolves.toBeUndefined();
+      await settle(250); // past the delay: the canceled login must not run
+      expect((await tg.admin.journal.query({ uid, op: "login" })).entries.map((e) => [e.result, e.reason])).toEqual([["refused", "login_canceled"]]);
+      expect(r.states()).toEqual([]);
+    } finally {
+      await r.client.close();
+    }
+  });
+
+  it("rtm2: a login the gateway never answers is canceled the same way by a logout", async () => {
+    const uid = freshUid();
+    await addFault({ op: "login", uid, action: { type: "never_reply" } });
+    const r = recordedClient(tg.url, APP, "rtm2", 5_000);
+    try {
+      const login = r.client.login({ uid, token: await token(uid) });
+      await settle(30);
+      const logout = r.client.logout();
+      await expectRtmError(login, { code: -10023, name: "RTM_ERROR_LOGIN_CANCELED", reason: "login_canceled" });
+      await expect(logout).resolves.toBeUndefined();
+    } finally {
+      await r.client.close();
+    }
+  });
+
+  it("rtm1: the logout waits for the pending login to settle, then logs out (Web 1.6.0)", async () => {
+    const uid = freshUid();
+    await addFault({ op: "login", uid, action: { type: "delay", ms: 150 } });
+    const r = recordedClient(tg.url, APP, "rtm1");
+    try {
+      const order: string[] = [];
+      const login = r.client.login({ uid, token: await token(uid) }).then(() => order.push("login"));
+      await settle(30);
+      const logout = r.client.logout().then(() => order.push("logout"));
+      await Promise.all([login, logout]);
+      expect(order).toEqual(["login", "logout"]);
+    } finally {
+      await r.client.close();
+    }
+  });
+});
+
 describe.each(["rtm1", "rtm2"] as Profile[])("connect faults, at the upgrade (%s)", (profile) => {
   const codes = CODES[profile];
 

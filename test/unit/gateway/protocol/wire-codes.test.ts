@@ -133,6 +133,7 @@ describe("WIRE_CODES: the reason → code table", () => {
     { reason: "already_logged_in", rtm1Login: 8, rtm2Login: -10017 },
     { reason: "too_often", rtm1Login: 10, rtm1Renew: 4, rtm2Login: -10021, rtm2Renew: -10021 },
     { reason: "not_logged_in", rtm1Renew: 102, rtm1Logout: 102, rtm2Renew: -10025 },
+    { reason: "login_canceled", rtm1Login: 201, rtm2Login: -10023 },
   ];
   it.each(EXPECTED.map((r) => [r.reason, r] as const))("§3.5 / §4: %s", (reason, row) => {
     const m = WIRE_CODES[reason];
