@@ -16,7 +16,7 @@
  * No emitter, no promises, one object per connection. Only ever used against 127.0.0.1.
  */
 import { connect, type Socket } from "node:net";
-import { ACCEPT_BYTES, CLOSE_FRAME, CRLFCRLF, STATUS_101, type WsTarget } from "../client/load/ws-frames.js";
+import { CLOSE_FRAME, readUpgradeResponse, type WsTarget } from "../client/load/ws-frames.js";
 
 export { CLOSE_FRAME, WS_ACCEPT, WS_KEY, maskedFrame, maskedTextFrame, upgradeRequest, type WsTarget } from "../client/load/ws-frames.js";
 
@@ -106,19 +106,15 @@ export class LeanWsConnection {
     }
     let off = 0;
     if (this.state === CONNECTING) {
-      const end = b.indexOf(CRLFCRLF);
-      if (end < 0) {
+      const head = readUpgradeResponse(b);
+      if (head.kind === "incomplete") {
         this.pending = b;
         return;
       }
-      if (b.compare(STATUS_101, 0, STATUS_101.length, 0, STATUS_101.length) !== 0) {
-        const line = b.toString("latin1", 0, Math.min(end, b.indexOf(13))); // first line
-        return this.fail(`upgrade refused: ${line}`);
-      }
-      const acc = b.indexOf(ACCEPT_BYTES);
-      if (acc < 0 || acc > end) return this.fail("upgrade answered without the expected Sec-WebSocket-Accept");
+      if (head.kind === "refused") return this.fail(`upgrade refused: ${head.statusLine}`);
+      if (head.kind === "bad_accept") return this.fail("upgrade answered without the expected Sec-WebSocket-Accept");
       this.state = OPEN;
-      off = end + 4;
+      off = head.bodyAt;
       this.socket.write(this.frame);
     }
     const n = b.length;

@@ -5,7 +5,7 @@
  * owner (a virtual user) gets every text payload and exactly one close callback.
  */
 import { connect, type Socket } from "node:net";
-import { ACCEPT_BYTES, CLOSE_FRAME, CRLFCRLF, maskedFrame, readServerFrame, STATUS_101, type FrameHeader } from "./ws-frames.js";
+import { CLOSE_FRAME, maskedFrame, readServerFrame, readUpgradeResponse, type FrameHeader } from "./ws-frames.js";
 
 /** What the owner of a {@link RawWsConnection} hears. */
 export interface RawWsHandler {
@@ -111,20 +111,16 @@ export class RawWsConnection {
     }
     let off = 0;
     if (this.state === CONNECTING) {
-      const end = b.indexOf(CRLFCRLF);
-      if (end < 0) {
+      const head = readUpgradeResponse(b);
+      if (head.kind === "incomplete") {
         if (b.length > 16_384) return this.fail("upgrade", "response head over 16 KiB");
         this.pending = b;
         return;
       }
-      if (b.compare(STATUS_101, 0, STATUS_101.length, 0, STATUS_101.length) !== 0) {
-        const eol = b.indexOf(13);
-        return this.fail("upgrade", b.toString("latin1", 0, eol < 0 || eol > end ? end : eol));
-      }
-      const acc = b.indexOf(ACCEPT_BYTES);
-      if (acc < 0 || acc > end) return this.fail("upgrade", "no matching Sec-WebSocket-Accept");
+      if (head.kind === "refused") return this.fail("upgrade", head.statusLine);
+      if (head.kind === "bad_accept") return this.fail("upgrade", "no matching Sec-WebSocket-Accept");
       this.state = OPEN;
-      off = end + 4;
+      off = head.bodyAt;
       this.handler.onOpen();
     }
     while (off < b.length && this.state !== CLOSED) {

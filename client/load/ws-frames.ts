@@ -18,11 +18,30 @@ export const WS_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 export const WS_ACCEPT = createHash("sha1").update(`${WS_KEY}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
 
 /** The end of the HTTP response head. */
-export const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
+const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
 /** How a successful upgrade response starts. */
-export const STATUS_101 = Buffer.from("HTTP/1.1 101 ", "latin1");
+const STATUS_101 = Buffer.from("HTTP/1.1 101 ", "latin1");
 /** {@link WS_ACCEPT} as bytes, searched for in the response head. */
-export const ACCEPT_BYTES = Buffer.from(WS_ACCEPT, "latin1");
+const ACCEPT_BYTES = Buffer.from(WS_ACCEPT, "latin1");
+
+/**
+ * Reads the server's answer to {@link upgradeRequest} from the start of `b`: `incomplete` until
+ * the head has arrived; `refused` with the status line; `bad_accept` when the accept value is
+ * missing; `open` with the offset of the first WebSocket frame.
+ */
+export function readUpgradeResponse(
+  b: Buffer,
+): { readonly kind: "incomplete" } | { readonly kind: "refused"; readonly statusLine: string } | { readonly kind: "bad_accept" } | { readonly kind: "open"; readonly bodyAt: number } {
+  const end = b.indexOf(CRLFCRLF);
+  if (end < 0) return { kind: "incomplete" };
+  if (b.compare(STATUS_101, 0, STATUS_101.length, 0, STATUS_101.length) !== 0) {
+    const eol = b.indexOf(13);
+    return { kind: "refused", statusLine: b.toString("latin1", 0, eol < 0 || eol > end ? end : eol) };
+  }
+  const acc = b.indexOf(ACCEPT_BYTES);
+  if (acc < 0 || acc > end) return { kind: "bad_accept" };
+  return { kind: "open", bodyAt: end + 4 };
+}
 
 /** Where to connect: `host` is what the socket dials, `hostHeader` what the Host header says. */
 export interface WsTarget {
