@@ -192,6 +192,40 @@ function outcome(r: VerifyResult): string {
   return r.valid ? "valid" : r.reason;
 }
 
+/**
+ * What every fixed-input token must show besides its fields: the expiry second is valid and the
+ * next one is not (token-level expiry checked first); another user is refused (006 through the
+ * MAC, 007 by the uid check); another certificate is refused, but verifies from the secondary
+ * slot during a rotation; the certificate in another case is another HMAC key; the App ID is
+ * compared exactly, before the signature.
+ */
+function expectBoundaryAndRefusals(c: {
+  token: string;
+  appId: string;
+  uid: string;
+  otherUid: string;
+  cert: string;
+  otherCert: string;
+  now: number;
+  expiresAt: number;
+  tokenExpiresAt: number;
+  privilegeExpiresAt: number | null;
+  wrongUid: "invalid_signature" | "uid_mismatch";
+}): void {
+  const { token, appId, uid, cert, otherCert, now, expiresAt } = c;
+  expect(outcome(verify(token, appId, uid, [cert], expiresAt))).toBe("valid");
+  const after = c.privilegeExpiresAt !== null && c.privilegeExpiresAt < c.tokenExpiresAt ? "privilege_expired" : "token_expired";
+  expect(outcome(verify(token, appId, uid, [cert], expiresAt + 1))).toBe(after);
+  expect(outcome(verify(token, appId, different(uid, c.otherUid, "x"), [cert], now))).toBe(c.wrongUid);
+  if (otherCert !== cert) {
+    expect(outcome(verify(token, appId, uid, [otherCert], now))).toBe("invalid_signature");
+    const rotated = verify(token, appId, uid, [otherCert, cert], now);
+    expect(rotated.valid && rotated.slot).toBe("secondary");
+  }
+  if (swapCase(cert) !== cert) expect(outcome(verify(token, appId, uid, [swapCase(cert)], now))).toBe("invalid_signature");
+  if (swapCase(appId) !== appId) expect(outcome(verify(token, swapCase(appId), uid, [cert], now))).toBe("app_id_mismatch");
+}
+
 /** The fields a valid result must carry, for one `toEqual`. */
 function validSummary(r: VerifyResult): unknown {
   if (!r.valid) return { valid: false, reason: r.reason, detail: r.detail };
@@ -308,23 +342,8 @@ describe("theirs → ours: tokens from the official builders verify with ours", 
             salt,
           });
 
-          // The expiry second is valid, the next one is not; the token-level expiry is checked first.
-          expect(outcome(verify(token, appId, uid, [cert], expiresAt))).toBe("valid");
-          const after = privilegeExpiresAt !== null && privilegeExpiresAt < ts ? "privilege_expired" : "token_expired";
-          expect(outcome(verify(token, appId, uid, [cert], expiresAt + 1))).toBe(after);
-
           // Another user: 006 binds the user only through the MAC.
-          expect(outcome(verify(token, appId, different(uid, otherUid, "x"), [cert], now))).toBe("invalid_signature");
-          // Another certificate; during a rotation the right one may sit in the secondary slot.
-          if (otherCert !== cert) {
-            expect(outcome(verify(token, appId, uid, [otherCert], now))).toBe("invalid_signature");
-            const rotated = verify(token, appId, uid, [otherCert, cert], now);
-            expect(rotated.valid && rotated.slot).toBe("secondary");
-          }
-          // The same certificate in another case is another HMAC key.
-          if (swapCase(cert) !== cert) expect(outcome(verify(token, appId, uid, [swapCase(cert)], now))).toBe("invalid_signature");
-          // The App ID is compared exactly, before the signature.
-          if (swapCase(appId) !== appId) expect(outcome(verify(token, swapCase(appId), uid, [cert], now))).toBe("app_id_mismatch");
+          expectBoundaryAndRefusals({ token, appId, uid, otherUid, cert, otherCert, now, expiresAt, tokenExpiresAt: ts, privilegeExpiresAt, wrongUid: "invalid_signature" });
         },
       ),
       { numRuns: NUM_RUNS },
@@ -410,19 +429,8 @@ describe("theirs → ours: tokens from the official builders verify with ours", 
             salt,
           });
 
-          expect(outcome(verify(token, appId, uid, [cert], expiresAt))).toBe("valid");
-          const after = privilegeExpiresAt !== null && privilegeExpiresAt < tokenExpiresAt ? "privilege_expired" : "token_expired";
-          expect(outcome(verify(token, appId, uid, [cert], expiresAt + 1))).toBe(after);
-
           // 007 carries the user id: the MAC still holds, the uid check refuses.
-          expect(outcome(verify(token, appId, different(uid, otherUid, "x"), [cert], now))).toBe("uid_mismatch");
-          if (otherCert !== cert) {
-            expect(outcome(verify(token, appId, uid, [otherCert], now))).toBe("invalid_signature");
-            const rotated = verify(token, appId, uid, [otherCert, cert], now);
-            expect(rotated.valid && rotated.slot).toBe("secondary");
-          }
-          if (swapCase(cert) !== cert) expect(outcome(verify(token, appId, uid, [swapCase(cert)], now))).toBe("invalid_signature");
-          if (swapCase(appId) !== appId) expect(outcome(verify(token, swapCase(appId), uid, [cert], now))).toBe("app_id_mismatch");
+          expectBoundaryAndRefusals({ token, appId, uid, otherUid, cert, otherCert, now, expiresAt, tokenExpiresAt, privilegeExpiresAt, wrongUid: "uid_mismatch" });
         },
       ),
       { numRuns: NUM_RUNS },
