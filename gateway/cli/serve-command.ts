@@ -11,6 +11,7 @@ import { PopulateBody, populateProjects } from "../admin/populate.js";
 import { configFromEnv } from "../config.js";
 import { DEV_PROJECTS } from "../dev-seed.js";
 import { startGateway } from "../main.js";
+import { AuthError } from "../../core/errors.js";
 import { EXIT, type CliIo } from "./cli-io.js";
 
 const HELP = `Usage: rtm-auth serve [--port N] [--host ADDR] [--no-dev-seed] [--populate FILE]
@@ -80,8 +81,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   try {
     gateway = await startGateway({ config: input });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    io.err(`rtm-auth serve: ${e.code === "EADDRINUSE" ? `port ${String(input["port"] ?? 8080)} is in use (set --port or PORT)` : e.message}\n`);
+    io.err(`rtm-auth serve: ${startFailure(err, input)}\n`);
     return EXIT.usage;
   }
 
@@ -136,4 +136,16 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
   return EXIT.running;
+}
+
+/** A start-up failure in words a user can act on (a Redis URL is shown without its credentials). */
+function startFailure(err: unknown, input: Record<string, unknown>): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === "EADDRINUSE") return `port ${String(input["port"] ?? 8080)} is in use (set --port or PORT)`;
+  if (err instanceof AuthError && err.reason === "store_unavailable") {
+    const url = String(input["redisUrl"] ?? "");
+    const where = url.startsWith("/") ? url : url.replace(/\/\/[^@/]*@/, "//");
+    return `cannot load the certificate state from Redis at ${where} (REDIS_URL)${err.detail === undefined ? "" : `: ${err.detail}`}`;
+  }
+  return e.message;
 }

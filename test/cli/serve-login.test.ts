@@ -59,3 +59,15 @@ it("usage errors exit 2", () => {
   expect(login(["--url", summary.url]).status).toBe(2);
   expect(login(["--url", summary.url, "--app-id", "x", "--uid", "y", "--profile", "rtm9"]).status).toBe(2);
 });
+
+it("serve with an unreachable Redis exits 2, naming REDIS_URL without its credentials", () => {
+  const r = spawnSync(process.execPath, [BIN, "serve", "--port", "0"], {
+    encoding: "utf8",
+    timeout: 30_000,
+    // Port 1 on loopback: nothing listens; the store gives up after its start timeout.
+    env: { ...process.env, REDIS_URL: "redis://user:secret@127.0.0.1:1", LOG_LEVEL: "silent" },
+  });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain("rtm-auth serve: cannot load the certificate state from Redis at redis://127.0.0.1:1 (REDIS_URL)");
+  expect(r.stderr + r.stdout).not.toContain("secret");
+}, 40_000);
