@@ -28,6 +28,52 @@ export const configSchema = z
     loginDeadlineSeconds: int(0, 3600).default(15),
     /** Most simultaneous WebSocket connections; more are refused with HTTP 503 at upgrade. [MAX_CONNECTIONS] Default 20000 (about one process's file limit here). */
     maxConnections: int(1, 1_000_000).default(20_000),
+    /**
+     * Sockets kept beyond MAX_CONNECTIONS for plain HTTP only (`/healthz`, `/readyz`, `/metrics`, the
+     * admin API), so they stay answerable when the WebSocket limit is reached. The process accepts
+     * at most MAX_CONNECTIONS + this many TCP sockets; more are closed at once.
+     * [HTTP_RESERVE_CONNECTIONS] Default 32.
+     */
+    httpReserveConnections: int(1, 10_000).default(32),
+    /**
+     * Most open sockets from one IP address, counted from accept until the descriptor is released
+     * (closing sockets count). More upgrades get HTTP 429. `0` = off (the default: a load test
+     * runs from one host). [MAX_CONNECTIONS_PER_IP]
+     */
+    maxConnectionsPerIp: int(0, 1_000_000).default(0),
+    /**
+     * Milliseconds a socket may stay in the closing handshake (our close frame sent, the peer's
+     * FIN not seen) before it is destroyed. [CLOSE_TIMEOUT_MS] Default 2000 (`ws` alone waits 30 s).
+     */
+    closeTimeoutMs: int(100, 60_000).default(2_000),
+    /**
+     * Seconds an HTTP request (headers and body, upgrades included) may take to arrive before
+     * the socket is closed (slowloris). [HTTP_REQUEST_TIMEOUT_SECONDS] Default 10.
+     */
+    httpRequestTimeoutSeconds: int(1, 600).default(10),
+    /**
+     * Bytes of unsent frames one connection may hold. Past it the gateway stops reading that
+     * client's socket until the buffer drains below it (`rtm_auth_backpressure_pauses_total`).
+     * [MAX_BUFFERED_BYTES] Default 65536.
+     */
+    maxBufferedBytes: int(1024, 64 * 1024 * 1024).default(64 * 1024),
+    /**
+     * Requests of one connection that may wait unanswered behind a delayed one (fault rules); at
+     * the bound the gateway stops reading the socket until they are answered.
+     * [MAX_PENDING_REQUESTS] Default 32.
+     */
+    maxPendingRequests: int(1, 10_000).default(32),
+    /**
+     * Pings per second one connection may send (a token bucket holding one second's worth). Past
+     * the budget every ping is still answered, and the gateway stops reading that socket until
+     * the budget has refilled. [PINGS_PER_SECOND] Default 10.
+     */
+    pingsPerSecond: int(1, 100_000).default(10),
+    /**
+     * Seconds a SIGTERM drain waits for sessions to close after the 4002 close frames before it
+     * destroys what remains and exits 0. [DRAIN_SECONDS] Default 5.
+     */
+    drainSeconds: int(0, 600).default(5),
     /** New connections per second from one IP address; more get HTTP 429 at upgrade. `0` = off (the default, so a load test from one host is not throttled). [PER_IP_CONNECTIONS_PER_SECOND] */
     perIpConnectionsPerSecond: int(0, 1_000_000).default(0),
     /** Logins plus renews allowed per connection in any second; one more is `too_often` (RTM 1.x: 2). [CALLS_PER_SECOND] Default 2. */
@@ -71,6 +117,17 @@ export const configSchema = z
      * `adminJwksUrl`. [ADMIN_JWT_SECRET] Default unset.
      */
     adminJwtSecret: z.string().min(32, "must be at least 32 characters").optional(),
+    /**
+     * Longest lifetime an admin JWT may have, seconds: `exp - iat` (or `exp - now` without `iat`).
+     * Longer tokens get 401. [ADMIN_JWT_MAX_LIFETIME_SECONDS] Default 86400.
+     */
+    adminJwtMaxLifetimeSeconds: int(60, 366 * 86_400).default(86_400),
+    /** Seconds of clock skew allowed on an admin JWT's `iat`, `nbf` and `exp`. [ADMIN_JWT_CLOCK_SKEW_SECONDS] Default 30. */
+    adminJwtClockSkewSeconds: int(0, 600).default(30),
+    /** The `iss` every admin JWT must carry. Unset = any issuer. [ADMIN_JWT_ISSUER] Default unset. */
+    adminJwtIssuer: z.string().min(1).optional(),
+    /** The `aud` every admin JWT must name. [ADMIN_JWT_AUDIENCE] Default `rtm-auth-admin`. */
+    adminJwtAudience: z.string().min(1).default("rtm-auth-admin"),
     /**
      * URL of a JWKS whose keys (RS256, ES256, EdDSA) sign admin API bearer JWTs (audience
      * `rtm-auth-admin`). Unset (and no secret) means dev mode, as above. Exclusive with
@@ -116,6 +173,18 @@ export const ENV_NAMES: Readonly<Record<keyof GatewayConfig, string>> = {
   maxConnections: "MAX_CONNECTIONS",
   perIpConnectionsPerSecond: "PER_IP_CONNECTIONS_PER_SECOND",
   callsPerSecond: "CALLS_PER_SECOND",
+  httpReserveConnections: "HTTP_RESERVE_CONNECTIONS",
+  maxConnectionsPerIp: "MAX_CONNECTIONS_PER_IP",
+  closeTimeoutMs: "CLOSE_TIMEOUT_MS",
+  httpRequestTimeoutSeconds: "HTTP_REQUEST_TIMEOUT_SECONDS",
+  maxBufferedBytes: "MAX_BUFFERED_BYTES",
+  maxPendingRequests: "MAX_PENDING_REQUESTS",
+  pingsPerSecond: "PINGS_PER_SECOND",
+  drainSeconds: "DRAIN_SECONDS",
+  adminJwtMaxLifetimeSeconds: "ADMIN_JWT_MAX_LIFETIME_SECONDS",
+  adminJwtClockSkewSeconds: "ADMIN_JWT_CLOCK_SKEW_SECONDS",
+  adminJwtIssuer: "ADMIN_JWT_ISSUER",
+  adminJwtAudience: "ADMIN_JWT_AUDIENCE",
   willExpireSeconds: "WILL_EXPIRE_SECONDS",
   checkOrder: "CHECK_ORDER",
   privilege006: "PRIVILEGE_006",

@@ -12,6 +12,14 @@ describe("loadConfig: defaults", () => {
       loginDeadlineSeconds: 15,
       maxConnections: 20000,
       perIpConnectionsPerSecond: 0,
+      httpReserveConnections: 32,
+      maxConnectionsPerIp: 0,
+      closeTimeoutMs: 2000,
+      httpRequestTimeoutSeconds: 10,
+      maxBufferedBytes: 65536,
+      maxPendingRequests: 32,
+      pingsPerSecond: 10,
+      drainSeconds: 5,
       callsPerSecond: 2,
       willExpireSeconds: 30,
       checkOrder: "spec",
@@ -22,6 +30,9 @@ describe("loadConfig: defaults", () => {
       journalSize: 10000,
       logLevel: "info",
       certActivationDelaySeconds: 0,
+      adminJwtMaxLifetimeSeconds: 86400,
+      adminJwtClockSkewSeconds: 30,
+      adminJwtAudience: "rtm-auth-admin",
       redisKeyPrefix: "rtm-auth:",
       redisMaxStalenessSeconds: 30,
     });
@@ -176,6 +187,10 @@ describe("configFromEnv", () => {
       DEV_SEED: "0",
       JOURNAL_SIZE: "0",
       LOG_LEVEL: "debug",
+      MAX_BUFFERED_BYTES: "2048",
+      PINGS_PER_SECOND: "3",
+      CLOSE_TIMEOUT_MS: "500",
+      DRAIN_SECONDS: "1",
     };
     const input = configFromEnv(env);
     expect(input).toEqual({
@@ -196,8 +211,23 @@ describe("configFromEnv", () => {
       devSeed: "0",
       journalSize: "0",
       logLevel: "debug",
+      maxBufferedBytes: "2048",
+      pingsPerSecond: "3",
+      closeTimeoutMs: "500",
+      drainSeconds: "1",
+    });
+    expect(loadConfig(input)).toMatchObject({
+      maxBufferedBytes: 2048,
+      pingsPerSecond: 3,
+      closeTimeoutMs: 500,
+      drainSeconds: 1,
     });
     expect(loadConfig(input)).toEqual({
+      ...loadConfig(),
+      maxBufferedBytes: 2048,
+      pingsPerSecond: 3,
+      closeTimeoutMs: 500,
+      drainSeconds: 1,
       port: 9000,
       host: "0.0.0.0",
       maxFrameBytes: 4096,
