@@ -17,3 +17,4 @@ export { SERVICE_TYPE, RTM_PRIVILEGE_LOGIN, serviceName } from "./v007/services.
 export { PRIVILEGE_RTM_LOGIN } from "./v006/verify.js";
 export { describeToken } from "./describe-token.js";
 export type { Described } from "./describe-token.js";
+export { tokenIdentity, TOKEN_IDENTITY_HEX_LENGTH } from "./token-identity.js";

@@ -1,0 +1,43 @@
+import { createHash } from "node:crypto";
+import type { ParsedToken } from "./parsed-token.js";
+
+/**
+ * Domain separation of the digest, so a token identity can never equal a digest of the same bytes
+ * made for another purpose, and a later scheme (`v2`) can never collide with this one.
+ */
+const DOMAIN = Buffer.from("rtm-auth-gateway token identity v1\0", "latin1");
+const V006 = Buffer.from("006", "latin1");
+const V007 = Buffer.from("007", "latin1");
+
+/** Length of a token identity in hexadecimal characters (16 bytes of SHA-256). */
+export const TOKEN_IDENTITY_HEX_LENGTH = 32;
+
+/**
+ * The identity of a decoded token: 32 lowercase hex characters, the first 16 bytes of SHA-256
+ * over the token's signature and exactly the bytes its MAC covers (docs/tokens.md, "Token
+ * identity"). Use it, never the token string, as the key of anything keyed on a token (journal,
+ * reuse counts, deny lists, replay checks).
+ *
+ * Why not the string: token strings are malleable without the certificate. In 006 the two CRC-32
+ * fields are not covered by the MAC; in 007 the zlib header's level bits, the deflate block layout
+ * and the padding bits after the last block change the string but not the inflated payload. Every
+ * such variant verifies exactly as the original does, and gets the same identity.
+ *
+ * What is hashed (fixed-length fields first, so the encoding is unambiguous):
+ * - 006: `"006"`, the 32-character App ID as written, the 32-byte signature, the message `m`
+ *   (salt, ts, privileges). The account is not in the token; the signature binds it.
+ * - 007: `"007"`, the 32-byte signature, the whole inflated `signing_info` (App ID, issueTs,
+ *   expire, salt, services and any trailing bytes).
+ *
+ * Two tokens with the same identity are equal in everything verification reads, so for the same
+ * login (App ID, uid, certificates, time) they get the same verdict. The digest reveals nothing
+ * usable: the 256-bit signature is in its input, so it cannot be inverted or guessed back into a
+ * token. It is a pure function of the parsed token, computed on demand (about a microsecond), and
+ * never on the verify path itself.
+ */
+export function tokenIdentity(t: ParsedToken): string {
+  const h = createHash("sha256").update(DOMAIN);
+  if (t.version === "006") h.update(V006).update(t.appId, "latin1").update(t.signature).update(t.message);
+  else h.update(V007).update(t.signature).update(t.signingInfo);
+  return h.digest().toString("hex", 0, TOKEN_IDENTITY_HEX_LENGTH / 2);
+}
