@@ -1,23 +1,31 @@
 /**
- * Who may call the admin API (gateway-protocol.md §3).
+ * Who may call the admin API (gateway-protocol.md §3, docs/admin-api-security.md).
  *
  * - `ADMIN_JWT_SECRET`: `Authorization: Bearer <JWT>` signed HS256 with the secret.
  * - `ADMIN_JWKS_URL`: the JWT is signed with a key of that JWKS (RS256, ES256 or EdDSA).
  * - neither (dev mode): no token; only loopback peers (127.0.0.1, ::1, ::ffff:127.0.0.1) are
- *   served, others get 403. The composition root logs a loud warning ({@link warnIfAdminOpen}).
+ *   served, and only when the request names a loopback host (`localhost`, `*.localhost`,
+ *   `127.x.x.x`, `[::1]`) in its `Host` header, so a DNS-rebound name cannot reach it from a
+ *   browser; others get 403 `forbidden`. The composition root logs a loud warning
+ *   ({@link warnIfAdminOpen}).
  *
- * Every JWT must carry audience `rtm-auth-admin` and an `exp`; its `nbf` and `exp` are checked
- * against real time (not the simulated clock, which the admin API itself can move). The
- * algorithm comes from a fixed allow-list, so `alg: none` and algorithm confusion are refused.
- * Every failure is the same 401 with a generic message; the token is never echoed or logged.
+ * Every JWT must carry an `exp` and the audience `ADMIN_JWT_AUDIENCE` (default
+ * {@link ADMIN_AUDIENCE}), and the issuer `ADMIN_JWT_ISSUER` when that is set. Its `nbf` and `exp`
+ * are checked against real time (not the simulated clock, which the admin API itself can move)
+ * with `ADMIN_JWT_CLOCK_SKEW_SECONDS` of tolerance; an `iat` further in the future is refused, and
+ * the lifetime is at most `ADMIN_JWT_MAX_LIFETIME_SECONDS` (gateway/admin/admin-jwt-claims.ts).
+ * The algorithm comes from a fixed allow-list, so `alg: none` and algorithm confusion are refused.
+ * Every failure is the same 401 with a generic message; the reason (a jose code or ours) is logged
+ * at debug level, the token never.
  */
 import type { RequestHandler } from "express";
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
 import type { GatewayConfig } from "../config.js";
 import type { Logger } from "../logger.js";
+import { adminJwtTimeRefusal } from "./admin-jwt-claims.js";
 import { AdminError } from "./errors.js";
 
-/** The audience every admin JWT must name. */
+/** The audience every admin JWT must name unless `ADMIN_JWT_AUDIENCE` says otherwise (its default). */
 export const ADMIN_AUDIENCE = "rtm-auth-admin";
 /** Algorithms accepted with `ADMIN_JWT_SECRET`. */
 export const SECRET_ALGORITHMS = ["HS256"] as const;
@@ -29,8 +37,14 @@ export const LOOPBACK_ADDRESSES: ReadonlySet<string> = new Set(["127.0.0.1", "::
 /** How the admin API authenticates callers. */
 export type AdminAuthMode = "jwt_secret" | "jwks" | "loopback_only";
 
-/** The settings admin auth reads (a subset of the gateway config). */
+/** The settings that choose the admin auth mode (a subset of the gateway config). */
 export type AdminAuthSettings = Pick<GatewayConfig, "adminJwtSecret" | "adminJwksUrl">;
+
+/** The claim settings of admin JWTs (a subset of the gateway config; all have defaults there). */
+export type AdminJwtSettings = Pick<GatewayConfig, "adminJwtMaxLifetimeSeconds" | "adminJwtClockSkewSeconds" | "adminJwtIssuer" | "adminJwtAudience">;
+
+/** Real time in Unix seconds: admin JWTs are judged by it, never by the simulated clock. */
+export const realNowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 const UNAUTHORIZED_MESSAGE = "a valid bearer token is required";
 
@@ -55,6 +69,25 @@ export function warnIfAdminOpen(settings: AdminAuthSettings, logger: Logger): Ad
   return mode;
 }
 
+/**
+ * True when a `Host` header names this machine's loopback: `localhost`, a `*.localhost` name
+ * (browsers resolve those to loopback themselves), an IPv4 literal in 127.0.0.0/8 or `[::1]`, with
+ * any port. A name that merely resolves to 127.0.0.1 today is not enough: under DNS rebinding an
+ * attacker's page gets exactly that, and the browser then treats the gateway as its own origin.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined || host === "") return false;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${host}`).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (hostname === "localhost" || hostname.endsWith(".localhost") || hostname === "[::1]") return true;
+  // The URL parser has already turned every IPv4 spelling (0x7f.1, 2130706433) into dotted form.
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
 /** The bearer token of an Authorization header, or null. */
 function bearer(header: string | undefined): string | null {
   if (header === undefined) return null;
@@ -74,15 +107,22 @@ function isTokenRejection(err: unknown, mode: AdminAuthMode): boolean {
 
 /**
  * The express middleware that guards every admin route. Throws a TypeError when both key
- * sources are set.
+ * sources are set. `nowSeconds` is real time in Unix seconds (injectable for tests).
  */
-export function createAdminAuth(settings: AdminAuthSettings, logger: Logger): RequestHandler {
+export function createAdminAuth(settings: AdminAuthSettings & AdminJwtSettings, logger: Logger, nowSeconds: () => number = realNowSeconds): RequestHandler {
   const mode = adminAuthMode(settings);
   if (mode === "loopback_only") {
     return (req, _res, next) => {
       const peer = req.socket.remoteAddress ?? "";
-      if (LOOPBACK_ADDRESSES.has(peer)) return next();
-      next(new AdminError(403, "forbidden", "the admin API answers loopback clients only while no ADMIN_JWT_SECRET or ADMIN_JWKS_URL is set"));
+      if (!LOOPBACK_ADDRESSES.has(peer)) {
+        return next(new AdminError(403, "forbidden", "the admin API answers loopback clients only while no ADMIN_JWT_SECRET or ADMIN_JWKS_URL is set"));
+      }
+      if (!isLoopbackHost(req.headers.host)) {
+        return next(
+          new AdminError(403, "forbidden", "while no ADMIN_JWT_SECRET or ADMIN_JWKS_URL is set, address the admin API as localhost, 127.0.0.1 or [::1] (Host header)"),
+        );
+      }
+      next();
     };
   }
 
@@ -95,19 +135,35 @@ export function createAdminAuth(settings: AdminAuthSettings, logger: Logger): Re
     key = createRemoteJWKSet(new URL(settings.adminJwksUrl as string));
     algorithms = [...JWKS_ALGORITHMS];
   }
-  const options = { audience: ADMIN_AUDIENCE, algorithms, requiredClaims: ["exp"] };
+  const rules = { maxLifetimeSeconds: settings.adminJwtMaxLifetimeSeconds, clockSkewSeconds: settings.adminJwtClockSkewSeconds };
+  const refuse = (code: string) => {
+    // The code (a jose code such as ERR_JWT_EXPIRED, or ours) helps operators; the token itself is never logged.
+    logger.debug({ code }, "admin token refused");
+    return new AdminError(401, "unauthorized", UNAUTHORIZED_MESSAGE);
+  };
 
   return (req, _res, next) => {
     const token = bearer(req.headers.authorization);
     if (token === null) return next(new AdminError(401, "unauthorized", UNAUTHORIZED_MESSAGE));
+    const now = nowSeconds();
+    const options: JWTVerifyOptions = {
+      audience: settings.adminJwtAudience,
+      ...(settings.adminJwtIssuer === undefined ? {} : { issuer: settings.adminJwtIssuer }),
+      algorithms,
+      requiredClaims: ["exp"],
+      clockTolerance: settings.adminJwtClockSkewSeconds,
+      currentDate: new Date(now * 1000),
+    };
     const verified = typeof key === "function" ? jwtVerify(token, key, options) : jwtVerify(token, key, options);
     verified.then(
-      () => next(),
+      ({ payload }) => {
+        const broken = adminJwtTimeRefusal(payload, rules, now);
+        if (broken === null) return next();
+        next(refuse(broken));
+      },
       (err: unknown) => {
         if (isTokenRejection(err, mode)) {
-          // The jose code (e.g. ERR_JWT_EXPIRED) helps operators; the token itself is never logged.
-          logger.debug({ code: err instanceof joseErrors.JOSEError ? err.code : "unknown" }, "admin token refused");
-          next(new AdminError(401, "unauthorized", UNAUTHORIZED_MESSAGE));
+          next(refuse(err instanceof joseErrors.JOSEError ? err.code : "unknown"));
         } else {
           logger.warn({ err: err instanceof Error ? err.message : String(err) }, "admin token could not be checked (JWKS unavailable?)");
           next(new AdminError(503, "auth_unavailable", "the admin token could not be checked; try again"));
