@@ -1,5 +1,6 @@
 import type { CertificateSlot } from "../../core/certificate/active-certificate.js";
 import type { Profile } from "../../core/protocol/wire.js";
+import type { ScheduledItem } from "../../core/session/expiry-scheduler.js";
 import type { RateLimiter } from "../../core/session/rate-window.js";
 import type { SessionInfo, SessionPhase } from "../../core/session/session.js";
 import type { VisibleState } from "../protocol/profile-events.js";
@@ -18,14 +19,18 @@ export class Connection implements RateLimiter {
   profile: Profile = "rtm1";
   /** The state the client shows, as the events we sent say. */
   visible: VisibleState = "DISCONNECTED";
-  /** Bumped whenever the session's token timer is re-armed or cancelled (lazy cancel). */
-  timerGen = 0;
-  /** What the pending token timer does when it fires. */
-  timerKind: "warn" | "expire" = "warn";
+  /** The session's pending token timer in the scheduler (tag: what it does), or null. */
+  timer: ScheduledItem<Connection> | null = null;
   /** A login a fault holds (delayed or never answered): a 2.x logout or new login cancels it. */
   pendingLogin: HeldFrame | null = null;
   /** When the pending login deadline falls (performance.now() ms), or 0 when none is pending. */
   deadlineAt = 0;
+  /** Neighbours in the login-deadline queue (an intrusive list: leaving it is O(1)). */
+  deadlinePrev: Connection | null = null;
+  deadlineNext: Connection | null = null;
+  /** Ping budget (a token bucket of one second's worth): tokens left, and when last refilled (ms). */
+  pingTokens = -1;
+  pingAt = 0;
 
   // TOO_OFTEN: the times of the last `limit` calls, in a ring (rtm-semantics.md §8).
   private readonly rateLimit: number;

@@ -2,13 +2,15 @@ import type { Connection } from "./connection.js";
 
 /**
  * The login deadlines of all connections in one queue with one timer (not a timer per
- * connection). Every deadline is the same length, so the queue is in deadline order; an entry
- * whose connection logged in, closed, or was queued again since is skipped when it comes due.
+ * connection). Every deadline is the same length, so appending keeps the queue in deadline
+ * order. The queue is a doubly linked list threaded through the connections themselves
+ * (`deadlinePrev`/`deadlineNext`): a connection leaves it in O(1) when it logs in or closes, so
+ * a closed connection is never kept reachable by a pending deadline (docs/robustness.md).
  */
 export class DeadlineQueue {
-  private conns: Connection[] = [];
-  private times: number[] = [];
-  private head = 0;
+  private head: Connection | null = null;
+  private tail: Connection | null = null;
+  private count = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly ms: number;
   private readonly onDue: (conn: Connection) => void;
@@ -19,22 +21,43 @@ export class DeadlineQueue {
     this.onDue = onDue;
   }
 
+  /** Connections waiting for their deadline. */
+  get size(): number {
+    return this.count;
+  }
+
   /** Starts (or restarts) `conn`'s deadline now. */
   add(conn: Connection): void {
-    const at = performance.now() + this.ms;
-    conn.deadlineAt = at;
-    this.conns.push(conn);
-    this.times.push(at);
+    this.remove(conn);
+    conn.deadlineAt = performance.now() + this.ms;
+    conn.deadlinePrev = this.tail;
+    if (this.tail === null) this.head = conn;
+    else this.tail.deadlineNext = conn;
+    this.tail = conn;
+    this.count++;
     if (this.timer === null) this.arm(this.ms);
+  }
+
+  /** Takes `conn` out of the queue (login, close); no-op when it is not queued. */
+  remove(conn: Connection): void {
+    if (conn.deadlineAt === 0) return;
+    const prev = conn.deadlinePrev;
+    const next = conn.deadlineNext;
+    if (prev === null) this.head = next;
+    else prev.deadlineNext = next;
+    if (next === null) this.tail = prev;
+    else next.deadlinePrev = prev;
+    conn.deadlinePrev = null;
+    conn.deadlineNext = null;
+    conn.deadlineAt = 0;
+    this.count--;
   }
 
   /** Stops every deadline. */
   clear(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.conns = [];
-    this.times = [];
-    this.head = 0;
+    while (this.head !== null) this.remove(this.head);
   }
 
   private arm(delay: number): void {
@@ -45,25 +68,10 @@ export class DeadlineQueue {
   private sweep(): void {
     this.timer = null;
     const now = performance.now();
-    while (this.head < this.conns.length) {
-      const at = this.times[this.head] as number;
-      if (at > now) break;
-      const conn = this.conns[this.head] as Connection;
-      this.conns[this.head] = undefined as unknown as Connection; // let it be collected
-      this.head++;
-      if (conn.deadlineAt === at && conn.phase === "awaiting_login") this.onDue(conn);
+    for (let conn = this.head; conn !== null && conn.deadlineAt <= now; conn = this.head) {
+      this.remove(conn);
+      if (conn.phase === "awaiting_login") this.onDue(conn);
     }
-    if (this.head === this.conns.length) {
-      this.conns = [];
-      this.times = [];
-      this.head = 0;
-      return;
-    }
-    if (this.head > 1024 && this.head * 2 > this.conns.length) {
-      this.conns = this.conns.slice(this.head);
-      this.times = this.times.slice(this.head);
-      this.head = 0;
-    }
-    this.arm((this.times[this.head] as number) - now);
+    if (this.head !== null) this.arm(this.head.deadlineAt - now);
   }
 }

@@ -101,6 +101,17 @@ export class FaultInjector {
     this.held.get(conn)?.push(frame);
   }
 
+  /** Forgets a closed connection's waiting frames (its delay timer then finds nothing to release). */
+  forget(conn: Connection): void {
+    if (!this.held.delete(conn)) return;
+    this.update();
+  }
+
+  /** Connections with frames waiting behind a delay. */
+  get heldConnections(): number {
+    return this.held.size;
+  }
+
   /** Stops holding `conn` and returns the frames that waited, in arrival order. */
   release(conn: Connection): HeldFrame[] {
     const frames = this.held.get(conn) ?? [];

@@ -12,7 +12,6 @@ import type { CertificateStore } from "../../core/certificate/certificate-store.
 import { AuthError, reasonMessage, type FailureReason } from "../../core/errors.js";
 import type { FiredFault } from "../../core/fault/fault-rule.js";
 import { CLOSE, type Profile, type ServerEvent } from "../../core/protocol/wire.js";
-import { ExpiryScheduler } from "../../core/session/expiry-scheduler.js";
 import { LocalLoginBroadcast, type LoginBroadcast } from "../../core/session/login-broadcast.js";
 import type { SessionInfo } from "../../core/session/session.js";
 import { DEFAULT_UID_QUIRKS } from "../../core/session/uid-rules.js";
@@ -37,14 +36,13 @@ import { Connection } from "./connection.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { FaultInjector, type HeldFrame } from "./faults.js";
 import { IdentityIndex } from "./identity-index.js";
+import { SessionTimers } from "./session-timers.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 
 type Op = "login" | "renewToken" | "logout";
 
 /** Refusals the SDKs detect locally, before any state change (rtm-semantics.md §3.1, §3.5). */
 const SILENT_REFUSALS: ReadonlySet<FailureReason> = new Set(["already_logged_in", "too_often", "login_canceled"]);
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface SessionManagerDeps {
   readonly config: GatewayConfig;
@@ -76,15 +74,12 @@ export class SessionManager {
   /** Logged-in connections by session sequence number. */
   private readonly sessions = new Map<number, Connection>();
   private readonly identities = new IdentityIndex();
-  /** One pending token timer per session: the item's tag is the connection's timer generation. */
-  private readonly scheduler = new ExpiryScheduler<Connection>();
-  private driver: ReturnType<typeof setTimeout> | null = null;
-  private driverAt: number | undefined;
+  /** The token timers of every session (will-expire, expiry), on the simulated clock. */
+  private readonly timers: SessionTimers;
   private readonly broadcast: LoginBroadcast;
   private readonly unsubscribeBroadcast: () => void;
   private readonly sessionPrefix: string;
   private sessionSeq = 0;
-  private readonly unsubscribeClock: () => void;
   /** Login deadlines of unauthenticated connections (close 4001); null when switched off. */
   private readonly deadlines: DeadlineQueue | null;
   private readonly lookupProject: (appId: string, now: number) => ReturnType<CertificateStore["auth"]>;
@@ -117,8 +112,14 @@ export class SessionManager {
       deps.config.loginDeadlineSeconds === 0
         ? null
         : new DeadlineQueue(deps.config.loginDeadlineSeconds * 1000, (conn) => this.closeConnection(conn, CLOSE.loginDeadline, "no login within the deadline"));
-    // A clock that jumps fires everything due, in order, before the jump returns.
-    this.unsubscribeClock = this.clock.onJump(() => this.pump());
+    this.timers = new SessionTimers(deps.clock, deps.config.willExpireSeconds, {
+      warn: (conn, now) => {
+        const expiresAt = conn.expiresAt as number;
+        this.sendEvent(conn, { event: "tokenPrivilegeWillExpire", expiresAt, remainingSeconds: Math.max(0, expiresAt - now) });
+        this.sessionEvent({ type: "will_expire" });
+      },
+      expire: (conn) => this.endSession(conn, "session_token_expired"),
+    });
     this.broadcast = deps.broadcast ?? new LocalLoginBroadcast(randomBytes(4).toString("hex"));
     this.sessionPrefix = this.broadcast.origin;
     // Newest wins across gateways too: a login announced elsewhere kicks ours (§6.2).
@@ -143,11 +144,25 @@ export class SessionManager {
     return this.sessions.size;
   }
 
+  /**
+   * What the manager holds, for tests and the soak: every count must come back to zero once all
+   * connections are closed (docs/robustness.md, "no retention").
+   */
+  retained(): { connections: number; sessions: number; timers: number; deadlines: number; heldConnections: number } {
+    return {
+      connections: this.connections.size,
+      sessions: this.sessions.size,
+      timers: this.timers.size,
+      deadlines: this.deadlines?.size ?? 0,
+      heldConnections: this.faults.heldConnections,
+    };
+  }
+
   /** Registers a new connection and starts its login deadline. */
   open(transport: Transport): Connection {
     const conn = new Connection(transport, this.config.callsPerSecond);
     this.connections.add(conn);
-    this.armDeadline(conn);
+    this.deadlines?.add(conn);
     return conn;
   }
 
@@ -211,8 +226,10 @@ export class SessionManager {
     const loggedIn = conn.phase === "logged_in";
     if (loggedIn) this.unregister(conn);
     conn.phase = "closed";
-    conn.timerGen++;
-    this.clearDeadline(conn);
+    this.timers.cancel(conn);
+    this.deadlines?.remove(conn);
+    this.faults.forget(conn);
+    conn.pendingLogin = null;
     this.connections.delete(conn);
     this.sessionEvent({ type: "closed", code, loggedIn });
   }
@@ -275,11 +292,8 @@ export class SessionManager {
 
   /** Closes every connection with 4002 and stops the timers. */
   shutdown(): void {
-    this.unsubscribeClock();
     this.unsubscribeBroadcast();
-    if (this.driver !== null) clearTimeout(this.driver);
-    this.driver = null;
-    this.scheduler.clear();
+    this.timers.shutdown();
     this.deadlines?.clear();
     this.faults.clearAll();
     for (const conn of [...this.connections]) {
@@ -338,7 +352,7 @@ export class SessionManager {
     }
 
     // Accepted.
-    this.clearDeadline(conn);
+    this.deadlines?.remove(conn);
     const from = conn.visible;
     this.transition(conn, loginStarted(profile, from));
     conn.phase = "logged_in";
@@ -357,7 +371,7 @@ export class SessionManager {
     this.broadcast.announce(conn.appId, uid, sessionId);
     this.transition(conn, loginSucceeded(profile, conn.visible));
     this.send(conn, { id: f.id, ok: true, op: "login", result: this.loginResult(conn, now, sessionId) });
-    this.armTimers(conn);
+    this.timers.arm(conn);
     this.observe(conn, "login", started, now, ctx, sessionId);
   }
 
@@ -401,7 +415,7 @@ export class SessionManager {
       op: "renewToken",
       result: { expiresAt: conn.expiresAt, tokenVersion: conn.tokenVersion ?? "007", serverTime: now },
     });
-    this.armTimers(conn);
+    this.timers.arm(conn);
     this.observe(conn, "renewToken", started, now, ctx, this.sessionId(conn));
   }
 
@@ -421,9 +435,9 @@ export class SessionManager {
     this.transition(conn, loggedOut(conn.profile, conn.visible));
     this.unregister(conn);
     conn.phase = "awaiting_login";
-    conn.timerGen++;
+    this.timers.cancel(conn);
     this.send(conn, { id, ok: true, op: "logout", result: { serverTime: now } });
-    this.armDeadline(conn);
+    this.deadlines?.add(conn);
     this.emit(decision);
   }
 
@@ -658,6 +672,7 @@ export class SessionManager {
       failedCheck: ctx?.failedCheck ?? (argument ? "arguments" : null),
       closeCode: null,
       faultId: this.frameFault,
+      decodedToken: ctx?.decodedToken ?? null,
     });
     if (refusal.reason === "internal_error" || refusal.reason === "store_unavailable") {
       this.logger.warn({ op, reason: refusal.reason, detail: refusal.detail }, "request not decided");
@@ -693,71 +708,6 @@ export class SessionManager {
   private violation(conn: Connection, detail: string): void {
     this.logger.debug({ detail }, "protocol violation");
     this.closeConnection(conn, CLOSE.protocolViolation, "protocol violation");
-  }
-
-  // ---- token timers: one scheduler for all sessions ----
-
-  /**
-   * (Re-)arms the token timer of a session for its current token (§7.5): the will-expire push
-   * first; when it fires, the expiry. One pending entry per session at a time.
-   */
-  private armTimers(conn: Connection): void {
-    const gen = ++conn.timerGen;
-    if (conn.expiresAt === null) return;
-    // RTM 1.x with a 006 token: no will-expire push and no kick while connected (§7.2).
-    if (conn.profile === "rtm1" && conn.tokenVersion === "006") return;
-    const now = this.clock.nowSeconds();
-    conn.timerKind = "warn";
-    this.scheduler.schedule(Math.max(now, conn.expiresAt - this.config.willExpireSeconds), conn, gen);
-    this.pump();
-  }
-
-  /** Fires every due timer in order, then sets one system timer for the next due one. */
-  private pump(): void {
-    const now = this.clock.nowSeconds();
-    for (let item = this.scheduler.popDue(now); item !== undefined; item = this.scheduler.popDue(now)) {
-      const conn = item.value;
-      if (conn.timerGen !== item.tag || conn.phase !== "logged_in" || conn.expiresAt === null) continue;
-      if (conn.timerKind === "warn") {
-        // Expired when now > expiresAt: the first expired second is expiresAt + 1. Queued now,
-        // it is taken in this same loop when the clock has already jumped past it.
-        conn.timerKind = "expire";
-        this.scheduler.schedule(conn.expiresAt + 1, conn, item.tag);
-        this.sendEvent(conn, { event: "tokenPrivilegeWillExpire", expiresAt: conn.expiresAt, remainingSeconds: Math.max(0, conn.expiresAt - now) });
-        this.sessionEvent({ type: "will_expire" });
-      } else {
-        this.endSession(conn, "session_token_expired");
-      }
-    }
-    this.armDriver();
-  }
-
-  private armDriver(): void {
-    const next = this.scheduler.nextAt();
-    if (next === this.driverAt && this.driver !== null) return;
-    if (this.driver !== null) clearTimeout(this.driver);
-    this.driver = null;
-    this.driverAt = undefined;
-    // A frozen clock only moves through jumps, which pump() on their own.
-    if (next === undefined || this.clock.frozen) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, next * 1000 - this.clock.nowMillis()));
-    this.driverAt = next;
-    this.driver = setTimeout(() => {
-      this.driver = null;
-      this.driverAt = undefined;
-      this.pump();
-    }, delay);
-    this.driver.unref();
-  }
-
-  // ---- login deadline ----
-
-  private armDeadline(conn: Connection): void {
-    this.deadlines?.add(conn);
-  }
-
-  private clearDeadline(conn: Connection): void {
-    conn.deadlineAt = 0;
   }
 
   // ---- output ----
@@ -814,6 +764,7 @@ export class SessionManager {
       failedCheck: null,
       closeCode: null,
       faultId: this.frameFault,
+      decodedToken: ctx.decodedToken ?? null,
     });
   }
 

@@ -121,4 +121,59 @@ describe("ExpiryScheduler (one min-heap by time, then insertion)", () => {
       { numRuns: 200 },
     );
   });
+  it("cancel() takes an entry out at once; a taken or cancelled entry cannot be cancelled again", () => {
+    const s = new ExpiryScheduler<string>();
+    const a = s.schedule(10, "a");
+    const b = s.schedule(20, "b");
+    const c = s.schedule(5, "c");
+    expect(s.cancel(b)).toBe(true);
+    expect(s.size).toBe(2);
+    expect(s.cancel(b)).toBe(false);
+    expect(s.takeDue(5).map((i) => i.value)).toEqual(["c"]);
+    expect(s.cancel(c)).toBe(false);
+    expect(s.cancel(a)).toBe(true);
+    expect(s.size).toBe(0);
+    expect(s.nextAt()).toBeUndefined();
+    const d = s.schedule(1, "d");
+    s.clear();
+    expect(s.cancel(d)).toBe(false);
+  });
+
+  it("property: schedule/cancel/takeDue in any order match a sorted-list model, and nothing cancelled stays", () => {
+    type Step = { kind: "add"; at: number } | { kind: "cancel"; pick: number } | { kind: "take"; now: number };
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.integer({ min: 0, max: 100 }).map((at) => ({ kind: "add" as const, at })),
+      fc.nat(1000).map((pick) => ({ kind: "cancel" as const, pick })),
+      fc.integer({ min: 0, max: 100 }).map((now) => ({ kind: "take" as const, now })),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 200 }), (steps) => {
+        const s = new ExpiryScheduler<number>();
+        const handles = new Map<number, ReturnType<typeof s.schedule>>();
+        let model: Array<{ at: number; n: number }> = [];
+        let n = 0;
+        for (const st of steps) {
+          if (st.kind === "add") {
+            handles.set(n, s.schedule(st.at, n));
+            model.push({ at: st.at, n });
+            n++;
+          } else if (st.kind === "cancel") {
+            if (n === 0) continue;
+            const victim = st.pick % n;
+            const queued = model.some((m) => m.n === victim);
+            expect(s.cancel(handles.get(victim)!)).toBe(queued);
+            model = model.filter((m) => m.n !== victim);
+          } else {
+            const got = s.takeDue(st.now).map((i) => i.value);
+            const due = model.filter((m) => m.at <= st.now).sort((a, b) => a.at - b.at || a.n - b.n);
+            model = model.filter((m) => m.at > st.now);
+            expect(got).toEqual(due.map((m) => m.n));
+          }
+          expect(s.size).toBe(model.length);
+          expect(s.nextAt()).toBe(model.length === 0 ? undefined : Math.min(...model.map((m) => m.at)));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
