@@ -52,3 +52,43 @@ it("clear() stops everything", () => {
   expect(due).toEqual([]);
   expect(vi.getTimerCount()).toBe(0);
 });
+
+it("remove() takes a connection out at once (login, close): the queue holds nothing of it", () => {
+  const due: Connection[] = [];
+  const q = new DeadlineQueue(1000, (c) => due.push(c));
+  const [a, b, c] = [0, 1, 2].map(() => new Connection(transport, 2)) as [Connection, Connection, Connection];
+  q.add(a);
+  q.add(b);
+  q.add(c);
+  expect(q.size).toBe(3);
+  q.remove(b); // middle
+  q.remove(b); // twice is a no-op
+  expect(q.size).toBe(2);
+  expect(b.deadlinePrev).toBeNull();
+  expect(b.deadlineNext).toBeNull();
+  q.remove(a); // head
+  q.remove(c); // tail
+  expect(q.size).toBe(0);
+  expect(a.deadlineNext).toBeNull();
+  expect(c.deadlinePrev).toBeNull();
+  vi.advanceTimersByTime(2000);
+  expect(due).toEqual([]);
+  // Usable again afterwards, in order.
+  q.add(c);
+  q.add(a);
+  vi.advanceTimersByTime(1000);
+  expect(due).toEqual([c, a]);
+  expect(q.size).toBe(0);
+});
+
+it("many connections added and removed leave it empty (no entry kept for a closed connection)", () => {
+  const q = new DeadlineQueue(1000, () => undefined);
+  const conns = Array.from({ length: 1000 }, () => new Connection(transport, 2));
+  for (const c of conns) q.add(c);
+  for (let i = 0; i < conns.length; i += 2) q.remove(conns[i] as Connection);
+  for (let i = 1; i < conns.length; i += 2) q.add(conns[i] as Connection); // restart: moves to the tail
+  expect(q.size).toBe(500);
+  for (let i = conns.length - 1; i >= 0; i--) q.remove(conns[i] as Connection);
+  expect(q.size).toBe(0);
+  expect(conns.every((c) => c.deadlinePrev === null && c.deadlineNext === null && c.deadlineAt === 0)).toBe(true);
+});
