@@ -4,6 +4,7 @@ import type { FailureReason } from "../core/errors.js";
 import type { Profile } from "../core/protocol/wire.js";
 import type { RateLimiter } from "../core/session/rate-window.js";
 import type { UidQuirks } from "../core/session/uid-rules.js";
+import type { ParsedToken } from "../core/token/parsed-token.js";
 import type { TokenLimits } from "../core/token/token-limits.js";
 import type { VerifiedToken } from "../core/token/verified-token.js";
 
@@ -58,6 +59,11 @@ export interface AuthContext {
   project?: ProjectAuth;
   verified?: VerifiedToken;
   slot?: CertificateSlot;
+  /**
+   * The token as decoded by the token check, verified or not (absent when no token was given, it
+   * could not be decoded, or an earlier check decided). Read only for its identity (docs/tokens.md).
+   */
+  decodedToken?: ParsedToken;
   /** The first failed check's name, for explain. */
   failedCheck?: string;
 }

@@ -22,6 +22,7 @@ export const tokenValid: AuthPolicy = {
       limits: ctx.settings.tokenLimits,
       privilege006: ctx.settings.privilege006,
     });
+    if (r.parsed !== null) ctx.decodedToken = r.parsed;
     if (r.valid) {
       ctx.verified = r.token;
       ctx.slot = r.slot;

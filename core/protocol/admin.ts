@@ -91,4 +91,10 @@ export interface JournalEntry extends Omit<Decision, "faultId"> {
   readonly wallTime: number;
   /** The fault rule that decided or delayed this outcome, or null. */
   readonly faultId: string | null;
+  /**
+   * Logins and renews: the token's identity (32 hex characters, a digest of its signed content;
+   * docs/tokens.md), the same for every malleated string of one token. Null when no token was
+   * given, it could not be decoded, an earlier check refused the request, and for other ops.
+   */
+  readonly tokenId: string | null;
 }

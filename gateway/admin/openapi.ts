@@ -255,7 +255,7 @@ const SCHEMAS: Record<string, Json> = {
   },
   JournalEntry: {
     type: "object",
-    required: ["seq", "at", "wallTime", "op", "result", "reason", "profile", "appId", "uid", "mode", "credential", "tokenVersion", "slot", "sessionId", "latencyMs", "failedCheck", "closeCode", "faultId"],
+    required: ["seq", "at", "wallTime", "op", "result", "reason", "profile", "appId", "uid", "mode", "credential", "tokenVersion", "slot", "sessionId", "latencyMs", "failedCheck", "closeCode", "faultId", "tokenId"],
     properties: {
       seq: { type: "integer", description: "1 for the first decision since start or reset" },
       at: unixSeconds,
@@ -275,6 +275,11 @@ const SCHEMAS: Record<string, Json> = {
       failedCheck: { type: ["string", "null"], description: "the first failed check of a refusal" },
       closeCode: { type: ["integer", "null"] },
       faultId: { type: ["string", "null"], description: "the fault rule that decided or delayed this outcome" },
+      tokenId: {
+        type: ["string", "null"],
+        pattern: "^[0-9a-f]{32}$",
+        description: "logins and renews: the token's identity, a digest of its signed content (the same for every malleated string of one token; docs/tokens.md); null without a decodable token",
+      },
     },
   },
   PopulateProject: {

@@ -6,9 +6,15 @@
  *
  * With capacity 0 (`journalSize: 0`, for load tests) the composition root creates no journal and
  * registers no observer: nothing is recorded and nothing is paid.
+ *
+ * A login or renew that carried a decodable token is recorded with the token's identity
+ * (`tokenId`, docs/tokens.md), computed here when the decision is recorded (one SHA-256 over a
+ * few hundred bytes), so the login path pays nothing for it when the journal is off. The decoded
+ * token itself is not kept: such a decision is stored as a copy without it.
  */
 import type { Reason } from "../../core/errors.js";
 import type { JournalEntry } from "../../core/protocol/admin.js";
+import { tokenIdentity } from "../../core/token/token-identity.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 
 export type { JournalEntry };
@@ -33,6 +39,8 @@ export class DecisionJournal {
   /** Decisions recorded since start or reset (the newest entry's seq). */
   private recorded = 0;
   private readonly decisions: Array<Decision | undefined>;
+  /** The token identity of each slot's decision, or null. */
+  private readonly tokenIds: Array<string | null>;
   private readonly wallTimes: Float64Array;
   private readonly wallNow: () => number;
 
@@ -44,11 +52,21 @@ export class DecisionJournal {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("journal capacity must be a positive integer");
     this.capacity = capacity;
     this.decisions = new Array<Decision | undefined>(capacity).fill(undefined);
+    this.tokenIds = new Array<string | null>(capacity).fill(null);
     this.wallTimes = new Float64Array(capacity);
     this.wallNow = wallNow;
     this.observer = (d) => {
       const i = this.recorded % this.capacity;
-      this.decisions[i] = d;
+      const token = d.decodedToken;
+      if (token === undefined || token === null) {
+        this.decisions[i] = d;
+        this.tokenIds[i] = null;
+      } else {
+        // Keep no token bytes in the ring: the identity, and the decision without its token.
+        const { decodedToken: _dropped, ...kept } = d;
+        this.decisions[i] = kept;
+        this.tokenIds[i] = tokenIdentity(token);
+      }
       this.wallTimes[i] = this.wallNow();
       this.recorded++;
     };
@@ -67,6 +85,7 @@ export class DecisionJournal {
   /** Forgets every entry; the next one gets seq 1. */
   clear(): void {
     this.decisions.fill(undefined);
+    this.tokenIds.fill(null);
     this.wallTimes.fill(0);
     this.recorded = 0;
   }
@@ -79,7 +98,7 @@ export class DecisionJournal {
       const i = (seq - 1) % this.capacity;
       const d = this.decisions[i];
       if (d === undefined || !matches(d, filter)) continue;
-      out.push(entry(seq, d, this.wallTimes[i] ?? 0));
+      out.push(entry(seq, d, this.wallTimes[i] ?? 0, this.tokenIds[i] ?? null));
     }
     return out;
   }
@@ -96,7 +115,7 @@ function matches(d: Decision, f: JournalFilter): boolean {
   );
 }
 
-function entry(seq: number, d: Decision, wallTime: number): JournalEntry {
+function entry(seq: number, d: Decision, wallTime: number, tokenId: string | null): JournalEntry {
   return {
     seq,
     at: d.at,
@@ -116,5 +135,6 @@ function entry(seq: number, d: Decision, wallTime: number): JournalEntry {
     failedCheck: d.failedCheck,
     closeCode: d.closeCode,
     faultId: d.faultId ?? null,
+    tokenId,
   };
 }

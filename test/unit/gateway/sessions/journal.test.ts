@@ -32,8 +32,8 @@ describe("DecisionJournal", () => {
     wall.now = 2_000;
     j.observer({ ...base, op: "renewToken", uid: "u1", at: base.at + 5, faultId: "f3" });
     expect(j.query({ limit: 10 })).toEqual([
-      { ...base, op: "renewToken", uid: "u1", at: base.at + 5, seq: 2, wallTime: 2_000, latencyMs: 0.012, faultId: "f3" },
-      { ...base, seq: 1, wallTime: 1_000, latencyMs: 0.012, faultId: null },
+      { ...base, op: "renewToken", uid: "u1", at: base.at + 5, seq: 2, wallTime: 2_000, latencyMs: 0.012, faultId: "f3", tokenId: null },
+      { ...base, seq: 1, wallTime: 1_000, latencyMs: 0.012, faultId: null, tokenId: null },
     ]);
     expect(j.lastSeq).toBe(2);
     expect(j.size).toBe(2);
