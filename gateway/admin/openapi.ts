@@ -19,17 +19,21 @@ const jsonContent = (schema: Json): Json => ({ "application/json": { schema } })
 /** An error reply with the codes a route can give under that status. */
 const errorReply = (description: string): Json => ({ description, content: jsonContent(ref("Error")) });
 
-/** The errors every admin call can give (auth, body, store, internal). */
+/** The errors every admin call can give (cross-site, auth, media type, store, internal; docs/admin-api-security.md). */
 const COMMON_ERRORS: Record<string, Json> = {
-  "401": errorReply("`unauthorized`: missing or invalid bearer JWT (JWT mode)"),
-  "403": errorReply("`forbidden`: dev mode (no ADMIN_JWT_SECRET / ADMIN_JWKS_URL) and the caller is not on loopback"),
+  "401": errorReply("`unauthorized`: missing or invalid bearer JWT (JWT mode): bad signature or algorithm, no `exp`, expired, not yet valid, `iat` in the future, lifetime over ADMIN_JWT_MAX_LIFETIME_SECONDS, wrong issuer or audience"),
+  "403": errorReply(
+    "`cross_site_request`: an `Origin` other than the gateway's own (or `null`), or a `Sec-Fetch-Site` other than `same-origin` / `none` (any auth mode, checked first); " +
+      "`forbidden`: dev mode (no ADMIN_JWT_SECRET / ADMIN_JWKS_URL) and the caller is not on loopback or the `Host` header does not name a loopback host",
+  ),
+  "415": errorReply("`unsupported_media_type`: a `Content-Type` other than `application/json`, or a body without `Content-Type`; a bodiless call needs none"),
   "500": errorReply("`internal_error`"),
   "503": errorReply("`store_unavailable`: the certificate store cannot be written (nothing changed); `auth_unavailable`: the JWKS cannot be fetched"),
 };
 const BODY_ERRORS: Record<string, Json> = {
   "400": errorReply("`invalid_request` (names the field), `invalid_json`"),
   "413": errorReply("`payload_too_large`: the JSON body exceeds 16 KiB"),
-  "415": errorReply("`unsupported_media_type`"),
+  "415": errorReply("`unsupported_media_type`: the body must be `application/json` (a `charset` parameter is fine; only UTF-8)"),
 };
 
 interface Op {
@@ -326,7 +330,9 @@ export const OPENAPI_DOCUMENT = {
     version: "1",
     description:
       "The admin API of rtm-auth-gateway (gateway-protocol.md §3). With ADMIN_JWT_SECRET (HS256) or ADMIN_JWKS_URL (RS256/ES256/EdDSA) set, " +
-      `every /admin call needs a bearer JWT with audience "${ADMIN_AUDIENCE}" and an exp; with neither, only loopback callers are served.`,
+      `every /admin call needs a bearer JWT with the audience ADMIN_JWT_AUDIENCE (default "${ADMIN_AUDIENCE}"), the issuer ADMIN_JWT_ISSUER when set, ` +
+      "and an exp at most ADMIN_JWT_MAX_LIFETIME_SECONDS after its iat; with neither, only loopback callers addressing a loopback host are served. " +
+      "Bodies are application/json only (415 otherwise), and requests a browser labels as cross-site (Origin, Sec-Fetch-Site) get 403 cross_site_request.",
   },
   security: [{ bearer: [] }],
   components: {

@@ -92,6 +92,17 @@ describe("admin OpenAPI document", () => {
     }
   });
 
+  it("every admin route documents the cross-site 403 and the JSON-only 415 (docs/admin-api-security.md)", () => {
+    type Responses = Record<string, { description: string }>;
+    for (const [path, item] of Object.entries(OPENAPI_DOCUMENT.paths)) {
+      if (!path.startsWith("/admin")) continue;
+      for (const [method, op] of Object.entries(item as Record<string, { responses: Responses }>)) {
+        expect(op.responses["403"]?.description, `${method} ${path}`).toContain("`cross_site_request`");
+        expect(op.responses["415"]?.description, `${method} ${path}`).toContain("`unsupported_media_type`");
+      }
+    }
+  });
+
   it("every $ref points at a defined schema", () => {
     const refs = JSON.stringify(OPENAPI_DOCUMENT).match(/#\/components\/schemas\/[A-Za-z]+/g) ?? [];
     const defined = Object.keys(OPENAPI_DOCUMENT.components.schemas);
