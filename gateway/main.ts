@@ -15,6 +15,7 @@ import { createAdminRouter } from "./admin/router.js";
 import { SimulatedClock } from "./clock/simulated-clock.js";
 import { loadConfig, type GatewayConfig, type GatewayConfigInput } from "./config.js";
 import { seedDevProjects } from "./dev-seed.js";
+import { Drain } from "./drain.js";
 import { createMetrics, type Metrics } from "./infra/metrics.js";
 import { startRedisBackend } from "./infra/redis-backend.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -61,8 +62,15 @@ export interface Gateway {
   readonly metrics: Metrics;
   /** The decision journal, or null when `journalSize` is 0. */
   readonly journal: DecisionJournal | null;
-  /** Closes every connection with 4002, then the server and the store. */
+  /**
+   * The graceful drain, then the server and the store (docs/robustness.md): `/readyz` 503 and
+   * upgrades and new admin requests refused at once; admin requests in flight finish; every
+   * session gets close 4002; sockets get up to DRAIN_SECONDS in all to close; the rest are
+   * destroyed. Resolves when everything is released. Idempotent.
+   */
   close(): Promise<void>;
+  /** True once close() has begun. */
+  readonly draining: boolean;
 }
 
 /** The package version, for rtm_auth_build_info (gateway/main.ts in the tree, dist/gateway/main.js when built). */
@@ -100,8 +108,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const registry = options.registry ?? new Registry();
   const metrics = createMetrics({
     registry,
-    // Read at scrape time, by when the session manager below exists.
+    // Read at scrape time, by when the session manager and the server below exist.
     sessions: () => sessions.sessionCount,
+    sockets: () => gatewayServer.sockets(),
     ...(redisUp === undefined ? {} : { redisUp }),
     version: packageVersion(),
   });
@@ -120,9 +129,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   });
 
   const admin = createAdminRouter({ config, store, clock, sessions, logger, journal });
-  const app = createHttpApp({ admin, registry, ready: readiness ?? (() => true), logger });
+  const drain = new Drain();
+  const storeReady = readiness ?? (() => true);
+  const app = createHttpApp({ admin, registry, ready: () => !drain.active && storeReady(), logger });
   // Plain HTTP requests go to express; WebSocket upgrades never do (server.on("upgrade")).
-  const { server, wss, dropHeldUpgrades } = createGatewayServer({ config, sessions, logger, http: (req, res) => app(req, res) });
+  const gatewayServer = createGatewayServer({ config, sessions, logger, http: drain.wrap((req, res) => app(req, res)), observer: metrics.serverObserver });
+  const { server, wss, dropHeldUpgrades } = gatewayServer;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -147,17 +159,30 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     registry,
     metrics,
     journal,
+    get draining() {
+      return drain.active;
+    },
     close: () => {
       closed ??= (async () => {
+        const deadline = performance.now() + config.drainSeconds * 1000;
+        drain.active = true;
+        gatewayServer.stopUpgrades();
+        logger.info({ sessions: sessions.sessionCount, adminInFlight: drain.inFlight }, "draining");
+        // Admin requests already running finish (they may be writing to the store).
+        await Drain.until(() => drain.inFlight === 0, deadline);
         sessions.shutdown();
         dropHeldUpgrades();
         unsubscribeStore();
         unsubscribeReload?.();
         wss.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        // Sessions got 4002; their sockets close as peers answer (or the close timeout ends them).
+        const clean = await Drain.until(() => gatewayServer.sockets().websocket === 0, deadline);
+        const destroyed = clean ? 0 : gatewayServer.destroyWebSockets();
+        server.closeAllConnections();
+        if (destroyed > 0) logger.warn({ destroyed }, "drain time over: sockets destroyed");
+        await serverClosed;
         await broadcast?.close();
         await store.close();
       })();

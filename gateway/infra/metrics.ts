@@ -15,6 +15,9 @@
  * | rtm_auth_token_expiries_total | counter | — | session_end decisions, reason session_token_expired |
  * | rtm_auth_certificate_cache_events_total | counter | event | store.onChange ("change"), reloads ("reload") |
  * | rtm_auth_redis_up | gauge | — | `redisUp()` at scrape time (only when given) |
+ * | rtm_auth_open_sockets | gauge | kind | `sockets()` at scrape time (when given): "websocket" (upgraded, until the descriptor is released), "other" |
+ * | rtm_auth_backpressure_pauses_total | counter | reason | ServerObserver: a connection's reading paused (write_buffer, pending_requests, ping_budget) |
+ * | rtm_auth_upgrades_refused_total | counter | reason | ServerObserver: an upgrade refused (draining, not_found, max_connections, per_ip_connections, per_ip_rate) |
  * | rtm_auth_build_info | gauge (= 1) | version, node | build |
  * | process_*, nodejs_* | | | prom-client default metrics |
  */
@@ -24,6 +27,9 @@ import { REASONS } from "../../core/errors.js";
 import { CLOSE, PROFILES } from "../../core/protocol/wire.js";
 import type { Decision, DecisionObserver } from "../sessions/decision.js";
 import type { SessionEventObserver } from "../sessions/session-manager.js";
+import { UPGRADE_REFUSALS, type ServerObserver } from "../ws/server.js";
+import type { SocketCounts } from "../ws/socket-accounting.js";
+import { PAUSE_REASONS } from "../ws/transport.js";
 import { PendingCounter, SingleLabelHistogram } from "./fast-metrics.js";
 
 /** The value of a label outside its closed set. */
@@ -41,6 +47,8 @@ export const LABEL_VALUES = {
   /** WebSocket close codes worth a series; any other code is counted as "other". */
   code: ["1000", "1001", "1005", "1006", "1009", ...Object.values(CLOSE).filter((c) => c >= 4000).map(String)],
   event: ["change", "reload"],
+  pause: PAUSE_REASONS,
+  refusal: UPGRADE_REFUSALS,
 } as const;
 
 /** Sub-millisecond to 100 ms: a login decision is tens of microseconds. */
@@ -71,6 +79,21 @@ export const METRICS = {
     help: 'Certificate cache events: "change" (a project changed, locally or remotely), "reload" (full reload from the store).',
     labelNames: ["event"],
   },
+  openSockets: {
+    name: "rtm_auth_open_sockets",
+    help: 'TCP sockets open, counted until their descriptor is released: "websocket" (upgraded or upgrading, closing ones included; bounded by MAX_CONNECTIONS) and "other" (plain HTTP, or not yet a full request).',
+    labelNames: ["kind"],
+  },
+  backpressurePauses: {
+    name: "rtm_auth_backpressure_pauses_total",
+    help: "Times the gateway stopped reading a connection: write_buffer (unsent frames over MAX_BUFFERED_BYTES), pending_requests (MAX_PENDING_REQUESTS waiting behind a delay), ping_budget (over PINGS_PER_SECOND).",
+    labelNames: ["reason"],
+  },
+  upgradesRefused: {
+    name: "rtm_auth_upgrades_refused_total",
+    help: "WebSocket upgrades refused before the handshake, by reason: draining (503), not_found (404), max_connections (503), per_ip_connections (429), per_ip_rate (429).",
+    labelNames: ["reason"],
+  },
   redisUp: { name: "rtm_auth_redis_up", help: "1 while the Redis certificate store is reachable, else 0.", labelNames: [] },
   buildInfo: { name: "rtm_auth_build_info", help: "Always 1; the labels name the gateway version and the Node.js version.", labelNames: ["version", "node"] },
 } as const;
@@ -82,6 +105,8 @@ export interface MetricsOptions {
   readonly sessions?: () => number;
   /** Whether Redis is reachable now; registers rtm_auth_redis_up when given (no Redis, no gauge). */
   readonly redisUp?: () => boolean;
+  /** Open sockets now; registers rtm_auth_open_sockets when given. */
+  readonly sockets?: () => SocketCounts;
   /** The gateway version for rtm_auth_build_info. Default "unknown". */
   readonly version?: string;
   /** Register prom-client's process and Node.js metrics. Default true. */
@@ -99,6 +124,8 @@ export interface Metrics {
   readonly onStoreChange: (appId: string) => void;
   /** Call after a full reload of the certificate cache. */
   readonly onCacheReload: () => void;
+  /** Pass to the gateway server (backpressure pauses, refused upgrades). */
+  readonly serverObserver: ServerObserver;
 }
 
 /** `value` if it belongs to `allowed`, else "none". */
@@ -133,15 +160,32 @@ export function createMetrics(options: MetricsOptions): Metrics {
   // Zero-initialise the small closed sets so rate() sees the first increment.
   for (const event of L.event) cacheEvents.inc({ event }, 0);
   for (const code of [...L.code, "other"]) sessionCloses.inc({ code }, 0);
+  const pauses = new Counter({ ...METRICS.backpressurePauses, labelNames: [...METRICS.backpressurePauses.labelNames], registers });
+  const refusals = new Counter({ ...METRICS.upgradesRefused, labelNames: [...METRICS.upgradesRefused.labelNames], registers });
+  for (const reason of L.pause) pauses.inc({ reason }, 0);
+  for (const reason of L.refusal) refusals.inc({ reason }, 0);
+  const sockets = options.sockets;
+  if (sockets !== undefined) {
+    new Gauge({
+      ...METRICS.openSockets,
+      labelNames: [...METRICS.openSockets.labelNames],
+      registers,
+      collect() {
+        const c = sockets();
+        this.set({ kind: "websocket" }, c.websocket);
+        this.set({ kind: "other" }, c.total - c.websocket);
+      },
+    });
+  }
 
-  const sessions = options.sessions;
-  if (sessions !== undefined) {
+  const sessionCount = options.sessions;
+  if (sessionCount !== undefined) {
     new Gauge({
       ...METRICS.activeSessions,
       labelNames: [],
       registers,
       collect() {
-        this.set(sessions());
+        this.set(sessionCount());
       },
     });
   }
@@ -189,5 +233,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
     sessionObserver,
     onStoreChange: () => cacheEvents.inc({ event: "change" }),
     onCacheReload: () => cacheEvents.inc({ event: "reload" }),
+    serverObserver: {
+      backpressure: (reason) => pauses.inc({ reason }),
+      upgradeRefused: (reason) => refusals.inc({ reason }),
+    },
   };
 }

@@ -28,9 +28,9 @@ export class Connection implements RateLimiter {
   /** Neighbours in the login-deadline queue (an intrusive list: leaving it is O(1)). */
   deadlinePrev: Connection | null = null;
   deadlineNext: Connection | null = null;
-  /** Ping budget (a token bucket of one second's worth): tokens left, and when last refilled (ms). */
-  pingTokens = -1;
-  pingAt = 0;
+  /** Ping budget (a token bucket of one second's worth): tokens left (may go below 0), when last spent (ms). */
+  private pingTokens = Number.NaN;
+  private pingAt = 0;
 
   // TOO_OFTEN: the times of the last `limit` calls, in a ring (rtm-semantics.md §8).
   private readonly rateLimit: number;
@@ -60,6 +60,19 @@ export class Connection implements RateLimiter {
     times[this.rateNext] = nowMs;
     this.rateNext = (this.rateNext + 1) % this.rateLimit;
     return nowMs - oldest >= 1000;
+  }
+
+  /**
+   * Spends one ping of the budget (a token bucket of `perSecond` tokens refilled continuously;
+   * `nowMs` from a monotonic wall clock). Returns 0 while within budget, else the milliseconds
+   * until the bucket is back to zero: the time the gateway stops reading this peer.
+   */
+  spendPing(nowMs: number, perSecond: number): number {
+    if (Number.isNaN(this.pingTokens)) this.pingTokens = perSecond;
+    else this.pingTokens = Math.min(perSecond, this.pingTokens + ((nowMs - this.pingAt) * perSecond) / 1000);
+    this.pingAt = nowMs;
+    this.pingTokens -= 1;
+    return this.pingTokens >= 0 ? 0 : Math.ceil((-this.pingTokens * 1000) / perSecond);
   }
 
   /** The session as the admin API and journal see it. */

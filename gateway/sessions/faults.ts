@@ -96,9 +96,12 @@ export class FaultInjector {
     this.update();
   }
 
-  /** Queues a frame of a held connection. */
-  queue(conn: Connection, frame: HeldFrame): void {
-    this.held.get(conn)?.push(frame);
+  /** Queues a frame of a held connection; returns how many now wait. */
+  queue(conn: Connection, frame: HeldFrame): number {
+    const waiting = this.held.get(conn);
+    if (waiting === undefined) return 0;
+    waiting.push(frame);
+    return waiting.length;
   }
 
   /** Forgets a closed connection's waiting frames (its delay timer then finds nothing to release). */

@@ -198,9 +198,13 @@ export class SessionManager {
         case "logout":
           this.logout(conn, frame.id, started);
           break;
-        case "ping":
+        case "ping": {
           this.send(conn, { id: frame.id, ok: true, op: "ping", result: { serverTime: this.clock.nowSeconds() } });
+          // Answered all the same; past the budget the peer is not read until it has refilled.
+          const waitMs = conn.spendPing(performance.now(), this.config.pingsPerSecond);
+          if (waitMs > 0) conn.transport.pauseReadingFor?.("ping_budget", waitMs);
           break;
+        }
       }
     } catch (err) {
       // Never crash, never leave a request unanswered.
@@ -450,7 +454,8 @@ export class SessionManager {
   private interceptFault(conn: Connection, frame: HeldFrame): boolean {
     const faults = this.faults;
     if (faults.isHeld(conn)) {
-      faults.queue(conn, frame);
+      // Requests waiting behind a delayed one are bounded: at the bound the peer is not read.
+      if (faults.queue(conn, frame) >= this.config.maxPendingRequests) conn.transport.pauseReading?.("pending_requests");
       return true;
     }
     if (frame.kind === "ping") return false;
@@ -475,7 +480,7 @@ export class SessionManager {
           // Canceled meanwhile: its hold was released then, and nothing is left to answer.
           if (this.canceledLogins.has(frame)) return;
           if (conn.pendingLogin === frame) conn.pendingLogin = null;
-          const waiting = this.faults.release(conn);
+          const waiting = this.release(conn);
           if (conn.phase === "closed") return;
           this.withFault(fired.id, () => this.handle(conn, frame, started));
           this.drain(conn, waiting);
@@ -524,9 +529,15 @@ export class SessionManager {
     const uid = typeof pending.uid === "string" ? pending.uid : "";
     const detail = by.kind === "logout" ? "logout before the login was answered" : "a new login before the login was answered";
     this.refuse(conn, pending.id, "login", { reason: "login_canceled", detail }, performance.now(), this.clock.nowSeconds(), appId, uid, false);
-    const waiting = this.faults.isHeld(conn) ? this.faults.release(conn) : [];
+    const waiting = this.faults.isHeld(conn) ? this.release(conn) : [];
     waiting.push(by);
     this.drain(conn, waiting);
+  }
+
+  /** Stops holding `conn`'s frames (its delay ended) and reads the peer again. */
+  private release(conn: Connection): HeldFrame[] {
+    conn.transport.resumeReading?.("pending_requests");
+    return this.faults.release(conn);
   }
 
   /** Handles the frames that waited behind a delayed one, in order, unless a new delay holds them again. */
@@ -535,6 +546,7 @@ export class SessionManager {
       if (conn.phase === "closed") return;
       if (this.faults.isHeld(conn)) {
         this.faults.hold(conn, waiting.slice(i));
+        if (waiting.length - i >= this.config.maxPendingRequests) conn.transport.pauseReading?.("pending_requests");
         return;
       }
       const frame = waiting[i] as HeldFrame;

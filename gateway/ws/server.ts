@@ -1,13 +1,19 @@
 /**
  * The HTTP server that carries the WebSocket endpoint (noServer mode) and the plain HTTP routes.
- * The upgrade never passes through an HTTP router: cheap guard clauses first (path, connection
- * cap, per-IP rate), then the `connect` fault rules (only when any exist), then `handleUpgrade`
- * (ws's own pattern; no `verifyClient`).
+ * The upgrade never passes through an HTTP router: cheap guard clauses first (draining, path,
+ * connection cap, per-IP sockets and rate), then the `connect` fault rules (only when any exist),
+ * then `handleUpgrade` (ws's own pattern; no `verifyClient`).
+ *
+ * Limits that hold under abuse (docs/robustness.md): sockets count until their descriptor is
+ * released (socket-accounting.ts); a closing socket whose peer does not finish the handshake is
+ * destroyed after CLOSE_TIMEOUT_MS; requests (headers and bodies) must arrive within
+ * HTTP_REQUEST_TIMEOUT_SECONDS; a connection whose unsent frames pass MAX_BUFFERED_BYTES is not
+ * read until they drain.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from "ws";
 import type { FiredFault } from "../../core/fault/fault-rule.js";
 import { CLOSE, RTM_PATH } from "../../core/protocol/wire.js";
 import type { GatewayConfig } from "../config.js";
@@ -15,23 +21,46 @@ import type { Logger } from "../logger.js";
 import { WIRE_CODES } from "../protocol/wire-codes.js";
 import type { Connection } from "../sessions/connection.js";
 import type { SessionManager } from "../sessions/session-manager.js";
-import type { Transport } from "./transport.js";
+import { SocketAccounting, type SocketCounts } from "./socket-accounting.js";
+import type { PauseReason, Transport } from "./transport.js";
 
 const kConnection = Symbol("rtm-auth.connection");
+const kTransport = Symbol("rtm-auth.transport");
 const TEXT_FRAME = { binary: false } as const;
+const PAUSE_BIT: Readonly<Record<PauseReason, number>> = { write_buffer: 1, pending_requests: 2, ping_budget: 4 };
 
 function onSocketError(this: Duplex): void {
   this.destroy();
+}
+
+/** The socket drained what it had to send: read the peer again (unless another reason holds). */
+function onSocketDrain(this: Socket): void {
+  (this as unknown as Record<symbol, WsTransport | undefined>)[kTransport]?.resumeReading("write_buffer");
+}
+
+/** Why the server refused an upgrade (the `reason` label of `rtm_auth_upgrades_refused_total`). */
+export const UPGRADE_REFUSALS = ["draining", "not_found", "max_connections", "per_ip_connections", "per_ip_rate"] as const;
+export type UpgradeRefusalReason = (typeof UPGRADE_REFUSALS)[number];
+
+/** Hears what the server does to protect itself (metrics); must be cheap and must not throw. */
+export interface ServerObserver {
+  backpressure(reason: PauseReason): void;
+  upgradeRefused(reason: UpgradeRefusalReason): void;
 }
 
 /** The Transport over one `ws` connection and its TCP socket (one small object, no closures). */
 class WsTransport implements Transport {
   readonly ws: WebSocket;
   readonly socket: Socket;
+  private readonly observer: ServerObserver | undefined;
+  /** Why reading is paused: a bit per PauseReason (0 = reading). */
+  private paused = 0;
+  private pauseTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(ws: WebSocket, socket: Socket) {
+  constructor(ws: WebSocket, socket: Socket, observer: ServerObserver | undefined) {
     this.ws = ws;
     this.socket = socket;
+    this.observer = observer;
   }
 
   get remoteAddress(): string {
@@ -50,6 +79,47 @@ class WsTransport implements Transport {
   destroy(): void {
     this.socket.destroy();
   }
+
+  pauseReading(reason: PauseReason): void {
+    const bit = PAUSE_BIT[reason];
+    if ((this.paused & bit) !== 0) return;
+    if (this.paused === 0) this.ws.pause();
+    this.paused |= bit;
+    this.observer?.backpressure(reason);
+  }
+
+  resumeReading(reason: PauseReason): void {
+    const bit = PAUSE_BIT[reason];
+    if ((this.paused & bit) === 0) return;
+    this.paused &= ~bit;
+    if (this.paused === 0) this.ws.resume();
+  }
+
+  pauseReadingFor(reason: PauseReason, ms: number): void {
+    this.pauseReading(reason);
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(resumeAfterPause, ms, this, reason);
+    this.pauseTimer.unref();
+  }
+
+  /** After a request: stop reading while more than `max` bytes wait to be sent; the socket's `drain` resumes. */
+  limitWriteBuffer(max: number): void {
+    if (this.ws.bufferedAmount <= max || (this.paused & PAUSE_BIT.write_buffer) !== 0) return;
+    this.pauseReading("write_buffer");
+    // bufferedAmount > max >= the socket's high-water mark, so the socket will emit 'drain'.
+    (this.socket as unknown as Record<symbol, WsTransport>)[kTransport] = this;
+    this.socket.once("drain", onSocketDrain);
+  }
+
+  /** The socket closed: no timer may keep it. */
+  dispose(): void {
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+  }
+}
+
+function resumeAfterPause(t: WsTransport, reason: PauseReason): void {
+  t.resumeReading(reason);
 }
 
 /** Refuses an upgrade with a plain HTTP status. */
@@ -85,6 +155,7 @@ export interface GatewayServerDeps {
   readonly logger: Logger;
   /** Handles every plain HTTP request (health, admin, metrics). */
   readonly http: RequestListener;
+  readonly observer?: ServerObserver;
 }
 
 /** What {@link createGatewayServer} returns. */
@@ -93,28 +164,57 @@ export interface GatewayServer {
   readonly wss: WebSocketServer;
   /** Destroys the upgrades a `connect` fault holds (never answered, or delayed); call before closing. */
   readonly dropHeldUpgrades: () => void;
+  /** Open sockets, counted until their descriptor is released. */
+  readonly sockets: () => SocketCounts;
+  /** From now on every upgrade is refused with 503 (a drain has begun). */
+  readonly stopUpgrades: () => void;
+  /** Destroys every WebSocket socket still open (the end of a drain); returns how many. */
+  readonly destroyWebSockets: () => number;
 }
 
 /** Creates the HTTP server with the WebSocket endpoint attached. Not yet listening. */
 export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
-  const { config, sessions, logger } = deps;
-  const server = createServer(deps.http);
+  const { config, sessions, logger, observer } = deps;
+  const requestTimeoutMs = config.httpRequestTimeoutSeconds * 1000;
+  const server = createServer(
+    {
+      // Slow headers and slow bodies alike (slowloris): the whole request must arrive in time.
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      // How often Node checks those timeouts (its default, 30 s, would let them overrun).
+      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+    },
+    deps.http,
+  );
+  const accounting = new SocketAccounting(config.maxConnections, config.maxConnectionsPerIp);
+  accounting.attach(server, config.httpReserveConnections);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.maxFrameBytes,
     perMessageDeflate: false,
     clientTracking: false,
-  });
+    // A closing handshake the peer never finishes ends here, not after ws's 30 s (ws ≥ 8.19
+    // takes this option; @types/ws does not list it yet).
+    closeTimeout: config.closeTimeoutMs,
+  } as ServerOptions);
   const perIp = config.perIpConnectionsPerSecond > 0 ? new PerIpRate(config.perIpConnectionsPerSecond) : null;
+  let draining = false;
+  const refused = (socket: Duplex, reason: UpgradeRefusalReason, status: number): void => {
+    observer?.upgradeRefused(reason);
+    refuse(socket, status, STATUS_CODES[status] ?? "Refused");
+  };
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", onSocketError);
+    if (draining) return refused(socket, "draining", 503);
     const url = req.url ?? "";
     const q = url.indexOf("?");
-    if ((q < 0 ? url : url.slice(0, q)) !== RTM_PATH) return refuse(socket, 404, "Not Found");
-    if (sessions.connectionCount >= config.maxConnections) return refuse(socket, 503, "Service Unavailable");
+    if ((q < 0 ? url : url.slice(0, q)) !== RTM_PATH) return refused(socket, "not_found", 404);
     // The peer address is read only when a limit needs it (it costs a system call).
-    if (perIp !== null && !perIp.allow(req.socket.remoteAddress ?? "", Date.now())) return refuse(socket, 429, "Too Many Requests");
+    if (perIp !== null && !perIp.allow(req.socket.remoteAddress ?? "", Date.now())) return refused(socket, "per_ip_rate", 429);
+    // From here the socket counts as a WebSocket until its descriptor is released.
+    const refusal = accounting.admit(socket);
+    if (refusal !== null) return refused(socket, refusal.reason, refusal.status);
     if (sessions.faults.armed) {
       const fired = sessions.connectFault();
       if (fired !== undefined) return connectFault(fired, req, socket, head);
@@ -124,7 +224,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
 
   function accept(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = new WsTransport(ws, socket as Socket);
+      const transport = new WsTransport(ws, socket as Socket, observer);
       const conn = sessions.open(transport);
       (ws as unknown as Record<symbol, Connection>)[kConnection] = conn;
       // Shared listeners (they find the connection on the socket): no closures per connection.
@@ -189,22 +289,35 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
     if (isBinary) return sessions.onBinary(conn);
     // Every frame a request causes (events, then the reply) leaves in one write.
-    const socket = (conn.transport as WsTransport).socket;
+    const transport = conn.transport as WsTransport;
+    const socket = transport.socket;
     socket.cork();
     try {
       sessions.onText(conn, data.toString());
     } finally {
       socket.uncork();
     }
+    transport.limitWriteBuffer(config.maxBufferedBytes);
   }
 
   function onClose(this: WebSocket, code: number): void {
-    sessions.onClose((this as unknown as Record<symbol, Connection>)[kConnection] as Connection, code);
+    const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
+    (conn.transport as WsTransport).dispose();
+    sessions.onClose(conn, code);
   }
 
   function onError(this: WebSocket, err: Error): void {
     logger.debug({ err: err.message }, "websocket error");
   }
 
-  return { server, wss, dropHeldUpgrades };
+  return {
+    server,
+    wss,
+    dropHeldUpgrades,
+    sockets: () => accounting.counts(),
+    stopUpgrades: () => {
+      draining = true;
+    },
+    destroyWebSockets: () => accounting.destroyWebSockets(),
+  };
 }

@@ -179,6 +179,6 @@ describe("GET /metrics", () => {
     for (const s of forbidden) expect(text.includes(s), `"${s.slice(0, 40)}" in /metrics`).toBe(false);
     // And no label outside the documented names.
     const names = new Set(samples.filter((s) => s.name.startsWith("rtm_auth_")).flatMap((s) => Object.keys(s.labels)));
-    expect([...names].sort()).toEqual(["code", "credential", "event", "le", "mode", "node", "op", "profile", "reason", "result", "slot", "version"]);
+    expect([...names].sort()).toEqual(["code", "credential", "event", "kind", "le", "mode", "node", "op", "profile", "reason", "result", "slot", "version"]);
   });
 });

@@ -1,0 +1,103 @@
+/**
+ * Counts the gateway's TCP sockets from accept until their descriptor is released (the socket's
+ * `close` event), so that `MAX_CONNECTIONS` and `MAX_CONNECTIONS_PER_IP` hold against peers that
+ * never finish a closing handshake (docs/robustness.md, "connection accounting").
+ *
+ * - Every accepted socket counts in `total` (and per IP, when that limit is on). The HTTP server
+ *   itself refuses sockets beyond `MAX_CONNECTIONS + HTTP_RESERVE_CONNECTIONS` at accept.
+ * - A socket counts as a WebSocket from the moment its upgrade passes the guard clauses (a
+ *   `connect` fault may still hold it) until its descriptor is released: open, logged in and
+ *   closing alike. `MAX_CONNECTIONS` bounds those; the reserve above it stays for plain HTTP
+ *   (`/healthz`, `/readyz`, `/metrics`, the admin API).
+ */
+import type { Server } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+
+const kIp = Symbol("rtm-auth.ip");
+const kWebSocket = Symbol("rtm-auth.websocket");
+
+type Tracked = Socket & { [kIp]?: string; [kWebSocket]?: boolean };
+
+/** Why an upgrade is refused by the counts: the HTTP status it gets. */
+export type UpgradeRefusal = { readonly status: 503; readonly reason: "max_connections" } | { readonly status: 429; readonly reason: "per_ip_connections" };
+
+export interface SocketCounts {
+  /** Accepted TCP sockets whose descriptor is not yet released. */
+  readonly total: number;
+  /** Of those, sockets upgraded (or upgrading) to WebSocket. */
+  readonly websocket: number;
+}
+
+export class SocketAccounting {
+  private total = 0;
+  private websockets = 0;
+  /** The WebSocket sockets themselves, for a drain to destroy what remains (bounded by MAX_CONNECTIONS). */
+  private readonly open = new Set<Socket>();
+  private readonly perIp: Map<string, number> | null;
+  private readonly maxWebSockets: number;
+  private readonly maxPerIp: number;
+
+  /** `maxPerIp` 0 = no per-IP limit (and no per-IP map). */
+  constructor(maxWebSockets: number, maxPerIp: number) {
+    this.maxWebSockets = maxWebSockets;
+    this.maxPerIp = maxPerIp;
+    this.perIp = maxPerIp > 0 ? new Map() : null;
+  }
+
+  /** Starts counting every socket `server` accepts; `reserve` sockets beyond the WebSocket limit stay for plain HTTP. */
+  attach(server: Server, reserve: number): void {
+    server.maxConnections = this.maxWebSockets + reserve;
+    const release = (socket: Tracked): void => this.released(socket);
+    server.on("connection", (socket: Socket) => {
+      const s = socket as Tracked;
+      this.total++;
+      if (this.perIp !== null) {
+        const ip = socket.remoteAddress ?? "";
+        s[kIp] = ip;
+        this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+      }
+      socket.once("close", () => release(s));
+    });
+  }
+
+  /** The counts now. */
+  counts(): SocketCounts {
+    return { total: this.total, websocket: this.websockets };
+  }
+
+  /**
+   * Decides whether `socket` (an upgrade request) may become a WebSocket; when it may, it counts
+   * as one from now until its descriptor is released.
+   */
+  admit(socket: Duplex): UpgradeRefusal | null {
+    const s = socket as Tracked;
+    if (this.websockets >= this.maxWebSockets) return { status: 503, reason: "max_connections" };
+    if (this.perIp !== null && (this.perIp.get(s[kIp] ?? "") ?? 0) > this.maxPerIp) return { status: 429, reason: "per_ip_connections" };
+    s[kWebSocket] = true;
+    this.websockets++;
+    this.open.add(s);
+    return null;
+  }
+
+  /** Destroys every WebSocket socket still open (the end of a drain); returns how many. */
+  destroyWebSockets(): number {
+    const n = this.open.size;
+    for (const s of this.open) s.destroy();
+    return n;
+  }
+
+  private released(s: Tracked): void {
+    this.total--;
+    if (s[kWebSocket] === true) {
+      this.websockets--;
+      this.open.delete(s);
+    }
+    if (this.perIp !== null) {
+      const ip = s[kIp] ?? "";
+      const n = (this.perIp.get(ip) ?? 1) - 1;
+      if (n <= 0) this.perIp.delete(ip);
+      else this.perIp.set(ip, n);
+    }
+  }
+}
