@@ -179,3 +179,12 @@ export class StoreUnavailable extends AuthError {
     super("store_unavailable", detail);
   }
 }
+
+/**
+ * A write reached the certificate store but its outcome could not be confirmed: the reply was
+ * lost (timeout, connection dropped mid-flight) and reading the outcome back failed too, so it
+ * may or may not have been applied. A StoreUnavailable, so every caller that fails closed on
+ * StoreUnavailable still does; the admin API answers it with 503 `outcome_unknown`, never with
+ * "nothing was changed" (docs/redis.md).
+ */
+export class WriteOutcomeUnknown extends StoreUnavailable {}

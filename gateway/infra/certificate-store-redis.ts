@@ -13,13 +13,29 @@
  * and stores it with a Lua compare-and-set on the version (set or delete, index, version, and
  * PUBLISH in the same script), retrying a bounded number of times on a concurrent write.
  * Versions only grow, even across a delete (see redis-keys.ts): any two reads can be ordered.
- * A write whose reply is lost (the connection dropped while the script ran) rejects with
- * StoreUnavailable although Redis may have applied it; the copy catches up with the change
- * message or the reload, and a retried lifecycle step then sees the new state.
  *
- * Health: while both connections are up the copy is fresh. Once the store has been out of
- * touch for longer than `maxStalenessMs`, `auth()` throws StoreUnavailable (fail closed) until
- * a reload succeeds. A heartbeat PINGs both connections so that a silently dead peer is noticed.
+ * Write outcomes are never guessed (docs/redis.md, "Write outcomes"). Each write attempt has a
+ * random id and leaves a short-lived mark (`applied`, `conflict`, `replayed`) in the same script.
+ * - Not sent (the connection was down: no offline queue) or refused by Redis: StoreUnavailable,
+ *   and it is true that nothing changed.
+ * - Sent but no reply (timeout, connection lost mid-flight): the store reads the mark back
+ *   within `settleTimeoutMs`. A missing mark is replaced by `fenced` in the same atomic step, so
+ *   the attempt, should it still reach Redis later, does nothing. `applied` resolves the update;
+ *   `fenced` or `conflict` is a true StoreUnavailable (or a retry of the compare-and-set); no
+ *   answer in time is WriteOutcomeUnknown (the admin API's 503 `outcome_unknown`).
+ * - With an idempotency key, the script records the key when it applies the write and refuses
+ *   to apply a second write with the same key (for 24 h): repeating a write whose outcome was
+ *   unknown is safe, whether or not the first one lands later.
+ *
+ * Health: while both connections are up the copy is fresh. The staleness window counts from
+ * the last good contact (a reply on the command connection, a PONG or a message on the
+ * subscriber, whichever is older), not from when the loss was noticed; once it is longer than
+ * `maxStalenessMs`, `auth()` throws StoreUnavailable (fail closed) until a reload succeeds. A
+ * heartbeat PINGs both connections so that a silently dead peer is noticed.
+ *
+ * A reload that finds Redis empty although this gateway knew projects before (a restart without
+ * persistence, a flush) is logged as a warning, reported by `readinessWarning()` (for
+ * `/readyz`) and announced to `onEmptied` listeners (the dev seed is re-applied there).
  *
  * The ioredis clients must fail fast while disconnected (`enableOfflineQueue: false`, checked
  * here; see redisClientOptions() for the full recommended set). Standalone Redis (or Sentinel)
@@ -27,12 +43,12 @@
  *
  * Certificate values are never logged: only App IDs, versions and error messages are.
  */
-import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
-import type { CertificateStore, ProjectUpdate } from "../../core/certificate/certificate-store.js";
+import { createHash, randomBytes } from "node:crypto";
+import { ReplyError, type Redis } from "ioredis";
+import type { CertificateStore, ProjectUpdate, WriteOptions } from "../../core/certificate/certificate-store.js";
 import { ProjectAuthCache } from "../../core/certificate/project-auth-cache.js";
 import type { CertificateRecord, ProjectAuth, ProjectRecord } from "../../core/certificate/project.js";
-import { StoreUnavailable } from "../../core/errors.js";
+import { StoreUnavailable, WriteOutcomeUnknown } from "../../core/errors.js";
 import type { Logger } from "../logger.js";
 import { assertFailFast, closeClient, errorMessage, waitForReady, withTimeout } from "./redis-clients.js";
 import { DEFAULT_KEY_PREFIX, isValidAppId, redisKeys, type RedisKeys } from "./redis-keys.js";
@@ -54,6 +70,11 @@ export interface RedisCertificateStoreOptions {
   readonly startTimeoutMs?: number;
   /** Whether `close()` quits the two connections. Default true. */
   readonly ownsConnections?: boolean;
+  /**
+   * How long a write whose reply was lost may spend reading its outcome back before it is
+   * reported as unknown (WriteOutcomeUnknown). Default 2 000 ms.
+   */
+  readonly settleTimeoutMs?: number;
 }
 
 export interface RedisStoreConnections {
@@ -71,7 +92,22 @@ export interface RedisStoreStatus {
   readonly lastSyncAt: number | null;
   /** `auth()` refuses (not loaded yet, or out of touch for longer than maxStalenessMs). */
   readonly stale: boolean;
+  /**
+   * The last good contact with Redis (ms, `now()`): the older of the last reply on the command
+   * connection and the last PONG or message on the subscriber; null before the first. The
+   * staleness window counts from here.
+   */
+  readonly lastContactAt: number | null;
 }
+
+/** How long a write attempt's mark lives: far longer than any reply can take to be read back. */
+export const WRITE_MARK_TTL_MS = 120_000;
+/** How long a `fenced` mark lives: longer than a stalled write can linger in a socket buffer. */
+export const FENCE_TTL_MS = 3_600_000;
+/** How long an idempotency key is remembered after its write was applied. */
+export const IDEMPOTENCY_TTL_MS = 86_400_000;
+/** The longest idempotency key accepted (the store keeps only its SHA-256). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 512;
 
 interface Script {
   readonly source: string;
@@ -82,18 +118,39 @@ function script(source: string): Script {
   return { source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
-/** KEYS: project, versions. ARGV: appId. → [json | nil, version | nil] */
+/**
+ * KEYS: project, versions. ARGV: appId, idempotency key name ('' = none).
+ * → [json | nil, version | nil, version the idempotent write produced | nil]
+ */
 const READ = script(`
-return { redis.call('GET', KEYS[1]), redis.call('HGET', KEYS[2], ARGV[1]) }
+local done = false
+if ARGV[2] ~= '' then done = redis.call('GET', ARGV[2]) end
+return { redis.call('GET', KEYS[1]), redis.call('HGET', KEYS[2], ARGV[1]), done }
 `);
 
+/** What a write script answers, and what a write attempt's mark says. */
+const OUTCOME = { conflict: 0, applied: 1, fenced: 2, replayed: 3 } as const;
+
 /**
- * KEYS: project, index, versions. ARGV: appId, expected version, JSON ('' deletes), channel.
- * → [1, version] when written, [0, current version] on a conflict.
+ * KEYS: project, index, versions, attempt mark. ARGV: appId, expected version, JSON ('' deletes),
+ * channel, mark TTL ms, idempotency key name ('' = none), idempotency TTL ms.
+ * → [1, version] written; [0, current version] on a conflict; [2, 0] when the attempt was fenced
+ * by a read-back before it ran; [3, version] when a write with the same idempotency key was applied.
  */
 const WRITE = script(`
+if redis.call('EXISTS', KEYS[4]) == 1 then return { 2, 0 } end
+if ARGV[6] ~= '' then
+  local done = redis.call('GET', ARGV[6])
+  if done then
+    redis.call('SET', KEYS[4], 'replayed', 'PX', ARGV[5])
+    return { 3, tonumber(done) }
+  end
+end
 local current = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
-if current ~= tonumber(ARGV[2]) then return { 0, current } end
+if current ~= tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[4], 'conflict', 'PX', ARGV[5])
+  return { 0, current }
+end
 local version = current + 1
 if ARGV[3] == '' then
   redis.call('DEL', KEYS[1])
@@ -103,8 +160,22 @@ else
   redis.call('SADD', KEYS[2], ARGV[1])
 end
 redis.call('HSET', KEYS[3], ARGV[1], version)
+redis.call('SET', KEYS[4], 'applied', 'PX', ARGV[5])
+if ARGV[6] ~= '' then redis.call('SET', ARGV[6], version, 'PX', ARGV[7]) end
 redis.call('PUBLISH', ARGV[4], '{"appId":"' .. ARGV[1] .. '","version":' .. version .. '}')
 return { 1, version }
+`);
+
+/**
+ * The read-back of a write attempt whose reply was lost. KEYS: attempt mark. ARGV: fence TTL ms.
+ * → the mark (`applied`, `conflict`, `replayed`), or `fenced`: there was none, and now the
+ * attempt can never run (the write scripts check the mark first).
+ */
+const FENCE = script(`
+local state = redis.call('GET', KEYS[1])
+if state then return state end
+redis.call('SET', KEYS[1], 'fenced', 'PX', ARGV[1])
+return 'fenced'
 `);
 
 /** KEYS: index, versions. ARGV: project key base. → [[id, json | nil, …], [id, version, …]] (one consistent snapshot) */
@@ -118,8 +189,17 @@ end
 return { projects, redis.call('HGETALL', KEYS[2]) }
 `);
 
-/** KEYS: index, versions. ARGV: project key base, channel. → [id, version, …] of the deleted projects */
+/**
+ * KEYS: index, versions, attempt mark. ARGV: project key base, channel, mark TTL ms, idempotency
+ * key name ('' = none), idempotency TTL ms.
+ * → [1, [id, version, …] of the deleted projects]; [2] fenced; [3] already applied with this key.
+ */
 const CLEAR = script(`
+if redis.call('EXISTS', KEYS[3]) == 1 then return { 2 } end
+if ARGV[4] ~= '' and redis.call('EXISTS', ARGV[4]) == 1 then
+  redis.call('SET', KEYS[3], 'replayed', 'PX', ARGV[3])
+  return { 3 }
+end
 local ids = redis.call('SMEMBERS', KEYS[1])
 local out = {}
 for _, id in ipairs(ids) do
@@ -130,8 +210,16 @@ for _, id in ipairs(ids) do
   out[#out + 1] = version
 end
 redis.call('DEL', KEYS[1])
-return out
+redis.call('SET', KEYS[3], 'applied', 'PX', ARGV[3])
+if ARGV[4] ~= '' then redis.call('SET', ARGV[4], '0', 'PX', ARGV[5]) end
+return { 1, out }
 `);
+
+/** ioredis rejects a command at once, unsent, when the connection is down (no offline queue). */
+const UNSENT_MESSAGE = "Stream isn't writeable and enableOfflineQueue options is false";
+
+/** A command that was never sent to Redis (so it cannot have been applied). */
+class NotSent extends Error {}
 
 const HEX32_LOWER = /^[0-9a-f]{32}$/;
 
@@ -178,6 +266,21 @@ interface Read {
   readonly record: ProjectRecord | undefined;
   readonly version: number;
   readonly unreadable: boolean;
+  /** A write with the caller's idempotency key has been applied already. */
+  readonly replayed: boolean;
+}
+
+/** What a write script answered, or what reading its mark back showed. */
+interface WriteReply {
+  readonly outcome: (typeof OUTCOME)[keyof typeof OUTCOME];
+  /** The script's second value (a version, or the deleted projects), when it answered itself. */
+  readonly value: unknown;
+}
+
+/** Redis came back empty: when (`now()`), and how many projects the copy held before. */
+interface Emptied {
+  readonly at: number;
+  readonly lost: number;
 }
 
 export class RedisCertificateStore implements CertificateStore {
@@ -191,6 +294,7 @@ export class RedisCertificateStore implements CertificateStore {
   private readonly maxWriteAttempts: number;
   private readonly startTimeoutMs: number;
   private readonly ownsConnections: boolean;
+  private readonly settleTimeoutMs: number;
 
   // The local copy.
   private projects = new Map<string, ProjectRecord>();
@@ -201,6 +305,7 @@ export class RedisCertificateStore implements CertificateStore {
   private readonly cache = new ProjectAuthCache();
   private readonly listeners = new Set<(appId: string) => void>();
   private readonly reloadListeners = new Set<() => void>();
+  private readonly emptiedListeners = new Set<() => void>();
 
   // Health.
   private loaded = false;
@@ -211,6 +316,11 @@ export class RedisCertificateStore implements CertificateStore {
   private lastSyncAt: number | null = null;
   /** Incremented on each loss of touch: a reload only clears `downSince` if none happened meanwhile. */
   private epoch = 0;
+  /** Last reply on the command connection, last PONG or message on the subscriber (ms, `now()`). */
+  private commandContactAt: number | undefined;
+  private subscriberContactAt: number | undefined;
+  /** Set when a reload found Redis empty; cleared once the copy holds as many projects again. */
+  private emptied: Emptied | undefined;
 
   // Background work.
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -239,7 +349,9 @@ export class RedisCertificateStore implements CertificateStore {
     this.maxWriteAttempts = Math.max(1, options.maxWriteAttempts ?? 20);
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
     this.ownsConnections = options.ownsConnections ?? true;
+    this.settleTimeoutMs = options.settleTimeoutMs ?? 2_000;
     if (!(this.maxStalenessMs >= 0)) throw new TypeError("maxStalenessMs must be >= 0");
+    if (!(this.settleTimeoutMs >= 0)) throw new TypeError("settleTimeoutMs must be >= 0");
   }
 
   /**
@@ -251,7 +363,10 @@ export class RedisCertificateStore implements CertificateStore {
     if (!this.started) {
       this.started = true;
       const onClose = (): void => this.lostTouch("command connection closed");
-      const onReady = (): void => this.connectionBack();
+      const onReady = (): void => {
+        this.commandContactAt = this.now(); // the ready check was answered
+        this.connectionBack();
+      };
       const onError = (err: unknown): void => this.logger.debug({ err: errorMessage(err) }, "redis command connection error");
       this.redis.on("close", onClose);
       this.redis.on("ready", onReady);
@@ -261,7 +376,10 @@ export class RedisCertificateStore implements CertificateStore {
         () => this.redis.off("ready", onReady),
         () => this.redis.off("error", onError),
         this.subscriber.onDown(() => this.lostTouch("subscriber connection closed")),
-        this.subscriber.onUp(() => this.connectionBack()),
+        this.subscriber.onUp(() => {
+          this.subscriberContactAt = this.now(); // every channel subscribed again: Redis answered
+          this.connectionBack();
+        }),
       );
       if (this.heartbeatMs > 0) {
         this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
@@ -270,6 +388,7 @@ export class RedisCertificateStore implements CertificateStore {
     }
     try {
       this.unsubscribe ??= await this.subscriber.subscribe(this.keys.changes, (m) => this.onMessage(m));
+      this.subscriberContactAt = this.now();
       await waitForReady(this.redis, this.startTimeoutMs);
       const epoch = this.epoch;
       await this.loadAll();
@@ -308,7 +427,36 @@ export class RedisCertificateStore implements CertificateStore {
   }
 
   status(): RedisStoreStatus {
-    return { connected: this.loaded && this.downSince === undefined && this.connectionsUp(), lastSyncAt: this.lastSyncAt, stale: !this.isReady() };
+    return {
+      connected: this.loaded && this.downSince === undefined && this.connectionsUp(),
+      lastSyncAt: this.lastSyncAt,
+      stale: !this.isReady(),
+      lastContactAt: this.lastContact() ?? null,
+    };
+  }
+
+  /**
+   * For `/readyz`: why the project count may surprise, or undefined. Set when a reload found
+   * Redis empty although this gateway knew projects (restarted without persistence, or
+   * flushed); it stays until the copy holds at least as many projects as before the loss.
+   */
+  readinessWarning(): string | undefined {
+    const e = this.emptied;
+    if (e === undefined) return undefined;
+    if (this.projects.size >= e.lost) {
+      this.emptied = undefined;
+      return undefined;
+    }
+    return (
+      `Redis came back empty at ${new Date(e.at).toISOString()} (restarted without persistence, or flushed): ` +
+      `${e.lost} project(s) were known before, ${this.projects.size} now; re-create the missing ones`
+    );
+  }
+
+  /** Calls `listener` after a reload that found Redis empty although this gateway knew projects. */
+  onEmptied(listener: () => void): () => void {
+    this.emptiedListeners.add(listener);
+    return () => this.emptiedListeners.delete(listener);
   }
 
   onChange(listener: (appId: string) => void): () => void {
@@ -327,32 +475,41 @@ export class RedisCertificateStore implements CertificateStore {
   /**
    * Reads the record from Redis (never the copy), applies `fn`, and stores the result with a
    * compare-and-set on the version. On a concurrent write by another gateway it starts over, so
-   * `fn` may run more than once: it must be pure (the lifecycle functions are). Rejects with
-   * StoreUnavailable when Redis cannot be read or written; `fn`'s own errors pass through.
+   * `fn` may run more than once: it must be pure (the lifecycle functions are). `fn`'s own
+   * errors pass through. Outcomes (docs/redis.md): resolves when applied (or, with
+   * `idempotencyKey`, applied before: then to the current record, without running `fn`);
+   * StoreUnavailable when not applied and never to be; WriteOutcomeUnknown when it may have been.
    */
-  async update(appId: string, fn: ProjectUpdate): Promise<ProjectRecord | undefined> {
+  async update(appId: string, fn: ProjectUpdate, options: WriteOptions = {}): Promise<ProjectRecord | undefined> {
     const key = this.keys.project(appId); // validates the App ID
+    const idempotency = this.idempotencyKeyName(appId, options.idempotencyKey);
     if (this.closed) throw new StoreUnavailable("the certificate store is closed");
     // Writes of this process to one project queue up: only other gateways can conflict.
     return this.serialized(appId, async () => {
       for (let attempt = 1; ; attempt++) {
-        const read = await this.read(appId);
+        const read = await this.read(appId, idempotency);
         if (read.unreadable) throw new StoreUnavailable(`the stored record of ${appId} is unreadable`);
         this.applyRead(appId, read);
+        if (read.replayed) return read.record;
         const current = read.record;
         const next = fn(current);
         if (next === current) return current;
         if (next !== undefined && next.appId !== appId) throw new TypeError("an update may not change the App ID");
         const version = read.version + 1;
         const stored = next === undefined ? undefined : normalize(next, version);
-        const result = await this.command("write", () =>
-          this.run(WRITE, [key, this.keys.index, this.keys.versions], [appId, String(read.version), stored === undefined ? "" : JSON.stringify(stored), this.keys.changes]),
+        const mark = this.keys.writeMark(randomBytes(16).toString("hex"));
+        const reply = await this.write(
+          `write of ${appId}`,
+          WRITE,
+          [key, this.keys.index, this.keys.versions, mark],
+          [appId, String(read.version), stored === undefined ? "" : JSON.stringify(stored), this.keys.changes, String(WRITE_MARK_TTL_MS), idempotency, String(IDEMPOTENCY_TTL_MS)],
+          mark,
         );
-        const [written, at] = Array.isArray(result) ? result : [];
-        if (toInt(written) === 1) {
-          this.apply(appId, stored, toInt(at));
+        if (reply.outcome === OUTCOME.applied) {
+          this.apply(appId, stored, version);
           return stored;
         }
+        if (reply.outcome === OUTCOME.replayed) return await this.current(appId, idempotency);
         this.logger.debug({ appId, attempt }, "certificate store write conflict, retrying");
         if (attempt >= this.maxWriteAttempts) throw new StoreUnavailable(`too many concurrent writes to ${appId}`);
         await sleep(Math.floor(Math.random() * 5 * attempt));
@@ -360,14 +517,29 @@ export class RedisCertificateStore implements CertificateStore {
     });
   }
 
-  async clear(): Promise<void> {
+  /** Removes every project. Outcomes as for `update` (with `idempotencyKey`: at most once). */
+  async clear(options: WriteOptions = {}): Promise<void> {
     if (this.closed) throw new StoreUnavailable("the certificate store is closed");
-    const result = await this.command("clear", () => this.run(CLEAR, [this.keys.index, this.keys.versions], [this.keys.projectBase, this.keys.changes]));
-    const flat = Array.isArray(result) ? result : [];
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      const id = String(flat[i]);
-      if (isValidAppId(id)) this.apply(id, undefined, toInt(flat[i + 1]));
+    const idempotency = this.idempotencyKeyName("clear", options.idempotencyKey);
+    const mark = this.keys.writeMark(randomBytes(16).toString("hex"));
+    const reply = await this.write(
+      "clear",
+      CLEAR,
+      [this.keys.index, this.keys.versions, mark],
+      [this.keys.projectBase, this.keys.changes, String(WRITE_MARK_TTL_MS), idempotency, String(IDEMPOTENCY_TTL_MS)],
+      mark,
+    );
+    if (reply.outcome === OUTCOME.applied && Array.isArray(reply.value)) {
+      const flat = reply.value as unknown[];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const id = String(flat[i]);
+        if (isValidAppId(id)) this.apply(id, undefined, toInt(flat[i + 1]));
+      }
+      return;
     }
+    // Applied (now, or before with this key) without the list in hand: read every project of
+    // the copy again; the change messages the script published bring the same news.
+    for (const id of [...this.projects.keys(), ...this.unreadable]) this.refresh(id);
   }
 
   async close(): Promise<void> {
@@ -376,6 +548,8 @@ export class RedisCertificateStore implements CertificateStore {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     if (this.resyncTimer !== undefined) clearTimeout(this.resyncTimer);
     this.listeners.clear();
+    this.reloadListeners.clear();
+    this.emptiedListeners.clear();
     const unsubscribe = this.unsubscribe;
     this.unsubscribe = undefined;
     if (this.ownsConnections) {
@@ -403,12 +577,23 @@ export class RedisCertificateStore implements CertificateStore {
     return this.redis.status === "ready" && this.subscriber.isUp();
   }
 
-  /** A connection went down (or a refresh failed): the copy is no longer known to be in sync. */
+  /** The last good contact with Redis: the older of the two connections' (undefined before any). */
+  private lastContact(): number | undefined {
+    const c = this.commandContactAt;
+    const s = this.subscriberContactAt;
+    return c === undefined ? s : s === undefined ? c : Math.min(c, s);
+  }
+
+  /**
+   * A connection went down (or a refresh failed): the copy is no longer known to be in sync.
+   * The staleness window counts from the last good contact, not from now (issue 11): a link
+   * that died silently was out of touch since its last reply, however late that is noticed.
+   */
   private lostTouch(why: string): void {
     if (this.closed) return;
     this.epoch++;
     if (this.downSince === undefined) {
-      this.downSince = this.now();
+      this.downSince = Math.min(this.now(), this.lastContact() ?? Number.POSITIVE_INFINITY);
       if (this.loaded) this.logger.warn({ why, maxStalenessMs: this.maxStalenessMs }, "certificate store lost touch with redis; serving its copy");
     }
     // Both connections may still be up (a failed refresh): resynchronise then.
@@ -464,6 +649,10 @@ export class RedisCertificateStore implements CertificateStore {
   private async loadAll(): Promise<void> {
     this.reloading = true;
     this.pendingDuringReload = new Set();
+    // Known before the snapshot is taken: versions are never removed from Redis (deletes and
+    // clear() keep them), so a snapshot without any means Redis lost its data.
+    const knewVersions = this.versions.size > 0;
+    const projectsBefore = this.projects.size;
     try {
       const result = await this.command("load", () => this.run(LOAD, [this.keys.index, this.keys.versions], [this.keys.projectBase]));
       const [flatProjects, flatVersions] = Array.isArray(result) ? (result as unknown[]) : [];
@@ -499,8 +688,17 @@ export class RedisCertificateStore implements CertificateStore {
       const resync = this.loaded;
       this.loaded = true;
       this.lastSyncAt = this.now();
+      const emptied = resync && knewVersions && versions.size === 0 && projects.size === 0 && unreadable.size === 0;
+      if (emptied) {
+        this.emptied = { at: this.now(), lost: Math.max(projectsBefore, this.emptied?.lost ?? 0) };
+        this.logger.warn(
+          { projectsBefore, keyPrefix: this.keys.prefix },
+          "redis came back empty (restarted without persistence, or flushed): every project is gone; /readyz reports it",
+        );
+      }
       for (const id of changed) this.emit(id);
       if (resync) for (const l of this.reloadListeners) l();
+      if (emptied) for (const l of this.emptiedListeners) l();
     } finally {
       this.reloading = false;
     }
@@ -512,6 +710,7 @@ export class RedisCertificateStore implements CertificateStore {
 
   private onMessage(message: string): void {
     if (this.closed) return;
+    this.subscriberContactAt = this.now();
     let appId: unknown;
     let version: unknown;
     try {
@@ -541,7 +740,7 @@ export class RedisCertificateStore implements CertificateStore {
     void (async () => {
       do {
         this.refreshAgain.delete(appId);
-        this.applyRead(appId, await this.read(appId));
+        this.applyRead(appId, await this.read(appId, ""));
       } while (this.refreshAgain.has(appId) && !this.closed);
     })()
       .catch((err: unknown) => {
@@ -555,14 +754,103 @@ export class RedisCertificateStore implements CertificateStore {
       });
   }
 
-  private async read(appId: string): Promise<Read> {
-    const result = await this.command("read", () => this.run(READ, [this.keys.project(appId), this.keys.versions], [appId]));
-    const [json, v] = Array.isArray(result) ? (result as unknown[]) : [];
+  /** Reads one project (and, given an idempotency key name, whether that write was applied). StoreUnavailable when it cannot. */
+  private async read(appId: string, idempotency: string): Promise<Read> {
+    const result = await this.command("read", () => this.run(READ, [this.keys.project(appId), this.keys.versions], [appId, idempotency]));
+    const [json, v, done] = Array.isArray(result) ? (result as unknown[]) : [];
     const version = toInt(v);
-    if (typeof json !== "string") return { record: undefined, version, unreadable: false };
+    const replayed = done !== null && done !== undefined;
+    if (typeof json !== "string") return { record: undefined, version, unreadable: false, replayed };
     const record = parseRecord(appId, json, version);
     if (record === undefined) this.logger.error({ appId }, "stored project record is unreadable");
-    return { record, version, unreadable: record === undefined };
+    return { record, version, unreadable: record === undefined, replayed };
+  }
+
+  /**
+   * The project as it is now, after a write with this idempotency key turned out to have been
+   * applied before. The write is applied either way: when Redis cannot be read, the copy's
+   * record stands in (never a StoreUnavailable, which would say it was not).
+   */
+  private async current(appId: string, idempotency: string): Promise<ProjectRecord | undefined> {
+    try {
+      const read = await this.read(appId, idempotency);
+      if (!read.unreadable) {
+        this.applyRead(appId, read);
+        return read.record;
+      }
+    } catch (err) {
+      this.logger.warn({ appId, err: errorMessage(err) }, "an idempotent write was applied before, but the project could not be read back; answering from the copy");
+    }
+    return this.projects.get(appId);
+  }
+
+  /** The Redis key of the caller's idempotency key for `scope` (an App ID, or "clear"), or '' for none. */
+  private idempotencyKeyName(scope: string, idempotencyKey: string | undefined): string {
+    if (idempotencyKey === undefined) return "";
+    if (typeof idempotencyKey !== "string" || idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      throw new TypeError(`an idempotency key is 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+    }
+    return this.keys.idempotency(createHash("sha256").update(`${scope}\n${idempotencyKey}`).digest("hex"));
+  }
+
+  /**
+   * Runs a write script and says what became of it. Never guesses (docs/redis.md):
+   * - not sent (connection down) or refused by Redis → StoreUnavailable: nothing changed;
+   * - sent without a reply → the attempt's mark is read back (and fenced when absent) for up
+   *   to `settleTimeoutMs`: `applied`, `replayed` and `conflict` are returned as if the script
+   *   had answered; `fenced` → StoreUnavailable (it can no longer run); no answer →
+   *   WriteOutcomeUnknown.
+   */
+  private async write(what: string, s: Script, keys: readonly string[], args: readonly string[], mark: string): Promise<WriteReply> {
+    let result: unknown;
+    try {
+      // Checked in the same tick as the send: a command issued while not ready is never sent.
+      if (this.redis.status !== "ready") throw new NotSent("the connection is down");
+      result = await this.run(s, keys, args);
+    } catch (err) {
+      if (err instanceof NotSent || errorMessage(err) === UNSENT_MESSAGE) {
+        throw new StoreUnavailable(`redis ${what} not sent (${errorMessage(err)}); nothing was changed`);
+      }
+      // Redis answered with an error: the script did not run (BUSY, OOM, READONLY, NOPERM are
+      // refused before it writes anything).
+      if (err instanceof ReplyError) throw new StoreUnavailable(`redis refused the ${what}: ${errorMessage(err)}`);
+      const state = await this.settle(mark);
+      this.logger.warn({ err: errorMessage(err), outcome: state ?? "unknown" }, `redis ${what}: reply lost; outcome read back`);
+      if (state === "applied") return { outcome: OUTCOME.applied, value: undefined };
+      if (state === "replayed") return { outcome: OUTCOME.replayed, value: undefined };
+      if (state === "conflict") return { outcome: OUTCOME.conflict, value: undefined };
+      if (state === "fenced") throw new StoreUnavailable(`redis ${what}: no reply (${errorMessage(err)}); read back: not applied, and fenced off`);
+      throw new WriteOutcomeUnknown(`redis ${what}: no reply (${errorMessage(err)}) and its outcome could not be read back within ${this.settleTimeoutMs} ms`);
+    }
+    this.commandContactAt = this.now();
+    const [outcome, value] = Array.isArray(result) ? (result as unknown[]) : [];
+    const code = toInt(outcome);
+    if (code === OUTCOME.fenced) throw new StoreUnavailable(`redis ${what}: the attempt was fenced off before it ran`);
+    if (code !== OUTCOME.applied && code !== OUTCOME.conflict && code !== OUTCOME.replayed) throw new WriteOutcomeUnknown(`redis ${what}: unexpected reply`);
+    return { outcome: code, value };
+  }
+
+  /**
+   * Reads a write attempt's mark back, fencing it when absent, retrying while the connection
+   * comes back, for at most `settleTimeoutMs`. Undefined when Redis did not answer in time.
+   */
+  private async settle(mark: string): Promise<"applied" | "conflict" | "replayed" | "fenced" | undefined> {
+    const started = performance.now();
+    const left = (): number => this.settleTimeoutMs - (performance.now() - started);
+    for (let i = 0; !this.closed && left() > 0; i++) {
+      if (this.redis.status === "ready") {
+        try {
+          const state = await withTimeout(this.run(FENCE, [mark], [String(FENCE_TTL_MS)]), Math.max(1, left()), "read-back");
+          this.commandContactAt = this.now();
+          if (state === "applied" || state === "conflict" || state === "replayed" || state === "fenced") return state;
+          return undefined;
+        } catch {
+          // Not sent, lost again, or too slow: try again while time is left.
+        }
+      }
+      await sleep(Math.max(0, Math.min(25 * 2 ** i, 250, left())));
+    }
+    return undefined;
   }
 
   private applyRead(appId: string, read: Read): void {
@@ -620,7 +908,9 @@ export class RedisCertificateStore implements CertificateStore {
   /** Runs a Redis command; any failure of Redis becomes StoreUnavailable (the message only: no arguments). */
   private async command<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      const result = await fn();
+      this.commandContactAt = this.now();
+      return result;
     } catch (err) {
       throw new StoreUnavailable(`redis ${what} failed: ${errorMessage(err)}`);
     }
@@ -631,13 +921,23 @@ export class RedisCertificateStore implements CertificateStore {
       return await this.redis.evalsha(s.sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (!errorMessage(err).startsWith("NOSCRIPT")) throw err;
+      // EVALSHA was answered (not run); the fallback is a new send, checked like the first.
+      if (this.redis.status !== "ready") throw new NotSent("the connection is down");
       return await this.redis.eval(s.source, keys.length, ...keys, ...args);
     }
   }
 
   /** PINGs both connections; a connection that does not answer in time is dropped (ioredis reconnects). */
   private async beat(): Promise<void> {
-    if (this.closed || !this.loaded || this.heartbeatInFlight) return;
+    if (this.closed || !this.loaded) return;
+    // A PING that hangs is noticed only at its timeout: no good contact for longer than the
+    // staleness window is a loss of touch already.
+    const contact = this.lastContact();
+    if (this.downSince === undefined && contact !== undefined && this.now() - contact > this.maxStalenessMs) {
+      this.logger.warn({ sinceMs: this.now() - contact }, "no reply from redis within the staleness window");
+      this.lostTouch("no good contact within the staleness window");
+    }
+    if (this.heartbeatInFlight) return;
     if (this.downSince !== undefined) {
       this.resync();
       return;
@@ -648,6 +948,8 @@ export class RedisCertificateStore implements CertificateStore {
     try {
       const [cmd, sub] = await Promise.allSettled([withTimeout(this.redis.ping(), timeout, "PING"), withTimeout(this.subscriber.ping(), timeout, "PING")]);
       if (this.closed) return;
+      if (cmd.status === "fulfilled") this.commandContactAt = this.now();
+      if (sub.status === "fulfilled") this.subscriberContactAt = this.now();
       if (cmd.status === "rejected" || sub.status === "rejected") {
         const err = cmd.status === "rejected" ? cmd.reason : sub.status === "rejected" ? sub.reason : undefined;
         this.logger.warn({ err: errorMessage(err) }, "redis heartbeat failed; reconnecting");

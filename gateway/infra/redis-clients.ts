@@ -14,6 +14,7 @@
  * ```
  */
 import { Redis, type RedisOptions } from "ioredis";
+import { StoreUnavailable } from "../../core/errors.js";
 
 /**
  * The options every gateway connection needs (callers may add host, password, TLS, …):
@@ -53,23 +54,80 @@ export function assertFailFast(client: Redis, role: string): void {
   }
 }
 
-/** Resolves once `client` is ready (connecting a lazy client), or rejects after `timeoutMs`. */
+/**
+ * Why a Redis connection could not be had at start:
+ * - `auth`: the server refused the credentials of the URL (`WRONGPASS`, `NOAUTH`, `invalid
+ *   password`); retrying cannot help, so this fails at the first refusal;
+ * - `dns`: the host name does not resolve (`ENOTFOUND`: at once), or the resolver did not answer
+ *   until the timeout (`EAI_AGAIN`);
+ * - `unreachable`: no ready connection within the timeout (the last error, if any, is named).
+ */
+export type RedisStartCause = "auth" | "dns" | "unreachable";
+
+/**
+ * Redis could not be used at start, with its cause. A StoreUnavailable, so a store's `start()`
+ * still rejects with one. `detail` is the server's or the resolver's own message (for example
+ * `WRONGPASS invalid username-password pair or user is disabled.`), which never holds the
+ * password; the client's error object, which does (its `command` carries AUTH's arguments), is
+ * never kept.
+ */
+export class RedisStartFailure extends StoreUnavailable {
+  readonly kind: RedisStartCause;
+  /** The host name that did not resolve (`dns` only). */
+  readonly hostname: string | undefined;
+
+  constructor(cause: RedisStartCause, detail: string, hostname?: string) {
+    super(detail);
+    this.kind = cause;
+    this.hostname = hostname;
+  }
+}
+
+const AUTH_REFUSED = /\b(WRONGPASS|NOAUTH)\b|^ERR invalid (username-)?password/;
+
+/** The start-up cause an ioredis `error` event reveals, and whether it is final (retrying cannot help). */
+function classify(err: unknown): { cause: RedisStartCause; final: boolean; message: string; hostname?: string } {
+  const message = errorMessage(err);
+  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
+  const hostname = typeof err === "object" && err !== null && typeof (err as { hostname?: unknown }).hostname === "string" ? (err as { hostname: string }).hostname : undefined;
+  if (AUTH_REFUSED.test(message)) return { cause: "auth", final: true, message: message.replace(/^Ready check failed: /, "") };
+  if (code === "ENOTFOUND") return { cause: "dns", final: true, message, ...(hostname === undefined ? {} : { hostname }) };
+  if (code === "EAI_AGAIN") return { cause: "dns", final: false, message, ...(hostname === undefined ? {} : { hostname }) };
+  return { cause: "unreachable", final: false, message };
+}
+
+/**
+ * Resolves once `client` is ready (connecting a lazy client). Rejects with a
+ * {@link RedisStartFailure}: at the first refused credentials or unknown host name, or after
+ * `timeoutMs` naming the last error seen (a resolver that does not answer, a refused
+ * connection, …), or at once when the connection is closed.
+ */
 export function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
   if (client.status === "ready") return Promise.resolve();
-  if (client.status === "end") return Promise.reject(new Error("the Redis connection is closed"));
+  if (client.status === "end") return Promise.reject(new RedisStartFailure("unreachable", "the Redis connection is closed"));
   return new Promise<void>((resolve, reject) => {
+    let last: ReturnType<typeof classify> | undefined;
     const done = (err?: Error): void => {
       clearTimeout(timer);
       client.off("ready", onReady);
       client.off("end", onEnd);
+      client.off("error", onError);
       if (err === undefined) resolve();
       else reject(err);
     };
     const onReady = (): void => done();
-    const onEnd = (): void => done(new Error("the Redis connection was closed"));
-    const timer = setTimeout(() => done(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs);
+    const onEnd = (): void => done(new RedisStartFailure("unreachable", "the Redis connection was closed"));
+    const onError = (err: unknown): void => {
+      last = classify(err);
+      if (last.final) done(new RedisStartFailure(last.cause, last.message, last.hostname));
+    };
+    const timer = setTimeout(() => {
+      const why = last === undefined ? "" : ` (last error: ${last.message})`;
+      done(new RedisStartFailure(last?.cause === "dns" ? "dns" : "unreachable", `Redis not ready after ${timeoutMs} ms${why}`, last?.hostname));
+    }, timeoutMs);
     client.on("ready", onReady);
     client.on("end", onEnd);
+    client.on("error", onError);
     if (client.status === "wait") client.connect().catch(() => undefined);
   });
 }

@@ -7,7 +7,12 @@
  * - `${prefix}versions`: a hash App ID → last version, kept when a project is deleted, so a
  *   project's versions only ever grow (a deleted then re-created project can be ordered);
  * - `${prefix}changes`: pub/sub channel, `{"appId","version"}` after every change;
- * - `${prefix}logins`: pub/sub channel of the LoginBroadcast.
+ * - `${prefix}logins`: pub/sub channel of the LoginBroadcast;
+ * - `${prefix}write:${attemptId}`: the outcome of one write attempt (`applied`, `conflict`,
+ *   `replayed`, or `fenced` by a read-back), so a write whose reply was lost can be settled;
+ *   expires after an hour (docs/redis.md);
+ * - `${prefix}idem:${digest}`: the version an idempotent write produced (digest: SHA-256 of the
+ *   App ID and the caller's key); expires after 24 hours.
  *
  * An App ID is validated here (32 hexadecimal characters) before it ever reaches a key, so no
  * caller can address another key through it.
@@ -16,6 +21,7 @@
 export const DEFAULT_KEY_PREFIX = "rtm-auth:";
 
 const APP_ID = /^[0-9a-fA-F]{32}$/;
+const HEX_ID = /^[0-9a-f]{16,64}$/;
 // Printable ASCII without space, '*', '?', '[', ']' and '\' (kept out so a prefix is also a safe SCAN pattern).
 const PREFIX = /^[!-)+->@-Z^-~]{1,128}$/;
 
@@ -34,6 +40,10 @@ export interface RedisKeys {
   readonly versions: string;
   readonly changes: string;
   readonly logins: string;
+  /** The outcome mark of one write attempt; throws a TypeError unless `attemptId` is 16-64 lowercase hex. */
+  writeMark(attemptId: string): string;
+  /** The record of an applied idempotent write; throws a TypeError unless `digest` is 16-64 lowercase hex. */
+  idempotency(digest: string): string;
 }
 
 /** The keys and channels of one prefix. */
@@ -51,5 +61,13 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     versions: `${prefix}versions`,
     changes: `${prefix}changes`,
     logins: `${prefix}logins`,
+    writeMark(attemptId: string): string {
+      if (!HEX_ID.test(attemptId)) throw new TypeError("a write attempt id is 16-64 lowercase hex characters");
+      return `${prefix}write:${attemptId}`;
+    },
+    idempotency(digest: string): string {
+      if (!HEX_ID.test(digest)) throw new TypeError("an idempotency digest is 16-64 lowercase hex characters");
+      return `${prefix}idem:${digest}`;
+    },
   };
 }

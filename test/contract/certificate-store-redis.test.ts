@@ -8,7 +8,7 @@ import type { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import type { ProjectRecord } from "../../core/certificate/project.js";
 import { StoreUnavailable } from "../../core/errors.js";
-import { RedisCertificateStore, type RedisCertificateStoreOptions } from "../../gateway/infra/certificate-store-redis.js";
+import { RedisCertificateStore, WRITE_MARK_TTL_MS, type RedisCertificateStoreOptions } from "../../gateway/infra/certificate-store-redis.js";
 import { redisClientOptions } from "../../gateway/infra/redis-clients.js";
 import { createLogger } from "../../gateway/logger.js";
 import { adminClient, deleteKeys, keysUnder, silentLogger, suiteRedis, testRedisClients, uniquePrefix } from "../support/redis.js";
@@ -90,7 +90,7 @@ describe.skipIf(!redis.available)(`RedisCertificateStore (${redis.available ? re
       await check.quit();
     });
 
-    it("stores one key per project, an index, the versions, and announces {appId, version}", async () => {
+    it("stores one key per project, an index, the versions, a short-lived mark per write, and announces {appId, version}", async () => {
       const p = prefix("layout");
       const s = await store(p);
       const listener = admin().duplicate();
@@ -101,7 +101,16 @@ describe.skipIf(!redis.available)(`RedisCertificateStore (${redis.available ? re
 
       const stored = await s.update(A, () => record(A, { primary: { value: SECRET, enabledAt: T0, activeAt: T0 } }));
       const c = admin();
-      expect(await keysUnder(c, p)).toEqual([`${p}project:${A}`, `${p}projects`, `${p}versions`]);
+      const keys = await keysUnder(c, p);
+      expect(keys.filter((k) => !k.startsWith(`${p}write:`))).toEqual([`${p}project:${A}`, `${p}projects`, `${p}versions`]);
+      // The write's outcome mark (read back only when a reply is lost), with its bounded life.
+      const marks = keys.filter((k) => k.startsWith(`${p}write:`));
+      expect(marks).toHaveLength(1);
+      expect(marks[0]).toMatch(new RegExp(`^${p}write:[0-9a-f]{32}$`));
+      expect(await c.get(marks[0]!)).toBe("applied");
+      const ttl = await c.pttl(marks[0]!);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(WRITE_MARK_TTL_MS);
       expect(JSON.parse((await c.get(`${p}project:${A}`))!)).toEqual(stored);
       expect(await c.smembers(`${p}projects`)).toEqual([A]);
       expect(await c.hget(`${p}versions`, A)).toBe("1");
@@ -155,7 +164,7 @@ describe.skipIf(!redis.available)(`RedisCertificateStore (${redis.available ? re
       const s = new RedisCertificateStore(testRedisClients(url), { keyPrefix: prefix("unstarted"), logger: silentLogger });
       stores.push(s);
       expect(s.isReady()).toBe(false);
-      expect(s.status()).toEqual({ connected: false, lastSyncAt: null, stale: true });
+      expect(s.status()).toEqual({ connected: false, lastSyncAt: null, stale: true, lastContactAt: null });
       expect(() => s.auth(A, T0)).toThrow(StoreUnavailable);
       await s.start();
       expect(s.isReady()).toBe(true);
