@@ -154,7 +154,8 @@ function fromBytes(s: Seed, bytes: Buffer): string {
   return head(s) + bytes.toString("base64");
 }
 
-function deflated(s: Seed, payload: Buffer, r: ChaosRandom): string {
+/** A (changed) 007 payload deflated with one of the settings, not re-signed. */
+function deflated(payload: Buffer, r: ChaosRandom): string {
   return token007(deflateSync(payload, r.pick(REDEFLATE_OPTIONS)));
 }
 
@@ -222,7 +223,7 @@ const MUTATORS: Record<string, { readonly weight: number; readonly mutate: Mutat
   payloadBitFlip: {
     weight: 8,
     mutate: (s, r) => {
-      if (s.version === "007") return deflated(s, flipBits(s.payload, r, r.between(1, 3)), r);
+      if (s.version === "007") return deflated(flipBits(s.payload, r, r.between(1, 3)), r);
       const c = Buffer.from(s.bytes);
       const at = r.chance(0.5) ? r.between(F006.sig, F006.crc - 1) : r.between(F006.salt, c.length - 1);
       c[at] = c[at]! ^ (1 << r.int(8));
@@ -239,7 +240,7 @@ const MUTATORS: Record<string, { readonly weight: number; readonly mutate: Mutat
         case 1:
           return fromBytes(s, s.bytes.subarray(0, r.int(s.bytes.length)));
         default:
-          return s.version === "007" ? deflated(s, s.payload.subarray(0, r.int(s.payload.length)), r) : s.token.slice(0, 35 + 4 * r.int((s.token.length - 35) / 4));
+          return s.version === "007" ? deflated(s.payload.subarray(0, r.int(s.payload.length)), r) : s.token.slice(0, 35 + 4 * r.int((s.token.length - 35) / 4));
       }
     },
   },
@@ -249,7 +250,7 @@ const MUTATORS: Record<string, { readonly weight: number; readonly mutate: Mutat
     mutate: (s, r) => {
       const extra = r.bytes(r.between(1, 40));
       if (s.version === "006") return fromBytes(s, Buffer.concat([s.bytes, extra]));
-      return r.chance(0.5) ? deflated(s, Buffer.concat([s.payload, extra]), r) : token007(Buffer.concat([s.bytes, extra]));
+      return r.chance(0.5) ? deflated(Buffer.concat([s.payload, extra]), r) : token007(Buffer.concat([s.bytes, extra]));
     },
   },
   /** Base64 edits: URL-safe alphabet, whitespace, padding, pad bits, case, non-ASCII, '+' as ' '. */
@@ -374,7 +375,7 @@ const MUTATORS: Record<string, { readonly weight: number; readonly mutate: Mutat
           p[at] = p[at]! ^ (1 << r.int(8));
         }
       }
-      return deflated(s, p, r);
+      return deflated(p, r);
     },
   },
   /**
@@ -388,7 +389,7 @@ const MUTATORS: Record<string, { readonly weight: number; readonly mutate: Mutat
       const signed = (o: Seed) => (o.version === "006" ? `${o.uid}/${o.bytes.subarray(34).toString("hex")}` : o.payload.subarray(34).toString("hex"));
       const other = r.pick(SEEDS.filter((o) => o.version === s.version && signed(o) !== signed(s)));
       if (s.version === "006") return fromBytes(s, Buffer.concat([s.bytes.subarray(0, 2), other.bytes.subarray(2, 34), s.bytes.subarray(34)]));
-      return deflated(s, Buffer.concat([s.payload.subarray(0, 2), other.payload.subarray(2, 34), s.payload.subarray(34)]), r);
+      return deflated(Buffer.concat([s.payload.subarray(0, 2), other.payload.subarray(2, 34), s.payload.subarray(34)]), r);
     },
   },
   /** The version prefix changed (the body kept). */
