@@ -16,6 +16,7 @@ import {
 } from "../../core/certificate/project-lifecycle.js";
 import type { ProjectUpdate } from "../../core/certificate/certificate-store.js";
 import type { AdminDeps } from "./admin-deps.js";
+import { writeOptions } from "./idempotency.js";
 import { projectView } from "./project-view.js";
 import { newCertificate, stored } from "./projects.js";
 
@@ -25,7 +26,7 @@ export function certificateRoutes(router: Router, deps: AdminDeps): void {
   /** Applies one lifecycle step and answers with the project view. */
   const step = (make: (appId: string) => ProjectUpdate) => async (req: Request<{ appId: string }>, res: Response) => {
     const appId = req.params.appId;
-    const p = stored(await store.update(appId, make(appId)));
+    const p = stored(await store.update(appId, make(appId), writeOptions(req)));
     res.json(projectView(p, clock.nowSeconds()));
   };
 

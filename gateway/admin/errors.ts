@@ -4,7 +4,10 @@
  *
  * - {@link AdminError}: thrown by the admin routes and the auth middleware; its own code/status.
  * - LifecycleError (core): its stable code and status (404, 409, 400).
- * - StoreUnavailable (core): 503 `store_unavailable` (the write changed nothing).
+ * - WriteOutcomeUnknown (core): 503 `outcome_unknown`: the write was sent, its reply was lost and
+ *   its outcome could not be read back; it may or may not have been applied (docs/redis.md).
+ * - StoreUnavailable (core): 503 `store_unavailable`: the write was not applied and never will be
+ *   (the store proved it: not sent, refused, or read back and fenced off).
  * - zod validation errors: 400 `invalid_request`, naming the field.
  * - body-parser errors: 413 `payload_too_large`, 400 `invalid_json`, 415 `unsupported_media_type`.
  * - anything else: 500 `internal_error`; the detail is logged (never a request body, token or
@@ -13,7 +16,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import { ZodError } from "zod";
 import { LifecycleError } from "../../core/certificate/project-lifecycle.js";
-import { StoreUnavailable } from "../../core/errors.js";
+import { StoreUnavailable, WriteOutcomeUnknown } from "../../core/errors.js";
 import type { Logger } from "../logger.js";
 
 /** A refusal of the admin API with a stable code. `message` is client-facing: never a secret. */
@@ -74,6 +77,10 @@ export function mapError(err: unknown): MappedError {
   });
   if (err instanceof AdminError) return reply(err.status, err.code, err.message);
   if (err instanceof LifecycleError) return reply(err.status, err.code, err.message);
+  // Before StoreUnavailable, its base class: "nothing was changed" is said only when it is true.
+  if (err instanceof WriteOutcomeUnknown) {
+    return reply(503, "outcome_unknown", "the write may or may not have been applied; read the project back before retrying, or retry with the same Idempotency-Key");
+  }
   if (err instanceof StoreUnavailable) return reply(503, "store_unavailable", "the certificate store is unavailable; nothing was changed");
   if (err instanceof ZodError) {
     const first = err.issues[0];
@@ -96,6 +103,8 @@ export function sendError(res: Response, err: unknown, logger: Logger): void {
   if (mapped.status >= 500 && mapped.body.error.code === "internal_error") {
     // The detail goes to the log only; the reply stays generic.
     logger.error({ err }, "admin request failed");
+  } else if (mapped.body.error.code === "outcome_unknown") {
+    logger.warn({ detail: (err as StoreUnavailable).detail }, "admin write outcome unknown: it may have been applied");
   } else if (mapped.status === 503) {
     logger.warn({ detail: (err as StoreUnavailable).detail }, "admin write refused: certificate store unavailable");
   }

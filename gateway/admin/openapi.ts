@@ -28,7 +28,11 @@ const COMMON_ERRORS: Record<string, Json> = {
   ),
   "415": errorReply("`unsupported_media_type`: a `Content-Type` other than `application/json`, or a body without `Content-Type`; a bodiless call needs none"),
   "500": errorReply("`internal_error`"),
-  "503": errorReply("`store_unavailable`: the certificate store cannot be written (nothing changed); `auth_unavailable`: the JWKS cannot be fetched"),
+  "503": errorReply(
+    "`store_unavailable`: the certificate store cannot be written (nothing changed, and the write will not apply later); " +
+      "`outcome_unknown`: the write was sent but its outcome could not be confirmed: it may or may not have been applied, read the project back before retrying, or retry with the same `Idempotency-Key` (docs/redis.md); " +
+      "`auth_unavailable`: the JWKS cannot be fetched",
+  ),
 };
 const BODY_ERRORS: Record<string, Json> = {
   "400": errorReply("`invalid_request` (names the field), `invalid_json`"),
@@ -61,11 +65,20 @@ function op(tag: string, o: Op): Json {
 }
 
 const appIdParam: Json = { name: "appId", in: "path", required: true, schema: { type: "string" }, description: "The App ID (32 hex characters)" };
+/** The optional header of the store writes (gateway/admin/idempotency.ts). */
+const idempotencyKeyParam: Json = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  schema: { type: "string", minLength: 1, maxLength: 255 },
+  description:
+    "1-255 visible ASCII characters (optionally double-quoted). The same key with the same method, path and body is applied at most once for 24 h (Redis store): a repeat after `outcome_unknown` or a lost reply answers with the project as it is now. With no `appId`, `POST /admin/projects` derives it from the key.",
+};
 const notFound = errorReply("`project_not_found`");
 const lifecycle = (summary: string, errors: Record<string, Json>): Json =>
   op("certificates", {
     summary,
-    params: [appIdParam],
+    params: [appIdParam, idempotencyKeyParam],
     ok: { status: "200", description: "the project after the step", schema: ref("Project") },
     errors: { "404": notFound, ...errors },
   });
@@ -344,6 +357,7 @@ export const OPENAPI_DOCUMENT = {
       post: op("projects", {
         summary: "Create a project: `appid` → App ID only; `token` → primary certificate enabled, token only",
         body: ref("CreateProject"),
+        params: [idempotencyKeyParam],
         ok: { status: "201", description: "the new project", schema: ref("Project") },
         errors: { "400": errorReply("`invalid_request`, `invalid_json`, `invalid_app_id`"), "409": errorReply("`project_exists`") },
       }),
@@ -419,6 +433,7 @@ export const OPENAPI_DOCUMENT = {
       post: op("reset", {
         summary:
           "Back to the start state, as after a restart: every connection closed with 4002, no fault rules (ids restart at f1), no projects, the clock at real time, an empty journal",
+        params: [idempotencyKeyParam],
         ok: { status: "204", description: "reset" },
       }),
     },

@@ -10,6 +10,7 @@ import { createProject, LifecycleError, type NewCertificate } from "../../core/c
 import type { ProjectRecord } from "../../core/certificate/project.js";
 import type { AdminDeps } from "./admin-deps.js";
 import { projectView } from "./project-view.js";
+import { idempotentAppId, writeOptions } from "./idempotency.js";
 import { cryptoRandomHex } from "./random.js";
 
 const CreateProject = z
@@ -43,11 +44,12 @@ export function projectRoutes(router: Router, deps: AdminDeps): void {
 
   router.post("/projects", async (req, res) => {
     const body = CreateProject.parse(req.body);
-    const appId = body.appId ?? (deps.randomHex ?? cryptoRandomHex)(16);
+    const write = writeOptions(req);
+    const appId = body.appId ?? idempotentAppId(write) ?? (deps.randomHex ?? cryptoRandomHex)(16);
     // A project created as token-only is usable at once; the activation delay applies to
     // certificates enabled later (gateway/config.ts, certActivationDelaySeconds).
     const primary = body.mechanism === "token" ? newCertificate(deps, 0) : null;
-    const p = stored(await store.update(appId, (current) => createProject(current, appId, body.mechanism, primary)));
+    const p = stored(await store.update(appId, (current) => createProject(current, appId, body.mechanism, primary), write));
     res.status(201).json(projectView(p, clock.nowSeconds()));
   });
 

@@ -10,12 +10,14 @@
  */
 import type { Router } from "express";
 import type { AdminDeps } from "./admin-deps.js";
+import { writeOptions } from "./idempotency.js";
 
 export function resetRoutes(router: Router, deps: AdminDeps): void {
-  router.post("/reset", async (_req, res) => {
+  router.post("/reset", async (req, res) => {
+    const write = writeOptions(req);
     deps.sessions.closeAll("gateway reset");
     deps.sessions.faults.clearAll();
-    await deps.store.clear();
+    await deps.store.clear(write);
     deps.clock.reset();
     deps.journal?.clear();
     res.status(204).end();
