@@ -54,6 +54,8 @@ serveChild(
         eldMaxMs: max,
         connections: gw.sessions.connectionCount,
         sessions: gw.sessions.sessionCount,
+        // What the session manager still holds (all zero once every connection has closed).
+        retained: gw.sessions.retained(),
       };
     },
   },

@@ -53,10 +53,10 @@ export const configSchema = z
     httpRequestTimeoutSeconds: int(1, 600).default(10),
     /**
      * Bytes of unsent frames one connection may hold. Past it the gateway stops reading that
-     * client's socket until the buffer drains below it (`rtm_auth_backpressure_pauses_total`).
-     * [MAX_BUFFERED_BYTES] Default 65536.
+     * client's socket until the buffer has drained (`rtm_auth_backpressure_pauses_total`). At
+     * least 16384, the socket's own high-water mark. [MAX_BUFFERED_BYTES] Default 65536.
      */
-    maxBufferedBytes: int(1024, 64 * 1024 * 1024).default(64 * 1024),
+    maxBufferedBytes: int(16 * 1024, 64 * 1024 * 1024).default(64 * 1024),
     /**
      * Requests of one connection that may wait unanswered behind a delayed one (fault rules); at
      * the bound the gateway stops reading the socket until they are answered.

@@ -187,7 +187,7 @@ describe("configFromEnv", () => {
       DEV_SEED: "0",
       JOURNAL_SIZE: "0",
       LOG_LEVEL: "debug",
-      MAX_BUFFERED_BYTES: "2048",
+      MAX_BUFFERED_BYTES: "20000",
       PINGS_PER_SECOND: "3",
       CLOSE_TIMEOUT_MS: "500",
       DRAIN_SECONDS: "1",
@@ -211,20 +211,20 @@ describe("configFromEnv", () => {
       devSeed: "0",
       journalSize: "0",
       logLevel: "debug",
-      maxBufferedBytes: "2048",
+      maxBufferedBytes: "20000",
       pingsPerSecond: "3",
       closeTimeoutMs: "500",
       drainSeconds: "1",
     });
     expect(loadConfig(input)).toMatchObject({
-      maxBufferedBytes: 2048,
+      maxBufferedBytes: 20000,
       pingsPerSecond: 3,
       closeTimeoutMs: 500,
       drainSeconds: 1,
     });
     expect(loadConfig(input)).toEqual({
       ...loadConfig(),
-      maxBufferedBytes: 2048,
+      maxBufferedBytes: 20000,
       pingsPerSecond: 3,
       closeTimeoutMs: 500,
       drainSeconds: 1,
