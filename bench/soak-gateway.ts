@@ -19,7 +19,7 @@ import { startGateway } from "../gateway/main.js";
 import { serveChild } from "./bench-ipc.js";
 
 /** Resolution of the event-loop delay histogram, ms. */
-export const ELD_RESOLUTION_MS = 10;
+const ELD_RESOLUTION_MS = 10;
 
 const input = JSON.parse(process.argv[2] ?? "{}") as Record<string, unknown>;
 const gw = await startGateway({ config: input });

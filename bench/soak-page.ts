@@ -131,7 +131,7 @@ export function renderSoakPage(r: SoakReport): string {
       [1, 2, 3, 4],
     ),
     "",
-    `"Load ran" asks every sample in the window to show the generator starting at least ${f(L.loadFloor * 100)}% of its target rate, so that a flat line is not an idle gateway. \`npm run soak -- --check\` turns a failed verdict into exit status 1.`,
+    `"Load ran" asks every sample in the window to show the gateway answering (accepting or refusing) at least ${f(L.loadFloor * 100)}% of the churn's target rate, so that a flat line is not an idle or stuck gateway. \`npm run soak -- --check\` turns a failed verdict into exit status 1.`,
     "",
     "## Samples",
     "",

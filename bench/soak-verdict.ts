@@ -7,8 +7,8 @@
  * fails when BOTH its slope per minute is above the limit AND the rise the line predicts over the
  * window is above the floor. The floor keeps a short run's noise (a few samples, a few MiB) from
  * failing it; on a 10-minute run the slope limit is what binds. Two more checks make a flat line
- * mean something: the gateway was alive at every sample, and the load ran in every sample of the
- * window at no less than `loadFloor` of its target rate.
+ * mean something: the gateway was alive at every sample, and in every sample of the window it
+ * answered (accepted or refused) no less than `loadFloor` of the generator's target rate.
  *
  * Pure: no I/O, no clock. The thresholds are {@link SOAK_LIMITS}; docs/soak.md prints them from
  * the soak's JSON.
@@ -65,7 +65,7 @@ export interface SoakLimits {
   readonly fds: GrowthLimit;
   /** Logged-in sessions. */
   readonly sessions: GrowthLimit;
-  /** Every sample in the window must show the generator starting at least this share of its target rate. */
+  /** Every sample in the window must show the gateway answering at least this share of the target login rate. */
   readonly loadFloor: number;
 }
 
@@ -182,7 +182,8 @@ export function soakVerdict(samples: readonly SoakSample[], run: { readonly targ
   ];
   // The first sample is taken as the load starts: it has no interval behind it.
   const loaded = window.filter((s) => s.t > 0);
-  const slow = loaded.filter((s) => s.loginsPerSec < run.targetRate * limits.loadFloor);
+  // Answered, not started: an open-model generator keeps starting logins at a gateway that is stuck.
+  const slow = loaded.filter((s) => s.answeredPerSec < run.targetRate * limits.loadFloor);
   checks.push({
     name: "load ran",
     unit: "",
@@ -194,8 +195,8 @@ export function soakVerdict(samples: readonly SoakSample[], run: { readonly targ
       loaded.length === 0
         ? "no loaded sample in the window"
         : slow.length === 0
-          ? `every sample in the window at ≥ ${limits.loadFloor * 100}% of ${run.targetRate} logins/s`
-          : `${slow.length} sample(s) in the window under ${limits.loadFloor * 100}% of ${run.targetRate} logins/s (lowest ${fmt(Math.min(...slow.map((s) => s.loginsPerSec)))}/s)`,
+          ? `every sample in the window answered ≥ ${limits.loadFloor * 100}% of ${run.targetRate} logins/s`
+          : `${slow.length} sample(s) in the window answered under ${limits.loadFloor * 100}% of ${run.targetRate} logins/s (lowest ${fmt(Math.min(...slow.map((s) => s.answeredPerSec)))}/s)`,
   });
   checks.push(growthCheck("heap used after GC", "MiB", window, (s) => s.heapUsed / MIB, limits.heapUsedMiB, limits));
   checks.push(growthCheck("RSS", "MiB", window, (s) => s.rss / MIB, limits.rssMiB, limits));

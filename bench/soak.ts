@@ -45,10 +45,10 @@ const USAGE = `usage: node dist/bench/soak.js [--duration 10m] [--rate 150] [--r
   --seed N       seed of every random draw (default 1)
   --json FILE    write the whole run as JSON
   --doc FILE     write the page (docs/soak.md) from the run's JSON
-  --check        exit 1 when the verdict fails (growth, a dead gateway, or load that did not run)`;
+  --check        exit 1 when the verdict fails (growth, a dead gateway, or a gateway that did not answer the load)`;
 
 /** The sample interval, ms. */
-export const SAMPLE_EVERY_MS = 10_000;
+const SAMPLE_EVERY_MS = 10_000;
 /** Time allowed beyond the duration for setup and teardown before the watchdog exits, ms. */
 const WATCHDOG_SLACK_MS = 180_000;
 
