@@ -13,7 +13,7 @@ import { DEV_PROJECTS } from "../../gateway/dev-seed.js";
 import type { BenchChild } from "../../bench/bench-ipc.js";
 import { scaled } from "./support/chaos-config.js";
 import { startGatewayChild, type Sample } from "./support/gateway-child.js";
-import { RawWs } from "./support/raw-ws.js";
+import { AbuseClient, CLOSE_1000 } from "./support/abuse-client.js";
 
 const CYCLES = scaled(50_000);
 const WARMUP = 3_000;
@@ -36,7 +36,7 @@ const sample = async (): Promise<Sample> => (await gw.child.request({ type: "sam
 
 /** One cycle: upgrade, login with the worker's token, logout, close; resolves when the socket is gone. */
 async function cycle(uid: string, token: string): Promise<void> {
-  const u = await RawWs.open(gw.port);
+  const u = await AbuseClient.open(gw.port);
   if (u.kind !== "open") throw new Error(`upgrade: ${u.kind === "refused" ? u.statusLine : u.error}`);
   const ws = u.ws;
   const login = ws.until((t) => t.startsWith('{"id":1,'));
@@ -46,7 +46,7 @@ async function cycle(uid: string, token: string): Promise<void> {
   const logout = ws.until((t) => t.startsWith('{"id":2,'));
   ws.send('{"id":2,"op":"logout"}');
   await logout;
-  ws.socket.end(Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8])); // close 1000 (zero mask), then FIN
+  ws.socket.end(CLOSE_1000); // close 1000, then FIN
   await ws.closed;
 }
 
