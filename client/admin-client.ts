@@ -6,6 +6,16 @@
  *
  * Every failed call rejects with an {@link AdminApiError} carrying the HTTP status and the admin
  * API's stable error `code`.
+ *
+ * Store writes (project creation, the certificate steps, reset, populate) carry an
+ * `Idempotency-Key` (one random key per call). When the gateway answers 503 `outcome_unknown`
+ * (the write was sent to Redis but its outcome could not be confirmed), the client repeats the
+ * same request with the same key, a bounded number of times with a growing delay: the gateway
+ * applies a keyed write at most once, so a repeat either finds it applied (and answers with the
+ * project) or applies it now. Once a write's outcome has been unknown, a later `store_unavailable`
+ * or network error does not settle it, so the client keeps trying; when the attempts run out it
+ * rejects with `outcome_unknown` and the key (docs/redis.md). A first `store_unavailable` is
+ * final (nothing was changed) and is not retried.
  */
 import type { AuthMode } from "../core/certificate/project.js";
 import type { FailureReason, Reason } from "../core/errors.js";
@@ -35,12 +45,18 @@ export class AdminApiError extends Error {
   readonly code: string;
   /** For `invalid_request`: the first offending field. */
   readonly field: string | undefined;
+  /**
+   * For `outcome_unknown` after the client's own attempts: the `Idempotency-Key` the write was
+   * sent with. Sending the same request with it again later is safe (at most once, for 24 h).
+   */
+  readonly idempotencyKey: string | undefined;
 
-  constructor(status: number, code: string, message: string, field?: string) {
+  constructor(status: number, code: string, message: string, field?: string, idempotencyKey?: string) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field;
+    this.idempotencyKey = idempotencyKey;
   }
 
   override get name(): string {
@@ -131,7 +147,17 @@ export interface WaitOptions {
 export interface AdminClientOptions {
   /** Bearer JWT, when the gateway's admin API requires one (ADMIN_JWT_SECRET / ADMIN_JWKS_URL). */
   readonly bearer?: string;
+  /**
+   * How many times a store write is sent in all while its outcome is unknown (503
+   * `outcome_unknown`), 1 to 20. Default 5; 1 = never repeat.
+   */
+  readonly writeAttempts?: number;
+  /** The delay before the first repeat, doubled for each next one up to 2 000 ms. Default 200 ms. */
+  readonly retryDelayMs?: number;
 }
+
+/** The longest delay between two attempts of a write whose outcome is unknown. */
+const MAX_RETRY_DELAY_MS = 2_000;
 
 /** The admin API, one method per call. */
 export interface AdminClient {
@@ -196,9 +222,14 @@ function query(params: Record<string, string | number | undefined>): string {
 /** Creates an admin client for the gateway at `url` (its HTTP base; a trailing `/admin` is accepted). */
 export function createAdminClient(url: string, options: AdminClientOptions = {}): AdminClient {
   const base = baseOf(url);
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const writeAttempts = options.writeAttempts ?? 5;
+  const retryDelayMs = options.retryDelayMs ?? 200;
+  if (!Number.isInteger(writeAttempts) || writeAttempts < 1 || writeAttempts > 20) throw new RangeError("writeAttempts must be an integer from 1 to 20");
+  if (!(retryDelayMs >= 0 && retryDelayMs <= MAX_RETRY_DELAY_MS)) throw new RangeError(`retryDelayMs must be 0 to ${MAX_RETRY_DELAY_MS}`);
+  const call = async <T>(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<T> => {
     const headers: Record<string, string> = {};
     if (options.bearer !== undefined) headers["authorization"] = `Bearer ${options.bearer}`;
+    if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey;
     if (body !== undefined) headers["content-type"] = "application/json";
     const res = await fetch(`${base}/admin${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const text = await res.text();
@@ -221,7 +252,36 @@ export function createAdminClient(url: string, options: AdminClientOptions = {})
     }
     return parsed as T;
   };
-  const step = (method: string, suffix: string) => (appId: string) => call<ProjectView>(method, `/projects/${enc(appId)}${suffix}`);
+  /** A store write: keyed, and repeated while its outcome is unknown (see the file's header). */
+  const write = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const key = globalThis.crypto.randomUUID();
+    let unknown = false;
+    for (let attempt = 1; attempt <= writeAttempts; attempt++) {
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.min(retryDelayMs * 2 ** (attempt - 2), MAX_RETRY_DELAY_MS)));
+      try {
+        return await call<T>(method, path, body, key);
+      } catch (err) {
+        if (err instanceof AdminApiError && err.status === 503 && err.code === "outcome_unknown") {
+          unknown = true;
+          continue;
+        }
+        // This attempt changed nothing (or its fate is as unknown as the first's): the first
+        // attempt may still land, so only a repeat with the key can settle it.
+        const unsettled = (err instanceof AdminApiError && err.status === 503 && err.code === "store_unavailable") || !(err instanceof AdminApiError);
+        if (unknown && unsettled) continue;
+        throw err;
+      }
+    }
+    throw new AdminApiError(
+      503,
+      "outcome_unknown",
+      `${method} /admin${path}: the write may or may not have been applied (not confirmed after ${writeAttempts} attempts); ` +
+        `read the project back before retrying, or send it again with Idempotency-Key ${key}`,
+      undefined,
+      key,
+    );
+  };
+  const step = (method: string, suffix: string) => (appId: string) => write<ProjectView>(method, `/projects/${enc(appId)}${suffix}`);
   const journalQuery = (filter: JournalFilter = {}) =>
     call<JournalPage>(
       "GET",
@@ -240,7 +300,7 @@ export function createAdminClient(url: string, options: AdminClientOptions = {})
   return {
     url: base,
     projects: {
-      create: (body) => call("POST", "/projects", body),
+      create: (body) => write("POST", "/projects", body),
       list: async () => (await call<{ projects: ProjectView[] }>("GET", "/projects")).projects,
       get: (appId) => call("GET", `/projects/${enc(appId)}`),
     },
@@ -279,9 +339,9 @@ export function createAdminClient(url: string, options: AdminClientOptions = {})
       waitFor: (filter, waitOptions = {}) => pollJournal(journalQuery, filter, waitOptions),
     },
     reset: async () => {
-      await call("POST", "/reset");
+      await write("POST", "/reset");
     },
-    populate: (projects) => call("POST", "/populate", { projects }),
+    populate: (projects) => write("POST", "/populate", { projects }),
   };
 }
 

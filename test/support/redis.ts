@@ -90,7 +90,9 @@ function rawCommand(endpoint: Endpoint, command: string, timeoutMs = 1_000): Pro
 
 async function answersPing(endpoint: Endpoint, timeoutMs = 1_000): Promise<boolean> {
   try {
-    return (await rawCommand(endpoint, "PING", timeoutMs)) === "+PONG";
+    const reply = await rawCommand(endpoint, "PING", timeoutMs);
+    // A server started with --requirepass answers, with NOAUTH: it is up.
+    return reply === "+PONG" || reply.startsWith("-NOAUTH");
   } catch {
     return false;
   }
@@ -166,6 +168,11 @@ class RedisServerProcess {
     clearTimeout(timer);
   }
 
+  /** Sends `signal` (SIGSTOP / SIGCONT: a stall and its end, connections kept). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child?.kill(signal);
+  }
+
   /** SIGKILL: nothing is saved. */
   async kill(): Promise<void> {
     const child = this.child;
@@ -209,16 +216,23 @@ export interface OwnRedisServer {
   start(): Promise<void>;
   /** SIGKILL: a crash; a later `start()` has only what the last `stop()` saved. */
   kill(): Promise<void>;
+  /** SIGSTOP: Redis stalls (connections stay open, nothing is answered) until `resume()`. */
+  pause(): void;
+  /** SIGCONT after `pause()`. */
+  resume(): void;
   /** Kills the server and removes its directory. */
   dispose(): Promise<void>;
 }
 
-/** A private redis-server on a free 127.0.0.1 port, for tests that stop or kill Redis. */
-export async function startOwnRedisServer(): Promise<OwnRedisServer> {
+/**
+ * A private redis-server on a free 127.0.0.1 port, for tests that stop, stall or kill Redis.
+ * `extraArgs` are added to its command line (e.g. `["--requirepass", "…"]`).
+ */
+export async function startOwnRedisServer(extraArgs: readonly string[] = []): Promise<OwnRedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "rtm-redis-"));
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const server = new RedisServerProcess({ host: "127.0.0.1", port }, [...BASE_ARGS, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir]);
+    const server = new RedisServerProcess({ host: "127.0.0.1", port }, [...BASE_ARGS, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, ...extraArgs]);
     try {
       await server.start();
     } catch (err) {
@@ -232,6 +246,8 @@ export async function startOwnRedisServer(): Promise<OwnRedisServer> {
       stop: () => server.stop(),
       start: () => server.start(),
       kill: () => server.kill(),
+      pause: () => server.signal("SIGSTOP"),
+      resume: () => server.signal("SIGCONT"),
       dispose: async () => {
         await server.kill();
         rmSync(dir, { recursive: true, force: true });
