@@ -17,8 +17,15 @@ export const DEV_PROJECTS: readonly DevProject[] = [
   { mode: "token", appId: "f3000000000000000000000000000003", certificate: "f3c0ffee00000000000000000000c0de" },
 ];
 
-/** Writes the dev projects into `store` (certificates active since `now`), leaving existing ones as they are (a shared store keeps its state across restarts). */
-export async function seedDevProjects(store: CertificateStore, now: number): Promise<void> {
+/**
+ * Writes the dev projects into `store` (certificates active since `now`, Unix seconds), leaving
+ * existing ones as they are (a shared store keeps its state across restarts; several gateways
+ * seeding at once agree, each write being a compare-and-set). Run at start, and again by the
+ * Redis backend when Redis comes back empty. Resolves to the App IDs it created; rejects as
+ * `CertificateStore.update` does.
+ */
+export async function seedDevProjects(store: CertificateStore, now: number): Promise<string[]> {
+  const created: string[] = [];
   for (const p of DEV_PROJECTS) {
     const record: ProjectRecord = {
       appId: p.appId,
@@ -28,6 +35,12 @@ export async function seedDevProjects(store: CertificateStore, now: number): Pro
       enabled: true,
       version: 0,
     };
-    await store.update(p.appId, (current) => current ?? record);
+    let wrote = false;
+    await store.update(p.appId, (current) => {
+      wrote = current === undefined;
+      return current ?? record;
+    });
+    if (wrote) created.push(p.appId);
   }
+  return created;
 }

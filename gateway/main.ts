@@ -96,7 +96,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? new SimulatedClock();
   // The store: given, or Redis when configured (shared by several gateways), or in memory.
-  const redis = options.store === undefined && config.redisUrl !== undefined ? await startRedisBackend(config, logger) : null;
+  const redis = options.store === undefined && config.redisUrl !== undefined ? await startRedisBackend(config, logger, { nowSeconds: () => clock.nowSeconds() }) : null;
   const store = options.store ?? redis?.store ?? new MemoryCertificateStore();
   const broadcast = options.broadcast ?? redis?.broadcast;
   const readiness = options.readiness ?? (redis === null ? undefined : () => redis.store.isReady());
@@ -131,7 +131,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const admin = createAdminRouter({ config, store, clock, sessions, logger, journal });
   const drain = new Drain();
   const storeReady = readiness ?? (() => true);
-  const app = createHttpApp({ admin, registry, ready: () => !drain.active && storeReady(), logger });
+  const app = createHttpApp({
+    admin,
+    registry,
+    ready: () => !drain.active && storeReady(),
+    readyDetail: () => ({ projects: store.list().length, warning: redis?.store.readinessWarning() }),
+    logger,
+  });
   // Plain HTTP requests go to express; WebSocket upgrades never do (server.on("upgrade")).
   const gatewayServer = createGatewayServer({ config, sessions, logger, http: drain.wrap((req, res) => app(req, res)), observer: metrics.serverObserver });
   const { server, wss, dropHeldUpgrades } = gatewayServer;

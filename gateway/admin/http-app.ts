@@ -1,7 +1,8 @@
 /**
  * The plain HTTP side of the gateway's port (gateway-protocol.md §3): `/admin` (the admin
  * router), `GET /metrics` (Prometheus text; no admin auth), `GET /healthz` (process alive),
- * `GET /readyz` (503 while the certificate store cannot be read). WebSocket upgrades never get
+ * `GET /readyz` (503 while the certificate store cannot be read; always the project count, and a
+ * warning when Redis came back empty: docs/redis.md). WebSocket upgrades never get
  * here: the server handles them on its `upgrade` event (gateway/ws/server.ts).
  */
 import express, { type Express, type Router } from "express";
@@ -15,6 +16,8 @@ export interface HttpAppDeps {
   readonly registry: Registry;
   /** True while the gateway can decide logins (the certificate store is readable). */
   readonly ready: () => boolean;
+  /** What `/readyz` adds: the number of projects, and why it may surprise (Redis came back empty). */
+  readonly readyDetail?: () => { readonly projects: number; readonly warning?: string | undefined };
   readonly logger: Logger;
 }
 
@@ -30,12 +33,17 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   app.get("/readyz", (_req, res) => {
     let ready = false;
+    let detail: { projects?: number; warning?: string } = {};
     try {
       ready = deps.ready();
+      const d = deps.readyDetail?.();
+      // A Redis that came back empty still lets the gateway decide logins (each unknown App ID
+      // answered as such): ready, with the count and the warning to say what happened.
+      if (d !== undefined) detail = d.warning === undefined ? { projects: d.projects } : { projects: d.projects, warning: d.warning };
     } catch (err) {
       deps.logger.warn({ err }, "readiness check failed");
     }
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not_ready" });
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not_ready", ...detail });
   });
 
   app.get("/metrics", async (_req, res) => {

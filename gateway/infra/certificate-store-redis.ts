@@ -421,6 +421,11 @@ export class RedisCertificateStore implements CertificateStore {
     return [...this.projects.values()].sort((a, b) => (a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : 0));
   }
 
+  /** True once `close()` was called. */
+  isClosed(): boolean {
+    return this.closed;
+  }
+
   /** False before the first load and while the copy is too stale for `auth()`. */
   isReady(): boolean {
     return this.loaded && !this.isStale();

@@ -1,14 +1,16 @@
 /**
  * Builds the Redis-backed store and login broadcast for the composition root: two connections
  * (commands, subscriber), one shared subscriber dispatcher, the store loaded before the gateway
- * accepts logins.
+ * accepts logins. When Redis comes back empty (a restart without persistence, a flush) and the
+ * dev seed is on, the dev projects are written again (docs/redis.md, "Redis came back empty").
  */
 import { randomBytes } from "node:crypto";
 import type { GatewayConfig } from "../config.js";
+import { seedDevProjects } from "../dev-seed.js";
 import type { Logger } from "../logger.js";
 import { RedisCertificateStore } from "./certificate-store-redis.js";
 import { RedisLoginBroadcast } from "./login-broadcast-redis.js";
-import { createRedisClients } from "./redis-clients.js";
+import { createRedisClients, errorMessage } from "./redis-clients.js";
 import { RedisSubscriber } from "./redis-subscriber.js";
 
 export interface RedisBackend {
@@ -16,8 +18,21 @@ export interface RedisBackend {
   readonly broadcast: RedisLoginBroadcast;
 }
 
-/** Connects to `config.redisUrl`, loads the certificate state and subscribes; rejects when Redis cannot be loaded. */
-export async function startRedisBackend(config: GatewayConfig, logger: Logger): Promise<RedisBackend> {
+export interface RedisBackendOptions {
+  /** The simulated clock's now (Unix seconds): a re-applied dev seed's certificates are active since then. */
+  readonly nowSeconds: () => number;
+}
+
+/** Attempts of the dev seed after Redis came back empty, and the pause between two. */
+const RESEED_ATTEMPTS = 5;
+const RESEED_PAUSE_MS = 1_000;
+
+/**
+ * Connects to `config.redisUrl`, loads the certificate state and subscribes. Rejects with
+ * StoreUnavailable when Redis cannot be loaded: a RedisStartFailure (redis-clients.ts) names a
+ * refused password or an unknown host at once, anything else after the start timeout.
+ */
+export async function startRedisBackend(config: GatewayConfig, logger: Logger, options: RedisBackendOptions): Promise<RedisBackend> {
   if (config.redisUrl === undefined) throw new TypeError("startRedisBackend needs redisUrl");
   const origin = randomBytes(4).toString("hex");
   const { redis, subscriber } = createRedisClients(config.redisUrl, { connectionName: `rtm-auth-${origin}` });
@@ -32,7 +47,24 @@ export async function startRedisBackend(config: GatewayConfig, logger: Logger): 
     await store.close().catch(() => undefined);
     throw err;
   }
+  if (config.devSeed) store.onEmptied(() => void reseed(store, options.nowSeconds, logger));
   const broadcast = new RedisLoginBroadcast({ redis, subscriber: sub }, { origin, keyPrefix: config.redisKeyPrefix, logger, ownsConnections: false });
   await broadcast.start();
   return { store, broadcast };
+}
+
+/** Writes the dev projects again (kept as they are where another gateway was first), a few times while Redis is flaky. */
+async function reseed(store: RedisCertificateStore, nowSeconds: () => number, logger: Logger): Promise<void> {
+  for (let attempt = 1; attempt <= RESEED_ATTEMPTS; attempt++) {
+    if (store.isClosed()) return;
+    try {
+      const created = await seedDevProjects(store, nowSeconds());
+      logger.warn({ created }, "DEV SEED RE-APPLIED: Redis came back empty; the dev projects (public, fixed credentials) are back");
+      return;
+    } catch (err) {
+      logger.warn({ attempt, err: errorMessage(err) }, "the dev seed could not be re-applied yet");
+      if (attempt < RESEED_ATTEMPTS) await new Promise((r) => setTimeout(r, RESEED_PAUSE_MS).unref());
+    }
+  }
+  logger.error("the dev seed could not be re-applied after Redis came back empty; restart the gateway or populate the projects");
 }
