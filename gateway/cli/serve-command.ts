@@ -12,6 +12,7 @@ import { configFromEnv } from "../config.js";
 import { DEV_PROJECTS } from "../dev-seed.js";
 import { startGateway } from "../main.js";
 import { AuthError } from "../../core/errors.js";
+import { RedisStartFailure } from "../infra/redis-clients.js";
 import { EXIT, type CliIo } from "./cli-io.js";
 
 const HELP = `Usage: rtm-auth serve [--port N] [--host ADDR] [--no-dev-seed] [--populate FILE]
@@ -138,14 +139,37 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   return EXIT.running;
 }
 
-/** A start-up failure in words a user can act on (a Redis URL is shown without its credentials). */
+/**
+ * A start-up failure in words a user can act on. A Redis URL is shown without its credentials
+ * (user, password, query); a refused password and an unknown host are named as such
+ * (RedisStartFailure, gateway/infra/redis-clients.ts), and come at once, not after the start
+ * timeout.
+ */
 function startFailure(err: unknown, input: Record<string, unknown>): string {
   const e = err as NodeJS.ErrnoException;
   if (e.code === "EADDRINUSE") return `port ${String(input["port"] ?? 8080)} is in use (set --port or PORT)`;
   if (err instanceof AuthError && err.reason === "store_unavailable") {
-    const url = String(input["redisUrl"] ?? "");
-    const where = url.startsWith("/") ? url : url.replace(/\/\/[^@/]*@/, "//");
-    return `cannot load the certificate state from Redis at ${where} (REDIS_URL)${err.detail === undefined ? "" : `: ${err.detail}`}`;
+    const where = redisWhere(String(input["redisUrl"] ?? ""));
+    const detail = (err.detail ?? "").replace(/\.$/, "");
+    if (err instanceof RedisStartFailure && err.kind === "auth") {
+      if (/^NOAUTH\b/.test(detail)) return `Redis at ${where} requires a password and none was given (${detail}); check REDIS_URL`;
+      return `Redis at ${where} refused the credentials (${detail}); check REDIS_URL`;
+    }
+    if (err instanceof RedisStartFailure && err.kind === "dns") {
+      return `the Redis host ${err.hostname ?? where} could not be resolved (${detail}); check REDIS_URL`;
+    }
+    return `cannot load the certificate state from Redis at ${where} (REDIS_URL)${detail === "" ? "" : `: ${detail}`}`;
   }
   return e.message;
+}
+
+/** `redis[s]://host:port/db` of a REDIS_URL, never its user, password or query; a socket path as is. */
+function redisWhere(url: string): string {
+  if (url.startsWith("/")) return url;
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === "/" ? "" : u.pathname}`;
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, "//").replace(/\?.*$/, "");
+  }
 }

@@ -68,6 +68,8 @@ it("serve with an unreachable Redis exits 2, naming REDIS_URL without its creden
     env: { ...process.env, REDIS_URL: "redis://user:secret@127.0.0.1:1", LOG_LEVEL: "silent" },
   });
   expect(r.status).toBe(2);
-  expect(r.stderr).toContain("rtm-auth serve: cannot load the certificate state from Redis at redis://127.0.0.1:1 (REDIS_URL)");
+  expect(r.stderr).toBe(
+    "rtm-auth serve: cannot load the certificate state from Redis at redis://127.0.0.1:1 (REDIS_URL): Redis not ready after 10000 ms (last error: connect ECONNREFUSED 127.0.0.1:1)\n",
+  );
   expect(r.stderr + r.stdout).not.toContain("secret");
 }, 40_000);
