@@ -1,9 +1,10 @@
 /**
  * Redis chaos under login load (issue 11, Build item 9): two gateway processes share the test's
  * OWN redis-server (never the suite's or the shared one) with REDIS_MAX_STALENESS_SECONDS=2, while
- * a bounded load of logins (about 200/s, new connection each, RTM 1.x and 2.x, × CHAOS_SCALE in
- * rate) runs on 127.0.0.1. Redis is then frozen (SIGSTOP/SIGCONT), stopped cleanly and restarted,
- * and killed (SIGKILL) and restarted on the same port, each for longer than the staleness window.
+ * a bounded load of logins (about 200/s, a new connection each, RTM 1.x and 2.x) runs on 127.0.0.1.
+ * Redis is then frozen (SIGSTOP/SIGCONT), stopped cleanly and restarted, and killed (SIGKILL) and
+ * restarted on the same port, each for longer than the staleness window; CHAOS_SCALE=n runs that
+ * sequence n times (the rate stays bounded).
  *
  * Just before each outage an admin write on each gateway, seen by the other, marks the last good
  * contact with Redis (tc), so the staleness window is known to the test. Asserted:
@@ -43,7 +44,9 @@ const OUTAGE_MS = 3_600;
 /** Slack at the window boundaries (process scheduling, connection set-up of a login). */
 const EDGE_MS = 400;
 /** A login is started every this many ms on each gateway. */
-const PACE_MS = Math.max(2, Math.round(10 / CHAOS_SCALE));
+const PACE_MS = 10;
+/** How many times the three outages are run. */
+const ROUNDS = Math.max(1, Math.round(CHAOS_SCALE));
 const LOGIN_TIMEOUT_MS = 8_000;
 const RECOVERY_LIMIT_MS = 10_000;
 const CHILD = new URL("../../dist/bench/soak-gateway.js", import.meta.url);
@@ -224,38 +227,40 @@ describe.skipIf(noServer !== undefined)(`Redis chaos under login load (own redis
       try {
         await pause(1_000); // steady state first
 
-        // 1. Frozen: SIGSTOP, then SIGCONT (the connections stay open, nothing answers).
-        let tc = await freshContact();
-        let t0 = performance.now();
-        redis.pause();
-        try {
+        for (let round = 1; round <= ROUNDS; round++) {
+          // 1. Frozen: SIGSTOP, then SIGCONT (the connections stay open, nothing answers).
+          let tc = await freshContact();
+          let t0 = performance.now();
+          redis.pause();
+          try {
+            await pause(OUTAGE_MS);
+          } finally {
+            redis.resume();
+          }
+          let t1 = performance.now();
+          outages.push({ label: "SIGSTOP/SIGCONT", tc, t0, t1, tr: await recovered(t1) });
+          await pause(1_000);
+
+          // 2. A clean stop (SHUTDOWN SAVE) and a restart on the same port.
+          tc = await freshContact();
+          t0 = performance.now();
+          await redis.stop();
+          await pause(Math.max(0, OUTAGE_MS - (performance.now() - t0)));
+          await redis.start();
+          t1 = performance.now();
+          outages.push({ label: "stop/start", tc, t0, t1, tr: await recovered(t1) });
+          await pause(1_000);
+
+          // 3. A crash (SIGKILL) and a restart on the same port, from the data saved at the stop.
+          tc = await freshContact();
+          t0 = performance.now();
+          await redis.kill();
           await pause(OUTAGE_MS);
-        } finally {
-          redis.resume();
+          await redis.start();
+          t1 = performance.now();
+          outages.push({ label: "SIGKILL/start", tc, t0, t1, tr: await recovered(t1) });
+          await pause(1_000);
         }
-        let t1 = performance.now();
-        outages.push({ label: "SIGSTOP/SIGCONT", tc, t0, t1, tr: await recovered(t1) });
-        await pause(1_000);
-
-        // 2. A clean stop (SHUTDOWN SAVE) and a restart on the same port.
-        tc = await freshContact();
-        t0 = performance.now();
-        await redis.stop();
-        await pause(Math.max(0, OUTAGE_MS - (performance.now() - t0)));
-        await redis.start();
-        t1 = performance.now();
-        outages.push({ label: "stop/start", tc, t0, t1, tr: await recovered(t1) });
-        await pause(1_000);
-
-        // 3. A crash (SIGKILL) and a restart on the same port, from the data saved at the stop.
-        tc = await freshContact();
-        t0 = performance.now();
-        await redis.kill();
-        await pause(OUTAGE_MS);
-        await redis.start();
-        t1 = performance.now();
-        outages.push({ label: "SIGKILL/start", tc, t0, t1, tr: await recovered(t1) });
-        await pause(1_000);
       } finally {
         loadOn = false;
         await load;
@@ -315,6 +320,6 @@ describe.skipIf(noServer !== undefined)(`Redis chaos under login load (own redis
         expect(await status(`${g.httpUrl}/readyz`)).toBe(200);
       }
     },
-    90_000,
+    30_000 + ROUNDS * 40_000,
   );
 });
