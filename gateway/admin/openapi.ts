@@ -516,8 +516,11 @@ export const OPENAPI_DOCUMENT = {
         summary: "Ready to decide logins (503 while the certificate store cannot be read)",
         security: [],
         responses: {
-          "200": { description: "ready", content: jsonContent({ type: "object", properties: { status: { const: "ready" } } }) },
-          "503": { description: "not ready", content: jsonContent({ type: "object", properties: { status: { const: "not_ready" } } }) },
+          "200": {
+            description: "ready; `warning` when Redis came back empty (restarted without persistence, or flushed): docs/redis.md",
+            content: jsonContent({ type: "object", properties: { status: { const: "ready" }, projects: { type: "integer", minimum: 0 }, warning: { type: "string" } } }),
+          },
+          "503": { description: "not ready", content: jsonContent({ type: "object", properties: { status: { const: "not_ready" }, projects: { type: "integer", minimum: 0 }, warning: { type: "string" } } }) },
         },
       },
     },
