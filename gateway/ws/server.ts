@@ -125,6 +125,12 @@ function resumeAfterPause(t: WsTransport, reason: PauseReason): void {
 /** Refuses an upgrade with a plain HTTP status. */
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+  // Released once the answer is written: a peer that never closes its side cannot hold it.
+  socket.once("finish", destroyAfterFinish);
+}
+
+function destroyAfterFinish(this: Duplex): void {
+  this.destroy();
 }
 
 /** New connections per IP in the current second, for the optional per-IP limit. */

@@ -27,6 +27,11 @@ export class AbuseClient {
   readonly closed: Promise<void>;
   /** When the socket closed (performance.now() ms), or null. */
   closedAt: number | null = null;
+  /**
+   * Resolves when the server is done with us: its FIN arrived, or the socket closed. A half-open
+   * client never ends its own side, so this, not {@link closed}, is when the server let go.
+   */
+  readonly released: Promise<void>;
   private buf: Buffer = Buffer.alloc(0);
   private readonly keepTexts: boolean;
   private onText: ((text: string) => void) | null = null;
@@ -40,6 +45,10 @@ export class AbuseClient {
         resolve();
       }),
     );
+    this.released = new Promise((resolve) => {
+      socket.once("end", resolve);
+      socket.once("close", resolve);
+    });
     socket.on("data", (chunk: Buffer) => this.feed(chunk));
     if (rest.length > 0) this.feed(rest);
   }
