@@ -21,7 +21,8 @@ import { StoreUnavailable } from "../../core/errors.js";
  * - `enableOfflineQueue: false`: a command issued while disconnected fails at once instead of
  *   waiting in a queue; a write then rejects with StoreUnavailable and changes nothing.
  * - `maxRetriesPerRequest: 0` and `autoResendUnfulfilledCommands: false`: a command in flight
- *   when the connection drops is rejected at once, never silently re-sent after a reconnect.
+ *   when the connection drops is rejected at once, never silently re-sent after a reconnect (the
+ *   store then reads a write's outcome back: certificate-store-redis.ts, docs/redis.md).
  * - `commandTimeout` / `connectTimeout`: no command waits forever on a dead peer.
  * - a bounded exponential `retryStrategy`: reconnects forever, at most every 2 s.
  */
