@@ -35,6 +35,9 @@ Options:
   -h, --help       this text
 `;
 
+/** Seconds past DRAIN_SECONDS after which a stuck drain exits anyway. */
+const DRAIN_BACKSTOP_SECONDS = 5;
+
 export async function runServeCommand(args: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
@@ -130,12 +133,27 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     io.out(`${lines.join("\n")}\n`);
   }
 
+  // SIGTERM/SIGINT: the graceful drain (docs/robustness.md), then exit 0. A second signal, or a
+  // drain that overruns DRAIN_SECONDS by more than the backstop, exits at once.
+  let stopping = false;
   const stop = (signal: string) => {
-    gateway.logger.info({ signal }, "shutting down");
-    void gateway.close().then(() => process.exit(0));
+    if (stopping) {
+      gateway.logger.warn({ signal }, "second signal: exiting without waiting for the drain");
+      process.exit(1);
+    }
+    stopping = true;
+    gateway.logger.info({ signal, drainSeconds: gateway.config.drainSeconds }, "shutting down: draining");
+    setTimeout(() => process.exit(0), (gateway.config.drainSeconds + DRAIN_BACKSTOP_SECONDS) * 1000).unref();
+    void gateway.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        gateway.logger.error({ err }, "error while draining");
+        process.exit(1);
+      },
+    );
   };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
   return EXIT.running;
 }
 
