@@ -27,6 +27,8 @@ import type { PauseReason, Transport } from "./transport.js";
 const kConnection = Symbol("rtm-auth.connection");
 const kTransport = Symbol("rtm-auth.transport");
 const TEXT_FRAME = { binary: false } as const;
+/** Fragments allowed in one message; more close the socket with 1008 (docs/robustness.md). */
+const MAX_FRAGMENTS = 128;
 const PAUSE_BIT: Readonly<Record<PauseReason, number>> = { write_buffer: 1, pending_requests: 2, ping_budget: 4 };
 
 function onSocketError(this: Duplex): void {
@@ -202,6 +204,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     // A closing handshake the peer never finishes ends here, not after ws's 30 s (ws ≥ 8.19
     // takes this option; @types/ws does not list it yet).
     closeTimeout: config.closeTimeoutMs,
+    // A login frame is a few hundred bytes: no real client fragments it much (ws's default: 16384).
+    maxFragments: MAX_FRAGMENTS,
   } as ServerOptions);
   const perIp = config.perIpConnectionsPerSecond > 0 ? new PerIpRate(config.perIpConnectionsPerSecond) : null;
   let draining = false;

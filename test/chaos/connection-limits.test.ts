@@ -192,3 +192,26 @@ describe("slowloris", () => {
     u.ws.socket.destroy();
   }, 30_000);
 });
+
+describe("fragments", () => {
+  /** One masked frame with FIN as given (zero mask: the payload goes as is). */
+  const frame = (fin: boolean, opcode: number, payload: string): Buffer => {
+    const p = Buffer.from(payload, "utf8");
+    return Buffer.concat([Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | p.length, 0, 0, 0, 0]), p]);
+  };
+
+  it("a message in a few fragments is fine; one in more than 128 is closed with 1008", async () => {
+    await settled();
+    const ok = await AbuseClient.open(gw.port);
+    if (ok.kind !== "open") throw new Error("upgrade failed");
+    ok.ws.socket.write(Buffer.concat([frame(false, 1, '{"id":1,'), frame(false, 0, '"op":'), frame(true, 0, '"ping"}')]));
+    expect(await ok.ws.until((t) => t.startsWith('{"id":1,'))).toContain('"ok":true');
+    ok.ws.socket.destroy();
+
+    const bad = await AbuseClient.open(gw.port);
+    if (bad.kind !== "open") throw new Error("upgrade failed");
+    bad.ws.socket.write(Buffer.concat([frame(false, 1, "{"), ...Array.from({ length: 200 }, () => frame(false, 0, " "))]));
+    await bad.ws.released;
+    expect(bad.ws.closeCode).toBe(1008);
+  }, 30_000);
+});
