@@ -6,8 +6,10 @@ import { SocketAccounting } from "../../../../gateway/ws/socket-accounting.js";
 
 class FakeSocket extends EventEmitter {
   destroyed = false;
-  constructor(readonly remoteAddress: string) {
+  readonly remoteAddress: string;
+  constructor(remoteAddress: string) {
     super();
+    this.remoteAddress = remoteAddress;
   }
   destroy(): void {
     if (this.destroyed) return;
