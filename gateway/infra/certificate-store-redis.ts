@@ -406,7 +406,8 @@ export class RedisCertificateStore implements CertificateStore {
   // ---- reads: the local copy ----
 
   auth(appId: string, now: number): ProjectAuth | undefined {
-    if (this.downSince !== undefined || !this.loaded) this.assertFresh();
+    // The same rule as isReady(): a stall not yet noticed still ends the window after the last contact.
+    if (this.downSince !== undefined || !this.loaded || this.isStale()) this.assertFresh();
     const p = this.projects.get(appId);
     if (p === undefined) {
       if (this.unreadable.size > 0 && this.unreadable.has(appId)) throw new StoreUnavailable(`the stored record of ${appId} is unreadable`);
