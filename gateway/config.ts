@@ -81,6 +81,18 @@ export const configSchema = z
     /** Seconds before expiry at which `tokenPrivilegeWillExpire` is pushed (RTM: 30). [WILL_EXPIRE_SECONDS] Default 30. */
     willExpireSeconds: int(0, 3600).default(30),
     /**
+     * Longest effective token lifetime, seconds: a token's expiry (007 `expire`, 007 privileges,
+     * the 006 RTM privilege) is at most its issue time plus this (Agora documents 24 h for RTM
+     * tokens). `0` switches the cap off. [MAX_TOKEN_LIFETIME_SECONDS] Default 86400.
+     */
+    maxTokenLifetimeSeconds: int(0, 10 * 365 * 86_400).default(86_400),
+    /**
+     * The fidelity preset: `documented` follows Agora's documentation; `observed` does what Agora's
+     * servers were seen to do (docs/fidelity.md). It sets every behaviour switch together; each
+     * switch set on its own still wins. [FIDELITY] Default `documented`.
+     */
+    fidelity: z.enum(["documented", "observed"]).default("documented"),
+    /**
      * Order of the token checks (rtm-semantics.md §13.4). `spec`: token-formats.md §4, signature
      * first. `legacy`: an expired token reports its expiry even when its signature or uid binding
      * is also wrong, as Agora's service was seen to do. [CHECK_ORDER] Default `spec`.
@@ -186,6 +198,8 @@ export const ENV_NAMES: Readonly<Record<keyof GatewayConfig, string>> = {
   adminJwtIssuer: "ADMIN_JWT_ISSUER",
   adminJwtAudience: "ADMIN_JWT_AUDIENCE",
   willExpireSeconds: "WILL_EXPIRE_SECONDS",
+  maxTokenLifetimeSeconds: "MAX_TOKEN_LIFETIME_SECONDS",
+  fidelity: "FIDELITY",
   checkOrder: "CHECK_ORDER",
   privilege006: "PRIVILEGE_006",
   uidRefuseLeadingSpace: "UID_REFUSE_LEADING_SPACE",

@@ -22,6 +22,8 @@ describe("loadConfig: defaults", () => {
       drainSeconds: 5,
       callsPerSecond: 2,
       willExpireSeconds: 30,
+      maxTokenLifetimeSeconds: 86400,
+      fidelity: "documented",
       checkOrder: "spec",
       privilege006: "enforce",
       uidRefuseLeadingSpace: false,
