@@ -2,6 +2,7 @@
  * The decoded, not yet verified, content of a token. Byte fields are views into the decoded
  * token; `signature` is kept for verification only and is never shown as if it meant anything.
  */
+import type { Rtm2Grant } from "./rtm2-permissions.js";
 
 /** A 006 (AccessToken) token, token-formats.md §2. */
 export interface ParsedToken006 {
@@ -22,11 +23,8 @@ export interface ParsedToken006 {
   readonly message: Buffer;
 }
 
-/** One RTM2 (type 8) resource grant. */
-export interface Rtm2Grant {
-  readonly resourceType: number;
-  readonly permissions: ReadonlyArray<{ readonly permType: number; readonly resources: readonly string[] }>;
-}
+/** One RTM2 (type 8) resource grant (core/token/rtm2-permissions.ts). */
+export type { Rtm2Grant };
 
 /** One 007 service, token-formats.md §3.3. */
 export interface Service007 {
@@ -35,7 +33,10 @@ export interface Service007 {
   readonly name: string;
   /** Privilege id → expiry in seconds relative to issueTs (0 = no limit), in token order. */
   readonly privileges: ReadonlyArray<readonly [number, number]>;
-  /** Type-specific fields: byte strings as read (UTF-8 text), numbers, RTM2 grants. */
+  /**
+   * Type-specific fields, named as in token-formats.md §3.3: byte strings as read (UTF-8 text),
+   * numbers (APaaS `role`), and for RTM2 (type 8) `permissions`, the resource grants in token order.
+   */
   readonly fields: Readonly<Record<string, Buffer | number | readonly Rtm2Grant[]>>;
 }
 

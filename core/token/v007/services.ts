@@ -1,5 +1,6 @@
 import type { ByteReader } from "../codec/byte-reader.js";
-import type { Rtm2Grant, Service007 } from "../parsed-token.js";
+import type { Service007 } from "../parsed-token.js";
+import type { Rtm2Grant, Rtm2Permission } from "../rtm2-permissions.js";
 
 /** Service type numbers of AccessToken2 (token-formats.md §3.3). */
 export const SERVICE_TYPE = {
@@ -18,6 +19,9 @@ export const SERVICE_TYPE = {
 /** The RTM (type 2) login privilege id. */
 export const RTM_PRIVILEGE_LOGIN = 1;
 
+/** The RTM2 (type 8) login privilege id (`ServiceRtm2.kPrivilegeLogin`): the same number as type 2's. */
+export const RTM2_PRIVILEGE_LOGIN = 1;
+
 type FieldReader = (r: ByteReader) => Service007["fields"];
 
 const none: FieldReader = () => ({});
@@ -26,25 +30,31 @@ const channelAndAccount =
   (r) => ({ [a]: r.bytes16(), [b]: r.bytes16() });
 const userId: FieldReader = (r) => ({ userId: r.bytes16() });
 
+/**
+ * RTM2 (type 8), as `ServiceRtm2.pack` in agora-token 2.0.6 writes it: `bytes16 userId`, then
+ * `u16` resource-type count × { `u16 resourceType`, `u16` permission count × { `u16 permType`,
+ * `u16` resource count × `bytes16 resource` } }. Kept in token order, duplicates included.
+ */
 function rtm2Fields(r: ByteReader): Service007["fields"] {
   const id = r.bytes16();
-  const grants: Rtm2Grant[] = [];
+  const permissions: Rtm2Grant[] = [];
   const nTypes = r.u16();
-  // Each loop reads at least 2 bytes per step, so a hostile count ends at the buffer's end.
+  // Each step reads at least 2 bytes, so a hostile count ends at the buffer's end (at most
+  // maxInflatedBytes / 2 entries in all).
   for (let i = 0; i < nTypes && !r.overrun; i++) {
     const resourceType = r.u16();
     const nPerms = r.u16();
-    const permissions: Array<{ permType: number; resources: string[] }> = [];
+    const perms: Rtm2Permission[] = [];
     for (let j = 0; j < nPerms && !r.overrun; j++) {
       const permType = r.u16();
       const nRes = r.u16();
       const resources: string[] = [];
       for (let k = 0; k < nRes && !r.overrun; k++) resources.push(r.bytes16().toString("utf8"));
-      permissions.push({ permType, resources });
+      perms.push({ permType, resources });
     }
-    grants.push({ resourceType, permissions });
+    permissions.push({ resourceType, permissions: perms });
   }
-  return { userId: id, grants };
+  return { userId: id, permissions };
 }
 
 /** How to read the type-specific fields of each known service type. */

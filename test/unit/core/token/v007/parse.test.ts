@@ -1,6 +1,8 @@
 import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { expiryReason } from "../../../../../core/token/expiry-reason.js";
 import { parse007 } from "../../../../../core/token/v007/parse.js";
+import { rtmLogin007, rtmLoginService } from "../../../../../core/token/v007/verify.js";
 import { DEFAULT_TOKEN_LIMITS, verifyToken, type VerifyResult } from "../../../../../core/token/index.js";
 import {
   APP_ID,
@@ -183,7 +185,7 @@ describe("parse007 (token-formats.md §3, §4.3)", () => {
         [5, "chat", [[1, 0]], { userId: "chatter" }],
         [6, "fcdn", [[2, 0]], { channelName: "cdn", account: "viewer" }],
         [7, "apaas", [[1, 0]], { roomUuid: "room-uuid", userUuid: "user-uuid", role: -1 }],
-        [8, "rtm2", [[1, 0]], { userId: "alice", grants: [{ resourceType: 0, permissions: [{ permType: 0, resources: ["chan-a", "chan-b"] }, { permType: 1, resources: [] }] }] }],
+        [8, "rtm2", [[1, 0]], { userId: "alice", permissions: [{ resourceType: 0, permissions: [{ permType: 0, resources: ["chan-a", "chan-b"] }, { permType: 1, resources: [] }] }] }],
         [9, "convoai", [], {}],
         [10, "stt", [[7, 1]], {}],
       ]);
@@ -210,7 +212,20 @@ describe("parse007 (token-formats.md §3, §4.3)", () => {
 
   describe("which service is the RTM login (§4.5)", () => {
     const CASES: ReadonlyArray<readonly [string, Buffer[], string, string]> = [
-      ["type 8 (RTM2) alone, even with the login privilege", [rtm2Service("alice", [[1, 3600]])], "alice", "not_rtm_token"],
+      ["type 8 (RTM2) alone, with the login privilege", [rtm2Service("alice", [[1, 3600]], [[0, [[0, ["chan"]]]]])], "alice", "valid"],
+      ["type 8 (RTM2) for another uid", [rtm2Service("bob", [[1, 3600]])], "alice", "uid_mismatch"],
+      ["type 8 (RTM2) with an empty userId is no wildcard", [rtm2Service("", [[1, 3600]])], "", "uid_mismatch"],
+      ["type 8 (RTM2) without privilege 1", [rtm2Service("alice", [[2, 3600]])], "alice", "not_rtm_token"],
+      ["type 8 (RTM2) with an empty privilege map", [rtm2Service("alice", [])], "alice", "not_rtm_token"],
+      ["type 8 without the login, then type 2 with it", [rtmService("alice"), rtm2Service("alice", [[2, 0]])], "alice", "valid"],
+      ["type 2 without the login, then type 8 with it", [rtmService("bob", [[2, 0]]), rtm2Service("alice", [[1, 0]])], "alice", "valid"],
+      ["type 2 and type 8 both naming the uid", [rtmService("alice"), rtm2Service("alice", [[1, 3600]])], "alice", "valid"],
+      ["type 2 names the uid, type 8 another", [rtmService("alice"), rtm2Service("bob", [[1, 3600]])], "alice", "uid_mismatch"],
+      ["type 8 names the uid, type 2 another", [rtmService("bob"), rtm2Service("alice", [[1, 3600]])], "alice", "uid_mismatch"],
+      ["type 8 before type 2 in the token (not the builders' order), both naming the uid", [rtm2Service("alice", [[1, 0]]), rtmService("alice")], "alice", "valid"],
+      ["the first type 8 with privilege 1 decides", [rtm2Service("bob", [[1, 0]]), rtm2Service("alice", [[1, 0]])], "alice", "uid_mismatch"],
+      ["a later type 8 does not count after the first", [rtm2Service("alice", [[1, 0]]), rtm2Service("bob", [[1, 0]])], "alice", "valid"],
+      ["RTC, then RTM2", [rtcService("room", "7"), rtm2Service("alice", [[1, 3600]])], "alice", "valid"],
       ["type 2 without privilege 1", [rtmService("alice", [[2, 3600]])], "alice", "not_rtm_token"],
       ["type 2 with an empty privilege map", [rtmService("alice", [])], "alice", "not_rtm_token"],
       ["RTC only, uid equal to the login uid", [rtcService("alice", "alice", [[1, 3600]])], "alice", "not_rtm_token"],
@@ -218,7 +233,6 @@ describe("parse007 (token-formats.md §3, §4.3)", () => {
       ["the first type 2 with privilege 1 decides", [rtmService("bob"), rtmService("alice")], "alice", "uid_mismatch"],
       ["the first type 2 with privilege 1 decides (its own uid)", [rtmService("bob"), rtmService("alice")], "bob", "valid"],
       ["RTC, then RTM", [rtcService("room", "7"), rtmService("alice")], "alice", "valid"],
-      ["RTM2 next to RTM: RTM counts", [rtmService("alice"), rtm2Service("alice", [[1, 0]])], "alice", "valid"],
       ["empty userId is no wildcard", [rtmService("")], "", "uid_mismatch"],
       ["userId compared byte for byte (case)", [rtmService("Alice")], "alice", "uid_mismatch"],
       ["userId compared byte for byte (NFC vs NFD)", [rtmService("caf\u00e9")], "cafe\u0301", "uid_mismatch"],
@@ -229,6 +243,52 @@ describe("parse007 (token-formats.md §3, §4.3)", () => {
 
     it.each(CASES)("%s → %s", (_name, services, uid, expected) => {
       expect([uid, outcome(verify(craft007({ services }), uid))]).toEqual([uid, expected]);
+    });
+
+    it.each([
+      // [type-2 login privilege or null (no type 2), type-8 login privilege or null, privilegeExpiresAt - ISSUE_TS or null]
+      [3600, 600, 600],
+      [600, 3600, 600],
+      [0, 600, 600],
+      [600, 0, 600],
+      [0, 0, null],
+      [null, 100, 100],
+      [null, 0, null],
+    ] as const)("type-2 login privilege %s, type-8 %s: the earlier limit counts (%s)", (rtm, rtm2, expected) => {
+      const services = [...(rtm === null ? [] : [rtmService("alice", [[1, rtm]])]), rtm2Service("alice", [[1, rtm2]], [[4, [[0, ["*"]]]]])];
+      const token = craft007({ expire: 7200, services });
+      const r = verify(token, "alice");
+      expect(r.valid && { privilegeExpiresAt: r.token.privilegeExpiresAt, expiresAt: r.token.expiresAt, tokenExpiresAt: r.token.tokenExpiresAt }).toEqual({
+        privilegeExpiresAt: expected === null ? null : ISSUE_TS + expected,
+        expiresAt: ISSUE_TS + (expected ?? 7200),
+        tokenExpiresAt: ISSUE_TS + 7200,
+      });
+      if (expected !== null) {
+        expect(outcome(verify(token, "alice", ISSUE_TS + expected))).toBe("valid");
+        expect(outcome(verify(token, "alice", ISSUE_TS + expected + 1))).toBe("privilege_expired");
+        // The legacy check order reads the same limit from the decoded token.
+        const p = parse007(token, CAP);
+        expect(p.ok && [expiryReason(p.token, ISSUE_TS + expected), expiryReason(p.token, ISSUE_TS + expected + 1)]).toEqual([null, "privilege_expired"]);
+      }
+      expect(outcome(verify(token, "alice", ISSUE_TS + 7201))).toBe("token_expired");
+    });
+
+    it("rtmLogin007 and rtmLoginService name the services that grant the login", () => {
+      const p = parse007(craft007({ services: [rtcService("room", "1"), rtmService("alice", [[1, 900]]), rtm2Service("alice", [[1, 300]])] }), CAP);
+      if (!p.ok) throw new Error(p.detail);
+      const login = rtmLogin007(p.token);
+      expect(login && { rtm: login.rtm?.type, rtmPrivilege: login.rtmPrivilege, rtm2: login.rtm2?.type, rtm2Privilege: login.rtm2Privilege, privilege: login.privilege }).toEqual({
+        rtm: 2,
+        rtmPrivilege: 900,
+        rtm2: 8,
+        rtm2Privilege: 300,
+        privilege: 300,
+      });
+      expect(rtmLoginService(p.token)).toEqual({ service: p.token.services[1], privilege: 300 });
+      const only8 = parse007(craft007({ services: [rtmService("alice", [[2, 0]]), rtm2Service("alice", [[1, 300]])] }), CAP);
+      expect(only8.ok && rtmLoginService(only8.token)).toEqual({ service: only8.ok && only8.token.services[1], privilege: 300 });
+      const none = parse007(craft007({ services: [rtcService("room", "1")] }), CAP);
+      expect(none.ok && [rtmLogin007(none.token), rtmLoginService(none.token)]).toEqual([null, null]);
     });
 
     it("duplicate login privileges: the last value wins", () => {
