@@ -4,6 +4,7 @@
  * (names in brackets). Misuse is a TypeError at startup, never an AuthError.
  */
 import { z } from "zod";
+import { resolveSwitches, type BehaviourSwitches } from "./fidelity.js";
 
 const bool = z.union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])]).transform((v) => v === true || v === "1" || v === "true" || v === "yes" || v === "on");
 /** An integer given as a number or a plain decimal string (no blanks, hex or booleans). */
@@ -76,7 +77,13 @@ export const configSchema = z
     drainSeconds: int(0, 600).default(5),
     /** New connections per second from one IP address; more get HTTP 429 at upgrade. `0` = off (the default, so a load test from one host is not throttled). [PER_IP_CONNECTIONS_PER_SECOND] */
     perIpConnectionsPerSecond: int(0, 1_000_000).default(0),
-    /** Logins plus renews allowed per connection in any second; one more is `too_often` (RTM 1.x: 2). [CALLS_PER_SECOND] Default 2. */
+    /**
+     * Calls of each method allowed per connection in any 1000 ms, each method in its own window
+     * (`login`, `renewToken` and `logout`, as the SDKs count them); one more is `too_often`
+     * (RTM 1.x documents 2 per second for login and for renewToken). The windows read the
+     * gateway's real monotonic clock, never the simulated one (docs/fidelity.md, "Rate windows").
+     * [CALLS_PER_SECOND] Default 2.
+     */
     callsPerSecond: int(1, 1000).default(2),
     /** Seconds before expiry at which `tokenPrivilegeWillExpire` is pushed (RTM: 30). [WILL_EXPIRE_SECONDS] Default 30. */
     willExpireSeconds: int(0, 3600).default(30),
@@ -87,26 +94,41 @@ export const configSchema = z
      */
     maxTokenLifetimeSeconds: int(0, 10 * 365 * 86_400).default(86_400),
     /**
-     * The fidelity preset: `documented` follows Agora's documentation; `observed` does what Agora's
-     * servers were seen to do (docs/fidelity.md). It sets every behaviour switch together; each
-     * switch set on its own still wins. [FIDELITY] Default `documented`.
+     * The fidelity preset (docs/fidelity.md): `documented` follows the written rules (our token and
+     * protocol docs, which follow Agora's documentation where it is clear); `observed` does what
+     * Agora's service and SDKs were seen to do. It sets every behaviour switch below together;
+     * each switch set on its own still wins. [FIDELITY] Default `documented`.
      */
     fidelity: z.enum(["documented", "observed"]).default("documented"),
+    // The behaviour switches: unset = the FIDELITY preset's value (gateway/fidelity.ts, docs/fidelity.md).
     /**
-     * Order of the token checks (rtm-semantics.md §13.4). `spec`: token-formats.md §4, signature
-     * first. `legacy`: an expired token reports its expiry even when its signature or uid binding
-     * is also wrong, as Agora's service was seen to do. [CHECK_ORDER] Default `spec`.
+     * Order of the token checks. `spec`: signature and uid binding before expiry. `legacy`: a token
+     * that fails its signature, uid binding or RTM grant reports its expiry first when a time has
+     * passed, as Agora's service was seen to do. [CHECK_ORDER] Unset: `spec` documented, `legacy` observed.
      */
-    checkOrder: z.enum(["spec", "legacy"]).default("spec"),
+    checkOrder: z.enum(["spec", "legacy"]).optional(),
     /**
-     * 006 RTM privilege expiry (rtm-semantics.md §13.5). `enforce`: token-formats.md §2.7. `ignore`:
-     * only the 24-hour token `ts` counts, as Agora's RTM documentation said. [PRIVILEGE_006] Default `enforce`.
+     * 006 RTM privilege time. `enforce`: a passed privilege refuses the token. `ignore`: only the
+     * 24-hour token `ts` limits a correctly signed 006 token. [PRIVILEGE_006] Unset: `enforce`
+     * documented, `ignore` observed.
      */
-    privilege006: z.enum(["enforce", "ignore"]).default("enforce"),
-    /** Refuse uids with a leading space (C++ 1.x header; rtm-semantics.md §13.9). [UID_REFUSE_LEADING_SPACE] Default false. */
-    uidRefuseLeadingSpace: bool.default(false),
-    /** For rtm2 sessions, apply the Web 2.3.0 uid validator (no leading `_`, no `.`). [UID_WEB2_VALIDATOR] Default false. */
-    uidWeb2Validator: bool.default(false),
+    privilege006: z.enum(["enforce", "ignore"]).optional(),
+    /**
+     * Accept a 006 token with the RTC join privilege instead of the RTM one when its channel is the
+     * login account (the MAC input is then an RTM token's). [ACCEPT_006_RTC_AS_RTM] Unset: false
+     * documented, true observed.
+     */
+    accept006RtcAsRtm: bool.optional(),
+    /** Refuse uids with a leading space (C++ 1.x header). [UID_REFUSE_LEADING_SPACE] Unset: false in both presets. */
+    uidRefuseLeadingSpace: bool.optional(),
+    /** For rtm2 sessions, apply the Web 2.3.0 uid validator (no leading `_`, no `.`). [UID_WEB2_VALIDATOR] Unset: false documented, true observed. */
+    uidWeb2Validator: bool.optional(),
+    /**
+     * RTM 1.x: milliseconds a login must follow the connection's previous login by, else
+     * `too_often` (Web 1.6.0's local check). `0` = no spacing rule. [RTM1_LOGIN_SPACING_MS]
+     * Unset: 0 documented, 500 observed.
+     */
+    rtm1LoginSpacingMs: int(0, 10_000).optional(),
     /** Seed the in-memory store with one dev project per auth mode (fixed, public credentials). [DEV_SEED] Default true. */
     devSeed: bool.default(true),
     /**
@@ -171,7 +193,8 @@ export const configSchema = z
     }
   });
 
-export type GatewayConfig = Readonly<z.infer<typeof configSchema>>;
+/** The validated config; the behaviour switches always hold their effective value (preset or given). */
+export type GatewayConfig = Readonly<Omit<z.infer<typeof configSchema>, keyof BehaviourSwitches> & BehaviourSwitches>;
 export type GatewayConfigInput = z.input<typeof configSchema>;
 
 /** Environment variable → config field. */
@@ -202,6 +225,8 @@ export const ENV_NAMES: Readonly<Record<keyof GatewayConfig, string>> = {
   fidelity: "FIDELITY",
   checkOrder: "CHECK_ORDER",
   privilege006: "PRIVILEGE_006",
+  accept006RtcAsRtm: "ACCEPT_006_RTC_AS_RTM",
+  rtm1LoginSpacingMs: "RTM1_LOGIN_SPACING_MS",
   uidRefuseLeadingSpace: "UID_REFUSE_LEADING_SPACE",
   uidWeb2Validator: "UID_WEB2_VALIDATOR",
   devSeed: "DEV_SEED",
@@ -215,14 +240,18 @@ export const ENV_NAMES: Readonly<Record<keyof GatewayConfig, string>> = {
   redisMaxStalenessSeconds: "REDIS_MAX_STALENESS_SECONDS",
 };
 
-/** Validates `input` and returns a frozen config; throws a TypeError naming each bad field. */
+/**
+ * Validates `input` and returns a frozen config; throws a TypeError naming each bad field. Each
+ * behaviour switch left unset takes the value of the FIDELITY preset.
+ */
 export function loadConfig(input: GatewayConfigInput = {}): GatewayConfig {
   const r = configSchema.safeParse(input);
   if (!r.success) {
     const problems = r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
     throw new TypeError(`invalid gateway configuration: ${problems}`);
   }
-  return Object.freeze(r.data);
+  const switches = resolveSwitches(r.data.fidelity, r.data);
+  return Object.freeze({ ...r.data, ...switches });
 }
 
 /** The config fields found in an environment (unset variables are left to their defaults). */

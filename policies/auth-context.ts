@@ -8,24 +8,36 @@ import type { ParsedToken } from "../core/token/parsed-token.js";
 import type { TokenLimits } from "../core/token/token-limits.js";
 import type { VerifiedToken } from "../core/token/verified-token.js";
 
-/** Switches for behaviours rtm-semantics.md §13 leaves open. Each has a documented default in gateway/config.ts. */
+/**
+ * The settings the checks run with. The behaviour switches are set together by the fidelity
+ * preset, each overridable (gateway/config.ts; the table of switches × presets: docs/fidelity.md).
+ */
 export interface PolicySettings {
   /**
-   * `spec` (default): token-formats.md §4 order, signature before expiry.
-   * `legacy`: Agora's observed order (Tools #234), an expired token reports expiry even when
-   * its signature or uid binding is also wrong.
+   * `spec` (preset documented): docs/tokens.md order, signature before expiry.
+   * `legacy` (preset observed): Agora's observed order (AgoraIO/Tools #234), a token failing its
+   * signature, uid binding or RTM grant reports its expiry first when a time has passed.
    */
   readonly checkOrder: "spec" | "legacy";
-  /** `enforce` (default, token-formats.md §2.7) or `ignore`: only the 006 24-hour `ts` counts, as Agora's RTM service did. */
+  /** `enforce` (preset documented) or `ignore` (observed): only the 006 24-hour `ts` limits a correctly signed 006 token. */
   readonly privilege006: "enforce" | "ignore";
+  /** Accept a 006 RTC-join token whose channel is the login account (preset observed; AgoraIO/RTM #128, #129). */
+  readonly accept006RtcAsRtm: boolean;
+  /** RTM 1.x: least milliseconds between two logins of a connection, else too_often (0 = none; observed: 500, Web 1.6.0). */
+  readonly rtm1LoginSpacingMs: number;
   readonly uidQuirks: UidQuirks;
   readonly tokenLimits: TokenLimits;
+  /**
+   * The lifetime cap, seconds: a token's effective expiry is at most its issue time plus this
+   * (MAX_TOKEN_LIFETIME_SECONDS, docs/token-lifetime.md). `0` or absent: no cap.
+   */
+  readonly maxTokenLifetimeSeconds?: number;
 }
 
 /** The session-level facts a policy may read. */
 export interface SessionFacts {
   readonly loggedIn: boolean;
-  /** Calls (login and renew) on this connection, for TOO_OFTEN. */
+  /** The connection's call windows, one per method, for TOO_OFTEN. */
   readonly rate: RateLimiter;
   /** For renew: the session's identity. */
   readonly appId: string | null;
@@ -49,9 +61,13 @@ export interface AuthContext {
   readonly uid: string;
   /** The token, already normalised: null means "no token" (null, omitted, "", and for rtm2 the App ID itself). */
   readonly token: string | null;
-  /** Unix seconds, from the injected clock. */
+  /** Unix seconds, from the injected (simulated) clock: token times are judged against this. */
   readonly now: number;
-  readonly nowMs: number;
+  /**
+   * Milliseconds of the gateway's real monotonic clock (`performance.now()`), read only by the
+   * rate windows: freezing or moving the simulated clock does not pace them (docs/fidelity.md).
+   */
+  readonly monotonicMs: number;
   readonly session: SessionFacts;
   readonly settings: PolicySettings;
   /** Reads the project's auth view from the store's local copy; throws StoreUnavailable when it cannot. */

@@ -26,7 +26,6 @@ export function explainRoutes(router: Router, deps: AdminDeps): void {
         store: deps.store,
         settings: deps.sessions.policySettings,
         now: deps.clock.nowSeconds(),
-        nowMs: deps.clock.nowMillis(),
       }),
     );
   });

@@ -1,7 +1,7 @@
 import type { CertificateSlot } from "../../core/certificate/active-certificate.js";
 import type { Profile } from "../../core/protocol/wire.js";
 import type { ScheduledItem } from "../../core/session/expiry-scheduler.js";
-import type { RateLimiter } from "../../core/session/rate-window.js";
+import { newRing, ringHit, type RateLimiter, type RateMethod, type Ring } from "../../core/session/rate-window.js";
 import type { SessionInfo, SessionPhase } from "../../core/session/session.js";
 import type { VisibleState } from "../protocol/profile-events.js";
 import type { Transport } from "../ws/transport.js";
@@ -32,10 +32,12 @@ export class Connection implements RateLimiter {
   private pingTokens = Number.NaN;
   private pingAt = 0;
 
-  // TOO_OFTEN: the times of the last `limit` calls, in a ring (rtm-semantics.md §8).
+  // TOO_OFTEN: one window per method, as the SDKs keep them (rtm-semantics.md §8), each ring
+  // allocated at its method's first call, each allowing `rateLimit` calls per 1000 ms.
   private readonly rateLimit: number;
-  private rateTimes: number[] | null = null;
-  private rateNext = 0;
+  private loginRing: Ring | null = null;
+  private renewRing: Ring | null = null;
+  private logoutRing: Ring | null = null;
 
   // The session, valid while phase === "logged_in".
   /** Sequence number of the session on this gateway; the session id is `${origin}-${seq in base 36}`. */
@@ -48,18 +50,23 @@ export class Connection implements RateLimiter {
   expiresAt: number | null = null;
   loggedInAt = 0;
 
+  /** `callsPerSecond`: calls of each method allowed per 1000 ms (CALLS_PER_SECOND), a positive integer. */
   constructor(transport: Transport, callsPerSecond: number) {
     this.transport = transport;
     this.rateLimit = callsPerSecond;
   }
 
-  /** Records a login or renew at `nowMs`; false when it is one too many within 1000 ms. */
-  hit(nowMs: number): boolean {
-    const times = (this.rateTimes ??= new Array<number>(this.rateLimit).fill(Number.NEGATIVE_INFINITY));
-    const oldest = times[this.rateNext] as number;
-    times[this.rateNext] = nowMs;
-    this.rateNext = (this.rateNext + 1) % this.rateLimit;
-    return nowMs - oldest >= 1000;
+  /**
+   * Records a call of `method` at `monotonicMs` (the gateway's monotonic clock, never the
+   * simulated one); false when it is one too many within 1000 ms for that method, or closer than
+   * `minSpacingMs` to the method's previous call.
+   */
+  hit(method: RateMethod, monotonicMs: number, minSpacingMs = 0): boolean {
+    let ring: Ring;
+    if (method === "login") ring = this.loginRing ??= newRing(this.rateLimit);
+    else if (method === "renewToken") ring = this.renewRing ??= newRing(this.rateLimit);
+    else ring = this.logoutRing ??= newRing(this.rateLimit);
+    return ringHit(ring, monotonicMs, minSpacingMs);
   }
 
   /**

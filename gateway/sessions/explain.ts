@@ -7,7 +7,7 @@
 import type { CertificateStore } from "../../core/certificate/certificate-store.js";
 import type { Explanation } from "../../core/protocol/admin.js";
 import type { Profile } from "../../core/protocol/wire.js";
-import { RateWindow } from "../../core/session/rate-window.js";
+import { MethodRateWindows } from "../../core/session/rate-window.js";
 import { describeToken, parseToken } from "../../core/token/index.js";
 import { decide, type AuthContext, type PolicySettings } from "../../policies/index.js";
 import { errorCode } from "./session-manager.js";
@@ -22,7 +22,7 @@ export interface ExplainRequest {
 }
 
 /** Explains the login `req` would get at `now`. */
-export function explainLogin(req: ExplainRequest, deps: { store: CertificateStore; settings: PolicySettings; now: number; nowMs: number }): Explanation {
+export function explainLogin(req: ExplainRequest, deps: { store: CertificateStore; settings: PolicySettings; now: number }): Explanation {
   const token = req.token === null || req.token === "" || (req.profile === "rtm2" && req.token === req.appId) ? null : req.token;
   const ctx: AuthContext = {
     op: "login",
@@ -31,8 +31,8 @@ export function explainLogin(req: ExplainRequest, deps: { store: CertificateStor
     uid: req.uid,
     token,
     now: deps.now,
-    nowMs: deps.nowMs,
-    session: { loggedIn: false, rate: new RateWindow(1), appId: null, uid: null },
+    monotonicMs: 0, // a fresh connection: its call windows are empty, so their clock cannot matter
+    session: { loggedIn: false, rate: new MethodRateWindows({ login: 1, renewToken: 1, logout: 1 }), appId: null, uid: null },
     settings: deps.settings,
     lookupProject: (appId, now) => deps.store.auth(appId, now),
   };

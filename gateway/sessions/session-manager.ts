@@ -14,7 +14,6 @@ import type { FiredFault } from "../../core/fault/fault-rule.js";
 import { CLOSE, type Profile, type ServerEvent } from "../../core/protocol/wire.js";
 import { LocalLoginBroadcast, type LoginBroadcast } from "../../core/session/login-broadcast.js";
 import type { SessionInfo } from "../../core/session/session.js";
-import { DEFAULT_UID_QUIRKS } from "../../core/session/uid-rules.js";
 import { decide, type AuthContext, type PolicySettings, type Refusal } from "../../policies/index.js";
 import type { SimulatedClock } from "../clock/simulated-clock.js";
 import type { GatewayConfig } from "../config.js";
@@ -36,6 +35,7 @@ import { Connection } from "./connection.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { FaultInjector, type HeldFrame } from "./faults.js";
 import { IdentityIndex } from "./identity-index.js";
+import { policySettings } from "./policy-settings.js";
 import { SessionTimers } from "./session-timers.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 
@@ -100,12 +100,7 @@ export class SessionManager {
     this.logger = deps.logger;
     this.observers = deps.observers ?? [];
     this.sessionObservers = deps.sessionObservers ?? [];
-    this.settings = Object.freeze({
-      checkOrder: deps.config.checkOrder,
-      privilege006: deps.config.privilege006,
-      uidQuirks: { ...DEFAULT_UID_QUIRKS, refuseLeadingSpace: deps.config.uidRefuseLeadingSpace, web2Validator: deps.config.uidWeb2Validator },
-      tokenLimits: { maxTokenLength: deps.config.maxTokenLength, maxInflatedBytes: deps.config.maxInflatedBytes },
-    });
+    this.settings = policySettings(deps.config);
     this.lookupProject = (appId, now) => this.store.auth(appId, now);
     this.faults = new FaultInjector(deps.clock);
     this.deadlines =
@@ -344,7 +339,7 @@ export class SessionManager {
       uid,
       token,
       now,
-      nowMs: this.clock.nowMillis(),
+      monotonicMs: started,
       session: { loggedIn: conn.phase === "logged_in", rate: conn, appId: null, uid: null },
       settings: this.settings,
       lookupProject: this.lookupProject,
@@ -401,7 +396,7 @@ export class SessionManager {
       uid: conn.uid,
       token: typeof f.token === "string" && f.token !== "" ? f.token : null,
       now,
-      nowMs: this.clock.nowMillis(),
+      monotonicMs: started,
       session: { loggedIn, rate: conn, appId: loggedIn ? conn.appId : null, uid: loggedIn ? conn.uid : null },
       settings: this.settings,
       lookupProject: this.lookupProject,
@@ -433,6 +428,11 @@ export class SessionManager {
       } else {
         this.send(conn, { id, ok: true, op: "logout", result: { serverTime: now } });
       }
+      return;
+    }
+    // Logout has its own call window (rtm-semantics.md §8), on the monotonic clock as login's and renew's.
+    if (!conn.hit("logout", started)) {
+      this.refuse(conn, id, "logout", { reason: "too_often", detail: "more logout calls than allowed in 1 s" }, started, now, conn.appId, conn.uid, false);
       return;
     }
     const decision = { ...this.baseDecision(conn, "logout", now, started), result: "accepted" as const, reason: "ok" as const, faultId: this.frameFault };

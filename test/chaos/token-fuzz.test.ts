@@ -431,9 +431,9 @@ function context(s: Seed, token: string, legacy: boolean): AuthContext {
     uid: s.uid,
     token: token === "" ? null : token,
     now: s.now,
-    nowMs: 0,
+    monotonicMs: 0,
     session: { loggedIn: false, rate: { hit: () => true }, appId: null, uid: null },
-    settings: { checkOrder: legacy ? "legacy" : "spec", privilege006: "enforce", uidQuirks: DEFAULT_UID_QUIRKS, tokenLimits: DEFAULT_TOKEN_LIMITS },
+    settings: { checkOrder: legacy ? "legacy" : "spec", privilege006: "enforce", accept006RtcAsRtm: false, rtm1LoginSpacingMs: 0, uidQuirks: DEFAULT_UID_QUIRKS, tokenLimits: DEFAULT_TOKEN_LIMITS },
     lookupProject: () => ({ appId: s.appId, mode: "token", certificates: s.certificates }),
   };
 }

@@ -90,6 +90,8 @@ describe.each(["rtm1", "rtm2"] as Profile[])("renewToken, profile %s", (profile)
     const r = recordedClient(h.gateway.url, APPS.token.appId, profile);
     try {
       await r.client.login({ uid, token: h.token("token", uid) });
+      // renewToken has its own window (the login is not counted in it): the third renew is one too many.
+      await r.client.renewToken(h.token("token", uid));
       await r.client.renewToken(h.token("token", uid));
       await expectRtmError(
         r.client.renewToken(h.token("token", uid)),

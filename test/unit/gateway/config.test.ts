@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { configFromEnv, configSchema, ENV_NAMES, loadConfig, type GatewayConfigInput } from "../../../gateway/config.js";
+import { BEHAVIOUR_SWITCHES, FIDELITY_PRESETS, PRESETS, resolveSwitches } from "../../../gateway/fidelity.js";
 
 describe("loadConfig: defaults", () => {
   it("an empty input gives the documented defaults", () => {
@@ -26,8 +27,10 @@ describe("loadConfig: defaults", () => {
       fidelity: "documented",
       checkOrder: "spec",
       privilege006: "enforce",
+      accept006RtcAsRtm: false,
       uidRefuseLeadingSpace: false,
       uidWeb2Validator: false,
+      rtm1LoginSpacingMs: 0,
       devSeed: true,
       journalSize: 10000,
       logLevel: "info",
@@ -107,6 +110,10 @@ describe("loadConfig: bad values are a TypeError naming the field", () => {
     ["privilege006", "warn"],
     ["logLevel", "verbose"],
     ["uidWeb2Validator", "maybe"],
+    ["fidelity", "faithful"],
+    ["accept006RtcAsRtm", "sometimes"],
+    ["rtm1LoginSpacingMs", -1],
+    ["rtm1LoginSpacingMs", 10_001],
     ["certActivationDelaySeconds", -1],
     ["certActivationDelaySeconds", "1h"],
   ];
@@ -184,6 +191,8 @@ describe("configFromEnv", () => {
       WILL_EXPIRE_SECONDS: "60",
       CHECK_ORDER: "legacy",
       PRIVILEGE_006: "ignore",
+      ACCEPT_006_RTC_AS_RTM: "1",
+      RTM1_LOGIN_SPACING_MS: "250",
       UID_REFUSE_LEADING_SPACE: "1",
       UID_WEB2_VALIDATOR: "true",
       DEV_SEED: "0",
@@ -208,6 +217,8 @@ describe("configFromEnv", () => {
       willExpireSeconds: "60",
       checkOrder: "legacy",
       privilege006: "ignore",
+      accept006RtcAsRtm: "1",
+      rtm1LoginSpacingMs: "250",
       uidRefuseLeadingSpace: "1",
       uidWeb2Validator: "true",
       devSeed: "0",
@@ -242,6 +253,8 @@ describe("configFromEnv", () => {
       willExpireSeconds: 60,
       checkOrder: "legacy",
       privilege006: "ignore",
+      accept006RtcAsRtm: true,
+      rtm1LoginSpacingMs: 250,
       uidRefuseLeadingSpace: true,
       uidWeb2Validator: true,
       devSeed: false,
@@ -286,5 +299,59 @@ describe("configFromEnv: values that are not numbers", () => {
   });
   it.each(["0x10", "1e3", "true", "12abc"])("%s is refused", (v) => {
     expect(() => loadConfig({ port: v })).toThrow(/invalid gateway configuration: port: /);
+  });
+});
+
+describe("FIDELITY presets (docs/fidelity.md)", () => {
+  it("documented is the default and gives the documented column of the table", () => {
+    const c = loadConfig();
+    expect(c.fidelity).toBe("documented");
+    for (const k of BEHAVIOUR_SWITCHES) expect(c[k]).toBe(PRESETS.documented[k]);
+    expect(PRESETS.documented).toEqual({ checkOrder: "spec", privilege006: "enforce", accept006RtcAsRtm: false, uidRefuseLeadingSpace: false, uidWeb2Validator: false, rtm1LoginSpacingMs: 0 });
+  });
+
+  it("observed sets every switch together to the observed column", () => {
+    const c = loadConfig(configFromEnv({ FIDELITY: "observed" }));
+    expect(c.fidelity).toBe("observed");
+    expect(Object.fromEntries(BEHAVIOUR_SWITCHES.map((k) => [k, c[k]]))).toEqual({
+      checkOrder: "legacy",
+      privilege006: "ignore",
+      accept006RtcAsRtm: true,
+      uidRefuseLeadingSpace: false,
+      uidWeb2Validator: true,
+      rtm1LoginSpacingMs: 500,
+    });
+  });
+
+  it("the presets table covers exactly the switches, and every switch has its own environment variable", () => {
+    for (const f of FIDELITY_PRESETS) expect(Object.keys(PRESETS[f]).sort()).toEqual([...BEHAVIOUR_SWITCHES].sort());
+    const names = BEHAVIOUR_SWITCHES.map((k) => ENV_NAMES[k]);
+    expect(names).toEqual(["CHECK_ORDER", "PRIVILEGE_006", "ACCEPT_006_RTC_AS_RTM", "UID_REFUSE_LEADING_SPACE", "UID_WEB2_VALIDATOR", "RTM1_LOGIN_SPACING_MS"]);
+  });
+
+  // Each switch given on its own wins over either preset, in both directions.
+  const OVERRIDES = [
+    ["CHECK_ORDER", "checkOrder", "spec", "legacy"],
+    ["PRIVILEGE_006", "privilege006", "enforce", "ignore"],
+    ["ACCEPT_006_RTC_AS_RTM", "accept006RtcAsRtm", false, true],
+    ["UID_REFUSE_LEADING_SPACE", "uidRefuseLeadingSpace", false, true],
+    ["UID_WEB2_VALIDATOR", "uidWeb2Validator", false, true],
+    ["RTM1_LOGIN_SPACING_MS", "rtm1LoginSpacingMs", 0, 500],
+  ] as const;
+  it.each(OVERRIDES)("%s overrides the preset", (env, field, a, b) => {
+    const text = (v: unknown) => (typeof v === "boolean" ? (v ? "1" : "0") : String(v));
+    for (const fidelity of FIDELITY_PRESETS) {
+      for (const v of [a, b]) {
+        const c = loadConfig(configFromEnv({ FIDELITY: fidelity, [env]: text(v) }));
+        expect(c[field]).toBe(v);
+        // The other switches keep the preset's values.
+        for (const k of BEHAVIOUR_SWITCHES) if (k !== field) expect(c[k]).toBe(PRESETS[fidelity][k]);
+      }
+    }
+  });
+
+  it("resolveSwitches: undefined means unset (the preset's value)", () => {
+    expect(resolveSwitches("observed", { checkOrder: undefined, privilege006: "enforce" })).toEqual({ ...PRESETS.observed, privilege006: "enforce" });
+    expect(resolveSwitches("documented")).toEqual(PRESETS.documented);
   });
 });
