@@ -1,7 +1,8 @@
 import type { TokenVersion } from "./verifier-registry.js";
 import { build006 } from "./v006/build.js";
 import { PRIVILEGE_RTM_LOGIN } from "./v006/verify.js";
-import { build007, rtmService } from "./v007/build.js";
+import type { Rtm2Grant } from "./rtm2-permissions.js";
+import { build007, rtm2Service, rtmService } from "./v007/build.js";
 
 /** 006 tokens carry a token-level expiry of build time + 24 h in every official builder. */
 export const TOKEN_006_LIFETIME_SECONDS = 86_400;
@@ -21,11 +22,22 @@ export interface RtmTokenInput {
   /** Build time, Unix seconds. */
   readonly issueTs: number;
   readonly salt: number;
+  /**
+   * 007 only: build an RTM2 token instead, as `RtmTokenBuilder2.buildTokenWithPermissions`: one
+   * type-8 service for `uid` holding the login privilege for `expireSeconds` and these resource
+   * grants (`[]` for none). Absent: the RTM (type 2) token of `RtmTokenBuilder2.buildToken`.
+   */
+  readonly permissions?: readonly Rtm2Grant[];
 }
 
-/** Builds an RTM login token the way Agora's RTM builders do, for either version. */
+/**
+ * Builds an RTM login token the way Agora's RTM builders do, for either version.
+ *
+ * @throws TypeError for `permissions` on a 006 token, and the builders' own argument errors.
+ */
 export function buildRtmToken(input: RtmTokenInput): string {
   if (input.version === "006") {
+    if (input.permissions !== undefined) throw new TypeError("RTM2 permissions need a 007 token");
     return build006({
       appId: input.appId,
       certificate: input.certificate,
@@ -42,6 +54,8 @@ export function buildRtmToken(input: RtmTokenInput): string {
     issueTs: input.issueTs,
     expire: input.expireSeconds,
     salt: input.salt,
-    services: [rtmService(input.uid, input.expireSeconds)],
+    services: [
+      input.permissions === undefined ? rtmService(input.uid, input.expireSeconds) : rtm2Service(input.uid, input.permissions, input.expireSeconds),
+    ],
   });
 }

@@ -1,5 +1,7 @@
 import type { ParsedToken, Service007 } from "./parsed-token.js";
 import { PRIVILEGE_NAMES_006, PRIVILEGE_NAMES_007 } from "./privilege-names.js";
+import { formatRtm2Permissions, rtm2PermissionName, rtm2ResourceName, type Rtm2Grant } from "./rtm2-permissions.js";
+import { SERVICE_TYPE } from "./v007/services.js";
 
 /** A JSON-safe field value of a decoded token. */
 export type Described = string | number | boolean | null | Described[] | { [k: string]: Described };
@@ -20,10 +22,27 @@ function privileges(list: ReadonlyArray<readonly [number, number]>, names: Reado
   }));
 }
 
+/**
+ * RTM2 grants in token order, each number with Agora's name beside it (null for a number Agora
+ * does not define), then the same grants in the `--permissions` notation (null when the notation
+ * cannot say exactly what the token holds; core/token/rtm2-permissions.ts).
+ */
+function rtm2Permissions(grants: readonly Rtm2Grant[]): Record<string, Described> {
+  return {
+    permissions: grants.map((g) => ({
+      resourceType: g.resourceType,
+      resourceName: rtm2ResourceName(g.resourceType),
+      permissions: g.permissions.map((p) => ({ permType: p.permType, permissionName: rtm2PermissionName(p.permType), resources: [...p.resources] })),
+    })),
+    permissionSpec: formatRtm2Permissions(grants),
+  };
+}
+
 function service(s: Service007, issueTs: number): Described {
   const fields: Record<string, Described> = {};
   for (const [k, v] of Object.entries(s.fields)) {
-    fields[k] = Buffer.isBuffer(v) ? text(v) : typeof v === "number" ? v : (v as unknown as Described);
+    if (s.type === SERVICE_TYPE.rtm2 && k === "permissions") Object.assign(fields, rtm2Permissions(v as readonly Rtm2Grant[]));
+    else fields[k] = Buffer.isBuffer(v) ? text(v) : typeof v === "number" ? v : (v as unknown as Described);
   }
   return { type: s.type, name: s.name, privileges: privileges(s.privileges, PRIVILEGE_NAMES_007[s.type] ?? {}, issueTs), ...fields };
 }

@@ -11,9 +11,21 @@ export { buildRtmToken, TOKEN_006_LIFETIME_SECONDS } from "./build-rtm-token.js"
 export type { RtmTokenInput } from "./build-rtm-token.js";
 export { build006 } from "./v006/build.js";
 export type { Build006Input } from "./v006/build.js";
-export { build007, rtmService } from "./v007/build.js";
+export { build007, rtmService, rtm2Service } from "./v007/build.js";
 export type { Build007Input, ServiceSpec } from "./v007/build.js";
-export { SERVICE_TYPE, RTM_PRIVILEGE_LOGIN, serviceName } from "./v007/services.js";
+export { SERVICE_TYPE, RTM_PRIVILEGE_LOGIN, RTM2_PRIVILEGE_LOGIN, serviceName } from "./v007/services.js";
+export { rtmLogin007 } from "./v007/verify.js";
+export type { RtmLogin007 } from "./v007/verify.js";
+export {
+  RTM2_RESOURCE_TYPE,
+  RTM2_PERMISSION_TYPE,
+  Rtm2PermissionsSyntaxError,
+  parseRtm2Permissions,
+  formatRtm2Permissions,
+  rtm2ResourceName,
+  rtm2PermissionName,
+} from "./rtm2-permissions.js";
+export type { Rtm2Permission } from "./rtm2-permissions.js";
 export { PRIVILEGE_RTM_LOGIN } from "./v006/verify.js";
 export { describeToken } from "./describe-token.js";
 export type { Described } from "./describe-token.js";

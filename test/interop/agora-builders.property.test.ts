@@ -5,7 +5,10 @@
  *   build, our verifier accepts for the right user, with the right expiry, and refuses for another
  *   user or another certificate;
  * - ours → theirs: our 006 output is byte-identical to theirs, and our 007 output decodes with
- *   their `AccessToken2.from_string` to the same fields and passes their `verifySignature`.
+ *   their `AccessToken2.from_string` to the same fields and passes their `verifySignature`;
+ * - RTM2 (type 8) both ways: `RtmTokenBuilder2.buildTokenWithPermissions` tokens log in with ours
+ *   and rebuild byte for byte; ours decode with their `ServiceRtm2.unpack`; a token holding both
+ *   an RTM and an RTM2 login service follows docs/token-services.md.
  *
  * The official builders are CommonJS without usable typings for their internals, so they are
  * loaded with `createRequire` and described by the small interfaces below.
@@ -23,6 +26,7 @@ import {
   verifyToken,
   type ParsedToken006,
   type ParsedToken007,
+  type Rtm2Grant,
   type ServiceSpec,
   type VerifyResult,
 } from "../../core/token/index.js";
@@ -39,16 +43,30 @@ interface AgoraAccessToken006 {
 }
 type AgoraAccessToken006Ctor = new (appId: string, certificate: string, channelName: string, uid: string | number) => AgoraAccessToken006;
 
+interface AgoraRtm2Permissions {
+  /** Resource type → permission type → resources (object keys, so always in ascending order). */
+  details: Record<string, Record<string, string[]>>;
+  add(resourceType: number, permissionType: number, resources: string[]): void;
+}
 interface AgoraService {
   service_type(): number;
   add_privilege(privilege: number, expire: number): void;
   /** Privilege id (as an object key) → value. */
   __privileges: Record<string, number>;
-  /** RTM: the user id (a Buffer after `from_string`). */
+  /** RTM, chat, RTM2: the user id (a Buffer after `from_string`, except RTM2's string). */
   __user_id?: Buffer | string;
-  /** RTC: channel and uid (Buffers after `from_string`). */
+  /** RTC, streaming, FCDN: the channel (a Buffer after `from_string`). */
   __channel_name?: Buffer | string;
+  /** RTC: the uid. */
   __uid?: Buffer | string;
+  /** Streaming, FCDN: the account. */
+  __account?: Buffer | string;
+  /** APaaS: room, user and role (their `getInt16` reads the role unsigned). */
+  __room_uuid?: Buffer | string;
+  __user_uuid?: Buffer | string;
+  __role?: number;
+  /** RTM2: the resource grants. */
+  __permissions?: AgoraRtm2Permissions;
 }
 interface AgoraAccessToken2 {
   appId: string | Buffer;
@@ -71,14 +89,27 @@ const RtmTokenBuilder006 = (
     RtmTokenBuilder: { buildToken(appId: string, certificate: string, account: string, role: number, privilegeExpiredTs: number): string };
   }
 ).RtmTokenBuilder;
-const { AccessToken2, ServiceRtc, ServiceRtm } = require("agora-token/src/AccessToken2.js") as {
+const Agora2 = require("agora-token/src/AccessToken2.js") as {
   AccessToken2: new (appId?: string, certificate?: string, issueTs?: number | null, expire?: number) => AgoraAccessToken2;
   ServiceRtc: new (channelName: string, uid: string | number) => AgoraService;
   ServiceRtm: new (userId: string) => AgoraService;
+  ServiceStreaming: new (channelName: string, account: string | number) => AgoraService;
+  ServiceFpa: new () => AgoraService;
+  ServiceChat: new (userId: string) => AgoraService;
+  ServiceFCdn: new (channelName: string, account: string | number) => AgoraService;
+  ServiceApaas: new (roomUuid: string, userUuid: string, role: number) => AgoraService;
+  ServiceRtm2: new (userId: string | number, permissions?: AgoraRtm2Permissions) => AgoraService;
+  ServiceConvoAI: new () => AgoraService;
+  ServiceStt: new () => AgoraService;
+  Rtm2Permissions: new () => AgoraRtm2Permissions;
 };
+const { AccessToken2, ServiceRtc, ServiceRtm, ServiceRtm2, Rtm2Permissions } = Agora2;
 const RtmTokenBuilder2 = (
   require("agora-token/src/RtmTokenBuilder2.js") as {
-    RtmTokenBuilder: { buildToken(appId: string, certificate: string, userId: string, expire: number): string };
+    RtmTokenBuilder: {
+      buildToken(appId: string, certificate: string, userId: string, expire: number): string;
+      buildTokenWithPermissions(appId: string, certificate: string, userId: string | number, permissions: AgoraRtm2Permissions, expire: number): string;
+    };
   }
 ).RtmTokenBuilder;
 const { RtcTokenBuilder: RtcTokenBuilder2, Role: RtcRole } = require("agora-token/src/RtcTokenBuilder2.js") as {
@@ -267,20 +298,103 @@ function text(v: Buffer | string | undefined): string | undefined {
   return v === undefined ? undefined : Buffer.isBuffer(v) ? v.toString("utf8") : v;
 }
 
+/** Their RTM2 permission map as our grant list (their object keys come out in ascending order). */
+function theirGrants(p: AgoraRtm2Permissions | undefined): Rtm2Grant[] {
+  return Object.entries(p?.details ?? {}).map(([resourceType, perms]) => ({
+    resourceType: Number(resourceType),
+    permissions: Object.entries(perms).map(([permType, resources]) => ({ permType: Number(permType), resources })),
+  }));
+}
+
 /** A decoded official service in a comparable shape. */
 function theirService(s: AgoraService): unknown {
+  const type = s.service_type();
   const privileges = Object.entries(s.__privileges).map(([k, v]) => [Number(k), v]);
-  if (s.service_type() === SERVICE_TYPE.rtc) {
-    return { type: 1, privileges, channelName: text(s.__channel_name), uid: text(s.__uid) };
+  switch (type) {
+    case SERVICE_TYPE.rtc:
+      return { type, privileges, channelName: text(s.__channel_name), uid: text(s.__uid) };
+    case SERVICE_TYPE.streaming:
+    case SERVICE_TYPE.fcdn:
+      return { type, privileges, channelName: text(s.__channel_name), account: text(s.__account) };
+    case SERVICE_TYPE.apaas:
+      return { type, privileges, roomUuid: text(s.__room_uuid), userUuid: text(s.__user_uuid), role: s.__role };
+    case SERVICE_TYPE.rtm2:
+      return { type, privileges, userId: text(s.__user_id), permissions: theirGrants(s.__permissions) };
+    case SERVICE_TYPE.rtm:
+    case SERVICE_TYPE.chat:
+      return { type, privileges, userId: text(s.__user_id) };
+    default:
+      return { type, privileges };
   }
-  return { type: s.service_type(), privileges, userId: text(s.__user_id) };
 }
 
 /** One of our service specs in the same shape (privilege keys unique, ascending). */
 function ourService(s: ServiceSpec): unknown {
   const privileges = [...s.privileges].map(([k, v]) => [k, v]).sort((a, b) => (a[0] as number) - (b[0] as number));
-  if (s.type === SERVICE_TYPE.rtc) return { type: 1, privileges, channelName: s.channelName, uid: s.uid };
-  return { type: 2, privileges, userId: s.userId };
+  const { type } = s;
+  switch (s.type) {
+    case SERVICE_TYPE.rtc:
+      return { type, privileges, channelName: s.channelName, uid: s.uid };
+    case SERVICE_TYPE.streaming:
+    case SERVICE_TYPE.fcdn:
+      return { type, privileges, channelName: s.channelName, account: s.account };
+    case SERVICE_TYPE.apaas:
+      // Their parser reads the i16 role as unsigned.
+      return { type, privileges, roomUuid: s.roomUuid, userUuid: s.userUuid, role: s.role & 0xffff };
+    case SERVICE_TYPE.rtm2:
+      return { type, privileges, userId: s.userId, permissions: s.permissions };
+    case SERVICE_TYPE.rtm:
+    case SERVICE_TYPE.chat:
+      return { type, privileges, userId: s.userId };
+    default:
+      return { type, privileges };
+  }
+}
+
+/** Their service object for one of our specs (privileges included). */
+function theirServiceFor(s: ServiceSpec): AgoraService {
+  let svc: AgoraService;
+  switch (s.type) {
+    case SERVICE_TYPE.rtc:
+      svc = new ServiceRtc(s.channelName, s.uid);
+      break;
+    case SERVICE_TYPE.rtm:
+      svc = new ServiceRtm(s.userId);
+      break;
+    case SERVICE_TYPE.streaming:
+      svc = new Agora2.ServiceStreaming(s.channelName, s.account);
+      break;
+    case SERVICE_TYPE.fpa:
+      svc = new Agora2.ServiceFpa();
+      break;
+    case SERVICE_TYPE.chat:
+      svc = new Agora2.ServiceChat(s.userId);
+      break;
+    case SERVICE_TYPE.fcdn:
+      svc = new Agora2.ServiceFCdn(s.channelName, s.account);
+      break;
+    case SERVICE_TYPE.apaas:
+      svc = new Agora2.ServiceApaas(s.roomUuid, s.userUuid, s.role);
+      break;
+    case SERVICE_TYPE.rtm2:
+      svc = new ServiceRtm2(s.userId, theirPermissions(s.permissions));
+      break;
+    case SERVICE_TYPE.convoai:
+      svc = new Agora2.ServiceConvoAI();
+      break;
+    case SERVICE_TYPE.stt:
+      svc = new Agora2.ServiceStt();
+      break;
+  }
+  for (const [k, v] of s.privileges) svc.add_privilege(k, v);
+  return svc;
+}
+
+/** Our grant list as their `Rtm2Permissions`. */
+function theirPermissions(grants: readonly Rtm2Grant[]): AgoraRtm2Permissions {
+  const p = new Rtm2Permissions();
+  for (const g of grants) for (const perm of g.permissions) p.add(g.resourceType, perm.permType, [...perm.resources]);
+  return p;
 }
 
 /** Decodes a 007 token with the official parser. */
@@ -294,11 +408,7 @@ function theirDecode(token: string): AgoraAccessToken2 {
 function theirs007(appId: string, cert: string, issueTs: number, expire: number, salt: number, services: readonly ServiceSpec[]): string {
   const t = new AccessToken2(appId, cert, issueTs, expire);
   t.salt = salt;
-  for (const s of services) {
-    const svc = s.type === SERVICE_TYPE.rtc ? new ServiceRtc(s.channelName, s.uid) : new ServiceRtm(s.userId);
-    for (const [k, v] of s.privileges) svc.add_privilege(k, v);
-    t.add_service(svc);
-  }
+  for (const s of services) t.add_service(theirServiceFor(s));
   return t.build();
 }
 
@@ -557,15 +667,87 @@ const rtcSpecArb: fc.Arbitrary<ServiceSpec> = fc.record({
   uid: fc.oneof(fc.constant(""), fc.nat().map(String), uidArb),
 });
 
+/** Privileges usually holding the login privilege (id 1), sometimes others only. */
+const loginPrivilegesArb = fc.oneof(
+  { weight: 4, arbitrary: privilegesArb([1, 2, 3], 1).map((p) => (p.some(([k]) => k === 1) ? p : [[1, 0] as [number, number], ...p])) },
+  { weight: 1, arbitrary: privilegesArb([2, 3], 0) },
+);
+
 /** RTM services: usually with the login privilege, sometimes with others only. */
 const rtmSpecArb: fc.Arbitrary<ServiceSpec> = fc.record({
   type: fc.constant(SERVICE_TYPE.rtm),
-  privileges: fc.oneof({ weight: 4, arbitrary: privilegesArb([1, 2, 3], 1).map((p) => (p.some(([k]) => k === 1) ? p : [[1, 0] as [number, number], ...p])) }, {
-    weight: 1,
-    arbitrary: privilegesArb([2, 3], 0),
-  }),
+  privileges: loginPrivilegesArb,
   userId: uidArb,
 });
+
+/** RTM2 resource names: short (tokens stay under the 2048-character limit), any text, `*`. */
+const resourceNameArb = fc.oneof(fc.constant("*"), uidArb.map((s) => limitUtf8(s, 16)), fc.string({ unit: "grapheme-ascii", minLength: 0, maxLength: 12 }));
+
+/**
+ * RTM2 grants as Agora's `Rtm2Permissions` holds them: resource types and permission types
+ * unique and ascending (it is a map), at least one permission per resource type, any resources.
+ */
+const rtm2GrantsArb: fc.Arbitrary<Rtm2Grant[]> = fc
+  .uniqueArray(
+    fc.record({
+      resourceType: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffff }) }),
+      permissions: fc
+        .uniqueArray(
+          fc.record({
+            permType: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 1 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffff }) }),
+            resources: fc.array(resourceNameArb, { maxLength: 3 }),
+          }),
+          { minLength: 1, maxLength: 3, selector: (p) => p.permType },
+        )
+        .map((ps) => ps.sort((a, b) => a.permType - b.permType)),
+    }),
+    { maxLength: 4, selector: (g) => g.resourceType },
+  )
+  .map((gs) => gs.sort((a, b) => a.resourceType - b.resourceType));
+
+const rtm2SpecArb: fc.Arbitrary<ServiceSpec> = fc.record({
+  type: fc.constant(SERVICE_TYPE.rtm2),
+  privileges: loginPrivilegesArb,
+  userId: uidArb,
+  permissions: rtm2GrantsArb,
+});
+
+/** The other service types of agora-token 2.0.6 (3–7, 9, 10), as they pack them. */
+const otherSpecArb: fc.Arbitrary<ServiceSpec> = fc.oneof(
+  fc.record({ type: fc.constant(SERVICE_TYPE.streaming), privileges: privilegesArb([1, 2], 0), channelName: channelArb, account: fc.oneof(fc.nat().map(String), uidArb) }),
+  fc.record({ type: fc.constant(SERVICE_TYPE.fpa), privileges: privilegesArb([1], 0) }),
+  fc.record({ type: fc.constant(SERVICE_TYPE.chat), privileges: privilegesArb([1, 2], 0), userId: uidArb }),
+  fc.record({ type: fc.constant(SERVICE_TYPE.fcdn), privileges: privilegesArb([1, 2], 0), channelName: channelArb, account: fc.oneof(fc.nat().map(String), uidArb) }),
+  fc.record({
+    type: fc.constant(SERVICE_TYPE.apaas),
+    privileges: privilegesArb([1, 2, 3], 0),
+    roomUuid: channelArb,
+    userUuid: channelArb,
+    // Their constructor turns role 0 into -1 (`role || -1`), so 0 is left to the unit tests.
+    role: fc.integer({ min: -32768, max: 32767 }).filter((r) => r !== 0),
+  }),
+  fc.record({ type: fc.constant(SERVICE_TYPE.convoai), privileges: privilegesArb([1], 0) }),
+  fc.record({ type: fc.constant(SERVICE_TYPE.stt), privileges: privilegesArb([1], 0) }),
+);
+
+/** The login privilege of a spec, or undefined. */
+function loginPrivilege(s: ServiceSpec): number | undefined {
+  return [...s.privileges].find(([k]) => k === RTM_LOGIN_007)?.[1];
+}
+
+/**
+ * The expected login of a token holding `services` in token order (docs/token-services.md):
+ * the first type 2 and the first type 8 with the login privilege; both must name the uid; the
+ * earlier non-zero login privilege counts. Null when nothing grants the login.
+ */
+function expectedLogin(services: readonly ServiceSpec[]): { userIds: string[]; privilege: number } | null {
+  const rtm = services.find((s) => s.type === SERVICE_TYPE.rtm && loginPrivilege(s) !== undefined);
+  const rtm2 = services.find((s) => s.type === SERVICE_TYPE.rtm2 && loginPrivilege(s) !== undefined);
+  const grants = [rtm, rtm2].filter((s): s is Extract<ServiceSpec, { userId: string }> => s !== undefined && "userId" in s);
+  if (grants.length === 0) return null;
+  const limits = grants.map((s) => loginPrivilege(s) ?? 0).filter((p) => p !== 0);
+  return { userIds: grants.map((s) => s.userId), privilege: limits.length === 0 ? 0 : Math.min(...limits) };
+}
 
 describe("ours → theirs: our tokens match the official builders and decode with their parser", () => {
   it("006 build006 / buildRtmToken are byte-identical to agora-access-token (and agora-token's copy)", () => {
@@ -622,7 +804,7 @@ describe("ours → theirs: our tokens match the official builders and decode wit
           issueTs: u32,
           expire: lifetimeArb,
           salt: salt007,
-          services: fc.array(fc.oneof(rtcSpecArb, rtmSpecArb), { minLength: 1, maxLength: 4 }),
+          services: fc.array(fc.oneof(rtcSpecArb, rtmSpecArb, rtm2SpecArb, otherSpecArb), { minLength: 1, maxLength: 4 }),
         }),
         ({ appId, cert, otherCert, uid, issueTs, expire, salt, services }) => {
           // buildRtmToken("007"): one RTM service, privilege = token expire.
@@ -661,21 +843,24 @@ describe("ours → theirs: our tokens match the official builders and decode wit
           if (otherCert !== cert) expect(theirs.verifySignature(otherCert)).toBe(false);
           if (issueTs !== 0) expect(theirs007(appId, cert, issueTs, expire, salt, services)).toBe(token);
 
-          // Ours: the first RTM service holding the login privilege decides (token-formats.md §4.5).
-          const login = sorted.find((s) => s.type === SERVICE_TYPE.rtm && [...s.privileges].some(([k]) => k === RTM_LOGIN_007));
-          if (login === undefined || login.type !== SERVICE_TYPE.rtm) {
+          // Ours: the first type-2 and the first type-8 service holding the login privilege
+          // (docs/token-services.md); both must name the uid, the earlier limit counts.
+          const login = expectedLogin(sorted);
+          if (login === null) {
             expect(outcome(verify(token, appId, uid, [cert], issueTs))).toBe("not_rtm_token");
+          } else if (new Set(login.userIds).size > 1) {
+            for (const userId of login.userIds) expect(outcome(verify(token, appId, userId, [cert], issueTs))).toBe("uid_mismatch");
           } else {
-            const p = [...login.privileges].find(([k]) => k === RTM_LOGIN_007)?.[1] ?? 0;
+            const userId = login.userIds[0] as string;
             const tokenExpiresAt = issueTs + expire;
-            const privilegeExpiresAt = p === 0 ? null : issueTs + p;
-            const v = verify(token, appId, login.userId, [cert], issueTs);
+            const privilegeExpiresAt = login.privilege === 0 ? null : issueTs + login.privilege;
+            const v = verify(token, appId, userId, [cert], issueTs);
             expect(validSummary(v)).toEqual({
               valid: true,
               slot: "primary",
               version: "007",
               appId,
-              uid: login.userId,
+              uid: userId,
               issuedAt: issueTs,
               tokenExpiresAt,
               privilegeExpiresAt,
@@ -683,6 +868,161 @@ describe("ours → theirs: our tokens match the official builders and decode wit
               salt,
             });
           }
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// RTM2 (type 8), both ways
+// ---------------------------------------------------------------------------------------------
+
+/** Lifetimes within a day, so no lifetime cap changes what these properties check. */
+const dayLifetimeArb = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 86_400 }));
+
+describe("RTM2 (type 8) tokens: agora-token's builder and ours, both ways", () => {
+  it("theirs → ours: RtmTokenBuilder2.buildTokenWithPermissions logs in with ours, and our builder rebuilds it byte for byte", () => {
+    const wall = (): number => Math.floor(Date.now() / 1000);
+    fc.assert(
+      fc.property(
+        fc.record({ appId: hex32, cert: hex32, otherCert: hex32, uid: uidArb, otherUid: uidArb, grants: rtm2GrantsArb, expire: dayLifetimeArb, seed: seedArb }),
+        ({ appId, cert, otherCert, uid, otherUid, grants, expire, seed }) => {
+          const before = wall();
+          const token = RtmTokenBuilder2.buildTokenWithPermissions(appId, cert, uid, theirPermissions(grants), expire);
+          const after = wall();
+          const t = parse007(token);
+          expect(t.issueTs).toBeGreaterThanOrEqual(before);
+          expect(t.issueTs).toBeLessThanOrEqual(after);
+          expect({ appId: t.appId, expire: t.expire, serviceCount: t.serviceCount, unknown: t.unknownServiceType, trailingBytes: t.trailingBytes }).toEqual({
+            appId,
+            expire,
+            serviceCount: 1,
+            unknown: null,
+            trailingBytes: 0,
+          });
+          expect(
+            t.services.map((s) => ({ type: s.type, name: s.name, privileges: s.privileges, userId: (s.fields["userId"] as Buffer).toString("utf8"), permissions: s.fields["permissions"] })),
+          ).toEqual([{ type: SERVICE_TYPE.rtm2, name: "rtm2", privileges: [[RTM_LOGIN_007, expire]], userId: uid, permissions: grants }]);
+          expect(buildRtmToken({ version: "007", appId, certificate: cert, uid, expireSeconds: expire, issueTs: t.issueTs, salt: t.salt, permissions: grants })).toBe(token);
+
+          const expiresAt = t.issueTs + expire;
+          const now = t.issueTs + (seed % (expire + 1));
+          expect(validSummary(verify(token, appId, uid, [cert], now))).toEqual({
+            valid: true,
+            slot: "primary",
+            version: "007",
+            appId,
+            uid,
+            issuedAt: t.issueTs,
+            tokenExpiresAt: expiresAt,
+            privilegeExpiresAt: expire === 0 ? null : expiresAt,
+            expiresAt,
+            salt: t.salt,
+          });
+          expectBoundaryAndRefusals({
+            token,
+            appId,
+            uid,
+            otherUid,
+            cert,
+            otherCert,
+            now,
+            expiresAt,
+            tokenExpiresAt: expiresAt,
+            privilegeExpiresAt: expire === 0 ? null : expiresAt,
+            wrongUid: "uid_mismatch",
+          });
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("theirs → ours: an RTM and an RTM2 login service in one token log in only a uid both name, until the earlier limit", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          appId: hex32,
+          cert: hex32,
+          issueTs: issueTsTheirs.filter((t) => t <= U32_MAX - 2 * 86_400),
+          expire: fc.integer({ min: 1, max: 86_400 }),
+          salt: salt007,
+          rtmUser: uidArb,
+          rtm2User: fc.option(uidArb, { nil: undefined }),
+          rtmLogin: fc.boolean(),
+          rtmPrivilege: dayLifetimeArb,
+          rtm2Privilege: dayLifetimeArb,
+          grants: rtm2GrantsArb,
+        }),
+        ({ appId, cert, issueTs, expire, salt, rtmUser, rtm2User, rtmLogin, rtmPrivilege, rtm2Privilege, grants }) => {
+          const rtm2UserId = rtm2User ?? rtmUser; // undefined: the same user in both
+          const t = new AccessToken2(appId, cert, issueTs, expire);
+          t.salt = salt;
+          const rtm = new ServiceRtm(rtmUser);
+          // Without the login privilege the type-2 service grants nothing: type 8 alone decides.
+          rtm.add_privilege(rtmLogin ? RTM_LOGIN_007 : 2, rtmPrivilege);
+          const rtm2 = new ServiceRtm2(rtm2UserId, theirPermissions(grants));
+          rtm2.add_privilege(RTM_LOGIN_007, rtm2Privilege);
+          t.add_service(rtm2); // added first: the builder still packs type 2 before type 8
+          t.add_service(rtm);
+          const token = t.build();
+          expect(parse007(token).services.map((s) => s.type)).toEqual([SERVICE_TYPE.rtm, SERVICE_TYPE.rtm2]);
+
+          const limits = (rtmLogin ? [rtmPrivilege, rtm2Privilege] : [rtm2Privilege]).filter((p) => p !== 0);
+          const privilegeExpiresAt = limits.length === 0 ? null : issueTs + Math.min(...limits);
+          const tokenExpiresAt = issueTs + expire;
+          const expiresAt = privilegeExpiresAt === null ? tokenExpiresAt : Math.min(tokenExpiresAt, privilegeExpiresAt);
+          const agree = !rtmLogin || rtmUser === rtm2UserId;
+          if (agree) {
+            expect(validSummary(verify(token, appId, rtm2UserId, [cert], issueTs))).toEqual({
+              valid: true,
+              slot: "primary",
+              version: "007",
+              appId,
+              uid: rtm2UserId,
+              issuedAt: issueTs,
+              tokenExpiresAt,
+              privilegeExpiresAt,
+              expiresAt,
+              salt,
+            });
+            expect(outcome(verify(token, appId, rtm2UserId, [cert], expiresAt))).toBe("valid");
+            const after = privilegeExpiresAt !== null && privilegeExpiresAt < tokenExpiresAt ? "privilege_expired" : "token_expired";
+            expect(outcome(verify(token, appId, rtm2UserId, [cert], expiresAt + 1))).toBe(after);
+          } else {
+            expect(outcome(verify(token, appId, rtmUser, [cert], issueTs))).toBe("uid_mismatch");
+            expect(outcome(verify(token, appId, rtm2UserId, [cert], issueTs))).toBe("uid_mismatch");
+          }
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("ours → theirs: buildRtmToken with permissions decodes with ServiceRtm2.unpack, passes verifySignature, and equals their build", () => {
+    fc.assert(
+      fc.property(
+        fc.record({ appId: hex32, cert: hex32, otherCert: hex32, uid: uidArb, issueTs: issueTsTheirs, expire: lifetimeArb, salt: salt007, grants: rtm2GrantsArb }),
+        ({ appId, cert, otherCert, uid, issueTs, expire, salt, grants }) => {
+          const ours = buildRtmToken({ version: "007", appId, certificate: cert, uid, expireSeconds: expire, issueTs, salt, permissions: grants });
+          const decoded = theirDecode(ours);
+          expect({ issueTs: decoded.issueTs, expire: decoded.expire, salt: decoded.salt, services: decoded.services.map(theirService) }).toEqual({
+            issueTs,
+            expire,
+            salt,
+            services: [{ type: SERVICE_TYPE.rtm2, privileges: [[RTM_LOGIN_007, expire]], userId: uid, permissions: grants }],
+          });
+          expect(decoded.verifySignature(cert)).toBe(true);
+          if (otherCert !== cert) expect(decoded.verifySignature(otherCert)).toBe(false);
+          // `buildTokenWithPermissions` with its clock and salt fixed is AccessToken2 + ServiceRtm2.
+          const theirs = new AccessToken2(appId, cert, issueTs, expire);
+          theirs.salt = salt;
+          const svc = new ServiceRtm2(uid, theirPermissions(grants));
+          svc.add_privilege(RTM_LOGIN_007, expire);
+          theirs.add_service(svc);
+          expect(theirs.build()).toBe(ours);
         },
       ),
       { numRuns: NUM_RUNS },

@@ -6,6 +6,7 @@ import {
   build007,
   buildRtmToken,
   parseToken,
+  rtm2Service,
   rtmService,
   verifyToken,
   type Build006Input,
@@ -110,8 +111,28 @@ describe("builders: misuse is an exception, never an empty token", () => {
     });
   });
   it("build007 with a privilege value out of u32 → RangeError", () => {
-    const e = thrown(() => build007({ ...B007, services: [rtmService("alice", -1)] }));
-    expect([e.constructor.name, (e as Error & { code?: string }).code]).toEqual(["RangeError", "ERR_OUT_OF_RANGE"]);
+    expect(describeError(thrown(() => build007({ ...B007, services: [rtmService("alice", -1)] })))).toEqual(U32_MSG("privilege 1"));
+    expect(describeError(thrown(() => build007({ ...B007, services: [rtmService("alice", 2 ** 32)] })))).toEqual(U32_MSG("privilege 1"));
+  });
+  it.each([
+    ["a privilege id of 65536", { type: 4, privileges: [[65_536, 0]] }, "a privilege id must be an integer in 0..65535"],
+    ["a privilege id of -1", { type: 9, privileges: [[-1, 0]] }, "a privilege id must be an integer in 0..65535"],
+    ["an APaaS role of 32768", { type: 7, privileges: [], roomUuid: "r", userUuid: "u", role: 32_768 }, "the APaaS role must be an integer in -32768..32767"],
+    ["an APaaS role of 1.5", { type: 7, privileges: [], roomUuid: "r", userUuid: "u", role: 1.5 }, "the APaaS role must be an integer in -32768..32767"],
+    ["an RTM2 resource type of 65536", { type: 8, privileges: [], userId: "a", permissions: [{ resourceType: 65_536, permissions: [] }] }, "an RTM2 resource type must be an integer in 0..65535"],
+    ["an RTM2 permission type of -1", { type: 8, privileges: [], userId: "a", permissions: [{ resourceType: 0, permissions: [{ permType: -1, resources: [] }] }] }, "an RTM2 permission type must be an integer in 0..65535"],
+    ["an RTM2 resource over 65535 bytes", { type: 8, privileges: [], userId: "a", permissions: [{ resourceType: 0, permissions: [{ permType: 0, resources: ["x".repeat(65_536)] }] }] }, "a bytes16 field holds at most 65535 bytes, got 65536"],
+    ["65536 services", null, "the service count must be an integer in 0..65535"],
+  ] as const)("build007 with %s → RangeError", (_name, service, message) => {
+    const services = (service === null ? new Array(65_536).fill({ type: 4, privileges: [] }) : [service]) as Build007Input["services"];
+    expect(describeError(thrown(() => build007({ ...B007, services })))).toEqual({ type: "RangeError", message });
+  });
+  it("build007 with an unknown service type → TypeError", () => {
+    const services = [{ type: 11, privileges: [] }] as unknown as Build007Input["services"];
+    expect(describeError(thrown(() => build007({ ...B007, services })))).toEqual({ type: "TypeError", message: "unknown 007 service type 11" });
+  });
+  it("buildRtmToken 006 with RTM2 permissions → TypeError", () => {
+    expect(describeError(thrown(() => buildRtmToken({ ...RTM, version: "006", permissions: [] })))).toEqual({ type: "TypeError", message: "RTM2 permissions need a 007 token" });
   });
   it("buildRtmToken 006: issueTs + 24 h past u32 → RangeError on ts", () => {
     expect(describeError(thrown(() => buildRtmToken({ ...RTM, version: "006", issueTs: 2 ** 32 - 86_400 })))).toEqual(U32_MSG("ts"));
@@ -171,6 +192,53 @@ describe("builders: output", () => {
     });
     const r = verifyToken({ token, appId: APP_ID, uid, certificates: certs(CERT), now: ISSUE_TS });
     expect(r.valid && r.token.expiresAt).toBe(ISSUE_TS + 3600);
+  });
+
+  it("build007 writes every service type as token-formats.md §3.3 lays it out (read back by the parser)", () => {
+    const permissions = [
+      { resourceType: 0, permissions: [{ permType: 0, resources: ["message-a", "message-b"] }, { permType: 1, resources: [] }] },
+      { resourceType: 4, permissions: [{ permType: 0, resources: ["*"] }] },
+    ];
+    const services: Build007Input["services"] = [
+      { type: 10, privileges: [] },
+      { type: 9, privileges: [[1, 5]] },
+      { type: 8, privileges: [[1, 600]], userId: "alice", permissions },
+      { type: 7, privileges: [[1, 0], [3, 9]], roomUuid: "room", userUuid: "user", role: -2 },
+      { type: 6, privileges: [[2, 0]], channelName: "cdn", account: "viewer" },
+      { type: 5, privileges: [[1, 1]], userId: "chatter" },
+      { type: 4, privileges: [[1, 0]] },
+      { type: 3, privileges: [[1, 0]], channelName: "live", account: "0" },
+      rtmService("alice", 600),
+      { type: 1, privileges: [[4, 0], [1, 0]], channelName: "room", uid: "" },
+    ];
+    const p = parseToken(build007({ ...B007, services }));
+    if (!p.ok || p.token.version !== "007") throw new Error("not a 007 token");
+    const plain = (v: unknown): unknown => (Buffer.isBuffer(v) ? v.toString("utf8") : v);
+    expect(p.token.services.map((s) => [s.type, s.privileges, Object.fromEntries(Object.entries(s.fields).map(([k, v]) => [k, plain(v)]))])).toEqual([
+      [1, [[1, 0], [4, 0]], { channelName: "room", uid: "" }],
+      [2, [[1, 600]], { userId: "alice" }],
+      [3, [[1, 0]], { channelName: "live", account: "0" }],
+      [4, [[1, 0]], {}],
+      [5, [[1, 1]], { userId: "chatter" }],
+      [6, [[2, 0]], { channelName: "cdn", account: "viewer" }],
+      [7, [[1, 0], [3, 9]], { roomUuid: "room", userUuid: "user", role: -2 }],
+      [8, [[1, 600]], { userId: "alice", permissions }],
+      [9, [[1, 5]], {}],
+      [10, [], {}],
+    ]);
+    expect([p.token.unknownServiceType, p.token.trailingBytes]).toEqual([null, 0]);
+  });
+
+  it("buildRtmToken with permissions builds the single type-8 service of buildTokenWithPermissions, and it logs in", () => {
+    const permissions = [{ resourceType: 1, permissions: [{ permType: 1, resources: ["stream-a"] }] }];
+    const token = buildRtmToken({ ...RTM, permissions });
+    expect(token).toBe(build007({ ...B007, services: [rtm2Service("alice", permissions, 3600)] }));
+    const p = parseToken(token);
+    expect(p.ok && p.token.version === "007" && p.token.services.map((s) => [s.type, s.privileges, s.fields["permissions"]])).toEqual([[8, [[1, 3600]], permissions]]);
+    const r = verifyToken({ token, appId: APP_ID, uid: "alice", certificates: certs(CERT), now: ISSUE_TS + 3600 });
+    expect(r.valid && [r.token.expiresAt, r.token.privilegeExpiresAt]).toEqual([ISSUE_TS + 3600, ISSUE_TS + 3600]);
+    const empty = buildRtmToken({ ...RTM, permissions: [] });
+    expect(verifyToken({ token: empty, appId: APP_ID, uid: "alice", certificates: certs(CERT), now: ISSUE_TS }).valid).toBe(true);
   });
 
   it("is a pure function of its input (no clock, no RNG)", () => {
