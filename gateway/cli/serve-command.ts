@@ -8,25 +8,36 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { buildRtmToken } from "../../core/token/index.js";
 import { PopulateBody, populateProjects } from "../admin/populate.js";
-import { configFromEnv } from "../config.js";
+import { configFromEnv, ENV_NAMES } from "../config.js";
 import { DEV_PROJECTS } from "../dev-seed.js";
 import { startGateway } from "../main.js";
 import { AuthError } from "../../core/errors.js";
 import { RedisStartFailure } from "../infra/redis-clients.js";
 import { EXIT, type CliIo } from "./cli-io.js";
 
+/** The environment variables of every setting, wrapped for --help (from gateway/config.ts, so none is missed). */
+function envList(): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const name of Object.values(ENV_NAMES)) {
+    const next = line === "" ? `  ${name}` : `${line}, ${name}`;
+    if (next.length > 100) {
+      lines.push(`${line},`);
+      line = `  ${name}`;
+    } else line = next;
+  }
+  if (line !== "") lines.push(line);
+  return lines.join("\n");
+}
+
 const HELP = `Usage: rtm-auth serve [--port N] [--host ADDR] [--no-dev-seed] [--populate FILE]
 
 Starts the gateway: WebSocket endpoint /rtm, GET /healthz, /readyz, /metrics, the admin API under /admin.
 Certificates live in memory unless REDIS_URL is set (then in Redis, shared by every gateway on the same
-REDIS_KEY_PREFIX). Every setting also reads its environment variable (PORT, HOST, MAX_FRAME_BYTES,
-LOGIN_DEADLINE_SECONDS, MAX_CONNECTIONS, PER_IP_CONNECTIONS_PER_SECOND, CALLS_PER_SECOND, CHECK_ORDER,
-PRIVILEGE_006, DEV_SEED, REDIS_URL, REDIS_KEY_PREFIX, REDIS_MAX_STALENESS_SECONDS, ADMIN_JWT_SECRET,
-ADMIN_JWKS_URL, ADMIN_JWT_AUDIENCE, ADMIN_JWT_ISSUER, ADMIN_JWT_MAX_LIFETIME_SECONDS,
-ADMIN_JWT_CLOCK_SKEW_SECONDS, CERT_ACTIVATION_DELAY_SECONDS, JOURNAL_SIZE, LOG_LEVEL, and the abuse bounds
-MAX_CONNECTIONS_PER_IP, HTTP_RESERVE_CONNECTIONS, MAX_BUFFERED_BYTES, MAX_PENDING_REQUESTS, PINGS_PER_SECOND,
-CLOSE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_SECONDS, DRAIN_SECONDS; see gateway/config.ts and docs/robustness.md).
-Flags win over the environment. SIGTERM or SIGINT drains (docs/robustness.md) and exits 0.
+REDIS_KEY_PREFIX). Every setting also reads its environment variable (defaults and ranges in
+gateway/config.ts; the abuse bounds in docs/robustness.md); flags win over the environment:
+${envList()}
+SIGTERM or SIGINT drains (docs/robustness.md) and exits 0; a second signal exits at once.
 
 Options:
   --port N         TCP port (default 8080; 0 picks a free one)
@@ -148,7 +159,10 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     gateway.logger.info({ signal, drainSeconds: gateway.config.drainSeconds }, "shutting down: draining");
     setTimeout(() => process.exit(0), (gateway.config.drainSeconds + DRAIN_BACKSTOP_SECONDS) * 1000).unref();
     void gateway.close().then(
-      () => process.exit(0),
+      () => {
+        gateway.logger.info({ signal }, "stopped");
+        process.exit(0);
+      },
       (err: unknown) => {
         gateway.logger.error({ err }, "error while draining");
         process.exit(1);
