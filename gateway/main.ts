@@ -2,6 +2,7 @@
  * The composition root: config → clock → store → registry/metrics → sessions → admin + HTTP
  * app → server. The only place that builds the infrastructure; everything else receives it.
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { Registry } from "prom-client";
@@ -20,6 +21,7 @@ import { createMetrics, type Metrics } from "./infra/metrics.js";
 import { startRedisBackend } from "./infra/redis-backend.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { DecisionObserver } from "./sessions/decision.js";
+import { GatewayHintFacts } from "./sessions/hint-facts.js";
 import { DecisionJournal } from "./sessions/journal.js";
 import { SessionManager, type SessionEventObserver } from "./sessions/session-manager.js";
 import { createGatewayServer } from "./ws/server.js";
@@ -118,6 +120,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const unsubscribeReload = redis?.store.onReload(metrics.onCacheReload);
   // The journal reads the wall clock here, where the system time may be read (architecture.md §5.3).
   const journal = config.journalSize === 0 ? null : new DecisionJournal(config.journalSize, Date.now);
+  // What the diagnostic hints read (docs/hints.md); certificates are remembered by salted hash only.
+  const hintFacts = new GatewayHintFacts({ store, journal, nowSeconds: () => clock.nowSeconds(), salt: randomBytes(32) });
   const sessions = new SessionManager({
     config,
     clock,
@@ -126,6 +130,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     logger,
     observers: [metrics.decisionObserver, ...(journal === null ? [] : [journal.observer]), ...(options.observers ?? [])],
     sessionObservers: [metrics.sessionObserver, ...(options.sessionObservers ?? [])],
+    hintFacts,
   });
 
   const admin = createAdminRouter({ config, store, clock, sessions, logger, journal });
@@ -179,6 +184,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         sessions.shutdown();
         dropHeldUpgrades();
         unsubscribeStore();
+        hintFacts.close();
         unsubscribeReload?.();
         wss.close();
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -6,7 +6,8 @@ import type { AuthPolicy } from "./auth-context.js";
  * A given token must pass every check of token-formats.md §4 for this App ID and uid against the
  * project's active certificates. For a renew, the App ID and uid are the session's, so a token
  * for another identity is refused (renew keeps the session's identity). No token → nothing to
- * verify (the auth-mode rule already decided whether that is allowed).
+ * verify (the auth-mode rule already decided whether that is allowed). The lifetime cap of the
+ * settings applies to the expiry checks, in either check order (docs/token-lifetime.md).
  */
 export const tokenValid: AuthPolicy = {
   name: "token-valid",
@@ -21,6 +22,7 @@ export const tokenValid: AuthPolicy = {
       now: ctx.now,
       limits: ctx.settings.tokenLimits,
       privilege006: ctx.settings.privilege006,
+      maxLifetimeSeconds: ctx.settings.maxTokenLifetimeSeconds ?? 0,
     });
     if (r.parsed !== null) ctx.decodedToken = r.parsed;
     if (r.valid) {
@@ -29,7 +31,7 @@ export const tokenValid: AuthPolicy = {
       return undefined;
     }
     if (ctx.settings.checkOrder === "legacy" && r.parsed !== null && (r.reason === "invalid_signature" || r.reason === "uid_mismatch" || r.reason === "not_rtm_token")) {
-      const expired = expiryReason(r.parsed, ctx.now);
+      const expired = expiryReason(r.parsed, ctx.now, ctx.settings.maxTokenLifetimeSeconds);
       if (expired !== null) return { reason: expired, detail: `legacy order: ${expired} reported before ${r.reason}` };
     }
     return { reason: r.reason, detail: r.detail };

@@ -4,6 +4,7 @@
  */
 import type { CertificateSlot } from "../certificate/active-certificate.js";
 import type { AuthMode } from "../certificate/project.js";
+import type { Hint } from "../diagnostics/hint-codes.js";
 import type { Reason } from "../errors.js";
 import type { Described } from "../token/describe-token.js";
 import type { Profile } from "./wire.js";
@@ -47,6 +48,8 @@ export interface Explanation {
   readonly expiresAt: number | null;
   /** Every decoded field of the token, or null (no token, or not decodable). */
   readonly token: Record<string, Described> | null;
+  /** Diagnostic hints (docs/hints.md): codes from a closed list, each with a sentence; never part of the decision. */
+  readonly hints: readonly Hint[];
   readonly now: number;
 }
 

@@ -18,4 +18,12 @@ export interface VerifyRequest {
    * only the token-level 24-hour `ts` limits a 006 token, as Agora's RTM service reportedly did.
    */
   readonly privilege006?: "enforce" | "ignore";
+  /**
+   * The lifetime cap, seconds (docs/token-lifetime.md): the token's effective expiry is at most
+   * its issue time (007 `issueTs`; 006 `ts - 86400`) plus this. A token used past the capped
+   * expiry is `token_expired`, and `expiresAt` of the result is capped. `0` or absent: no cap,
+   * the token layer of token-formats.md §4.6 as written. The gateway passes
+   * `MAX_TOKEN_LIFETIME_SECONDS` (default 86400, Agora's documented 24 h).
+   */
+  readonly maxLifetimeSeconds?: number;
 }

@@ -1,6 +1,7 @@
 /**
  * `POST /admin/explain` (gateway-protocol.md §3): the decision and reason a login would get now,
- * with the decoded token (no signature, no secrets), through the same ordered checks as a login.
+ * with the decoded token (no signature, no secrets), through the same ordered checks as a login,
+ * and the diagnostic hints (docs/hints.md) from the same facts the gateway's refusals use.
  */
 import type { Router } from "express";
 import { z } from "zod";
@@ -26,6 +27,7 @@ export function explainRoutes(router: Router, deps: AdminDeps): void {
         store: deps.store,
         settings: deps.sessions.policySettings,
         now: deps.clock.nowSeconds(),
+        hintFacts: deps.sessions.hintFacts,
       }),
     );
   });

@@ -4,6 +4,7 @@
  * the admin router registers is described here, and nothing else under /admin.
  */
 import type { Router } from "express";
+import { HINT_CODES } from "../../core/diagnostics/hint-codes.js";
 import { REASONS } from "../../core/errors.js";
 import { FAULT_OPS, MAX_FAULT_DELAY_MS } from "../../core/fault/fault-rule.js";
 import { MAX_UID_PATTERN_LENGTH } from "../../core/fault/uid-pattern.js";
@@ -169,7 +170,7 @@ const SCHEMAS: Record<string, Json> = {
   },
   Explanation: {
     type: "object",
-    required: ["decision", "reason", "code", "name", "failedCheck", "detail", "mode", "credential", "slot", "expiresAt", "token", "now"],
+    required: ["decision", "reason", "code", "name", "failedCheck", "detail", "mode", "credential", "slot", "expiresAt", "token", "hints", "now"],
     properties: {
       decision: { enum: ["accept", "refuse"] },
       reason: { type: "string", description: "the reason vocabulary of gateway-protocol.md §1" },
@@ -182,6 +183,11 @@ const SCHEMAS: Record<string, Json> = {
       slot: { enum: ["primary", "secondary", null] },
       expiresAt: { type: ["integer", "null"] },
       token: { type: ["object", "null"], description: "decoded fields, no signature" },
+      hints: {
+        type: "array",
+        description: "diagnostic hints (docs/hints.md), computed after the decision and never part of it",
+        items: { type: "object", required: ["code", "message"], properties: { code: { enum: [...HINT_CODES] }, message: { type: "string" } } },
+      },
       now: unixSeconds,
     },
   },

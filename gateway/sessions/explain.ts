@@ -2,12 +2,14 @@
  * Explain: the decision a login would get now, without logging in (gateway-protocol.md §3,
  * `POST /admin/explain`). Runs the same ordered checks as a login on a fresh connection (no
  * session, empty rate window), so it agrees with the real login, and adds the decoded token
- * (no signature, no secrets), the certificate slot that matched and the first failed check.
+ * (no signature, no secrets), the certificate slot that matched, the first failed check, and the
+ * diagnostic hints of docs/hints.md (computed after the decision, for accepts and refusals alike).
  */
 import type { CertificateStore } from "../../core/certificate/certificate-store.js";
 import type { Explanation } from "../../core/protocol/admin.js";
 import type { Profile } from "../../core/protocol/wire.js";
 import { MethodRateWindows } from "../../core/session/rate-window.js";
+import { tokenHints, type HintFacts } from "../../core/diagnostics/index.js";
 import { describeToken, parseToken } from "../../core/token/index.js";
 import { decide, type AuthContext, type PolicySettings } from "../../policies/index.js";
 import { errorCode } from "./session-manager.js";
@@ -22,7 +24,7 @@ export interface ExplainRequest {
 }
 
 /** Explains the login `req` would get at `now`. */
-export function explainLogin(req: ExplainRequest, deps: { store: CertificateStore; settings: PolicySettings; now: number }): Explanation {
+export function explainLogin(req: ExplainRequest, deps: { store: CertificateStore; settings: PolicySettings; now: number; hintFacts?: HintFacts }): Explanation {
   const token = req.token === null || req.token === "" || (req.profile === "rtm2" && req.token === req.appId) ? null : req.token;
   const ctx: AuthContext = {
     op: "login",
@@ -39,6 +41,19 @@ export function explainLogin(req: ExplainRequest, deps: { store: CertificateStor
   const refusal = decide(ctx);
   const parsed = token === null ? null : parseToken(token, deps.settings.tokenLimits);
   const code = refusal === undefined ? null : errorCode(req.profile, "login", refusal.reason, false);
+  // After the decision, never part of it (docs/hints.md): accepts get the hints of a suspicious token too.
+  const hints = tokenHints(
+    {
+      token: req.token === "" ? null : req.token,
+      parsed: parsed === null ? null : parsed.ok ? parsed.token : null,
+      appId: req.appId,
+      uid: req.uid,
+      reason: refusal?.reason ?? "ok",
+      now: deps.now,
+      maxLifetimeSeconds: deps.settings.maxTokenLifetimeSeconds ?? 0,
+    },
+    deps.hintFacts,
+  );
   return {
     decision: refusal === undefined ? "accept" : "refuse",
     reason: refusal?.reason ?? "ok",
@@ -51,6 +66,7 @@ export function explainLogin(req: ExplainRequest, deps: { store: CertificateStor
     slot: ctx.slot ?? null,
     expiresAt: ctx.verified?.expiresAt ?? null,
     token: parsed?.ok ? describeToken(parsed.token) : null,
+    hints,
     now: deps.now,
   };
 }

@@ -16,5 +16,6 @@ export function policySettings(config: GatewayConfig): PolicySettings {
     rtm1LoginSpacingMs: config.rtm1LoginSpacingMs,
     uidQuirks: Object.freeze({ ...DEFAULT_UID_QUIRKS, refuseLeadingSpace: config.uidRefuseLeadingSpace, web2Validator: config.uidWeb2Validator }),
     tokenLimits: Object.freeze({ maxTokenLength: config.maxTokenLength, maxInflatedBytes: config.maxInflatedBytes }),
+    maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
   });
 }

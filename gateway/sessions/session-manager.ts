@@ -9,6 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { CertificateStore } from "../../core/certificate/certificate-store.js";
+import { HINTED_REASONS, messageWithHints, NO_FACTS, tokenHints, type Hint, type HintFacts } from "../../core/diagnostics/index.js";
 import { AuthError, reasonMessage, type FailureReason } from "../../core/errors.js";
 import type { FiredFault } from "../../core/fault/fault-rule.js";
 import { CLOSE, type Profile, type ServerEvent } from "../../core/protocol/wire.js";
@@ -55,6 +56,8 @@ export interface SessionManagerDeps {
   readonly observers?: readonly DecisionObserver[];
   /** Hears session events that are not decisions: will-expire pushes and closes (metrics). */
   readonly sessionObservers?: readonly SessionEventObserver[];
+  /** What the diagnostic hints of refusals may read beyond the token (docs/hints.md); absent: token-only hints. */
+  readonly hintFacts?: HintFacts;
 }
 
 /** A session event that is not a decision. */
@@ -70,6 +73,8 @@ export class SessionManager {
   private readonly observers: readonly DecisionObserver[];
   private readonly sessionObservers: readonly SessionEventObserver[];
   private readonly settings: PolicySettings;
+  /** The facts the diagnostic hints read (refusals here, and explain). */
+  readonly hintFacts: HintFacts;
   private readonly connections = new Set<Connection>();
   /** Logged-in connections by session sequence number. */
   private readonly sessions = new Map<number, Connection>();
@@ -100,6 +105,7 @@ export class SessionManager {
     this.logger = deps.logger;
     this.observers = deps.observers ?? [];
     this.sessionObservers = deps.sessionObservers ?? [];
+    this.hintFacts = deps.hintFacts ?? NO_FACTS;
     this.settings = policySettings(deps.config);
     this.lookupProject = (appId, now) => this.store.auth(appId, now);
     this.faults = new FaultInjector(deps.clock);
@@ -346,7 +352,7 @@ export class SessionManager {
     };
     const refusal = decide(ctx);
     if (refusal !== undefined) {
-      this.refuse(conn, f.id, "login", refusal, started, now, appId, uid, false, ctx);
+      this.refuse(conn, f.id, "login", refusal, started, now, appId, uid, false, ctx, f.token);
       return;
     }
 
@@ -404,7 +410,7 @@ export class SessionManager {
     const refusal = decide(ctx);
     if (refusal !== undefined) {
       // The session keeps its old token (rtm-semantics.md §4.1).
-      this.refuse(conn, f.id, "renewToken", refusal, started, now, conn.appId, conn.uid, false, ctx);
+      this.refuse(conn, f.id, "renewToken", refusal, started, now, conn.appId, conn.uid, false, ctx, f.token);
       return;
     }
     this.applyToken(conn, ctx);
@@ -660,13 +666,14 @@ export class SessionManager {
     uid: string,
     argument: boolean,
     ctx?: AuthContext,
+    presented?: unknown,
   ): void {
     if (op === "login" && !argument && !SILENT_REFUSALS.has(refusal.reason)) {
       // The SDK validates the uid locally: 1.x shows no change; 2.x goes straight to FAILED (§2.2).
       if (refusal.reason !== "invalid_uid") this.transition(conn, loginStarted(conn.profile, conn.visible));
       if (refusal.reason !== "invalid_uid" || conn.profile === "rtm2") this.transition(conn, loginFailed(conn.profile, conn.visible, refusal.reason));
     }
-    this.replyError(conn, id, op, refusal.reason, argument);
+    this.replyError(conn, id, op, refusal.reason, argument, this.refusalHints(ctx, refusal.reason, presented));
     this.emit({
       op,
       result: "refused",
@@ -691,9 +698,24 @@ export class SessionManager {
     }
   }
 
-  private replyError(conn: Connection, id: number, op: Op, reason: FailureReason, argument = false): void {
+  private replyError(conn: Connection, id: number, op: Op, reason: FailureReason, argument = false, hints: readonly Hint[] = []): void {
     const code = errorCode(conn.profile, op, reason, argument);
-    this.send(conn, { id, ok: false, op, error: { code: code.code, name: code.name, reason, message: reasonMessage(reason) } });
+    // Hints only add sentences to the message: code and reason stay as decided (docs/hints.md).
+    const message = hints.length === 0 ? reasonMessage(reason) : messageWithHints(reasonMessage(reason), hints);
+    this.send(conn, { id, ok: false, op, error: { code: code.code, name: code.name, reason, message } });
+  }
+
+  /**
+   * The diagnostic hints of a refused login or renew (docs/hints.md), computed after the decision
+   * and only for the reasons a token can explain; `presented` is the token as sent (for rtm2 the
+   * App ID sent as a token is "no token" to the checks, yet worth a hint).
+   */
+  private refusalHints(ctx: AuthContext | undefined, reason: FailureReason, presented: unknown): readonly Hint[] {
+    if (ctx === undefined || !HINTED_REASONS.has(reason)) return [];
+    const token = typeof presented === "string" && presented !== "" ? presented : ctx.token;
+    if (token === null) return [];
+    const input = { token, appId: ctx.appId, uid: ctx.uid, reason, now: ctx.now, maxLifetimeSeconds: this.settings.maxTokenLifetimeSeconds ?? 0, limits: this.settings.tokenLimits };
+    return tokenHints(ctx.decodedToken === undefined ? input : { ...input, parsed: ctx.decodedToken }, this.hintFacts);
   }
 
   /** Ends a live session: the profile's event(s), then the close code (§2.3, §6, §7.5). */

@@ -1,5 +1,6 @@
 import type { CertificateSlot } from "../../certificate/active-certificate.js";
 import { macEquals } from "../codec/constant-time.js";
+import { cappedTokenExpiry, lifetimeCapAt, TS_AFTER_ISSUE_006 } from "../lifetime-cap.js";
 import type { ParsedToken006 } from "../parsed-token.js";
 import type { VerifyRequest } from "../verify-request.js";
 import type { VerifyResult } from "../verified-token.js";
@@ -32,14 +33,23 @@ export function verify006(req: VerifyRequest): VerifyResult {
     }
   }
   if (slot === null) {
-    return { valid: false, reason: "invalid_signature", detail: "no active certificate reproduces the 006 MAC", parsed: t };
+    // An RTC token signs a channel and a uid, not the RTM account: its MAC fails for that reason,
+    // not because of the certificate, and the detail says so (docs/hints.md, rtc_token).
+    const rtc = t.privileges.length > 0 && privilegeValue(t.privileges, PRIVILEGE_RTM_LOGIN) === undefined;
+    const detail = rtc ? "006 RTC token (no RTM login privilege 1000): its MAC covers an RTC channel and uid, not this RTM account" : "no active certificate reproduces the 006 MAC";
+    return { valid: false, reason: "invalid_signature", detail, parsed: t };
   }
 
   const privilege = privilegeValue(t.privileges, PRIVILEGE_RTM_LOGIN);
   if (privilege === undefined) {
     return { valid: false, reason: "not_rtm_token", detail: "006 token has no privilege 1000", parsed: t };
   }
-  if (req.now > t.ts) return { valid: false, reason: "token_expired", detail: `006 ts ${t.ts} < now ${req.now}`, parsed: t };
+  // The lifetime cap shortens the token's own lifetime, counted from ts - 86400 (docs/token-lifetime.md).
+  const cappedTs = cappedTokenExpiry(t.ts, lifetimeCapAt(t.ts - TS_AFTER_ISSUE_006, req.maxLifetimeSeconds));
+  if (req.now > cappedTs) {
+    const detail = cappedTs < t.ts ? `006 ts ${t.ts} capped to ts - 86400 + ${req.maxLifetimeSeconds} s = ${cappedTs} < now ${req.now}` : `006 ts ${t.ts} < now ${req.now}`;
+    return { valid: false, reason: "token_expired", detail, parsed: t };
+  }
   // 0 = no privilege-level limit; `ignore` mode: only ts counts, as Agora's RTM service did (§2.7).
   const privilegeExpiresAt = privilege === 0 || req.privilege006 === "ignore" ? null : privilege;
   if (privilegeExpiresAt !== null && req.now > privilegeExpiresAt) {
@@ -57,7 +67,7 @@ export function verify006(req: VerifyRequest): VerifyResult {
       issuedAt: null,
       tokenExpiresAt: t.ts,
       privilegeExpiresAt,
-      expiresAt: privilegeExpiresAt === null ? t.ts : Math.min(t.ts, privilegeExpiresAt),
+      expiresAt: privilegeExpiresAt === null ? cappedTs : Math.min(cappedTs, privilegeExpiresAt),
       salt: t.salt,
     },
   };

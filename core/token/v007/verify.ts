@@ -1,6 +1,7 @@
 import type { CertificateSlot } from "../../certificate/active-certificate.js";
 import { macEquals } from "../codec/constant-time.js";
 import type { ParsedToken007, Service007 } from "../parsed-token.js";
+import { cappedTokenExpiry, lifetimeCapAt } from "../lifetime-cap.js";
 import { DEFAULT_TOKEN_LIMITS } from "../token-limits.js";
 import type { VerifyRequest } from "../verify-request.js";
 import type { VerifyResult } from "../verified-token.js";
@@ -115,8 +116,14 @@ export function verify007(req: VerifyRequest): VerifyResult {
   }
 
   const tokenExpiresAt = t.issueTs + t.expire;
-  if (req.now > tokenExpiresAt) {
-    return { valid: false, reason: "token_expired", detail: `007 expiry ${tokenExpiresAt} < now ${req.now}`, parsed: t };
+  // The lifetime cap shortens the token's own lifetime (docs/token-lifetime.md).
+  const cappedExpiresAt = cappedTokenExpiry(tokenExpiresAt, lifetimeCapAt(t.issueTs, req.maxLifetimeSeconds));
+  if (req.now > cappedExpiresAt) {
+    const detail =
+      cappedExpiresAt < tokenExpiresAt
+        ? `007 expiry ${tokenExpiresAt} capped to issueTs + ${req.maxLifetimeSeconds} s = ${cappedExpiresAt} < now ${req.now}`
+        : `007 expiry ${tokenExpiresAt} < now ${req.now}`;
+    return { valid: false, reason: "token_expired", detail, parsed: t };
   }
   const privilegeExpiresAt = login.privilege === 0 ? null : t.issueTs + login.privilege;
   if (privilegeExpiresAt !== null && req.now > privilegeExpiresAt) {
@@ -134,7 +141,7 @@ export function verify007(req: VerifyRequest): VerifyResult {
       issuedAt: t.issueTs,
       tokenExpiresAt,
       privilegeExpiresAt,
-      expiresAt: privilegeExpiresAt === null ? tokenExpiresAt : Math.min(tokenExpiresAt, privilegeExpiresAt),
+      expiresAt: privilegeExpiresAt === null ? cappedExpiresAt : Math.min(cappedExpiresAt, privilegeExpiresAt),
       salt: t.salt,
     },
   };
