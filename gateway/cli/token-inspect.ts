@@ -11,7 +11,8 @@ TOKEN may be - to read the token from stdin (surrounding whitespace is trimmed).
 
 Options:
   --json       print the fields as one JSON object ({"decoded": true, ...});
-               an undecodable token prints {"decoded": false, "reason", "detail"}
+               an undecodable token prints {"decoded": false, "reason", "detail"};
+               "hints" is there when the token alone shows at least one (docs/hints.md)
   -h, --help   show this help
 
 Exit status: 0 decoded, 1 not decodable (malformed, unsupported_version), 2 usage error.
@@ -71,11 +72,16 @@ export async function runTokenInspect(args: string[], io: CliIo, env: TokenComma
   const json = values["json"] === true;
   const { describeToken, parseToken } = await import("../../core/token/index.js");
   const parsed = parseToken(token);
+  // Hints of the token alone (docs/hints.md), at the system clock and the default 24 h cap.
+  const { tokenHints } = await import("../../core/diagnostics/index.js");
+  const hints = tokenHints({ token, parsed: parsed.ok ? parsed.token : null, appId: null, uid: null, reason: null, now: env.nowSeconds(), maxLifetimeSeconds: 86_400 });
+  const withHints = hints.length === 0 ? {} : { hints };
+  const hintLines = hints.map((h) => `hint ${h.code}: ${h.message}\n`).join("");
   if (!parsed.ok) {
-    io.out(json ? `${JSON.stringify({ decoded: false, reason: parsed.reason, detail: parsed.detail })}\n` : `undecodable: ${parsed.reason} (${parsed.detail})\n`);
+    io.out(json ? `${JSON.stringify({ decoded: false, reason: parsed.reason, detail: parsed.detail, ...withHints })}\n` : `undecodable: ${parsed.reason} (${parsed.detail})\n${hintLines}`);
     return EXIT.negative;
   }
   const fields = describeToken(parsed.token);
-  io.out(json ? `${JSON.stringify({ decoded: true, ...fields })}\n` : inspectText(fields));
+  io.out(json ? `${JSON.stringify({ decoded: true, ...fields, ...withHints })}\n` : `${inspectText(fields)}${hintLines}`);
   return EXIT.ok;
 }

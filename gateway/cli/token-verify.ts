@@ -4,7 +4,8 @@ import { EXIT, type CliIo } from "./cli-io.js";
 import { hex32, integer, isoTime, parseStrict, requiredString, tokenArgument, TokenUsageError, type TokenCommandEnv } from "./token-args.js";
 
 export const VERIFY_USAGE = `Usage: rtm-auth token verify --app-id APP_ID --certificate CERT [--certificate CERT2] --uid UID
-                           [--now T] [--json] TOKEN
+                           [--now T] [--max-lifetime N] [--known-app-id A]...
+                           [--pending-certificate C]... [--deleted-certificate C]... [--json] TOKEN
 
 Verifies TOKEN for an RTM login of UID to APP_ID, with the checks and reasons of the gateway.
 TOKEN may be - to read the token from stdin (surrounding whitespace is trimmed).
@@ -16,13 +17,26 @@ Options:
                        the secondary
   --uid UID            the user id presented at login
   --now T              the verifier's clock, Unix seconds (default: now)
+  --max-lifetime N     the lifetime cap, seconds: the token's expiry is at most its issue time
+                       plus N, as the gateway's MAX_TOKEN_LIFETIME_SECONDS (default 86400, the
+                       24 h Agora documents; 0 = no cap)
+  --known-app-id A     the App ID of another project of yours (repeatable), for the hint
+                       other_project_token
+  --pending-certificate C
+                       a certificate enabled but not yet active (repeatable; never printed),
+                       for the hint certificate_not_active_yet
+  --deleted-certificate C
+                       a certificate you deleted (repeatable; never printed), for the hint
+                       deleted_certificate
   --json               print {"valid": true|false, "reason": "<reason>", ...}; a valid token
-                       adds version, expiresAt and slot (the certificate that matched)
+                       adds version, expiresAt and slot (the certificate that matched); "hints"
+                       is there when there is at least one
   -h, --help           show this help
 
 Prints "valid (<version>, expires <ISO time>)" or "invalid: <reason>", where the reason is one of
 malformed, unsupported_version, app_id_mismatch, invalid_signature, not_rtm_token,
-uid_mismatch, token_expired, privilege_expired.
+uid_mismatch, token_expired, privilege_expired; then one line "hint <code>: <sentence>" for each
+diagnostic hint (docs/hints.md). Hints never change the answer or the exit status.
 
 Exit status: 0 valid, 1 invalid, 2 usage error.
 `;
@@ -32,6 +46,10 @@ const OPTIONS = {
   certificate: { type: "string", multiple: true },
   uid: { type: "string" },
   now: { type: "string" },
+  "max-lifetime": { type: "string" },
+  "known-app-id": { type: "string", multiple: true },
+  "pending-certificate": { type: "string", multiple: true },
+  "deleted-certificate": { type: "string", multiple: true },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -46,6 +64,16 @@ function certificates(values: Record<string, unknown>): ActiveCertificate[] {
   return list.map((c, i) => ({ slot: i === 0 ? "primary" : "secondary", value: hex32("certificate", c) }));
 }
 
+/** The values of a repeatable 32-hex option (none: empty). */
+function hexList(values: Record<string, unknown>, name: string): string[] {
+  const given = values[name];
+  const list = Array.isArray(given) ? given.filter((c): c is string => typeof c === "string") : [];
+  return list.map((v) => hex32(name, v));
+}
+
+/** The default lifetime cap: the gateway's default MAX_TOKEN_LIFETIME_SECONDS (Agora's 24 h). */
+const DEFAULT_MAX_LIFETIME_SECONDS = 86_400;
+
 export async function runTokenVerify(args: string[], io: CliIo, env: TokenCommandEnv): Promise<number> {
   const { values, positionals } = parseStrict(args, OPTIONS, true);
   const appId = hex32("app-id", requiredString(values, "app-id"));
@@ -53,17 +81,29 @@ export async function runTokenVerify(args: string[], io: CliIo, env: TokenComman
   const uid = requiredString(values, "uid");
   const nowText = values["now"];
   const now = typeof nowText === "string" ? integer("now", nowText, 0, Number.MAX_SAFE_INTEGER) : env.nowSeconds();
+  const capText = values["max-lifetime"];
+  const maxLifetimeSeconds = typeof capText === "string" ? integer("max-lifetime", capText, 0, 0xffffffff) : DEFAULT_MAX_LIFETIME_SECONDS;
+  const facts = {
+    knownAppIds: hexList(values, "known-app-id"),
+    pendingCertificates: hexList(values, "pending-certificate"),
+    deletedCertificates: hexList(values, "deleted-certificate"),
+  };
   const token = await tokenArgument(positionals, () => env.readStdin());
   const json = values["json"] === true;
 
   const { verifyToken } = await import("../../core/token/index.js");
-  const r = verifyToken({ token, appId, uid, certificates: certs, now });
+  const { listedHintFacts, tokenHints } = await import("../../core/diagnostics/index.js");
+  const r = verifyToken({ token, appId, uid, certificates: certs, now, maxLifetimeSeconds });
+  // After the answer, never part of it (docs/hints.md).
+  const hints = tokenHints({ token, parsed: r.parsed, appId, uid, reason: r.valid ? "ok" : r.reason, now, maxLifetimeSeconds }, listedHintFacts(facts));
+  const withHints = hints.length === 0 ? {} : { hints };
+  const hintLines = hints.map((h) => `hint ${h.code}: ${h.message}\n`).join("");
   if (r.valid) {
     const { version, expiresAt } = r.token;
-    io.out(json ? `${JSON.stringify({ valid: true, reason: "ok", version, expiresAt, slot: r.slot })}\n` : `valid (${version}, expires ${isoTime(expiresAt)})\n`);
+    io.out(json ? `${JSON.stringify({ valid: true, reason: "ok", version, expiresAt, slot: r.slot, ...withHints })}\n` : `valid (${version}, expires ${isoTime(expiresAt)})\n${hintLines}`);
     return EXIT.ok;
   }
-  // The private detail stays out, as on the wire: the reason is the whole answer.
-  io.out(json ? `${JSON.stringify({ valid: false, reason: r.reason })}\n` : `invalid: ${r.reason}\n`);
+  // The private detail stays out, as on the wire: the reason (and the hints) are the whole answer.
+  io.out(json ? `${JSON.stringify({ valid: false, reason: r.reason, ...withHints })}\n` : `invalid: ${r.reason}\n${hintLines}`);
   return EXIT.negative;
 }

@@ -195,7 +195,8 @@ describe.concurrent("rtm-auth token verify", () => {
         name: v.name,
         code: v.expect.valid ? 0 : 1,
         stderr: "",
-        answer: v.expect.valid ? expect.objectContaining({ valid: true, reason, version: v.version }) : { valid: false, reason },
+        // Refusals may add diagnostic hints (docs/hints.md; asserted in test/cli/token-hints.test.ts).
+        answer: v.expect.valid ? expect.objectContaining({ valid: true, reason, version: v.version }) : expect.objectContaining({ valid: false, reason }),
       });
     });
   });
@@ -203,7 +204,10 @@ describe.concurrent("rtm-auth token verify", () => {
   it.each([
     ["007-zlib-bomb", "invalid: malformed\n"],
     ["006-wrong-version-prefix", "invalid: unsupported_version\n"],
-    ["006-rtc-token-empty-channel", "invalid: not_rtm_token\n"],
+    [
+      "006-rtc-token-empty-channel",
+      "invalid: not_rtm_token\nhint rtc_token: This is an RTC token: it carries RTC privileges and no RTM login, so it cannot log in to RTM; build the login token with an RTM token builder (RtmTokenBuilder) for this user id.\n",
+    ],
   ])("text answer for %s", async (name, stdout) => {
     const v = vector(name);
     expect(await rtmAuth(verifyArgs(v))).toEqual({ code: stdout.startsWith("valid") ? 0 : 1, stdout, stderr: "" });
