@@ -1,6 +1,5 @@
-import { expiryReason } from "../core/token/expiry-reason.js";
-import { verifyToken } from "../core/token/verifier-registry.js";
 import type { AuthPolicy } from "./auth-context.js";
+import { checkToken } from "./token-check.js";
 
 /**
  * A given token must pass every check of token-formats.md §4 for this App ID and uid against the
@@ -14,25 +13,24 @@ export const tokenValid: AuthPolicy = {
   appliesTo: ["login", "renewToken"],
   check: (ctx) => {
     if (ctx.token === null) return undefined;
-    const r = verifyToken({
-      token: ctx.token,
-      appId: ctx.appId,
-      uid: ctx.uid,
-      certificates: ctx.project?.certificates ?? [],
-      now: ctx.now,
-      limits: ctx.settings.tokenLimits,
-      privilege006: ctx.settings.privilege006,
-      maxLifetimeSeconds: ctx.settings.maxTokenLifetimeSeconds ?? 0,
-    });
+    // The switches (check order, 006 privilege, 006 RTC as RTM) apply in checkToken (docs/fidelity.md).
+    const r = checkToken(
+      {
+        token: ctx.token,
+        appId: ctx.appId,
+        uid: ctx.uid,
+        certificates: ctx.project?.certificates ?? [],
+        now: ctx.now,
+        limits: ctx.settings.tokenLimits,
+        maxLifetimeSeconds: ctx.settings.maxTokenLifetimeSeconds ?? 0,
+      },
+      ctx.settings,
+    );
     if (r.parsed !== null) ctx.decodedToken = r.parsed;
     if (r.valid) {
       ctx.verified = r.token;
       ctx.slot = r.slot;
       return undefined;
-    }
-    if (ctx.settings.checkOrder === "legacy" && r.parsed !== null && (r.reason === "invalid_signature" || r.reason === "uid_mismatch" || r.reason === "not_rtm_token")) {
-      const expired = expiryReason(r.parsed, ctx.now, ctx.settings.maxTokenLifetimeSeconds);
-      if (expired !== null) return { reason: expired, detail: `legacy order: ${expired} reported before ${r.reason}` };
     }
     return { reason: r.reason, detail: r.detail };
   },

@@ -19,6 +19,13 @@ export interface VerifyRequest {
    */
   readonly privilege006?: "enforce" | "ignore";
   /**
+   * The "observed" 006 rule (docs/fidelity.md, `ACCEPT_006_RTC_AS_RTM`): a 006 token without the
+   * RTM login privilege but with the RTC join privilege, whose channel is `uid` and whose uid slot
+   * is empty, counts as an RTM token, the join privilege standing in for the login one
+   * (v006/rtc-join.ts). Absent or false: `not_rtm_token`, token-formats.md §4.5.
+   */
+  readonly accept006RtcJoin?: boolean;
+  /**
    * The lifetime cap, seconds (docs/token-lifetime.md): the token's effective expiry is at most
    * its issue time (007 `issueTs`; 006 `ts - 86400`) plus this. A token used past the capped
    * expiry is `token_expired`, and `expiresAt` of the result is capped. `0` or absent: no cap,

@@ -5,6 +5,7 @@ import type { ParsedToken006 } from "../parsed-token.js";
 import type { VerifyRequest } from "../verify-request.js";
 import type { VerifyResult } from "../verified-token.js";
 import { mac006Raw } from "./mac.js";
+import { rtcJoinPrivilege } from "./rtc-join.js";
 import { parse006 } from "./parse.js";
 
 /** The 006 RTM login privilege id (kRtmLogin). */
@@ -40,7 +41,8 @@ export function verify006(req: VerifyRequest): VerifyResult {
     return { valid: false, reason: "invalid_signature", detail, parsed: t };
   }
 
-  const privilege = privilegeValue(t.privileges, PRIVILEGE_RTM_LOGIN);
+  // The observed rule may read an RTC token for channel = uid as an RTM one (docs/fidelity.md).
+  const privilege = privilegeValue(t.privileges, PRIVILEGE_RTM_LOGIN) ?? (req.accept006RtcJoin === true ? rtcJoinPrivilege(t, req.uid) : undefined);
   if (privilege === undefined) {
     return { valid: false, reason: "not_rtm_token", detail: "006 token has no privilege 1000", parsed: t };
   }
