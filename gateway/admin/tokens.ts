@@ -51,13 +51,16 @@ export function tokenRoutes(router: Router, deps: AdminDeps): void {
       if (err instanceof TypeError || err instanceof RangeError) throw new AdminError(400, "invalid_request", err.message);
       throw err;
     }
-    // The last valid second, as the gateway computes it (VerifiedToken.expiresAt).
-    const expiresAt =
+    // The last valid second, as the gateway computes it (VerifiedToken.expiresAt), lifetime cap
+    // included (MAX_TOKEN_LIFETIME_SECONDS, docs/token-lifetime.md).
+    const stated =
       body.version === "007"
         ? issueTs + body.expireSeconds
         : body.expireSeconds === 0
           ? issueTs + TOKEN_006_LIFETIME_SECONDS
           : Math.min(issueTs + TOKEN_006_LIFETIME_SECONDS, issueTs + body.expireSeconds);
+    const cap = deps.config.maxTokenLifetimeSeconds;
+    const expiresAt = cap === 0 ? stated : Math.min(stated, issueTs + cap);
     res.json({ token, version: body.version, expiresAt });
   });
 }
