@@ -22,6 +22,7 @@ import { startRedisBackend } from "./infra/redis-backend.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { DecisionObserver } from "./sessions/decision.js";
 import { GatewayHintFacts } from "./sessions/hint-facts.js";
+import { ReadinessTracker } from "./migration/readiness.js";
 import { DecisionJournal } from "./sessions/journal.js";
 import { SessionManager, type SessionEventObserver } from "./sessions/session-manager.js";
 import { createGatewayServer } from "./ws/server.js";
@@ -120,6 +121,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const unsubscribeReload = redis?.store.onReload(metrics.onCacheReload);
   // The journal reads the wall clock here, where the system time may be read (architecture.md §5.3).
   const journal = config.journalSize === 0 ? null : new DecisionJournal(config.journalSize, Date.now);
+  // Migration readiness per project, over a sliding window of the simulated clock (docs/migration.md).
+  const migrationReadiness = new ReadinessTracker();
   // What the diagnostic hints read (docs/hints.md); certificates are remembered by salted hash only.
   const hintFacts = new GatewayHintFacts({ store, journal, nowSeconds: () => clock.nowSeconds(), salt: randomBytes(32) });
   const sessions = new SessionManager({
@@ -128,12 +131,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     store,
     ...(broadcast === undefined ? {} : { broadcast }),
     logger,
-    observers: [metrics.decisionObserver, ...(journal === null ? [] : [journal.observer]), ...(options.observers ?? [])],
+    observers: [metrics.decisionObserver, migrationReadiness.observer, ...(journal === null ? [] : [journal.observer]), ...(options.observers ?? [])],
     sessionObservers: [metrics.sessionObserver, ...(options.sessionObservers ?? [])],
     hintFacts,
   });
 
-  const admin = createAdminRouter({ config, store, clock, sessions, logger, journal });
+  const admin = createAdminRouter({ config, store, clock, sessions, logger, journal, readiness: migrationReadiness });
   const drain = new Drain();
   const storeReady = readiness ?? (() => true);
   const app = createHttpApp({

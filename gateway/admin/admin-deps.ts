@@ -1,6 +1,7 @@
 import type { CertificateStore } from "../../core/certificate/certificate-store.js";
 import type { SimulatedClock } from "../clock/simulated-clock.js";
 import type { GatewayConfig } from "../config.js";
+import type { ReadinessTracker } from "../migration/readiness.js";
 import type { Logger } from "../logger.js";
 import type { DecisionJournal } from "../sessions/journal.js";
 import type { SessionManager } from "../sessions/session-manager.js";
@@ -17,6 +18,8 @@ export interface AdminDeps {
   readonly logger: Logger;
   /** The decision journal, or null when switched off (`journalSize: 0`). */
   readonly journal?: DecisionJournal | null;
+  /** Migration readiness per project (`GET /admin/projects/:appId/readiness`, the dry-runs); absent = none kept. */
+  readonly readiness?: ReadinessTracker;
   /** `bytes` random bytes as lowercase hex (default: node:crypto randomBytes). */
   readonly randomHex?: (bytes: number) => string;
   /** A random 32-bit token salt (default: node:crypto randomInt). */

@@ -15,10 +15,12 @@ import {
   swapCertificates,
 } from "../../core/certificate/project-lifecycle.js";
 import type { ProjectUpdate } from "../../core/certificate/certificate-store.js";
+import type { MigrationStep } from "../migration/readiness.js";
 import type { AdminDeps } from "./admin-deps.js";
 import { writeOptions } from "./idempotency.js";
 import { projectView } from "./project-view.js";
 import { newCertificate, stored } from "./projects.js";
+import { readinessOf } from "./readiness.js";
 
 export function certificateRoutes(router: Router, deps: AdminDeps): void {
   const { store, clock, config } = deps;
@@ -28,6 +30,22 @@ export function certificateRoutes(router: Router, deps: AdminDeps): void {
     const appId = req.params.appId;
     const p = stored(await store.update(appId, make(appId), writeOptions(req)));
     res.json(projectView(p, clock.nowSeconds()));
+  };
+
+  /**
+   * A step that cannot be undone, with `?dryRun=true` (docs/migration.md): the step's own checks
+   * run on the current record (a step that would be refused is refused the same way), then the
+   * answer is the readiness verdict of that step and nothing is written.
+   */
+  const guarded = (what: MigrationStep, make: (appId: string) => ProjectUpdate) => {
+    const real = step(make);
+    return async (req: Request<{ appId: string }>, res: Response) => {
+      if (req.query["dryRun"] !== "true") return real(req, res);
+      const appId = req.params.appId;
+      make(appId)(store.get(appId));
+      const report = readinessOf(deps, appId);
+      res.json({ dryRun: true, step: what, ...report.verdicts[what], windowSeconds: report.windowSeconds, readiness: report });
+    };
   };
 
   router.post(
@@ -40,18 +58,19 @@ export function certificateRoutes(router: Router, deps: AdminDeps): void {
   );
   router.post(
     "/projects/:appId/certificates/swap",
-    step((appId) => (current) => swapCertificates(current, appId)),
+    guarded("swap", (appId) => (current) => swapCertificates(current, appId)),
   );
   router.delete(
     "/projects/:appId/certificates/secondary",
-    step((appId) => (current) => deleteSecondary(current, appId)),
+    guarded("delete_secondary", (appId) => (current) => deleteSecondary(current, appId)),
   );
   router.delete("/projects/:appId/certificates/primary", (req) => {
-    // Never allowed (404 for an unknown project, else 409 primary_not_deletable); nothing is written.
+    // Never allowed (404 for an unknown project, else 409 primary_not_deletable); nothing is
+    // written, dry-run or not. The readiness verdict still tells what it would refuse.
     deletePrimary(store.get(req.params.appId), req.params.appId);
   });
   router.delete(
     "/projects/:appId/no-certificate",
-    step((appId) => (current) => deleteNoCertificate(current, appId, clock.nowSeconds())),
+    guarded("delete_no_certificate", (appId) => (current) => deleteNoCertificate(current, appId, clock.nowSeconds())),
   );
 }

@@ -84,6 +84,19 @@ const lifecycle = (summary: string, errors: Record<string, Json>): Json =>
     errors: { "404": notFound, ...errors },
   });
 const conflict = (codes: string): Record<string, Json> => ({ "409": errorReply(codes) });
+/** `?dryRun=true` on the steps that cannot be undone (docs/migration.md). */
+const dryRunParam: Json = {
+  name: "dryRun",
+  in: "query",
+  required: false,
+  schema: { type: "string", enum: ["true"] },
+  description:
+    "`true`: change nothing; run the step's own checks (a step that would be refused is refused the same way), then answer 200 with `{dryRun: true, step, wouldRefuse, wouldRefuseShare, reason, liveSessionsAffected, summary, windowSeconds, readiness}`",
+};
+const guardedStep = (summary: string, errors: Record<string, Json>): Json => {
+  const o = lifecycle(summary, errors) as Record<string, Json> & { parameters: Json[] };
+  return { ...o, parameters: [...o.parameters, dryRunParam] };
+};
 const secondaryMissing: Record<string, Json> = { "404": errorReply("`project_not_found`, `secondary_not_found`") };
 
 const unixSeconds: Json = { type: "integer", description: "Unix seconds on the simulated clock" };
@@ -386,13 +399,22 @@ export const OPENAPI_DOCUMENT = {
     },
     "/admin/projects/{appId}/certificates/secondary": {
       post: lifecycle("Enable a new secondary certificate; pending until now + CERT_ACTIVATION_DELAY_SECONDS", conflict("`primary_required`, `secondary_exists`")),
-      delete: lifecycle("Delete the secondary certificate; tokens it signed stop verifying", secondaryMissing),
+      delete: guardedStep("Delete the secondary certificate; tokens it signed stop verifying", secondaryMissing),
     },
     "/admin/projects/{appId}/certificates/swap": {
-      post: lifecycle("Swap the primary and the secondary certificate", secondaryMissing),
+      post: guardedStep("Swap the primary and the secondary certificate", secondaryMissing),
     },
     "/admin/projects/{appId}/no-certificate": {
-      delete: lifecycle('Delete "No certificate" (irreversible); the mode becomes `token`', conflict("`primary_not_active`, `no_certificate_deleted`")),
+      delete: guardedStep('Delete "No certificate" (irreversible); the mode becomes `token`', conflict("`primary_not_active`, `no_certificate_deleted`")),
+    },
+    "/admin/projects/{appId}/readiness": {
+      get: op("migration", {
+        summary:
+          "Migration readiness over a sliding window of the simulated clock: logins by credential, version and slot, distinct uids, the uids still on the App ID, live sessions, and a verdict per step that cannot be undone (docs/migration.md)",
+        params: [appIdParam, { name: "windowSeconds", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 3600 }, description: "default and maximum 3600" }],
+        ok: { status: "200", description: "the readiness report", schema: { type: "object", required: ["appId", "windowSeconds", "logins", "liveSessions", "verdicts"] } },
+        errors: { "400": errorReply("`invalid_request`"), "404": notFound },
+      }),
     },
     "/admin/tokens": {
       post: op("tokens", {

@@ -20,6 +20,7 @@ export function resetRoutes(router: Router, deps: AdminDeps): void {
     await deps.store.clear(write);
     deps.clock.reset();
     deps.journal?.clear();
+    deps.readiness?.clear();
     res.status(204).end();
   });
 }

@@ -19,6 +19,7 @@ import { jsonOnly } from "./json-only.js";
 import { openapiRoutes } from "./openapi.js";
 import { POPULATE_BODY_LIMIT_BYTES, populateRoutes } from "./populate.js";
 import { projectRoutes } from "./projects.js";
+import { readinessRoutes } from "./readiness.js";
 import { resetRoutes } from "./reset.js";
 import { sessionRoutes } from "./sessions.js";
 import { tokenRoutes } from "./tokens.js";
@@ -30,6 +31,7 @@ export const ADMIN_BODY_LIMIT_BYTES = 16 * 1024;
 export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
   projectRoutes(router, deps);
   certificateRoutes(router, deps);
+  readinessRoutes(router, deps);
   tokenRoutes(router, deps);
   explainRoutes(router, deps);
   sessionRoutes(router, deps);

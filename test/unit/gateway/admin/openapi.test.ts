@@ -53,6 +53,7 @@ describe("admin OpenAPI document", () => {
         "DELETE /admin/projects/{appId}/certificates/secondary",
         "DELETE /admin/projects/{appId}/certificates/primary",
         "DELETE /admin/projects/{appId}/no-certificate",
+        "GET /admin/projects/{appId}/readiness",
         "POST /admin/tokens",
         "POST /admin/explain",
         "GET /admin/sessions",
