@@ -1,10 +1,11 @@
 /** `rtm-auth token verify`: the token checks of token-formats.md §4, for one RTM login. */
 import type { VerifyRequest } from "../../core/token/index.js";
+import { FIDELITY_PRESETS, PRESETS, type Fidelity } from "../fidelity.js";
 import { EXIT, type CliIo } from "./cli-io.js";
 import { hex32, integer, isoTime, parseStrict, requiredString, tokenArgument, TokenUsageError, type TokenCommandEnv } from "./token-args.js";
 
 export const VERIFY_USAGE = `Usage: rtm-auth token verify --app-id APP_ID --certificate CERT [--certificate CERT2] --uid UID
-                           [--now T] [--max-lifetime N] [--known-app-id A]...
+                           [--now T] [--max-lifetime N] [--fidelity F] [--known-app-id A]...
                            [--pending-certificate C]... [--deleted-certificate C]... [--json] TOKEN
 
 Verifies TOKEN for an RTM login of UID to APP_ID, with the checks and reasons of the gateway.
@@ -20,6 +21,9 @@ Options:
   --max-lifetime N     the lifetime cap, seconds: the token's expiry is at most its issue time
                        plus N, as the gateway's MAX_TOKEN_LIFETIME_SECONDS (default 86400, the
                        24 h Agora documents; 0 = no cap)
+  --fidelity F         documented (default) or observed: the token switches of the gateway's
+                       FIDELITY preset (docs/fidelity.md): the check order, the 006 privilege
+                       time, and a 006 RTC token for channel = UID counting as RTM
   --known-app-id A     the App ID of another project of yours (repeatable), for the hint
                        other_project_token
   --pending-certificate C
@@ -47,6 +51,7 @@ const OPTIONS = {
   uid: { type: "string" },
   now: { type: "string" },
   "max-lifetime": { type: "string" },
+  fidelity: { type: "string" },
   "known-app-id": { type: "string", multiple: true },
   "pending-certificate": { type: "string", multiple: true },
   "deleted-certificate": { type: "string", multiple: true },
@@ -83,6 +88,9 @@ export async function runTokenVerify(args: string[], io: CliIo, env: TokenComman
   const now = typeof nowText === "string" ? integer("now", nowText, 0, Number.MAX_SAFE_INTEGER) : env.nowSeconds();
   const capText = values["max-lifetime"];
   const maxLifetimeSeconds = typeof capText === "string" ? integer("max-lifetime", capText, 0, 0xffffffff) : DEFAULT_MAX_LIFETIME_SECONDS;
+  const fidelityText = values["fidelity"] ?? "documented";
+  if (!(FIDELITY_PRESETS as readonly unknown[]).includes(fidelityText)) throw new TokenUsageError(`--fidelity must be one of ${FIDELITY_PRESETS.join(", ")}`);
+  const switches = PRESETS[fidelityText as Fidelity];
   const facts = {
     knownAppIds: hexList(values, "known-app-id"),
     pendingCertificates: hexList(values, "pending-certificate"),
@@ -91,9 +99,9 @@ export async function runTokenVerify(args: string[], io: CliIo, env: TokenComman
   const token = await tokenArgument(positionals, () => env.readStdin());
   const json = values["json"] === true;
 
-  const { verifyToken } = await import("../../core/token/index.js");
+  const { checkToken } = await import("../../policies/token-check.js");
   const { listedHintFacts, tokenHints } = await import("../../core/diagnostics/index.js");
-  const r = verifyToken({ token, appId, uid, certificates: certs, now, maxLifetimeSeconds });
+  const r = checkToken({ token, appId, uid, certificates: certs, now, maxLifetimeSeconds }, switches);
   // After the answer, never part of it (docs/hints.md).
   const hints = tokenHints({ token, parsed: r.parsed, appId, uid, reason: r.valid ? "ok" : r.reason, now, maxLifetimeSeconds }, listedHintFacts(facts));
   const withHints = hints.length === 0 ? {} : { hints };
