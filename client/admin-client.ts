@@ -20,7 +20,18 @@
 import type { AuthMode } from "../core/certificate/project.js";
 import type { FailureReason, Reason } from "../core/errors.js";
 import type { FaultAction, FaultRuleSpec, FaultRuleView } from "../core/fault/fault-rule.js";
-import type { CertificateView, ClockView, DecisionOp, DecisionResult, Explanation, JournalEntry, ProjectView } from "../core/protocol/admin.js";
+import type {
+  CertificateView,
+  ClockView,
+  DecisionOp,
+  DecisionResult,
+  DryRunResult,
+  Explanation,
+  JournalEntry,
+  MigrationStep,
+  ProjectView,
+  ReadinessReport,
+} from "../core/protocol/admin.js";
 import type { Profile } from "../core/protocol/wire.js";
 import type { SessionInfo } from "../core/session/session.js";
 
@@ -159,6 +170,13 @@ export interface AdminClientOptions {
 /** The longest delay between two attempts of a write whose outcome is unknown. */
 const MAX_RETRY_DELAY_MS = 2_000;
 
+/** The call behind each dry-run (docs/migration.md). */
+const DRY_RUN_CALLS: Readonly<Record<Exclude<MigrationStep, "delete_primary">, readonly ["POST" | "DELETE", string]>> = {
+  delete_no_certificate: ["DELETE", "/no-certificate"],
+  delete_secondary: ["DELETE", "/certificates/secondary"],
+  swap: ["POST", "/certificates/swap"],
+};
+
 /** The admin API, one method per call. */
 export interface AdminClient {
   /** The gateway's HTTP base, e.g. `http://127.0.0.1:8080`. */
@@ -174,6 +192,13 @@ export interface AdminClient {
     swap(appId: string): Promise<ProjectView>;
     deleteSecondary(appId: string): Promise<ProjectView>;
     deleteNoCertificate(appId: string): Promise<ProjectView>;
+  };
+  /** Migration readiness and dry-runs (docs/migration.md). */
+  readonly migration: {
+    /** The readiness report over the last `windowSeconds` (default and at most 3600) of the simulated clock. */
+    readiness(appId: string, windowSeconds?: number): Promise<ReadinessReport>;
+    /** What a step that cannot be undone would do, changing nothing (`?dryRun=true`); refused as the real step would be. */
+    dryRun(appId: string, step: Exclude<MigrationStep, "delete_primary">): Promise<DryRunResult>;
   };
   readonly tokens: { mint(body: MintTokenRequest): Promise<MintedToken> };
   explain(body: ExplainRequest): Promise<Explanation>;
@@ -310,6 +335,13 @@ export function createAdminClient(url: string, options: AdminClientOptions = {})
       swap: step("POST", "/certificates/swap"),
       deleteSecondary: step("DELETE", "/certificates/secondary"),
       deleteNoCertificate: step("DELETE", "/no-certificate"),
+    },
+    migration: {
+      readiness: (appId, windowSeconds) => call("GET", `/projects/${enc(appId)}/readiness${query({ windowSeconds })}`),
+      dryRun: (appId, step) => {
+        const [method, suffix] = DRY_RUN_CALLS[step];
+        return call(method, `/projects/${enc(appId)}${suffix}?dryRun=true`);
+      },
     },
     tokens: { mint: (body) => call("POST", "/tokens", body) },
     explain: (body) => call("POST", "/explain", body),

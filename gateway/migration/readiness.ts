@@ -14,6 +14,7 @@
  * App-ID login (`token_required`), deleting a certificate refuses every token it verified
  * (`invalid_signature`), a swap refuses none. Live sessions come from the session manager.
  */
+import type { ReadinessReport, StepVerdict } from "../../core/protocol/admin.js";
 import type { SessionInfo } from "../../core/session/session.js";
 import type { Decision, DecisionObserver } from "../sessions/decision.js";
 import { DistinctSketch } from "./distinct-sketch.js";
@@ -60,44 +61,8 @@ class ProjectReadiness {
   readonly lastUse: { appid: number | null; primary: number | null; secondary: number | null } = { appid: null, primary: null, secondary: null };
 }
 
-/** The readiness report of one project (`GET /admin/projects/:appId/readiness`). */
-export interface ReadinessReport {
-  readonly appId: string;
-  readonly windowSeconds: number;
-  /** Unix seconds of the simulated clock: the window is (now - windowSeconds, now]. */
-  readonly now: number;
-  /** Accepted logins in the window by credential, token version and certificate slot. */
-  readonly logins: { readonly appid: number; readonly token: number; readonly byVersion: { readonly "006": number; readonly "007": number }; readonly bySlot: { readonly primary: number; readonly secondary: number } };
-  /** Refused logins in the window, reason → count. */
-  readonly refused: Readonly<Record<string, number>>;
-  /** Distinct uids that logged in in the window, per credential; `exact` false when estimated. */
-  readonly distinctUids: { readonly appid: { count: number; exact: boolean }; readonly token: { count: number; exact: boolean } };
-  /** Uids still logging in with the App ID in the window, most recent first (at most `recentCap`). */
-  readonly appIdUids: ReadonlyArray<{ readonly uid: string; readonly lastLoginAt: number }>;
-  /** Last accepted login with the App ID, and with a token verified by each slot (Unix seconds, ever). */
-  readonly lastUse: { readonly appid: number | null; readonly primary: number | null; readonly secondary: number | null };
-  /** Live sessions on this gateway by credential and slot. */
-  readonly liveSessions: { readonly appid: number; readonly token: number; readonly primary: number; readonly secondary: number };
-  /** What each step that cannot be undone would do. */
-  readonly verdicts: Readonly<Record<MigrationStep, StepVerdict>>;
-}
-
-/** The steps a verdict is given for. */
-export const MIGRATION_STEPS = ["delete_no_certificate", "delete_primary", "delete_secondary", "swap"] as const;
-export type MigrationStep = (typeof MIGRATION_STEPS)[number];
-
-export interface StepVerdict {
-  /** Accepted logins of the window that the step would have refused. */
-  readonly wouldRefuse: number;
-  /** `wouldRefuse` as a share of the window's accepted logins (0 when there were none). */
-  readonly wouldRefuseShare: number;
-  /** The reason those logins would get. */
-  readonly reason: "token_required" | "invalid_signature" | null;
-  /** Live sessions that could not log in again, or renew with a token of the same kind, after it. */
-  readonly liveSessionsAffected: number;
-  /** One sentence for a person. */
-  readonly summary: string;
-}
+export { MIGRATION_STEPS } from "../../core/protocol/admin.js";
+export type { MigrationStep, ReadinessReport, StepVerdict } from "../../core/protocol/admin.js";
 
 export class ReadinessTracker {
   private readonly windowSeconds: number;

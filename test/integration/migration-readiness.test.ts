@@ -91,8 +91,9 @@ describe("readiness, then each step's dry-run against its real outcome", () => {
     await gw.admin.certificates.enableSecondary(APP);
     const onSecondary = await Promise.all(Array.from({ length: 5 }, async (_, i) => ({ uid: `rotated-${i}`, token: await mint(`rotated-${i}`, "secondary") })));
     expect(await loginAll(onSecondary, false)).toEqual(onSecondary.map(() => null));
-    const swapDry = await send("POST", `/projects/${APP}/certificates/swap?dryRun=true`);
-    expect(swapDry.body).toMatchObject({ dryRun: true, step: "swap", wouldRefuse: 0 });
+    const swapDry = await gw.admin.migration.dryRun(APP, "swap");
+    expect(swapDry).toMatchObject({ dryRun: true, step: "swap", wouldRefuse: 0 });
+    expect((await gw.admin.migration.readiness(APP, 60)).logins.bySlot.secondary).toBe(5);
     const dry = await send("DELETE", `/projects/${APP}/certificates/secondary?dryRun=true`);
     expect(dry.status).toBe(200);
     expect(dry.body).toMatchObject({ dryRun: true, step: "delete_secondary", wouldRefuse: 5, reason: "invalid_signature" });
