@@ -7,12 +7,15 @@
  * can tell that a *new* token was signed with it. What can be told is that a token the journal saw
  * accepted (its `tokenId` and certificate slot) was accepted through a certificate deleted since.
  * Positions are journal sequence numbers: a snapshot recorded when the journal's newest entry was
- * `seq` holds for the decisions recorded after it (seq + 1 on), until the next snapshot.
+ * `seq` holds for the decisions recorded after it (seq + 1 on), until the next snapshot. At a
+ * deletion the caller resolves the journal's accepted decisions against the snapshots once and
+ * attaches the token identities that used the deleted certificate ({@link addEvidence}); a refusal
+ * then costs one set lookup per remembered deletion ({@link deletedFor}).
  *
  * Bounds: per project at most {@link MAX_SNAPSHOTS} snapshots and {@link MAX_DELETED} deleted
- * certificates (oldest dropped first), and nothing the journal no longer covers ({@link prune}).
- * Projects are those of the certificate store, whose size the admin API controls; a project that
- * is removed is forgotten.
+ * certificates (oldest dropped first), each with at most the journal's size of token identities,
+ * and nothing the journal no longer covers ({@link prune}). Projects are those of the certificate
+ * store, whose size the admin API controls; a project that is removed is forgotten.
  */
 import { createHmac } from "node:crypto";
 
@@ -40,6 +43,8 @@ interface Deleted {
   readonly deletedAt: number;
   /** The journal's newest seq at the deletion: decisions up to it may have used the certificate. */
   readonly seq: number;
+  /** Identities (`tokenId`) of the tokens the journal saw accepted through it. */
+  readonly tokenIds: Set<string>;
 }
 
 interface ProjectHistory {
@@ -72,13 +77,13 @@ export class CertificateHistory {
   /**
    * Records project `appId` as a change left it (`values` undefined: the project is gone) when the
    * journal's newest entry is `seq`, at `now` (Unix seconds). A value present before and absent now
-   * is remembered as deleted.
+   * is remembered as deleted. Returns the fingerprints deleted by this change (usually none).
    */
-  record(appId: string, values: CertificateValues | undefined, seq: number, now: number): void {
+  record(appId: string, values: CertificateValues | undefined, seq: number, now: number): readonly string[] {
     this.noticeReset(seq);
     if (values === undefined) {
       this.projects.delete(appId);
-      return;
+      return [];
     }
     const next = {
       seq,
@@ -88,18 +93,21 @@ export class CertificateHistory {
     const h = this.projects.get(appId);
     if (h === undefined) {
       this.projects.set(appId, { snapshots: [next], deleted: [] });
-      return;
+      return [];
     }
     const last = h.snapshots[h.snapshots.length - 1] as Snapshot;
-    if (last.primary === next.primary && last.secondary === next.secondary) return;
+    if (last.primary === next.primary && last.secondary === next.secondary) return [];
+    const deleted: string[] = [];
     for (const gone of [last.primary, last.secondary]) {
       if (gone !== null && gone !== next.primary && gone !== next.secondary) {
-        h.deleted.push({ fingerprint: gone, deletedAt: now, seq });
+        h.deleted.push({ fingerprint: gone, deletedAt: now, seq, tokenIds: new Set() });
         if (h.deleted.length > MAX_DELETED) h.deleted.shift();
+        deleted.push(gone);
       }
     }
     h.snapshots.push(next);
     if (h.snapshots.length > MAX_SNAPSHOTS) h.snapshots.shift();
+    return deleted;
   }
 
   /** True when a deleted certificate of `appId` is remembered. */
@@ -122,11 +130,18 @@ export class CertificateHistory {
   }
 
   /**
-   * The deletion of `fingerprint` in project `appId`, when the decision with journal seq `seq` may
-   * have been verified by it before it was deleted; else null.
+   * Records that the token `tokenId` was accepted, in the decision with journal seq `seq`, through
+   * the certificate `fingerprint` of `appId`, deleted since (a decision after the deletion cannot
+   * have used it: ignored). The caller adds at most one identity per journal entry.
    */
-  deletedBefore(appId: string, fingerprint: string, seq: number): { readonly deletedAt: number } | null {
-    const d = this.projects.get(appId)?.deleted.find((x) => x.fingerprint === fingerprint && seq <= x.seq);
+  addEvidence(appId: string, fingerprint: string, seq: number, tokenId: string): void {
+    const d = this.projects.get(appId)?.deleted.findLast((x) => x.fingerprint === fingerprint);
+    if (d !== undefined && seq <= d.seq) d.tokenIds.add(tokenId);
+  }
+
+  /** When the token `tokenId` was accepted through a certificate of `appId` deleted since: its deletion; else null. */
+  deletedFor(appId: string, tokenId: string): { readonly deletedAt: number } | null {
+    const d = this.projects.get(appId)?.deleted.find((x) => x.tokenIds.has(tokenId));
     return d === undefined ? null : { deletedAt: d.deletedAt };
   }
 

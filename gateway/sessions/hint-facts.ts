@@ -1,13 +1,16 @@
 /**
  * The gateway's answers to the HintFacts port (core/diagnostics/hint-facts.ts; docs/hints.md):
  * the projects and pending certificates of the certificate store's local copy, and for
- * `deleted_certificate` the journal's accepted decisions read against a {@link CertificateHistory}
- * of salted certificate fingerprints, kept current from the store's change notifications. No
+ * `deleted_certificate` a {@link CertificateHistory} of salted certificate fingerprints, kept
+ * current from the store's change notifications. When a change deletes a certificate, the
+ * journal's accepted logins and renewals of that project are read once against the history, and
+ * the identities of the tokens accepted through the deleted certificate are kept with it. No
  * deleted certificate's value is kept anywhere; with the journal off (`JOURNAL_SIZE=0`) no history
  * is kept either and `deleted_certificate` never fires.
  *
  * Everything here runs after a decision (a refusal, explain), never for one, and nothing runs on an
- * accepted login: the cost of a store change is one HMAC per certificate.
+ * accepted login. A store change costs one HMAC per certificate, a deletion one pass over the
+ * journal (an admin action), and a refused token one SHA-256 and a set lookup per deletion kept.
  */
 import type { CertificateStore } from "../../core/certificate/certificate-store.js";
 import type { ProjectRecord } from "../../core/certificate/project.js";
@@ -68,14 +71,7 @@ export class GatewayHintFacts implements HintFacts {
     history.prune(key, journal.lastSeq - journal.capacity + 1);
     // Most refusals stop here: a project with no certificate deleted within the journal's memory.
     if (!history.hasDeleted(key)) return null;
-    const id = tokenIdentity(token);
-    for (const e of journal.query({ appId: key, result: "accepted", limit: journal.capacity })) {
-      if (e.tokenId !== id || e.slot === null || (e.op !== "login" && e.op !== "renewToken")) continue;
-      const fingerprint = history.fingerprintAt(key, e.slot, e.seq);
-      const deleted = fingerprint === null ? null : history.deletedBefore(key, fingerprint, e.seq);
-      if (deleted !== null) return deleted;
-    }
-    return null;
+    return history.deletedFor(key, tokenIdentity(token));
   }
 
   /** Stops following the store. */
@@ -91,7 +87,15 @@ export class GatewayHintFacts implements HintFacts {
   private record(appId: string, p: ProjectRecord | undefined): void {
     const journal = this.journal as DecisionJournal;
     const history = this.history as CertificateHistory;
-    history.record(appId, p === undefined ? undefined : { primary: p.primary?.value ?? null, secondary: p.secondary?.value ?? null }, journal.lastSeq, this.nowSeconds());
+    const values = p === undefined ? undefined : { primary: p.primary?.value ?? null, secondary: p.secondary?.value ?? null };
+    const deleted = history.record(appId, values, journal.lastSeq, this.nowSeconds());
     history.prune(appId, journal.lastSeq - journal.capacity + 1);
+    if (deleted.length === 0) return;
+    // Which tokens the journal saw accepted through the deleted certificate(s), once, now.
+    for (const e of journal.query({ appId, result: "accepted", limit: journal.capacity })) {
+      if (e.tokenId === null || e.slot === null || (e.op !== "login" && e.op !== "renewToken")) continue;
+      const fingerprint = history.fingerprintAt(appId, e.slot, e.seq);
+      if (fingerprint !== null && deleted.includes(fingerprint)) history.addEvidence(appId, fingerprint, e.seq, e.tokenId);
+    }
   }
 }

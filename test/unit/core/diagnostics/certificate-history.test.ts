@@ -41,17 +41,20 @@ describe("CertificateHistory", () => {
     h.record(APP, { primary: A, secondary: B }, 10, T + 10); // 11..20: A, B
     h.record(APP, { primary: B, secondary: A }, 20, T + 20); // 21..30: swapped
     expect(h.hasDeleted(APP)).toBe(false);
-    h.record(APP, { primary: B, secondary: null }, 30, T + 30); // A deleted after decision 30
-    expect(h.hasDeleted(APP)).toBe(true);
     const fa = h.fingerprint(A);
     const fb = h.fingerprint(B);
+    expect(h.record(APP, { primary: B, secondary: null }, 30, T + 30)).toEqual([fa]); // A deleted after decision 30
+    expect(h.hasDeleted(APP)).toBe(true);
     expect([h.fingerprintAt(APP, "primary", 5), h.fingerprintAt(APP, "secondary", 15), h.fingerprintAt(APP, "secondary", 25), h.fingerprintAt(APP, "primary", 25)]).toEqual([fa, fb, fa, fb]);
     expect(h.fingerprintAt(APP, "secondary", 31)).toBe(null);
     expect(h.fingerprintAt(APP, "primary", 0)).toBe(null); // before anything was recorded
-    expect(h.deletedBefore(APP, fa, 25)).toEqual({ deletedAt: T + 30 });
-    expect(h.deletedBefore(APP, fa, 30)).toEqual({ deletedAt: T + 30 });
-    expect(h.deletedBefore(APP, fa, 31)).toBe(null); // a decision after the deletion cannot have used it
-    expect(h.deletedBefore(APP, fb, 25)).toBe(null); // B is still there
+    // The evidence: tokens accepted through A (decisions 5 and 25), none through B.
+    h.addEvidence(APP, fa, 5, "token-a1");
+    h.addEvidence(APP, fa, 25, "token-a2");
+    h.addEvidence(APP, fa, 31, "token-late"); // after the deletion: cannot have used A, ignored
+    h.addEvidence(APP, fb, 15, "token-b"); // B was not deleted: nothing to attach to
+    expect([h.deletedFor(APP, "token-a1"), h.deletedFor(APP, "token-a2")]).toEqual([{ deletedAt: T + 30 }, { deletedAt: T + 30 }]);
+    expect([h.deletedFor(APP, "token-late"), h.deletedFor(APP, "token-b"), h.deletedFor("ffffffffffffffffffffffffffffffff", "token-a1")]).toEqual([null, null, null]);
   });
 
   it("a change that keeps the values (activation, mode) adds nothing; a removed project is forgotten", () => {
@@ -95,9 +98,10 @@ describe("CertificateHistory", () => {
     const h = new CertificateHistory(randomBytes(32));
     h.record(APP, { primary: A, secondary: B }, 0, T);
     h.record(APP, { primary: A, secondary: null }, 50, T);
-    expect(h.hasDeleted(APP)).toBe(true);
+    h.addEvidence(APP, h.fingerprint(B), 20, "token-b");
+    expect([h.hasDeleted(APP), h.deletedFor(APP, "token-b")]).toEqual([true, { deletedAt: T }]);
     h.noticeReset(3);
-    expect(h.hasDeleted(APP)).toBe(false);
+    expect([h.hasDeleted(APP), h.deletedFor(APP, "token-b")]).toEqual([false, null]);
     expect(h.fingerprintAt(APP, "primary", 1)).toBe(h.fingerprint(A));
   });
 
