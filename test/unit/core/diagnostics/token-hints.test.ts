@@ -2,6 +2,7 @@
  * The hint rules (issue 10, Build item 4; docs/hints.md), one table row per case: the exact codes
  * that fire, and for each code a near miss that must not fire it.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { HINT_CODES, HINT_SUMMARIES, HINTED_REASONS, listedHintFacts, messageWithHints, NO_FACTS, tokenHints, type HintFacts, type HintInput } from "../../../../core/diagnostics/index.js";
 import { REASONS, type Reason } from "../../../../core/errors.js";
@@ -36,6 +37,12 @@ describe("the code list", () => {
         "deleted_certificate",
       ].sort(),
     );
+  });
+
+  it("docs/hints.md has a table row for every code, and no other", () => {
+    const doc = readFileSync(new URL("../../../../docs/hints.md", import.meta.url), "utf8");
+    const rows = [...doc.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]);
+    expect(rows).toEqual([...HINT_CODES]);
   });
 
   it("hints are appended to a message as [code] sentence, the base message first", () => {
