@@ -10,8 +10,9 @@
  * Type by number or name (both must agree when both are given); privileges as an object of id →
  * value, `[id, value]` pairs or `{id, value}` objects (the `name` and `expiresAt` that inspect
  * adds are ignored); every field of the type required, no other key accepted. RTM2 permissions
- * as the notation or as inspect's list (its `resourceName`, `permissionName` and the
- * `permissionSpec` beside it are ignored). Every problem is a TokenUsageError naming it.
+ * as the notation or as inspect's list (its `resourceName` and `permissionName` are ignored);
+ * inspect's `permissionSpec` is used when `permissions` is absent, and must say the same when
+ * both are given. Every problem is a TokenUsageError naming it.
  */
 import type { Rtm2Grant, ServiceSpec } from "../../core/token/index.js";
 import { TokenUsageError } from "./token-args.js";
@@ -91,6 +92,22 @@ function permissions(v: unknown, where: string, parseNotation: (s: string) => Rt
   });
 }
 
+/** The grants of an RTM2 `--service`: `permissions`, else inspect's `permissionSpec`; both must agree. */
+function rtm2Permissions(v: Record<string, unknown>, where: string, parseNotation: (s: string) => Rtm2Grant[]): Rtm2Grant[] {
+  const spec = v["permissionSpec"];
+  if (spec !== undefined && spec !== null && typeof spec !== "string") fail(`${where}: "permissionSpec" must be the notation (a string) or null`);
+  const fromSpec = typeof spec === "string" ? parseNotation(spec) : undefined;
+  if (v["permissions"] === undefined) {
+    if (fromSpec === undefined) fail(`${where}: type 8 (rtm2) needs "permissions": the notation ("" for none) or a list`);
+    return fromSpec;
+  }
+  const grants = permissions(v["permissions"], where, parseNotation);
+  if (fromSpec !== undefined && JSON.stringify(fromSpec) !== JSON.stringify(grants)) {
+    fail(`${where}: "permissions" and "permissionSpec" say different things; give one of them`);
+  }
+  return grants;
+}
+
 /**
  * One `--service` value as a builder input. `index` (from 1) names the option in messages;
  * `parseNotation` reads the RTM2 permissions notation (throwing TokenUsageError).
@@ -113,19 +130,17 @@ export function parseServiceArg(text: string, index: number, parseNotation: (s: 
   if (def === undefined) fail(`${where} needs "type" (1..10) or "name"`);
 
   const allowed = new Set(["type", "name", "privileges", ...def.strings, ...(def.type === 7 ? ["role"] : []), ...(def.type === 8 ? ["permissions", "permissionSpec"] : [])]);
-  for (const k of Object.keys(v)) if (!allowed.has(k)) fail(`${where}: "${k}" is not a field of a ${def.name} service (${[...allowed].join(", ")})`);
+  const what = `type ${def.type} (${def.name})`;
+  for (const k of Object.keys(v)) if (!allowed.has(k)) fail(`${where}: "${k}" is not a field of ${what}; its fields: ${[...allowed].join(", ")}`);
   const fields: Record<string, string> = {};
   for (const k of def.strings) {
     const s = v[k];
-    if (typeof s !== "string") fail(`${where}: a ${def.name} service needs "${k}" (a string)`);
+    if (typeof s !== "string") fail(`${where}: ${what} needs "${k}", a string`);
     fields[k] = s;
   }
   const spec: Record<string, unknown> = { type: def.type, privileges: privileges(v["privileges"], where), ...fields };
   if (def.type === 7) spec["role"] = integerIn(v["role"], -32768, 32767, `${where}: "role"`);
-  if (def.type === 8) {
-    if (v["permissions"] === undefined) fail(`${where}: an rtm2 service needs "permissions" (the notation, "" for none, or a list)`);
-    spec["permissions"] = permissions(v["permissions"], where, parseNotation);
-  }
+  if (def.type === 8) spec["permissions"] = rtm2Permissions(v, where, parseNotation);
   return spec as unknown as ServiceSpec;
 }
 

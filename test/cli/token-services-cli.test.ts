@@ -188,6 +188,20 @@ describe.concurrent("RTM2 and multi-service tokens through the real command", ()
     for (const r of runs) expect([r.code, JSON.parse(r.stdout)]).toEqual([1, expect.objectContaining({ valid: false, reason: "uid_mismatch" })]);
   });
 
+  it("an RTM2 --service takes the notation, inspect's permissionSpec alone, or both when they agree", async () => {
+    const notation = "message:read,write=chan1;user:read=*";
+    const grants = parseRtm2Permissions(notation);
+    const forms = [
+      { name: "rtm2", privileges: { 1: 600 }, userId: "alice", permissions: notation },
+      { name: "rtm2", privileges: { 1: 600 }, userId: "alice", permissionSpec: notation },
+      { name: "rtm2", privileges: [{ id: 1, name: "login", value: 600, expiresAt: ISSUE + 600 }], userId: "alice", permissions: grants, permissionSpec: notation },
+      { name: "rtm2", privileges: { 1: 600 }, userId: "alice", permissions: grants, permissionSpec: null },
+    ];
+    const runs = await Promise.all(forms.map((f) => inProcess([...BASE.slice(1), "--expire", "600", "--service", JSON.stringify(f)])));
+    const expected = `${buildRtmToken({ version: "007", appId: APP_ID, certificate: CERT, uid: "alice", expireSeconds: 600, issueTs: ISSUE, salt: 1, permissions: grants })}\n`;
+    expect(runs).toEqual(forms.map(() => ({ code: 0, stdout: expected, stderr: "" })));
+  });
+
   it("what inspect prints rebuilds the token: its services go back in through --service", async () => {
     const v = officialVector("cpp:TestAccessToken2WithMultiService:007-rtc+rtm+fpa+chat");
     const inspect = await rtmAuth(["token", "inspect", "--json", v.token]);
@@ -264,13 +278,19 @@ describe.concurrent("usage errors of the new build options", () => {
     ["--service without a type", [...B007, ...svc({ privileges: {} })], '--service #1 needs "type" (1..10) or "name"'],
     ["--service with an unknown name", [...B007, ...svc({ name: "rtm3" })], '--service #1: unknown service name "rtm3" (rtc, rtm, streaming, fpa, chat, fcdn, apaas, rtm2, convoai, stt)'],
     ["--service type and name disagree", [...B007, ...svc({ type: 1, name: "rtm", userId: "a" })], '--service #1: type 1 is "rtc", not "rtm"'],
-    ["--service missing a field", [...B007, ...svc({ type: 4 }), ...svc({ type: 1, channelName: "x" })], '--service #2: a rtc service needs "uid" (a string)'],
-    ["--service with a foreign field", [...B007, ...svc({ type: 2, userId: "a", channelName: "x" })], '--service #1: "channelName" is not a field of a rtm service (type, name, privileges, userId)'],
+    ["--service missing a field", [...B007, ...svc({ type: 4 }), ...svc({ type: 1, channelName: "x" })], '--service #2: type 1 (rtc) needs "uid", a string'],
+    ["--service with a foreign field", [...B007, ...svc({ type: 2, userId: "a", channelName: "x" })], '--service #1: "channelName" is not a field of type 2 (rtm); its fields: type, name, privileges, userId'],
     ["--service privilege id out of range", [...B007, ...svc({ type: 4, privileges: { 65536: 1 } })], "--service #1: a privilege id must be an integer in 0..65535"],
     ["--service privilege value out of range", [...B007, ...svc({ type: 4, privileges: [[1, -1]] })], "--service #1: a privilege value must be an integer in 0..4294967295"],
     ["--service privilege of another shape", [...B007, ...svc({ type: 4, privileges: [1] })], '--service #1: a privilege must be [id, value] or {"id", "value"}'],
     ["--service APaaS role out of range", [...B007, ...svc({ type: 7, roomUuid: "r", userUuid: "u", role: 40_000 })], '--service #1: "role" must be an integer in -32768..32767'],
-    ["--service rtm2 without permissions", [...B007, ...svc({ type: 8, userId: "a" })], '--service #1: an rtm2 service needs "permissions" (the notation, "" for none, or a list)'],
+    ["--service rtm2 without permissions", [...B007, ...svc({ type: 8, userId: "a" })], '--service #1: type 8 (rtm2) needs "permissions": the notation ("" for none) or a list'],
+    ["--service rtm2 permissionSpec not a string", [...B007, ...svc({ type: 8, userId: "a", permissionSpec: 5 })], '--service #1: "permissionSpec" must be the notation (a string) or null'],
+    [
+      "--service rtm2 permissions and permissionSpec disagree",
+      [...B007, ...svc({ type: 8, userId: "a", permissions: [{ resourceType: 0, permissions: [{ permType: 0, resources: ["a"] }] }], permissionSpec: "message:read=b" })],
+      '--service #1: "permissions" and "permissionSpec" say different things; give one of them',
+    ],
     ["--service rtm2 bad notation", [...B007, ...svc({ type: 8, userId: "a", permissions: "user" })], "the permissions: group 'user' is not RESOURCE:PERMISSION[,PERMISSION…]=[NAME[,NAME…]]"],
     ["--service rtm2 resources not strings", [...B007, ...svc({ type: 8, userId: "a", permissions: [{ resourceType: 0, permissions: [{ permType: 0, resources: [1] }] }] })], '--service #1: "resources" must be a list of strings'],
     ["--service string over 65535 bytes", [...B007, ...svc({ type: 5, userId: "x".repeat(70_000) })], "a bytes16 field holds at most 65535 bytes, got 70000"],
