@@ -373,7 +373,7 @@ describe.concurrent("usage", () => {
       "Usage: rtm-auth token build --version 006|007",
       ["--app-id", "--certificate", "--uid", "--expire", "--issue-ts", "--salt", "--json", "--help", "--permissions", "message:read,write=chan1,chan2;user:read=*", "--service", "--channel", "--ts", "--privilege"],
     ],
-    [["token", "inspect", "--help"], "Usage: rtm-auth token inspect [--json] TOKEN", ["--json", "--help", "stdin"]],
+    [["token", "inspect", "--help"], "Usage: rtm-auth token inspect [--json] TOKEN", ["--json", "--help", "stdin", "RTM2", "--permissions"]],
     [["token", "verify", "--help"], "Usage: rtm-auth token verify --app-id APP_ID", ["--certificate", "--uid", "--now", "--json", "--help", "TOKEN", "stdin"]],
     [["token", "verify", "-h", "--bogus"], "Usage: rtm-auth token verify --app-id APP_ID", []],
     [["token", "help", "build"], "Usage: rtm-auth token build --version 006|007", []],
