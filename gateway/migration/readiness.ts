@@ -5,7 +5,7 @@
  * Fed by every decision (a DecisionObserver), for projects that exist only (a refusal with no
  * project, `unknown_app_id`, is not tracked, so random App IDs cannot grow it). Memory is bounded:
  * - counts live in {@link BUCKETS} time buckets per project covering `windowSeconds`;
- * - distinct uids per credential are exact up to `uidCap` uids (a map of uid → last login, least
+ * - distinct uids per credential are exact up to `uidCap` uids (1000) (a map of uid → last login, least
  *   recently seen evicted first), and beyond that estimated from a 256-register HyperLogLog per
  *   bucket (about 6.5 % standard error; the answer says which);
  * - at most `maxProjects` projects are tracked (the least recently active one is dropped).
@@ -25,7 +25,7 @@ export const BUCKETS = 60;
 export interface ReadinessOptions {
   /** The longest window a query may ask for, seconds of the simulated clock. Default 3600. */
   readonly windowSeconds?: number;
-  /** Uids kept exactly per credential and project. Default 10000. */
+  /** Uids kept exactly per credential and project. Default 1000. */
   readonly uidCap?: number;
   /** App-ID uids listed, most recent first. Default 100. */
   readonly recentCap?: number;
@@ -76,7 +76,7 @@ export class ReadinessTracker {
   constructor(options: ReadinessOptions = {}) {
     this.windowSeconds = options.windowSeconds ?? 3600;
     this.bucketSeconds = Math.max(1, Math.ceil(this.windowSeconds / BUCKETS));
-    this.uidCap = options.uidCap ?? 10_000;
+    this.uidCap = options.uidCap ?? 1_000;
     this.recentCap = options.recentCap ?? 100;
     this.maxProjects = options.maxProjects ?? 1000;
     if (!(this.windowSeconds >= 1)) throw new RangeError("windowSeconds must be >= 1");

@@ -28,9 +28,8 @@ export class Connection implements RateLimiter {
   /** Neighbours in the login-deadline queue (an intrusive list: leaving it is O(1)). */
   deadlinePrev: Connection | null = null;
   deadlineNext: Connection | null = null;
-  /** Ping budget (a token bucket of one second's worth): tokens left (may go below 0), when last spent (ms). */
-  private pingTokens = Number.NaN;
-  private pingAt = 0;
+  /** Ping budget (a token bucket of one second's worth), allocated at the first ping: tokens left (may go below 0), when last spent (ms). */
+  private ping: { tokens: number; at: number } | null = null;
 
   // TOO_OFTEN: one window per method, as the SDKs keep them (rtm-semantics.md §8), each ring
   // allocated at its method's first call, each allowing `rateLimit` calls per 1000 ms.
@@ -75,11 +74,10 @@ export class Connection implements RateLimiter {
    * until the bucket is back to zero: the time the gateway stops reading this peer.
    */
   spendPing(nowMs: number, perSecond: number): number {
-    if (Number.isNaN(this.pingTokens)) this.pingTokens = perSecond;
-    else this.pingTokens = Math.min(perSecond, this.pingTokens + ((nowMs - this.pingAt) * perSecond) / 1000);
-    this.pingAt = nowMs;
-    this.pingTokens -= 1;
-    return this.pingTokens >= 0 ? 0 : Math.ceil((-this.pingTokens * 1000) / perSecond);
+    const b = (this.ping ??= { tokens: perSecond, at: nowMs });
+    b.tokens = Math.min(perSecond, b.tokens + ((nowMs - b.at) * perSecond) / 1000) - 1;
+    b.at = nowMs;
+    return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens * 1000) / perSecond);
   }
 
   /** The session as the admin API and journal see it. */

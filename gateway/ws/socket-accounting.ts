@@ -15,9 +15,9 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 
 const kIp = Symbol("rtm-auth.ip");
-const kWebSocket = Symbol("rtm-auth.websocket");
 
-type Tracked = Socket & { [kIp]?: string; [kWebSocket]?: boolean };
+/** A socket, with its peer address once the per-IP limit is on (no property otherwise: memory per socket counts). */
+type Tracked = Socket & { [kIp]?: string };
 
 /** Why an upgrade is refused by the counts: the HTTP status it gets. */
 export type UpgradeRefusal = { readonly status: 503; readonly reason: "max_connections" } | { readonly status: 429; readonly reason: "per_ip_connections" };
@@ -32,7 +32,7 @@ export interface SocketCounts {
 export class SocketAccounting {
   private total = 0;
   private websockets = 0;
-  /** The WebSocket sockets themselves, for a drain to destroy what remains (bounded by MAX_CONNECTIONS). */
+  /** The WebSocket sockets themselves (bounded by MAX_CONNECTIONS): whether a socket is one, and what a drain destroys. */
   private readonly open = new Set<Socket>();
   private readonly perIp: Map<string, number> | null;
   private readonly maxWebSockets: number;
@@ -48,16 +48,20 @@ export class SocketAccounting {
   /** Starts counting every socket `server` accepts; `reserve` sockets beyond the WebSocket limit stay for plain HTTP. */
   attach(server: Server, reserve: number): void {
     server.maxConnections = this.maxWebSockets + reserve;
-    const release = (socket: Tracked): void => this.released(socket);
+    // One listener function for every socket of this server (no closure per socket); `close`
+    // is emitted once, when the descriptor is released.
+    const accounting = this;
+    function onClose(this: Socket): void {
+      accounting.released(this as Tracked);
+    }
     server.on("connection", (socket: Socket) => {
-      const s = socket as Tracked;
       this.total++;
       if (this.perIp !== null) {
         const ip = socket.remoteAddress ?? "";
-        s[kIp] = ip;
+        (socket as Tracked)[kIp] = ip;
         this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
       }
-      socket.once("close", () => release(s));
+      socket.on("close", onClose);
     });
   }
 
@@ -74,7 +78,6 @@ export class SocketAccounting {
     const s = socket as Tracked;
     if (this.websockets >= this.maxWebSockets) return { status: 503, reason: "max_connections" };
     if (this.perIp !== null && (this.perIp.get(s[kIp] ?? "") ?? 0) > this.maxPerIp) return { status: 429, reason: "per_ip_connections" };
-    s[kWebSocket] = true;
     this.websockets++;
     this.open.add(s);
     return null;
@@ -89,10 +92,7 @@ export class SocketAccounting {
 
   private released(s: Tracked): void {
     this.total--;
-    if (s[kWebSocket] === true) {
-      this.websockets--;
-      this.open.delete(s);
-    }
+    if (this.open.delete(s)) this.websockets--;
     if (this.perIp !== null) {
       const ip = s[kIp] ?? "";
       const n = (this.perIp.get(ip) ?? 1) - 1;
