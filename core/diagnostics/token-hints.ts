@@ -158,7 +158,7 @@ function tokenFacts(t: ParsedToken, input: HintInput, facts: HintFacts, refused:
   if (isRtcToken(t)) {
     found.set(
       "rtc_token",
-      "This is an RTC token: it carries RTC privileges and no RTM login, so it cannot log in to RTM; build the login token with an RTM token builder (RtmTokenBuilder) for this user id.",
+      "This is an RTC token: it carries RTC privileges and no RTM login, so Agora's documented rules refuse it for RTM (only ACCEPT_006_RTC_AS_RTM, as observed, takes an 006 one whose channel is the account); build the login token with an RTM token builder (RtmTokenBuilder) for this user id.",
     );
   }
 

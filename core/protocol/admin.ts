@@ -118,6 +118,9 @@ export interface StepVerdict {
   readonly liveSessionsAffected: number;
   /** One sentence for a person. */
   readonly summary: string;
+  /** Whether the step can be taken now; when not, `blockedBy` is the error code the call would get. */
+  readonly allowed: boolean;
+  readonly blockedBy: string | null;
 }
 
 /** The readiness report of one project (`GET /admin/projects/:appId/readiness`; docs/migration.md). */

@@ -6,6 +6,7 @@
  * CSPRNG, pending until now + `certActivationDelaySeconds` on the simulated clock.
  */
 import type { Request, Response, Router } from "express";
+import { z } from "zod";
 import {
   deleteNoCertificate,
   deletePrimary,
@@ -21,6 +22,12 @@ import { writeOptions } from "./idempotency.js";
 import { projectView } from "./project-view.js";
 import { newCertificate, stored } from "./projects.js";
 import { readinessOf } from "./readiness.js";
+
+/** The query a step that cannot be undone takes: `dryRun` as `true` or `false`, nothing else. */
+const StepQuery = z
+  .object({ dryRun: z.enum(["true", "false"], { message: 'must be "true" or "false"' }).optional() })
+  .strict()
+  .transform((q) => ({ dryRun: q.dryRun === "true" }));
 
 export function certificateRoutes(router: Router, deps: AdminDeps): void {
   const { store, clock, config } = deps;
@@ -40,7 +47,9 @@ export function certificateRoutes(router: Router, deps: AdminDeps): void {
   const guarded = (what: MigrationStep, make: (appId: string) => ProjectUpdate) => {
     const real = step(make);
     return async (req: Request<{ appId: string }>, res: Response) => {
-      if (req.query["dryRun"] !== "true") return real(req, res);
+      // Strict: anything but no query, `dryRun=true` or `dryRun=false` is a 400 (`dryRun=1`,
+      // `dryrun=true`, a repeated or empty value), never the real step that cannot be undone.
+      if (!StepQuery.parse(req.query).dryRun) return real(req, res);
       const appId = req.params.appId;
       make(appId)(store.get(appId));
       const report = readinessOf(deps, appId);

@@ -89,9 +89,9 @@ const dryRunParam: Json = {
   name: "dryRun",
   in: "query",
   required: false,
-  schema: { type: "string", enum: ["true"] },
+  schema: { type: "string", enum: ["true", "false"] },
   description:
-    "`true`: change nothing; run the step's own checks (a step that would be refused is refused the same way), then answer 200 with `{dryRun: true, step, wouldRefuse, wouldRefuseShare, reason, liveSessionsAffected, summary, windowSeconds, readiness}`",
+    "Any other value or query parameter is a 400 `invalid_request`, never the real step. `true`: change nothing; run the step's own checks (a step that would be refused is refused the same way), then answer 200 with `{dryRun: true, step, wouldRefuse, wouldRefuseShare, reason, liveSessionsAffected, summary, windowSeconds, readiness}`",
 };
 const guardedStep = (summary: string, errors: Record<string, Json>): Json => {
   const o = lifecycle(summary, errors) as Record<string, Json> & { parameters: Json[] };

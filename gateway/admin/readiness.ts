@@ -7,16 +7,43 @@
  */
 import type { Router } from "express";
 import { z } from "zod";
-import type { ReadinessReport } from "../migration/readiness.js";
+import { deleteNoCertificate, deletePrimary, deleteSecondary, LifecycleError, swapCertificates } from "../../core/certificate/project-lifecycle.js";
+import type { ProjectRecord } from "../../core/certificate/project.js";
+import { MIGRATION_STEPS, type MigrationStep, type ReadinessReport } from "../../core/protocol/admin.js";
 import type { AdminDeps } from "./admin-deps.js";
 import { AdminError } from "./errors.js";
 
-/** The readiness report of a known project, or 404 (shared by the dry-runs). */
+/** Each step's own checks, run on the current record to tell whether it is possible now. */
+const STEP_CHECKS: Readonly<Record<MigrationStep, (p: ProjectRecord, appId: string, now: number) => unknown>> = {
+  delete_no_certificate: (p, appId, now) => deleteNoCertificate(p, appId, now),
+  delete_primary: (p, appId) => deletePrimary(p, appId),
+  delete_secondary: (p, appId) => deleteSecondary(p, appId),
+  swap: (p, appId) => swapCertificates(p, appId),
+};
+
+/**
+ * The readiness report of a known project, or 404 (shared by the dry-runs). Each verdict says
+ * whether its step is possible now (`allowed`), or the error code the step would get
+ * (`blockedBy`, e.g. `secondary_not_found`, `primary_not_deletable`).
+ */
 export function readinessOf(deps: AdminDeps, appId: string, windowSeconds?: number): ReadinessReport {
   const readiness = deps.readiness;
   if (readiness === undefined) throw new AdminError(409, "readiness_disabled", "this gateway keeps no readiness figures");
-  if (deps.store.get(appId) === undefined) throw new AdminError(404, "project_not_found", `no project ${appId}`);
-  return readiness.report(appId, deps.clock.nowSeconds(), windowSeconds ?? readiness.maxWindowSeconds, deps.sessions.list({ appId }));
+  const record = deps.store.get(appId);
+  if (record === undefined) throw new AdminError(404, "project_not_found", `no project ${appId}`);
+  const now = deps.clock.nowSeconds();
+  const report = readiness.report(appId, now, windowSeconds ?? readiness.maxWindowSeconds, deps.sessions.list({ appId }));
+  const verdicts = { ...report.verdicts };
+  for (const step of MIGRATION_STEPS) {
+    try {
+      STEP_CHECKS[step](record, appId, now);
+    } catch (err) {
+      if (!(err instanceof LifecycleError)) throw err;
+      const v = verdicts[step];
+      verdicts[step] = { ...v, allowed: false, blockedBy: err.code, summary: `${v.summary}; the step is not possible now (${err.code})` };
+    }
+  }
+  return { ...report, verdicts };
 }
 
 export function readinessRoutes(router: Router, deps: AdminDeps): void {

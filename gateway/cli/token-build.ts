@@ -40,8 +40,9 @@ Options:
   --issue-ts T         issue time, Unix seconds (default: now)
   --salt S             salt, 0..4294967295 (default: random, 007 1..99999999, 006 0..4294967294)
   --json               print {token, version, appId, uid, issueTs, salt, expiresAt}: uid and
-                       expiresAt are the RTM login the token grants (the last valid second),
-                       null when it grants none
+                       expiresAt are the RTM login the token grants (the last valid second,
+                       007 capped at issue + 86400 as the gateway's default
+                       MAX_TOKEN_LIFETIME_SECONDS does), null when it grants none
   -h, --help           show this help
 
 007 only:
@@ -156,7 +157,16 @@ function build007(core: TokenCore, values: Values, base: { appId: string; certif
   const loginUid = userIds.every((u) => u === userIds[0]) && userIds[0] !== "" ? (userIds[0] as string) : null;
   if (loginUid === null && userIds.length > 1) warnings.push("its RTM and RTM2 services name different users: every login with it is uid_mismatch");
   const tokenExpiresAt = base.issueTs + expire;
-  const expiresAt = login.privilege === 0 ? tokenExpiresAt : Math.min(tokenExpiresAt, base.issueTs + login.privilege);
+  let expiresAt = login.privilege === 0 ? tokenExpiresAt : Math.min(tokenExpiresAt, base.issueTs + login.privilege);
+  // What a gateway with the default MAX_TOKEN_LIFETIME_SECONDS accepts (docs/token-lifetime.md).
+  const capAt = base.issueTs + DEFAULT_MAX_LIFETIME_SECONDS;
+  if (expiresAt > capAt) {
+    const stated = expiresAt - base.issueTs;
+    warnings.push(
+      `a lifetime of ${stated} s is over ${DEFAULT_MAX_LIFETIME_SECONDS} s: a gateway with the default MAX_TOKEN_LIFETIME_SECONDS ends its login at issue + ${DEFAULT_MAX_LIFETIME_SECONDS} s${stated > 1e9 ? " (--expire is a duration in seconds, not a Unix time)" : ""}`,
+    );
+    expiresAt = capAt;
+  }
   return { token, login: { uid: loginUid, expiresAt: loginUid === null ? null : expiresAt }, warnings };
 }
 
@@ -201,6 +211,9 @@ function build006(core: TokenCore, values: Values, base: { appId: string; certif
   const loginUid = channel === undefined ? uid : channel + uid;
   return { token, login: { uid: loginUid, expiresAt: privilege === 0 ? ts : Math.min(ts, privilege) }, warnings };
 }
+
+/** The gateway's default MAX_TOKEN_LIFETIME_SECONDS: `--json`'s `expiresAt` is capped to it (docs/token-lifetime.md). */
+const DEFAULT_MAX_LIFETIME_SECONDS = 86_400;
 
 export async function runTokenBuild(args: string[], io: CliIo, env: TokenCommandEnv): Promise<number> {
   const { values } = parseStrict(args, OPTIONS, false);

@@ -188,8 +188,10 @@ export class ReadinessTracker {
       }
     }
     const accepted = appid + token;
+    const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
     const verdict = (wouldRefuse: number, reason: StepVerdict["reason"], affected: number, what: string): StepVerdict => {
       const share = accepted === 0 ? 0 : wouldRefuse / accepted;
+      const logins = `the ${plural(accepted, "login", "logins")} of the last ${window} s`;
       return {
         wouldRefuse,
         wouldRefuseShare: share,
@@ -197,8 +199,11 @@ export class ReadinessTracker {
         liveSessionsAffected: affected,
         summary:
           wouldRefuse === 0 && affected === 0
-            ? `${what} now would refuse none of the last ${window} s's ${accepted} logins and affect no live session`
-            : `${what} now would refuse ${wouldRefuse} of the last ${window} s's ${accepted} logins (${(share * 100).toFixed(1)} %, ${reason}) and leave ${affected} live sessions that cannot log in again the same way`,
+            ? `${what} now would refuse none of ${logins} and affect no live session`
+            : `${what} now would refuse ${wouldRefuse} of ${logins} (${(share * 100).toFixed(1)} %, ${reason}) and leave ${plural(affected, "live session", "live sessions")} that cannot log in again the same way`,
+        // Whether the step can be taken is the store's business (the admin layer fills it in).
+        allowed: true,
+        blockedBy: null,
       };
     };
     return {

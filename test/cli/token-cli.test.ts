@@ -206,7 +206,7 @@ describe.concurrent("rtm-auth token verify", () => {
     ["006-wrong-version-prefix", "invalid: unsupported_version\n"],
     [
       "006-rtc-token-empty-channel",
-      "invalid: not_rtm_token\nhint rtc_token: This is an RTC token: it carries RTC privileges and no RTM login, so it cannot log in to RTM; build the login token with an RTM token builder (RtmTokenBuilder) for this user id.\n",
+      "invalid: not_rtm_token\nhint rtc_token: This is an RTC token: it carries RTC privileges and no RTM login, so Agora's documented rules refuse it for RTM (only ACCEPT_006_RTC_AS_RTM, as observed, takes an 006 one whose channel is the account); build the login token with an RTM token builder (RtmTokenBuilder) for this user id.\n",
     ],
   ])("text answer for %s", async (name, stdout) => {
     const v = vector(name);

@@ -70,9 +70,14 @@ describe("readiness, then each step's dry-run against its real outcome", () => {
     expect(r.body.appIdUids.map((u: { uid: string }) => u.uid)).toEqual([...legacy].reverse().map((a) => a.uid));
     expect(r.body.liveSessions).toEqual({ appid: 8, token: 12, primary: 12, secondary: 0 });
     expect(r.body.lastUse.appid).not.toBeNull();
-    expect(r.body.verdicts.delete_no_certificate).toMatchObject({ wouldRefuse: 8, wouldRefuseShare: 0.4, reason: "token_required", liveSessionsAffected: 8 });
-    expect(r.body.verdicts.delete_no_certificate.summary).toContain("8 of the last 3600 s's 20 logins (40.0 %, token_required)");
-    expect(r.body.verdicts.swap).toMatchObject({ wouldRefuse: 0, liveSessionsAffected: 0 });
+    expect(r.body.verdicts.delete_no_certificate).toMatchObject({ wouldRefuse: 8, wouldRefuseShare: 0.4, reason: "token_required", liveSessionsAffected: 8, allowed: true, blockedBy: null });
+    expect(r.body.verdicts.delete_no_certificate.summary).toBe(
+      'Deleting "No certificate" now would refuse 8 of the 20 logins of the last 3600 s (40.0 %, token_required) and leave 8 live sessions that cannot log in again the same way',
+    );
+    // Steps that are not possible now say so, with the code the step would get.
+    expect(r.body.verdicts.swap).toMatchObject({ wouldRefuse: 0, liveSessionsAffected: 0, allowed: false, blockedBy: "secondary_not_found" });
+    expect(r.body.verdicts.delete_secondary).toMatchObject({ allowed: false, blockedBy: "secondary_not_found" });
+    expect(r.body.verdicts.delete_primary).toMatchObject({ wouldRefuse: 12, allowed: false, blockedBy: "primary_not_deletable" });
   });
 
   it('deleting "No certificate": the dry-run changes nothing, and the real step refuses exactly what it predicted', async () => {
@@ -102,6 +107,19 @@ describe("readiness, then each step's dry-run against its real outcome", () => {
     await gw.admin.certificates.deleteSecondary(APP);
     const replay = await loginAll([...onSecondary, ...updated], false);
     expect(replay.filter((r) => r !== null)).toEqual(Array.from({ length: dry.body.wouldRefuse }, () => "invalid_signature"));
+  });
+
+  it("anything but dryRun=true|false is a 400 and never the real step (dryRun=1, dryrun=true, repeated, empty)", async () => {
+    await gw.admin.certificates.enableSecondary(APP);
+    for (const q of ["dryRun=1", "dryRun", "dryRun=", "dryRun=TRUE", "dryRun=yes", "dryrun=true", "dryRun=true&dryRun=true", "force=1"]) {
+      const r = await send("DELETE", `/projects/${APP}/certificates/secondary?${q}`);
+      expect(r.status, q).toBe(400);
+      expect(r.body.error.code, q).toBe("invalid_request");
+    }
+    expect((await gw.admin.projects.get(APP)).certificates.secondary).not.toBeNull();
+    const explicit = await send("DELETE", `/projects/${APP}/certificates/secondary?dryRun=false`);
+    expect(explicit.status).toBe(200);
+    expect((await gw.admin.projects.get(APP)).certificates.secondary).toBeNull();
   });
 
   it("a dry-run of a step that would be refused is refused the same way, and changes nothing", async () => {
