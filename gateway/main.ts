@@ -107,6 +107,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   if (redis !== null) logger.info({ keyPrefix: config.redisKeyPrefix }, "certificate store: Redis");
   if (options.store === undefined && config.devSeed) await seedDevProjects(store, clock.nowSeconds());
   warnIfAdminOpen(config, logger);
+  // Which behaviour the gateway emulates, visible at start (docs/fidelity.md).
+  logger.info(
+    { fidelity: config.fidelity, checkOrder: config.checkOrder, privilege006: config.privilege006, accept006RtcAsRtm: config.accept006RtcAsRtm, maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds },
+    "fidelity",
+  );
 
   const registry = options.registry ?? new Registry();
   const metrics = createMetrics({
