@@ -84,6 +84,20 @@ export interface Decision {
   readonly closeCode: number | null;
   /** The fault rule that decided (or delayed) this outcome, if any. */
   readonly faultId?: string | null;
+  /** The outcome against the project's shadow target, when one is set (docs/migration.md); the client saw only the real one. */
+  readonly shadow?: ShadowOutcome | null;
+}
+
+/** A project's shadow target (`PUT /admin/projects/:appId/shadow`; docs/migration.md). */
+export type ShadowTarget = { readonly target: "token_only" } | { readonly target: "delete_certificate"; readonly slot: "primary" | "secondary" };
+
+/** A login or renew decided again against the shadow target. */
+export interface ShadowOutcome {
+  /** `token_only`, `delete_primary` or `delete_secondary`. */
+  readonly target: string;
+  readonly result: "accepted" | "refused";
+  /** `ok`, or the reason the target would refuse it with. */
+  readonly reason: string;
 }
 
 /** One journal entry (`GET /admin/journal`): a decision, its sequence number and its wall-clock time. */
@@ -148,6 +162,8 @@ export interface ReadinessReport {
   readonly liveSessions: { readonly appid: number; readonly token: number; readonly primary: number; readonly secondary: number };
   /** What each step that cannot be undone would do. */
   readonly verdicts: Readonly<Record<MigrationStep, StepVerdict>>;
+  /** The shadow target now (null when none), and the window's logins it would have refused, reason → count. */
+  readonly shadow: { readonly target: ShadowTarget | null; readonly refused: Readonly<Record<string, number>> };
 }
 
 /** The answer to a step called with `?dryRun=true`: its verdict, and the report behind it. Nothing changed. */

@@ -407,6 +407,33 @@ export const OPENAPI_DOCUMENT = {
     "/admin/projects/{appId}/no-certificate": {
       delete: guardedStep('Delete "No certificate" (irreversible); the mode becomes `token`', conflict("`primary_not_active`, `no_certificate_deleted`")),
     },
+    "/admin/projects/{appId}/shadow": {
+      get: op("migration", {
+        summary: "The project's shadow target, or null (docs/migration.md)",
+        params: [appIdParam],
+        ok: { status: "200", description: "`{appId, target}`", schema: { type: "object", required: ["appId", "target"] } },
+        errors: { "404": notFound },
+      }),
+      put: op("migration", {
+        summary:
+          "Set the project's shadow target: every login and renew is decided again against it (the client sees only the real outcome); the shadow outcome goes to the journal, rtm_auth_shadow_decisions_total and readiness",
+        params: [appIdParam],
+        body: {
+          oneOf: [
+            { type: "object", required: ["target"], additionalProperties: false, properties: { target: { enum: ["token_only"] } } },
+            { type: "object", required: ["target", "slot"], additionalProperties: false, properties: { target: { enum: ["delete_certificate"] }, slot: { enum: ["primary", "secondary"] } } },
+          ],
+        },
+        ok: { status: "200", description: "`{appId, target}`", schema: { type: "object", required: ["appId", "target"] } },
+        errors: { "404": notFound },
+      }),
+      delete: op("migration", {
+        summary: "Clear the project's shadow target",
+        params: [appIdParam],
+        ok: { status: "204", description: "cleared" },
+        errors: { "404": errorReply("`project_not_found`, `shadow_not_set`") },
+      }),
+    },
     "/admin/projects/{appId}/readiness": {
       get: op("migration", {
         summary:

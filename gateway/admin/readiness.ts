@@ -32,7 +32,7 @@ export function readinessOf(deps: AdminDeps, appId: string, windowSeconds?: numb
   const record = deps.store.get(appId);
   if (record === undefined) throw new AdminError(404, "project_not_found", `no project ${appId}`);
   const now = deps.clock.nowSeconds();
-  const report = readiness.report(appId, now, windowSeconds ?? readiness.maxWindowSeconds, deps.sessions.list({ appId }));
+  const report = readiness.report(appId, now, windowSeconds ?? readiness.maxWindowSeconds, deps.sessions.list({ appId }), deps.sessions.shadows.get(appId) ?? null);
   const verdicts = { ...report.verdicts };
   for (const step of MIGRATION_STEPS) {
     try {

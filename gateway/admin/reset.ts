@@ -21,6 +21,7 @@ export function resetRoutes(router: Router, deps: AdminDeps): void {
     deps.clock.reset();
     deps.journal?.clear();
     deps.readiness?.clear();
+    deps.sessions.shadows.clearAll();
     res.status(204).end();
   });
 }

@@ -20,6 +20,7 @@ import { openapiRoutes } from "./openapi.js";
 import { POPULATE_BODY_LIMIT_BYTES, populateRoutes } from "./populate.js";
 import { projectRoutes } from "./projects.js";
 import { readinessRoutes } from "./readiness.js";
+import { shadowRoutes } from "./shadow.js";
 import { resetRoutes } from "./reset.js";
 import { sessionRoutes } from "./sessions.js";
 import { tokenRoutes } from "./tokens.js";
@@ -32,6 +33,7 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
   projectRoutes(router, deps);
   certificateRoutes(router, deps);
   readinessRoutes(router, deps);
+  shadowRoutes(router, deps);
   tokenRoutes(router, deps);
   explainRoutes(router, deps);
   sessionRoutes(router, deps);

@@ -14,6 +14,7 @@
  * | rtm_auth_token_expiry_warnings_total | counter | — | SessionEventObserver (will_expire pushes) |
  * | rtm_auth_token_expiries_total | counter | — | session_end decisions, reason session_token_expired |
  * | rtm_auth_certificate_cache_events_total | counter | event | store.onChange ("change"), reloads ("reload") |
+ * | rtm_auth_shadow_decisions_total | counter | target, result, reason | DecisionObserver: logins and renews decided again against a shadow target (docs/migration.md) |
  * | rtm_auth_redis_up | gauge | — | `redisUp()` at scrape time (only when given) |
  * | rtm_auth_open_sockets | gauge | kind | `sockets()` at scrape time (when given): "websocket" (upgraded, until the descriptor is released), "other" |
  * | rtm_auth_backpressure_pauses_total | counter | reason | ServerObserver: a connection's reading paused (write_buffer, pending_requests, ping_budget) |
@@ -31,6 +32,9 @@ import { UPGRADE_REFUSALS, type ServerObserver } from "../ws/server.js";
 import type { SocketCounts } from "../ws/socket-accounting.js";
 import { PAUSE_REASONS } from "../ws/transport.js";
 import { PendingCounter, SingleLabelHistogram } from "./fast-metrics.js";
+
+/** The `target` label values of rtm_auth_shadow_decisions_total. */
+const SHADOW_TARGETS = ["token_only", "delete_primary", "delete_secondary"] as const;
 
 /** The value of a label outside its closed set. */
 export const NONE = "none";
@@ -78,6 +82,11 @@ export const METRICS = {
     name: "rtm_auth_certificate_cache_events_total",
     help: 'Certificate cache events: "change" (a project changed, locally or remotely), "reload" (full reload from the store).',
     labelNames: ["event"],
+  },
+  shadowDecisions: {
+    name: "rtm_auth_shadow_decisions_total",
+    help: "Logins and renews decided again against their project's shadow target (token_only, delete_primary, delete_secondary), by the shadow result and reason; the client saw only the real outcome.",
+    labelNames: ["target", "result", "reason"],
   },
   openSockets: {
     name: "rtm_auth_open_sockets",
@@ -160,6 +169,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   // Zero-initialise the small closed sets so rate() sees the first increment.
   for (const event of L.event) cacheEvents.inc({ event }, 0);
   for (const code of [...L.code, "other"]) sessionCloses.inc({ code }, 0);
+  const shadowDecisions = new Counter({ ...METRICS.shadowDecisions, labelNames: [...METRICS.shadowDecisions.labelNames], registers });
   const pauses = new Counter({ ...METRICS.backpressurePauses, labelNames: [...METRICS.backpressurePauses.labelNames], registers });
   const refusals = new Counter({ ...METRICS.upgradesRefused, labelNames: [...METRICS.upgradesRefused.labelNames], registers });
   for (const reason of L.pause) pauses.inc({ reason }, 0);
@@ -217,6 +227,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
       profile: closed(d.profile, L.profile),
     }));
     if (Number.isFinite(d.latencyMs) && d.latencyMs >= 0) duration.observe(closed(d.op, L.op), d.latencyMs / 1000);
+    const shadow = d.shadow;
+    if (shadow !== undefined && shadow !== null) {
+      shadowDecisions.inc({ target: closed(shadow.target, SHADOW_TARGETS), result: closed(shadow.result, L.result), reason: closed(shadow.reason, L.reason) });
+    }
   };
 
   const sessionObserver: SessionEventObserver = (e) => {

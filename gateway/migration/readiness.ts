@@ -14,7 +14,7 @@
  * App-ID login (`token_required`), deleting a certificate refuses every token it verified
  * (`invalid_signature`), a swap refuses none. Live sessions come from the session manager.
  */
-import type { ReadinessReport, StepVerdict } from "../../core/protocol/admin.js";
+import type { ReadinessReport, ShadowTarget, StepVerdict } from "../../core/protocol/admin.js";
 import type { SessionInfo } from "../../core/session/session.js";
 import type { Decision, DecisionObserver } from "../sessions/decision.js";
 import { DistinctSketch } from "./distinct-sketch.js";
@@ -45,6 +45,8 @@ interface Bucket {
   primary: number;
   secondary: number;
   refused: Map<string, number>;
+  /** Logins the shadow target would have refused, reason → count. */
+  shadowRefused: Map<string, number> | null;
   sketch: { appid: DistinctSketch | null; token: DistinctSketch | null };
 }
 
@@ -97,6 +99,11 @@ export class ReadinessTracker {
 
   private record(d: Decision): void {
     if (d.op !== "login" || d.appId === "") return;
+    if (d.shadow?.result === "refused" && (d.result === "accepted" || d.mode !== null)) {
+      const b = this.bucket(this.project(d.appId), d.at);
+      const m = (b.shadowRefused ??= new Map());
+      m.set(d.shadow.reason, (m.get(d.shadow.reason) ?? 0) + 1);
+    }
     if (d.result === "accepted") {
       const p = this.project(d.appId);
       const b = this.bucket(p, d.at);
@@ -129,7 +136,7 @@ export class ReadinessTracker {
    * The report of `appId` over the last `windowSeconds` (rounded up to whole buckets, at most the
    * tracker's window) at `now`, with the live sessions of this gateway.
    */
-  report(appId: string, now: number, windowSeconds: number, live: readonly SessionInfo[]): ReadinessReport {
+  report(appId: string, now: number, windowSeconds: number, live: readonly SessionInfo[], shadowTarget: ShadowTarget | null = null): ReadinessReport {
     const window = Math.min(Math.max(1, Math.floor(windowSeconds)), this.windowSeconds);
     const p = this.projects.get(appId);
     const from = now - window; // the window is (from, now]
@@ -142,6 +149,7 @@ export class ReadinessTracker {
     let primary = 0;
     let secondary = 0;
     const refused: Record<string, number> = {};
+    const shadowRefused: Record<string, number> = {};
     const sketch = { appid: new DistinctSketch(), token: new DistinctSketch() };
     if (p !== undefined) {
       for (const b of p.buckets) {
@@ -153,6 +161,7 @@ export class ReadinessTracker {
         primary += b.primary;
         secondary += b.secondary;
         for (const [reason, n] of b.refused) refused[reason] = (refused[reason] ?? 0) + n;
+        if (b.shadowRefused !== null) for (const [reason, n] of b.shadowRefused) shadowRefused[reason] = (shadowRefused[reason] ?? 0) + n;
         if (b.sketch.appid !== null) sketch.appid.merge(b.sketch.appid);
         if (b.sketch.token !== null) sketch.token.merge(b.sketch.token);
       }
@@ -222,6 +231,7 @@ export class ReadinessTracker {
         delete_secondary: verdict(secondary, secondary === 0 ? null : "invalid_signature", liveSessions.secondary, "Deleting the secondary certificate"),
         swap: verdict(0, null, 0, "Swapping the certificates"),
       },
+      shadow: { target: shadowTarget, refused: shadowRefused },
     };
   }
 
@@ -244,7 +254,7 @@ export class ReadinessTracker {
     const i = ((n % BUCKETS) + BUCKETS) % BUCKETS;
     let b = p.buckets[i];
     if (b === undefined || b.n !== n) {
-      b = { n, appid: 0, token: 0, v006: 0, v007: 0, primary: 0, secondary: 0, refused: new Map(), sketch: { appid: null, token: null } };
+      b = { n, appid: 0, token: 0, v006: 0, v007: 0, primary: 0, secondary: 0, refused: new Map(), shadowRefused: null, sketch: { appid: null, token: null } };
       p.buckets[i] = b;
     }
     return b;

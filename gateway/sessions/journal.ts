@@ -136,5 +136,6 @@ function entry(seq: number, d: Decision, wallTime: number, tokenId: string | nul
     closeCode: d.closeCode,
     faultId: d.faultId ?? null,
     tokenId,
+    ...(d.shadow === undefined || d.shadow === null ? {} : { shadow: d.shadow }),
   };
 }

@@ -38,6 +38,7 @@ import { FaultInjector, type HeldFrame } from "./faults.js";
 import { IdentityIndex } from "./identity-index.js";
 import { policySettings } from "./policy-settings.js";
 import { SessionTimers } from "./session-timers.js";
+import { ShadowTargets, type ShadowOutcome } from "./shadow.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 
 type Op = "login" | "renewToken" | "logout";
@@ -95,6 +96,10 @@ export class SessionManager {
   readonly faults: FaultInjector;
   /** The fault rule behind the frame being handled (a delayed or failed one), for its decision. */
   private frameFault: string | null = null;
+  /** Shadow targets per project (docs/migration.md): every login and renew is decided again against them. */
+  readonly shadows = new ShadowTargets();
+  /** The shadow outcome of the login or renew being handled, for its decision. */
+  private frameShadow: ShadowOutcome | null = null;
   /** Delayed logins that were canceled meanwhile (their timer must not handle them). */
   private readonly canceledLogins = new WeakSet<HeldFrame>();
 
@@ -214,6 +219,8 @@ export class SessionManager {
       else this.logger.warn({ reason, detail: (err as AuthError).detail }, "request refused by an unavailable dependency");
       const op: Op = frame.kind === "ping" ? "logout" : frame.kind;
       this.replyError(conn, frame.id, op, reason);
+    } finally {
+      this.frameShadow = null;
     }
   }
 
@@ -351,6 +358,7 @@ export class SessionManager {
       lookupProject: this.lookupProject,
     };
     const refusal = decide(ctx);
+    if (this.shadows.armed) this.frameShadow = this.shadows.decide(ctx, refusal);
     if (refusal !== undefined) {
       this.refuse(conn, f.id, "login", refusal, started, now, appId, uid, false, ctx, f.token);
       return;
@@ -408,6 +416,7 @@ export class SessionManager {
       lookupProject: this.lookupProject,
     };
     const refusal = decide(ctx);
+    if (this.shadows.armed) this.frameShadow = this.shadows.decide(ctx, refusal);
     if (refusal !== undefined) {
       // The session keeps its old token (rtm-semantics.md §4.1).
       this.refuse(conn, f.id, "renewToken", refusal, started, now, conn.appId, conn.uid, false, ctx, f.token);
@@ -812,7 +821,8 @@ export class SessionManager {
     }
   }
 
-  private emit(d: Decision): void {
+  private emit(decision: Decision): void {
+    const d = this.frameShadow !== null && (decision.op === "login" || decision.op === "renewToken") ? { ...decision, shadow: this.frameShadow } : decision;
     for (const o of this.observers) {
       try {
         o(d);

@@ -1,0 +1,102 @@
+/**
+ * Shadow decisions (docs/migration.md): per project, an optional target — "token only" (No
+ * certificate deleted) or "certificate X deleted" — against which every login and renew is
+ * decided a second time, through the same `decide()`. The client only ever sees the real
+ * outcome; the shadow outcome goes into the decision (journal, metrics, readiness).
+ *
+ * The second decision reuses the first where the certificate set is the same: with "token only",
+ * a token login's outcome is the real one (same certificates, same checks), and only App-ID
+ * logins are decided again (no HMAC). With "certificate X deleted", only logins whose token
+ * reached the token check are decided again, against the remaining certificates. Session and
+ * rate refusals are the real ones: the target does not change them, and the rate windows are
+ * never counted twice. With no target set anywhere, `armed` is false and a login pays one read.
+ */
+import type { CertificateSlot } from "../../core/certificate/active-certificate.js";
+import type { ProjectAuth } from "../../core/certificate/project.js";
+import type { ShadowOutcome, ShadowTarget } from "../../core/protocol/admin.js";
+import { decide, type AuthContext, type Refusal } from "../../policies/index.js";
+
+export type { ShadowOutcome, ShadowTarget } from "../../core/protocol/admin.js";
+
+/** The checks after which the target can change an outcome (before them it cannot). */
+const TARGET_CHECKS: ReadonlySet<string> = new Set(["project-exists", "auth-mode", "token-valid"]);
+/** A rate window that never refuses: the shadow run must not count a call twice. */
+const NO_RATE = { hit: () => true };
+
+/** The label of a target (the `target` label of rtm_auth_shadow_decisions_total). */
+export function targetLabel(t: ShadowTarget): string {
+  return t.target === "token_only" ? "token_only" : `delete_${t.slot}`;
+}
+
+/** The project as it would be under the target. */
+function shadowView(view: ProjectAuth, t: ShadowTarget): ProjectAuth {
+  if (t.target === "token_only") return { ...view, mode: "token" };
+  const certificates = view.certificates.filter((c) => c.slot !== t.slot);
+  // Without any certificate left, a project that still has "No certificate" is App ID only.
+  const mode = view.mode === "token" ? "token" : certificates.length > 0 ? view.mode : "appid";
+  return { ...view, mode, certificates };
+}
+
+export class ShadowTargets {
+  /** True while any project has a target. */
+  armed = false;
+  private readonly targets = new Map<string, ShadowTarget>();
+
+  /** Sets (or replaces) a project's target. */
+  set(appId: string, target: ShadowTarget): void {
+    this.targets.set(appId, target);
+    this.armed = true;
+  }
+
+  /** Clears a project's target; false when it had none. */
+  clear(appId: string): boolean {
+    const had = this.targets.delete(appId);
+    this.armed = this.targets.size > 0;
+    return had;
+  }
+
+  /** Clears every target (admin reset). */
+  clearAll(): void {
+    this.targets.clear();
+    this.armed = false;
+  }
+
+  get(appId: string): ShadowTarget | undefined {
+    return this.targets.get(appId);
+  }
+
+  /**
+   * The shadow outcome of a decided login or renew (`ctx` after the real `decide()`, `real` its
+   * refusal or undefined), or null when the project has no target.
+   */
+  decide(ctx: AuthContext, real: Refusal | undefined): ShadowOutcome | null {
+    const t = this.targets.get(ctx.appId);
+    if (t === undefined) return null;
+    const label = targetLabel(t);
+    const same = (): ShadowOutcome => (real === undefined ? { target: label, result: "accepted", reason: "ok" } : { target: label, result: "refused", reason: real.reason });
+    if (real !== undefined && !TARGET_CHECKS.has(ctx.failedCheck ?? "")) return same();
+    if (ctx.project === undefined) return same();
+    if (t.target === "token_only" && ctx.token !== null) return same();
+    if (t.target === "delete_certificate") {
+      if (ctx.token === null) return same();
+      const usedDeleted = real === undefined && ctx.slot === (t.slot as CertificateSlot);
+      if (real === undefined && !usedDeleted) return same();
+      if (real !== undefined && ctx.failedCheck !== "token-valid") return same();
+    }
+    const view = shadowView(ctx.project, t);
+    const again: AuthContext = {
+      op: ctx.op,
+      profile: ctx.profile,
+      appId: ctx.appId,
+      uid: ctx.uid,
+      token: ctx.token,
+      now: ctx.now,
+      monotonicMs: ctx.monotonicMs,
+      session: { ...ctx.session, rate: NO_RATE },
+      settings: ctx.settings,
+      lookupProject: () => view,
+    };
+    const refusal = decide(again);
+    return refusal === undefined ? { target: label, result: "accepted", reason: "ok" } : { target: label, result: "refused", reason: refusal.reason };
+  }
+}
