@@ -26,6 +26,7 @@ import { collectDefaultMetrics, Counter, Gauge, type Registry } from "prom-clien
 import { AUTH_MODES } from "../../core/certificate/project.js";
 import { REASONS } from "../../core/errors.js";
 import { CLOSE, PROFILES } from "../../core/protocol/wire.js";
+import type { ShadowOutcome } from "../../core/protocol/admin.js";
 import type { Decision, DecisionObserver } from "../sessions/decision.js";
 import type { SessionEventObserver } from "../sessions/session-manager.js";
 import { UPGRADE_REFUSALS, type ServerObserver } from "../ws/server.js";
@@ -169,7 +170,20 @@ export function createMetrics(options: MetricsOptions): Metrics {
   // Zero-initialise the small closed sets so rate() sees the first increment.
   for (const event of L.event) cacheEvents.inc({ event }, 0);
   for (const code of [...L.code, "other"]) sessionCloses.inc({ code }, 0);
-  const shadowDecisions = new Counter({ ...METRICS.shadowDecisions, labelNames: [...METRICS.shadowDecisions.labelNames], registers });
+  // Shadow outcomes are interned objects (gateway/sessions/shadow.ts): counted by identity, no key built per login.
+  const pendingShadow = new Map<ShadowOutcome, number>();
+  new Counter({
+    ...METRICS.shadowDecisions,
+    labelNames: [...METRICS.shadowDecisions.labelNames],
+    registers,
+    collect() {
+      for (const [o, n] of pendingShadow) {
+        if (n === 0) continue;
+        this.inc({ target: closed(o.target, SHADOW_TARGETS), result: closed(o.result, L.result), reason: closed(o.reason, L.reason) }, n);
+        pendingShadow.set(o, 0);
+      }
+    },
+  });
   const pauses = new Counter({ ...METRICS.backpressurePauses, labelNames: [...METRICS.backpressurePauses.labelNames], registers });
   const refusals = new Counter({ ...METRICS.upgradesRefused, labelNames: [...METRICS.upgradesRefused.labelNames], registers });
   for (const reason of L.pause) pauses.inc({ reason }, 0);
@@ -228,9 +242,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     }));
     if (Number.isFinite(d.latencyMs) && d.latencyMs >= 0) duration.observe(closed(d.op, L.op), d.latencyMs / 1000);
     const shadow = d.shadow;
-    if (shadow !== undefined && shadow !== null) {
-      shadowDecisions.inc({ target: closed(shadow.target, SHADOW_TARGETS), result: closed(shadow.result, L.result), reason: closed(shadow.reason, L.reason) });
-    }
+    if (shadow !== undefined && shadow !== null) pendingShadow.set(shadow, (pendingShadow.get(shadow) ?? 0) + 1);
   };
 
   const sessionObserver: SessionEventObserver = (e) => {

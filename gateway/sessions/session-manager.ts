@@ -701,6 +701,7 @@ export class SessionManager {
       closeCode: null,
       faultId: this.frameFault,
       decodedToken: ctx?.decodedToken ?? null,
+      shadow: this.frameShadow,
     });
     if (refusal.reason === "internal_error" || refusal.reason === "store_unavailable") {
       this.logger.warn({ op, reason: refusal.reason, detail: refusal.detail }, "request not decided");
@@ -808,6 +809,7 @@ export class SessionManager {
       closeCode: null,
       faultId: this.frameFault,
       decodedToken: ctx.decodedToken ?? null,
+      shadow: this.frameShadow,
     });
   }
 
@@ -821,8 +823,7 @@ export class SessionManager {
     }
   }
 
-  private emit(decision: Decision): void {
-    const d = this.frameShadow !== null && (decision.op === "login" || decision.op === "renewToken") ? { ...decision, shadow: this.frameShadow } : decision;
+  private emit(d: Decision): void {
     for (const o of this.observers) {
       try {
         o(d);

@@ -73,7 +73,7 @@ export class ShadowTargets {
     const t = this.targets.get(ctx.appId);
     if (t === undefined) return null;
     const label = targetLabel(t);
-    const same = (): ShadowOutcome => (real === undefined ? { target: label, result: "accepted", reason: "ok" } : { target: label, result: "refused", reason: real.reason });
+    const same = (): ShadowOutcome => (real === undefined ? outcome(label, "accepted", "ok") : outcome(label, "refused", real.reason));
     if (real !== undefined && !TARGET_CHECKS.has(ctx.failedCheck ?? "")) return same();
     if (ctx.project === undefined) return same();
     if (t.target === "token_only" && ctx.token !== null) return same();
@@ -97,6 +97,18 @@ export class ShadowTargets {
       lookupProject: () => view,
     };
     const refusal = decide(again);
-    return refusal === undefined ? { target: label, result: "accepted", reason: "ok" } : { target: label, result: "refused", reason: refusal.reason };
+    return refusal === undefined ? outcome(label, "accepted", "ok") : outcome(label, "refused", refusal.reason);
   }
+}
+
+/** Outcomes are interned (targets × results × reasons: a small closed set): none is allocated per login. */
+const OUTCOMES = new Map<string, Map<string, ShadowOutcome>>();
+
+function outcome(target: string, result: ShadowOutcome["result"], reason: string): ShadowOutcome {
+  let byReason = OUTCOMES.get(target);
+  if (byReason === undefined) OUTCOMES.set(target, (byReason = new Map()));
+  // "ok" only ever comes with "accepted", every other reason with "refused".
+  let o = byReason.get(reason);
+  if (o === undefined) byReason.set(reason, (o = Object.freeze({ target, result, reason })));
+  return o;
 }
