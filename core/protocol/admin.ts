@@ -50,6 +50,8 @@ export interface Explanation {
   readonly token: Record<string, Described> | null;
   /** Diagnostic hints (docs/hints.md): codes from a closed list, each with a sentence; never part of the decision. */
   readonly hints: readonly Hint[];
+  /** The outcome against the project's shadow target, or null when it has none (docs/migration.md). */
+  readonly shadow: ShadowOutcome | null;
   readonly now: number;
 }
 

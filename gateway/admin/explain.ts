@@ -28,6 +28,7 @@ export function explainRoutes(router: Router, deps: AdminDeps): void {
         settings: deps.sessions.policySettings,
         now: deps.clock.nowSeconds(),
         hintFacts: deps.sessions.hintFacts,
+        shadows: deps.sessions.shadows,
       }),
     );
   });

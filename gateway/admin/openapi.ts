@@ -183,7 +183,7 @@ const SCHEMAS: Record<string, Json> = {
   },
   Explanation: {
     type: "object",
-    required: ["decision", "reason", "code", "name", "failedCheck", "detail", "mode", "credential", "slot", "expiresAt", "token", "hints", "now"],
+    required: ["decision", "reason", "code", "name", "failedCheck", "detail", "mode", "credential", "slot", "expiresAt", "token", "hints", "shadow", "now"],
     properties: {
       decision: { enum: ["accept", "refuse"] },
       reason: { type: "string", description: "the reason vocabulary of gateway-protocol.md §1" },
@@ -200,6 +200,11 @@ const SCHEMAS: Record<string, Json> = {
         type: "array",
         description: "diagnostic hints (docs/hints.md), computed after the decision and never part of it",
         items: { type: "object", required: ["code", "message"], properties: { code: { enum: [...HINT_CODES] }, message: { type: "string" } } },
+      },
+      shadow: {
+        type: ["object", "null"],
+        description: "the outcome against the project's shadow target (docs/migration.md), null when it has none",
+        properties: { target: { enum: ["token_only", "delete_primary", "delete_secondary"] }, result: { enum: ["accepted", "refused"] }, reason: { type: "string" } },
       },
       now: unixSeconds,
     },

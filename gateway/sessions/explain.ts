@@ -13,6 +13,7 @@ import { tokenHints, type HintFacts } from "../../core/diagnostics/index.js";
 import { describeToken, parseToken } from "../../core/token/index.js";
 import { decide, type AuthContext, type PolicySettings } from "../../policies/index.js";
 import { errorCode } from "./session-manager.js";
+import type { ShadowTargets } from "./shadow.js";
 
 export type { Explanation };
 
@@ -24,7 +25,10 @@ export interface ExplainRequest {
 }
 
 /** Explains the login `req` would get at `now`. */
-export function explainLogin(req: ExplainRequest, deps: { store: CertificateStore; settings: PolicySettings; now: number; hintFacts?: HintFacts }): Explanation {
+export function explainLogin(
+  req: ExplainRequest,
+  deps: { store: CertificateStore; settings: PolicySettings; now: number; hintFacts?: HintFacts; shadows?: ShadowTargets },
+): Explanation {
   const token = req.token === null || req.token === "" || (req.profile === "rtm2" && req.token === req.appId) ? null : req.token;
   const ctx: AuthContext = {
     op: "login",
@@ -39,6 +43,8 @@ export function explainLogin(req: ExplainRequest, deps: { store: CertificateStor
     lookupProject: (appId, now) => deps.store.auth(appId, now),
   };
   const refusal = decide(ctx);
+  // The project's shadow target, if any, decides it again (docs/migration.md).
+  const shadow = deps.shadows?.armed === true ? deps.shadows.decide(ctx, refusal) : null;
   const parsed = token === null ? null : parseToken(token, deps.settings.tokenLimits);
   const code = refusal === undefined ? null : errorCode(req.profile, "login", refusal.reason, false);
   // After the decision, never part of it (docs/hints.md): accepts get the hints of a suspicious token too.
@@ -67,6 +73,7 @@ export function explainLogin(req: ExplainRequest, deps: { store: CertificateStor
     expiresAt: ctx.verified?.expiresAt ?? null,
     token: parsed?.ok ? describeToken(parsed.token) : null,
     hints,
+    shadow,
     now: deps.now,
   };
 }

@@ -81,6 +81,9 @@ it("token only: the shadow run's refusals equal the real ones after deleting No 
   const journal = await gw.admin.journal.query({ op: "login", uid: "legacy-0", limit: 1 });
   expect((journal.entries[0] as { result: string; shadow?: unknown }).result).toBe("accepted");
   expect((journal.entries[0] as { shadow?: unknown }).shadow).toEqual({ target: "token_only", result: "refused", reason: "token_required" });
+  // Explain shows the shadow outcome beside the real decision.
+  const explained = await gw.admin.explain({ appId: APP, uid: "legacy-9", token: null });
+  expect(explained).toMatchObject({ decision: "accept", shadow: { target: "token_only", result: "refused", reason: "token_required" } });
   const metrics = await (await fetch(`${gw.httpUrl}/metrics`)).text();
   expect(metrics).toContain('rtm_auth_shadow_decisions_total{target="token_only",result="refused",reason="token_required"} 6');
   expect(metrics).toContain('rtm_auth_shadow_decisions_total{target="token_only",result="accepted",reason="ok"} 9');
