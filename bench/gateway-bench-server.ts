@@ -20,6 +20,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WebSocketServer, type WebSocket } from "ws";
+import type { ShadowTarget } from "../core/protocol/admin.js";
 import { startGateway, type Gateway } from "../gateway/main.js";
 import { serveChild, type Message } from "./bench-ipc.js";
 
@@ -77,11 +78,14 @@ async function startBare(): Promise<Running> {
 }
 
 async function startGatewayServer(overrides: Record<string, unknown>): Promise<Running> {
+  // `shadowTarget` (not a config field): set that shadow target on every dev project (docs/migration.md).
+  const { shadowTarget, ...config } = overrides;
   const gw: Gateway = await startGateway({
     // The decision journal is off, as for any load test (JOURNAL_SIZE=0): it is a bounded ring of
     // the last decisions, a fixed cost that would otherwise land on the per-session figures.
-    config: { port: 0, host: "127.0.0.1", logLevel: "silent", devSeed: true, journalSize: 0, ...overrides },
+    config: { port: 0, host: "127.0.0.1", logLevel: "silent", devSeed: true, journalSize: 0, ...config },
   });
+  if (shadowTarget !== undefined) for (const p of gw.store.list()) gw.sessions.shadows.set(p.appId, shadowTarget as ShadowTarget);
   return {
     port: gw.port,
     path: new URL(gw.url).pathname,

@@ -40,7 +40,8 @@ import { MAX_SESSIONS, runMemoryBench, type MemoryResult } from "./memory-bench.
 
 const USAGE =
   "usage: node dist/bench/gateway-bench.js [--duration S] [--warmup S] [--concurrency N] [--rounds N] [--pool N]\n" +
-  "                                        [--sessions N] [--skip-memory] [--skip-throughput] [--profile DIR] [--json FILE] [--check]";
+  "                                        [--sessions N] [--skip-memory] [--skip-throughput] [--profile DIR] [--json FILE] [--check]\n" +
+  "                                        [--shadow]  (also a gateway with a shadow target: its CPU per login / none, target ≤ 1.10)";
 
 const TARGET_RATE = 0.85;
 const TARGET_CPU = 1.2;
@@ -63,6 +64,7 @@ function parseCli() {
       profile: { type: "string" },
       json: { type: "string" },
       check: { type: "boolean", default: false },
+      shadow: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -106,11 +108,15 @@ const SKIP_THROUGHPUT = args.values["skip-throughput"] === true;
 const PROFILE_DIR = args.values.profile === undefined ? undefined : resolve(args.values.profile);
 const JSON_FILE = args.values.json;
 const CHECK = args.values.check === true;
+/** Also run the gateway with a shadow target set (docs/migration.md): its CPU per login against the gateway without. */
+const SHADOW = args.values.shadow === true;
+/** Target: a shadow target costs at most this much CPU per login (issue 9). */
+const TARGET_SHADOW_CPU = 1.1;
 
 // ---------------------------------------------------------------------------------------------
 // Throughput
 
-type Kind = "bare" | "gateway";
+type Kind = "bare" | "gateway" | "shadow";
 
 interface RunResult {
   readonly kind: Kind;
@@ -158,7 +164,7 @@ async function runOne(kind: Kind, round: number, server: BenchChild, ready: Mess
       warmupMs: WARMUP_S * 1000,
       durationMs: DURATION_S * 1000,
       timeoutMs: 10_000,
-      advance: kind === "gateway",
+      advance: kind !== "bare",
     },
     (WARMUP_S + DURATION_S) * 1000 + 60_000,
   );
@@ -230,15 +236,17 @@ async function throughput() {
     await mint(POOL, false);
     servers.set("bare", await BenchChild.start("bare server", "./gateway-bench-server.js", ["bare"], execArgv));
     servers.set("gateway", await BenchChild.start("gateway server", "./gateway-bench-server.js", ["gateway", "{}"], execArgv));
+    if (SHADOW) servers.set("shadow", await BenchChild.start("shadow server", "./gateway-bench-server.js", ["gateway", '{"shadowTarget":{"target":"token_only"}}'], execArgv));
 
     const widths = [8, 5, 7, 9, 7, 7, 7, 10, 7, 10, 7, 6];
     log("");
     log(row(["server", "round", "cycles", "cycles/s", "p50 ms", "p90 ms", "p99 ms", "srv µs/cyc", "srv ELU", "load µs/cyc", "load ELU", "errors"], widths));
     for (let round = 1; round <= ROUNDS; round++) {
-      const order: Kind[] = round % 2 === 1 ? ["bare", "gateway"] : ["gateway", "bare"];
+      const kinds: Kind[] = SHADOW ? ["bare", "gateway", "shadow"] : ["bare", "gateway"];
+      const order: Kind[] = round % 2 === 1 ? kinds : [...kinds].reverse();
       for (const kind of order) {
         const s = servers.get(kind)!;
-        if (kind === "gateway") {
+        if (kind !== "bare") {
           // Top the pool up so that every login of this run uses a uid never used before.
           const need = Math.ceil(Math.max(bestRate, 2_000) * (WARMUP_S + DURATION_S) * 2) + 2 * CONCURRENCY;
           if (unused < need) await mint(need - unused, true);
@@ -246,7 +254,7 @@ async function throughput() {
         const r = await runOne(kind, round, s.child, s.ready, load);
         runs.push(r);
         bestRate = Math.max(bestRate, r.rate);
-        if (kind === "gateway") unused = r.unused;
+        if (kind !== "bare") unused = r.unused;
         log(
           row(
             [kind, String(round), String(r.cycles), fmt(r.rate, 0), fmt(r.p50Ms, 2), fmt(r.p90Ms, 2), fmt(r.p99Ms, 2), fmt(r.serverCpuUsPerCycle, 1), fmt(r.serverElu, 2), fmt(r.clientCpuUsPerCycle, 1), fmt(r.clientElu, 2), String(r.errors)],
@@ -287,9 +295,19 @@ async function throughput() {
       pairedCpu.push(g.serverCpuUsPerCycle / b.serverCpuUsPerCycle);
     }
   }
+  const shadow = SHADOW ? best("shadow") : null;
+  const pairedShadowCpu: number[] = [];
+  for (let round = 1; round <= ROUNDS && SHADOW; round++) {
+    const g = runs.find((r) => r.kind === "gateway" && r.round === round);
+    const sh = runs.find((r) => r.kind === "shadow" && r.round === round);
+    if (g !== undefined && sh !== undefined) pairedShadowCpu.push(sh.serverCpuUsPerCycle / g.serverCpuUsPerCycle);
+  }
   const summary = {
     bare,
     gateway,
+    shadow,
+    shadowCpuRatio: shadow === null ? null : shadow.serverCpuUsPerCycle / gateway.serverCpuUsPerCycle,
+    pairedShadowCpuRatios: pairedShadowCpu,
     rateRatio: gateway.rate / bare.rate,
     cpuRatio: gateway.serverCpuUsPerCycle / bare.serverCpuUsPerCycle,
     pairedRateRatios: pairedRate,
@@ -329,12 +347,17 @@ if (!SKIP_THROUGHPUT) {
   log(row(["server", "cycles/s", "p50 ms", "p99 ms", "server CPU µs/cycle"], w2));
   log(row(["bare ws", fmt(s.bare.rate, 0), fmt(s.bare.p50Ms, 2), fmt(s.bare.p99Ms, 2), fmt(s.bare.serverCpuUsPerCycle, 1)], w2));
   log(row(["gateway", fmt(s.gateway.rate, 0), fmt(s.gateway.p50Ms, 2), fmt(s.gateway.p99Ms, 2), fmt(s.gateway.serverCpuUsPerCycle, 1)], w2));
+  if (s.shadow !== null) log(row(["shadow", fmt(s.shadow.rate, 0), fmt(s.shadow.p50Ms, 2), fmt(s.shadow.p99Ms, 2), fmt(s.shadow.serverCpuUsPerCycle, 1)], w2));
   if (s.poolWrapped) log("  note: the uid pool wrapped (a uid was reused long after its session had closed); raise --pool for all-distinct uids");
   verdicts.push(
     { name: "rate gateway / bare", value: s.rateRatio, target: `≥ ${TARGET_RATE}`, pass: s.rateRatio >= TARGET_RATE },
     { name: "server CPU per login / per bare cycle", value: s.cpuRatio, target: `≤ ${TARGET_CPU}`, pass: s.cpuRatio <= TARGET_CPU },
   );
-  noErrors = s.bare.errors === 0 && s.gateway.errors === 0;
+  if (s.shadowCpuRatio !== null) {
+    verdicts.push({ name: "server CPU per login, shadow target / none", value: s.shadowCpuRatio, target: `≤ ${TARGET_SHADOW_CPU}`, pass: s.shadowCpuRatio <= TARGET_SHADOW_CPU });
+    log(`  (per-round shadow / none CPU ratios ${s.pairedShadowCpuRatios.map((r) => fmt(r, 3)).join(", ")})`);
+  }
+  noErrors = s.bare.errors === 0 && s.gateway.errors === 0 && (s.shadow === null || s.shadow.errors === 0);
 }
 
 let memory: MemoryResult | null = null;
