@@ -10,7 +10,7 @@ const bool = z.union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no
 /** An integer given as a number or a plain decimal string (no blanks, hex or booleans). */
 const int = (min: number, max: number) =>
   z
-    .union([z.number(), z.string().trim().regex(/^-?\d+$/, "must be a decimal integer").transform(Number)])
+    .union([z.number(), z.string().trim().regex(/^-?\d+$/, "must be a decimal integer").transform(Number)], { error: `must be a whole number from ${min} to ${max}` })
     .pipe(z.number().int().min(min).max(max));
 
 export const configSchema = z
@@ -247,7 +247,14 @@ export const ENV_NAMES: Readonly<Record<keyof GatewayConfig, string>> = {
 export function loadConfig(input: GatewayConfigInput = {}): GatewayConfig {
   const r = configSchema.safeParse(input);
   if (!r.success) {
-    const problems = r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    // Each problem names the field and, for a known one, the environment variable a user sets.
+    const problems = r.error.issues
+      .map((i) => {
+        const field = String(i.path[0] ?? "");
+        const env = (ENV_NAMES as Readonly<Record<string, string>>)[field];
+        return `${i.path.join(".") || "(root)"}: ${i.message}${env === undefined ? "" : ` [${env}]`}`;
+      })
+      .join("; ");
     throw new TypeError(`invalid gateway configuration: ${problems}`);
   }
   const switches = resolveSwitches(r.data.fidelity, r.data);

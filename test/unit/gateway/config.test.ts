@@ -355,3 +355,11 @@ describe("FIDELITY presets (docs/fidelity.md)", () => {
     expect(resolveSwitches("documented")).toEqual(PRESETS.documented);
   });
 });
+
+describe("loadConfig: errors name the environment variable a user sets", () => {
+  it("a bad value names the field and its variable, and says what is expected", () => {
+    expect(() => loadConfig(configFromEnv({ PINGS_PER_SECOND: "abc" }))).toThrow("pingsPerSecond: must be a whole number from 1 to 100000 [PINGS_PER_SECOND]");
+    expect(() => loadConfig(configFromEnv({ MAX_BUFFERED_BYTES: "100" }))).toThrow(/maxBufferedBytes: .*16384 \[MAX_BUFFERED_BYTES\]/);
+    expect(() => loadConfig(configFromEnv({ FIDELITY: "foo" }))).toThrow(/fidelity: .*\[FIDELITY\]/);
+  });
+});
