@@ -218,7 +218,9 @@ function tokenFacts(t: ParsedToken, input: HintInput, facts: HintFacts, refused:
     if (p !== undefined && p !== 0 && p < issuedAt) {
       found.set(
         "privilege_before_issue",
-        `The 006 RTM privilege time, ${p} (${isoUtc(p)}), is before the token's issue time: 006 builders take an absolute Unix time (now + 3600), not a duration (3600).`,
+        p < TIMESTAMP_LIKE_LIFETIME_SECONDS
+          ? `The 006 RTM privilege time, ${p} (${isoUtc(p)}), is before the token's issue time: 006 builders take an absolute Unix time (now + 3600), not a duration (3600).`
+          : `The 006 RTM privilege time, ${p} (${isoUtc(p)}), is before the token's issue time: the privilege had already expired when the token was built; give an expiry after the issue time (now + a duration).`,
       );
     }
   }

@@ -174,3 +174,13 @@ describe("the sentences", () => {
     expect(tokenHints({ token, appId: null, uid: null, reason: null, now: NOW, maxLifetimeSeconds: DAY }, facts).map((h) => h.code)).toEqual(["lifetime_capped"]);
   });
 });
+
+describe("privilege_before_issue says which mistake it sees", () => {
+  it("a small value is a duration given for an absolute time; an absolute past time is an expiry already over", () => {
+    const asDuration = hints(craft006({ privileges: [[1000, 3600]] }), "privilege_expired").find((h) => h.code === "privilege_before_issue");
+    expect(asDuration?.message).toContain("not a duration (3600)");
+    const pastTime = hints(craft006({ privileges: [[1000, ISSUE_TS - 60]] }), "privilege_expired").find((h) => h.code === "privilege_before_issue");
+    expect(pastTime?.message).toContain("had already expired when the token was built");
+    expect(pastTime?.message).not.toContain("not a duration");
+  });
+});
