@@ -153,6 +153,13 @@ function build007(core: TokenCore, values: Values, base: { appId: string; certif
     warnings.push("the token grants no RTM login (no RTM or RTM2 service with privilege 1): a login with it is not_rtm_token");
     return { token, login: { uid: null, expiresAt: null }, warnings };
   }
+  // Only the first RTM (type 2) and the first RTM2 (type 8) service count for a login: say so when a later one names someone else.
+  if (parsed.ok && parsed.token.version === "007") {
+    for (const type of [2, 8]) {
+      const users = parsed.token.services.filter((sv) => sv.type === type).map((sv) => (sv.fields["userId"] as Buffer).toString("utf8"));
+      if (new Set(users).size > 1) warnings.push(`it has ${users.length} type-${type} services for different users: only the first (${JSON.stringify(users[0])}) counts for a login`);
+    }
+  }
   const userIds = [login.rtm, login.rtm2].flatMap((s) => (s === null ? [] : [(s.fields["userId"] as Buffer).toString("utf8")]));
   const loginUid = userIds.every((u) => u === userIds[0]) && userIds[0] !== "" ? (userIds[0] as string) : null;
   if (loginUid === null && userIds.length > 1) warnings.push("its RTM and RTM2 services name different users: every login with it is uid_mismatch");

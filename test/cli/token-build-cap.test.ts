@@ -38,3 +38,14 @@ it("a 7-day token: capped, warned, without the timestamp remark", () => {
   expect(r.stderr).toContain("a lifetime of 604800 s is over 86400 s");
   expect(r.stderr).not.toContain("Unix time");
 });
+
+it("two RTM services for different users: built, with a warning that only the first counts", () => {
+  const r = spawnSync(
+    process.execPath,
+    [BIN, "token", "build", "--version", "007", "--app-id", APP, "--certificate", CERT, "--uid", "alice", "--expire", "3600", "--issue-ts", String(ISSUE), "--service", '{"type":2,"privileges":{"1":3600},"userId":"bob"}', "--json"],
+    { encoding: "utf8" },
+  );
+  expect(r.status).toBe(0);
+  expect((JSON.parse(r.stdout) as { uid: string }).uid).toBe("alice");
+  expect(r.stderr).toContain('it has 2 type-2 services for different users: only the first ("alice") counts for a login');
+});
