@@ -85,7 +85,7 @@ async function startGatewayServer(overrides: Record<string, unknown>): Promise<R
     // the last decisions, a fixed cost that would otherwise land on the per-session figures.
     config: { port: 0, host: "127.0.0.1", logLevel: "silent", devSeed: true, journalSize: 0, ...config },
   });
-  if (shadowTarget !== undefined) for (const p of gw.store.list()) gw.sessions.shadows.set(p.appId, shadowTarget as ShadowTarget);
+  if (shadowTarget !== undefined) for (const p of gw.store.list()) await gw.sessions.shadows.set(p.appId, shadowTarget as ShadowTarget);
   return {
     port: gw.port,
     path: new URL(gw.url).pathname,

@@ -1,3 +1,4 @@
+import type { ShadowTarget } from "../protocol/admin.js";
 import type { ActiveCertificate, CertificateSlot } from "./active-certificate.js";
 
 /** A project's auth mode, derived from its certificate state exactly as Agora's console does (rtm-semantics.md §9). */
@@ -26,6 +27,11 @@ export interface ProjectRecord {
   readonly enabled: boolean;
   /** Incremented on every change; lets caches and stores order updates. */
   readonly version: number;
+  /**
+   * The project's shadow target (docs/migration.md): logins are decided again as if that step had
+   * been taken. Absent when none. Kept in the record so every gateway sharing the store applies it.
+   */
+  readonly shadow?: ShadowTarget;
 }
 
 /** What a login needs to know about a project at one instant. */

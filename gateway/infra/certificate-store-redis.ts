@@ -48,6 +48,7 @@ import { ReplyError, type Redis } from "ioredis";
 import type { CertificateStore, ProjectUpdate, WriteOptions } from "../../core/certificate/certificate-store.js";
 import { ProjectAuthCache } from "../../core/certificate/project-auth-cache.js";
 import type { CertificateRecord, ProjectAuth, ProjectRecord } from "../../core/certificate/project.js";
+import type { ShadowTarget } from "../../core/protocol/admin.js";
 import { StoreUnavailable, WriteOutcomeUnknown } from "../../core/errors.js";
 import type { Logger } from "../logger.js";
 import { assertFailFast, closeClient, errorMessage, waitForReady, withTimeout } from "./redis-clients.js";
@@ -235,7 +236,17 @@ function isCertificate(c: unknown): c is CertificateRecord {
 /** The stored form of a record: exactly the ProjectRecord fields, in a fixed order. */
 function normalize(p: ProjectRecord, version: number): ProjectRecord {
   const cert = (c: CertificateRecord | null): CertificateRecord | null => (c === null ? null : { value: c.value, enabledAt: c.enabledAt, activeAt: c.activeAt });
-  return { appId: p.appId, noCertificate: p.noCertificate, primary: cert(p.primary), secondary: cert(p.secondary), enabled: p.enabled, version };
+  const shadow = shadowOf(p.shadow);
+  return { appId: p.appId, noCertificate: p.noCertificate, primary: cert(p.primary), secondary: cert(p.secondary), enabled: p.enabled, version, ...(shadow === undefined ? {} : { shadow }) };
+}
+
+/** A stored shadow target in its exact shape, or undefined (absent, or not one: it is then dropped, never fatal). */
+function shadowOf(v: unknown): ShadowTarget | undefined {
+  if (v === null || typeof v !== "object") return undefined;
+  const t = v as Record<string, unknown>;
+  if (t.target === "token_only") return { target: "token_only" };
+  if (t.target === "delete_certificate" && (t.slot === "primary" || t.slot === "secondary")) return { target: "delete_certificate", slot: t.slot };
+  return undefined;
 }
 
 /** A stored record, or undefined when it is not one (never echoing its content). */

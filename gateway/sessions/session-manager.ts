@@ -97,7 +97,7 @@ export class SessionManager {
   /** The fault rule behind the frame being handled (a delayed or failed one), for its decision. */
   private frameFault: string | null = null;
   /** Shadow targets per project (docs/migration.md): every login and renew is decided again against them. */
-  readonly shadows = new ShadowTargets();
+  readonly shadows: ShadowTargets;
   /** The shadow outcome of the login or renew being handled, for its decision. */
   private frameShadow: ShadowOutcome | null = null;
   /** Delayed logins that were canceled meanwhile (their timer must not handle them). */
@@ -114,6 +114,7 @@ export class SessionManager {
     this.settings = policySettings(deps.config);
     this.lookupProject = (appId, now) => this.store.auth(appId, now);
     this.faults = new FaultInjector(deps.clock);
+    this.shadows = new ShadowTargets(deps.store);
     this.deadlines =
       deps.config.loginDeadlineSeconds === 0
         ? null
@@ -305,6 +306,7 @@ export class SessionManager {
   /** Closes every connection with 4002 and stops the timers. */
   shutdown(): void {
     this.unsubscribeBroadcast();
+    this.shadows.close();
     this.timers.shutdown();
     this.deadlines?.clear();
     this.faults.clearAll();

@@ -10,8 +10,12 @@
  * reached the token check are decided again, against the remaining certificates. Session and
  * rate refusals are the real ones: the target does not change them, and the rate windows are
  * never counted twice. With no target set anywhere, `armed` is false and a login pays one read.
+ *
+ * A target lives in its project's record (`ProjectRecord.shadow`), so every gateway sharing a
+ * Redis store applies the same target, and it survives a restart.
  */
 import type { CertificateSlot } from "../../core/certificate/active-certificate.js";
+import type { CertificateStore } from "../../core/certificate/certificate-store.js";
 import type { ProjectAuth } from "../../core/certificate/project.js";
 import type { ShadowOutcome, ShadowTarget } from "../../core/protocol/admin.js";
 import { decide, type AuthContext, type Refusal } from "../../policies/index.js";
@@ -38,31 +42,59 @@ function shadowView(view: ProjectAuth, t: ShadowTarget): ProjectAuth {
 }
 
 export class ShadowTargets {
-  /** True while any project has a target. */
+  /** True while any project has a target (a login of a project without one then pays one store read). */
   armed = false;
-  private readonly targets = new Map<string, ShadowTarget>();
+  private readonly store: CertificateStore;
+  /** Projects whose record holds a target, kept current by the store's change events (local or remote). */
+  private readonly withTarget = new Set<string>();
+  private readonly unsubscribe: () => void;
 
-  /** Sets (or replaces) a project's target. */
-  set(appId: string, target: ShadowTarget): void {
-    this.targets.set(appId, target);
-    this.armed = true;
+  /** Targets live in the project records of `store`, so every gateway sharing it applies them. */
+  constructor(store: CertificateStore) {
+    this.store = store;
+    for (const p of store.list()) this.track(p.appId);
+    this.unsubscribe = store.onChange((appId) => this.track(appId));
+  }
+
+  /** The project's target, or undefined. */
+  get(appId: string): ShadowTarget | undefined {
+    return this.store.get(appId)?.shadow;
+  }
+
+  /** Sets (or replaces) a project's target, in its record. Rejects as a store write does (StoreUnavailable, …). */
+  async set(appId: string, target: ShadowTarget): Promise<void> {
+    await this.store.update(appId, (p) => (p === undefined ? undefined : { ...p, shadow: target }));
+    this.track(appId);
   }
 
   /** Clears a project's target; false when it had none. */
-  clear(appId: string): boolean {
-    const had = this.targets.delete(appId);
-    this.armed = this.targets.size > 0;
+  async clear(appId: string): Promise<boolean> {
+    let had = false;
+    await this.store.update(appId, (p) => {
+      if (p?.shadow === undefined) return p;
+      had = true;
+      const { shadow: _cleared, ...rest } = p;
+      return rest;
+    });
+    this.track(appId);
     return had;
   }
 
-  /** Clears every target (admin reset). */
+  /** Forgets what it knows (admin reset: the store is cleared too). */
   clearAll(): void {
-    this.targets.clear();
+    this.withTarget.clear();
     this.armed = false;
   }
 
-  get(appId: string): ShadowTarget | undefined {
-    return this.targets.get(appId);
+  /** Stops following the store. */
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private track(appId: string): void {
+    if (this.store.get(appId)?.shadow !== undefined) this.withTarget.add(appId);
+    else this.withTarget.delete(appId);
+    this.armed = this.withTarget.size > 0;
   }
 
   /**
@@ -70,7 +102,7 @@ export class ShadowTargets {
    * refusal or undefined), or null when the project has no target.
    */
   decide(ctx: AuthContext, real: Refusal | undefined): ShadowOutcome | null {
-    const t = this.targets.get(ctx.appId);
+    const t = this.store.get(ctx.appId)?.shadow;
     if (t === undefined) return null;
     const label = targetLabel(t);
     const same = (): ShadowOutcome => (real === undefined ? outcome(label, "accepted", "ok") : outcome(label, "refused", real.reason));
