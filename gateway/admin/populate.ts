@@ -108,7 +108,8 @@ export async function populateProjects(
   for (const spec of body.projects) {
     let outcome = "unchanged" as "created" | "updated" | "unchanged";
     const p = await store.update(spec.appId, (current) => {
-      const next = stated(spec, current, randomHex);
+      // The body states certificates and mode; a shadow target set on the project is kept.
+      const next = current?.shadow === undefined ? stated(spec, current, randomHex) : { ...stated(spec, current, randomHex), shadow: current.shadow };
       if (current !== undefined && sameState(current, next)) {
         outcome = "unchanged";
         return current;

@@ -121,3 +121,13 @@ it("bad targets and unknown projects are refused; GET shows the target", async (
   const unknown = await fetch(`${gw.httpUrl}/admin/projects/0123456789abcdef0123456789abcdef/shadow`, { method: "PUT", headers: { "content-type": "application/json" }, body: '{"target":"token_only"}' });
   expect(unknown.status).toBe(404);
 });
+
+it("populate keeps a project's shadow target when it restates the project", async () => {
+  const other = "5eed0000000000000000000000000005";
+  await gw.admin.populate([{ appId: other, mode: "appid" }]);
+  const put = await fetch(`${gw.httpUrl}/admin/projects/${other}/shadow`, { method: "PUT", headers: { "content-type": "application/json" }, body: '{"target":"token_only"}' });
+  expect(put.status).toBe(200);
+  const r = await gw.admin.populate([{ appId: other, mode: "either" }]);
+  expect(r.updated).toEqual([other]);
+  expect(await (await fetch(`${gw.httpUrl}/admin/projects/${other}/shadow`)).json()).toEqual({ appId: other, target: { target: "token_only" } });
+});
