@@ -5,7 +5,7 @@
  * computes it only where it is shown (refusals, explain, the CLI), never on an accepted login.
  */
 import { crc32 } from "node:zlib";
-import type { Reason } from "../errors.js";
+import { REASONS, type Reason } from "../errors.js";
 import { issueTime, lifetimeCapAt } from "../token/lifetime-cap.js";
 import type { ParsedToken, ParsedToken006, ParsedToken007 } from "../token/parsed-token.js";
 import { parseToken } from "../token/parse-token.js";
@@ -51,19 +51,10 @@ export interface HintInput {
  * project checks a token can explain. Session and rate refusals (`too_often`, …) and "could not
  * decide" (`store_unavailable`, `internal_error`) carry none.
  */
-export const HINTED_REASONS: ReadonlySet<Reason> = new Set<Reason>([
-  "malformed",
-  "unsupported_version",
-  "app_id_mismatch",
-  "invalid_signature",
-  "not_rtm_token",
-  "uid_mismatch",
-  "token_expired",
-  "privilege_expired",
-  "token_required",
-  "token_not_accepted",
-  "unknown_app_id",
-]);
+export const HINTED_REASONS: ReadonlySet<Reason> = new Set<Reason>(
+  // core/errors.ts lists the token checks, then the auth-mode and project checks, in this span.
+  REASONS.slice(REASONS.indexOf("malformed"), REASONS.indexOf("unknown_app_id") + 1),
+);
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
 

@@ -16,7 +16,7 @@ import {
   swapCertificates,
 } from "../../core/certificate/project-lifecycle.js";
 import type { ProjectUpdate } from "../../core/certificate/certificate-store.js";
-import type { MigrationStep } from "../migration/readiness.js";
+import type { MigrationStep } from "../../core/protocol/admin.js";
 import type { AdminDeps } from "./admin-deps.js";
 import { writeOptions } from "./idempotency.js";
 import { projectView } from "./project-view.js";

@@ -63,9 +63,6 @@ class ProjectReadiness {
   readonly lastUse: { appid: number | null; primary: number | null; secondary: number | null } = { appid: null, primary: null, secondary: null };
 }
 
-export { MIGRATION_STEPS } from "../../core/protocol/admin.js";
-export type { MigrationStep, ReadinessReport, StepVerdict } from "../../core/protocol/admin.js";
-
 export class ReadinessTracker {
   private readonly windowSeconds: number;
   private readonly bucketSeconds: number;
