@@ -129,7 +129,7 @@ export interface StepVerdict {
   /** `wouldRefuse` as a share of the window's accepted logins (0 when there were none). */
   readonly wouldRefuseShare: number;
   /** The reason those logins would get. */
-  readonly reason: "token_required" | "invalid_signature" | null;
+  readonly reason: "token_required" | "invalid_signature" | "token_not_accepted" | null;
   /** Live sessions that could not log in again, or renew with a token of the same kind, after it. */
   readonly liveSessionsAffected: number;
   /** One sentence for a person. */
@@ -142,7 +142,10 @@ export interface StepVerdict {
 /** The readiness report of one project (`GET /admin/projects/:appId/readiness`; docs/migration.md). */
 export interface ReadinessReport {
   readonly appId: string;
+  /** The window asked for, seconds. */
   readonly windowSeconds: number;
+  /** The window the counts really cover: `windowSeconds` rounded out to whole 60-second buckets (at least it). */
+  readonly coveredSeconds: number;
   /** Unix seconds of the simulated clock: the window is (now - windowSeconds, now]. */
   readonly now: number;
   /** Accepted logins in the window by credential, token version and certificate slot. */

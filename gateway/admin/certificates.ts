@@ -25,9 +25,13 @@ import { readinessOf } from "./readiness.js";
 
 /** The query a step that cannot be undone takes: `dryRun` as `true` or `false`, nothing else. */
 const StepQuery = z
-  .object({ dryRun: z.enum(["true", "false"], { message: 'must be "true" or "false"' }).optional() })
-  .strict()
-  .transform((q) => ({ dryRun: q.dryRun === "true" }));
+  .object({
+    // Under `query`, so that an error names it (`field: "query…"`), never the body.
+    query: z
+      .object({ dryRun: z.enum(["true", "false"], { message: 'must be given once, as "true" or "false"' }).optional() })
+      .strict(),
+  })
+  .transform((q) => ({ dryRun: q.query.dryRun === "true" }));
 
 export function certificateRoutes(router: Router, deps: AdminDeps): void {
   const { store, clock, config } = deps;
@@ -49,7 +53,7 @@ export function certificateRoutes(router: Router, deps: AdminDeps): void {
     return async (req: Request<{ appId: string }>, res: Response) => {
       // Strict: anything but no query, `dryRun=true` or `dryRun=false` is a 400 (`dryRun=1`,
       // `dryrun=true`, a repeated or empty value), never the real step that cannot be undone.
-      if (!StepQuery.parse(req.query).dryRun) return real(req, res);
+      if (!StepQuery.parse({ query: req.query }).dryRun) return real(req, res);
       const appId = req.params.appId;
       make(appId)(store.get(appId));
       const report = readinessOf(deps, appId);

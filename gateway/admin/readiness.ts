@@ -35,6 +35,13 @@ export function readinessOf(deps: AdminDeps, appId: string, windowSeconds?: numb
   const report = readiness.report(appId, now, windowSeconds ?? readiness.maxWindowSeconds, deps.sessions.list({ appId }), deps.sessions.shadows.get(appId) ?? null);
   const verdicts = { ...report.verdicts };
   for (const step of MIGRATION_STEPS) {
+    // Deleting the last certificate while "No certificate" stays makes the project App ID only:
+    // its tokens are then refused as token_not_accepted, not invalid_signature (the shadow agrees).
+    const v0 = verdicts[step];
+    const other = step === "delete_primary" ? record.secondary : step === "delete_secondary" ? record.primary : undefined;
+    if (other === null && record.noCertificate && v0.reason === "invalid_signature") {
+      verdicts[step] = { ...v0, reason: "token_not_accepted", summary: v0.summary.replace("invalid_signature", "token_not_accepted") };
+    }
     try {
       STEP_CHECKS[step](record, appId, now);
     } catch (err) {
@@ -48,16 +55,21 @@ export function readinessOf(deps: AdminDeps, appId: string, windowSeconds?: numb
 
 export function readinessRoutes(router: Router, deps: AdminDeps): void {
   const max = deps.readiness?.maxWindowSeconds ?? 3600;
+  // Parsed under `query` so that an error names it (`field: "query…"`), never the body.
   const Query = z.object({
-    windowSeconds: z
-      .string()
-      .regex(/^\d+$/, "must be a whole number of seconds")
-      .transform(Number)
-      .pipe(z.number().int().min(1).max(max))
-      .optional(),
+    query: z
+      .object({
+        windowSeconds: z
+          .string({ error: `must be one whole number of seconds from 1 to ${max}` })
+          .regex(/^\d+$/, `must be a whole number of seconds from 1 to ${max}`)
+          .transform(Number)
+          .pipe(z.number().int().min(1, `must be a whole number of seconds from 1 to ${max}`).max(max, `must be a whole number of seconds from 1 to ${max}`))
+          .optional(),
+      })
+      .strict(),
   });
   router.get("/projects/:appId/readiness", (req, res) => {
-    const q = Query.parse(req.query);
+    const q = Query.parse({ query: req.query }).query;
     res.json(readinessOf(deps, req.params.appId, q.windowSeconds));
   });
 }

@@ -45,7 +45,7 @@ interface Bucket {
   primary: number;
   secondary: number;
   refused: Map<string, number>;
-  /** Logins the shadow target would have refused, reason → count. */
+  /** Logins a shadow target would have refused: "target reason" → count (targets kept apart). */
   shadowRefused: Map<string, number> | null;
   sketch: { appid: DistinctSketch | null; token: DistinctSketch | null };
 }
@@ -99,7 +99,8 @@ export class ReadinessTracker {
     if (d.shadow?.result === "refused" && (d.result === "accepted" || d.mode !== null)) {
       const b = this.bucket(this.project(d.appId), d.at);
       const m = (b.shadowRefused ??= new Map());
-      m.set(d.shadow.reason, (m.get(d.shadow.reason) ?? 0) + 1);
+      const key = `${d.shadow.target} ${d.shadow.reason}`;
+      m.set(key, (m.get(key) ?? 0) + 1);
     }
     if (d.result === "accepted") {
       const p = this.project(d.appId);
@@ -147,6 +148,7 @@ export class ReadinessTracker {
     let secondary = 0;
     const refused: Record<string, number> = {};
     const shadowRefused: Record<string, number> = {};
+    const shadowPrefix = shadowTarget === null ? null : `${shadowTarget.target === "token_only" ? "token_only" : `delete_${shadowTarget.slot}`} `;
     const sketch = { appid: new DistinctSketch(), token: new DistinctSketch() };
     if (p !== undefined) {
       for (const b of p.buckets) {
@@ -158,13 +160,22 @@ export class ReadinessTracker {
         primary += b.primary;
         secondary += b.secondary;
         for (const [reason, n] of b.refused) refused[reason] = (refused[reason] ?? 0) + n;
-        if (b.shadowRefused !== null) for (const [reason, n] of b.shadowRefused) shadowRefused[reason] = (shadowRefused[reason] ?? 0) + n;
+        if (b.shadowRefused !== null && shadowPrefix !== null) {
+          // Only what the current target refused: counts of an earlier target are not mixed in.
+          for (const [key, n] of b.shadowRefused) {
+            if (!key.startsWith(shadowPrefix)) continue;
+            const reason = key.slice(shadowPrefix.length);
+            shadowRefused[reason] = (shadowRefused[reason] ?? 0) + n;
+          }
+        }
         if (b.sketch.appid !== null) sketch.appid.merge(b.sketch.appid);
         if (b.sketch.token !== null) sketch.token.merge(b.sketch.token);
       }
     }
     // The window's start, rounded down to its first bucket: what the counts above cover.
     const covered = firstBucket * this.bucketSeconds - 1;
+    // The window the counts really cover: rounded out to whole buckets.
+    const span = now - covered;
     const distinct = (c: Credential) => {
       const set = p?.uids[c];
       if (set === undefined) return { count: 0, exact: true };
@@ -215,6 +226,7 @@ export class ReadinessTracker {
     return {
       appId,
       windowSeconds: window,
+      coveredSeconds: span,
       now,
       logins: { appid, token, byVersion: { "006": v006, "007": v007 }, bySlot: { primary, secondary } },
       refused,

@@ -134,12 +134,18 @@ describe("readiness, then each step's dry-run against its real outcome", () => {
   it("the window slides on the simulated clock; bad windows and unknown projects are refused", async () => {
     const narrow = await get(`/projects/${APP}/readiness?windowSeconds=1`);
     expect(narrow.body.windowSeconds).toBe(1);
+    // The counts cover whole 60-second buckets, and the reply says how far back that goes.
+    expect(narrow.body.coveredSeconds).toBeGreaterThanOrEqual(1);
+    expect(narrow.body.coveredSeconds).toBeLessThanOrEqual(60);
     await gw.clock.advance(3_700);
     const later = await get(`/projects/${APP}/readiness`);
     expect(later.body.logins).toMatchObject({ appid: 0, token: 0 });
     expect(later.body.appIdUids).toEqual([]);
     expect(later.body.lastUse.appid).not.toBeNull(); // last use is kept beyond the window
-    for (const bad of ["0", "abc", "3601", "1.5"]) {
+    const typo = await get(`/projects/${APP}/readiness?windowseconds=60`);
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.field).toBe("query");
+    for (const bad of ["0", "abc", "3601", "1.5", "-5"]) {
       const r = await get(`/projects/${APP}/readiness?windowSeconds=${bad}`);
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe("invalid_request");

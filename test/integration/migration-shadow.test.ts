@@ -131,3 +131,25 @@ it("populate keeps a project's shadow target when it restates the project", asyn
   expect(r.updated).toEqual([other]);
   expect(await (await fetch(`${gw.httpUrl}/admin/projects/${other}/shadow`)).json()).toEqual({ appId: other, target: { target: "token_only" } });
 });
+
+it("readiness counts only the current target's shadow refusals, and agrees with the shadow on deleting the last certificate", async () => {
+  const p = "5eed0000000000000000000000000006";
+  await gw.admin.populate([{ appId: p, mode: "either" }]);
+  const put = (body: unknown) => fetch(`${gw.httpUrl}/admin/projects/${p}/shadow`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const report = async () => (await gw.admin.migration.readiness(p, 60)) as unknown as { shadow: { target: unknown; refused: Record<string, number> }; verdicts: Record<string, { reason: string | null }> };
+  const login = async (uid: string, token: string | null) => {
+    const c = createRtmClient({ url: gw.url, appId: p });
+    await c.login({ uid, token });
+    await c.logout();
+  };
+  expect((await put({ target: "token_only" })).status).toBe(200);
+  await login("x", null);
+  expect((await report()).shadow.refused).toEqual({ token_required: 1 });
+  await fetch(`${gw.httpUrl}/admin/projects/${p}/shadow`, { method: "DELETE" });
+  expect((await report()).shadow).toEqual({ target: null, refused: {} });
+  expect((await put({ target: "delete_certificate", slot: "primary" })).status).toBe(200);
+  await login("y", (await gw.admin.tokens.mint({ appId: p, uid: "y", version: "007", expireSeconds: 3600 })).token);
+  const r = await report();
+  expect(r.shadow.refused).toEqual({ token_not_accepted: 1 });
+  expect(r.verdicts["delete_primary"]?.reason).toBe("token_not_accepted");
+});
