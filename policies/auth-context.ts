@@ -1,5 +1,5 @@
 import type { CertificateSlot } from "../core/certificate/active-certificate.js";
-import type { ProjectAuth } from "../core/certificate/project.js";
+import type { CohortMark, ProjectAuth } from "../core/certificate/project.js";
 import type { FailureReason } from "../core/errors.js";
 import type { Profile } from "../core/protocol/wire.js";
 import type { RateLimiter } from "../core/session/rate-window.js";
@@ -80,6 +80,8 @@ export interface AuthContext {
    * could not be decoded, or an earlier check decided). Read only for its identity (docs/tokens.md).
    */
   decodedToken?: ParsedToken;
+  /** The rollout stage whose cohort the uid is in (set by rollout-cohort), for the decision and the guards. */
+  cohort?: CohortMark;
   /** The first failed check's name, for explain. */
   failedCheck?: string;
 }

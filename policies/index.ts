@@ -9,8 +9,9 @@
  * | 3 | login-rate            |   ●   |   ●   | too_often                                 |
  * | 4 | uid-valid             |   ●   |       | invalid_uid                               |
  * | 5 | project-exists        |   ●   |   ●   | unknown_app_id (store_unavailable thrown) |
- * | 6 | auth-mode             |   ●   |   ●   | token_not_accepted, token_required        |
- * | 7 | token-valid           |   ●   |   ●   | the token reasons, token-formats.md §4    |
+ * | 6 | rollout-cohort        |   ●   |   ●   | none: a cohort uid is judged as the target makes the project |
+ * | 7 | auth-mode             |   ●   |   ●   | token_not_accepted, token_required        |
+ * | 8 | token-valid           |   ●   |   ●   | the token reasons, docs/tokens.md         |
  *
  * Session and rate rules come first because the SDKs check them locally, before any network
  * traffic (rtm-semantics.md §3.1, §8).
@@ -22,6 +23,7 @@ import { loginRate } from "./login-rate.js";
 import { mustBeLoggedIn } from "./must-be-logged-in.js";
 import { notAlreadyLoggedIn } from "./not-already-logged-in.js";
 import { projectExists } from "./project-exists.js";
+import { rolloutCohort } from "./rollout-cohort.js";
 import { tokenValid } from "./token-valid.js";
 import { uidValid } from "./uid-valid.js";
 
@@ -31,6 +33,7 @@ export const POLICIES: readonly AuthPolicy[] = [
   loginRate,
   uidValid,
   projectExists,
+  rolloutCohort,
   authModeAllowsCredential,
   tokenValid,
 ];

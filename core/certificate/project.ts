@@ -1,5 +1,8 @@
 import type { ShadowTarget } from "../protocol/admin.js";
+import { compileCohort, type CohortMatcher } from "../rollout/cohort.js";
+import { isLive, type RolloutRecord } from "../rollout/rollout.js";
 import type { ActiveCertificate, CertificateSlot } from "./active-certificate.js";
+import { targetView } from "./target-view.js";
 
 /** A project's auth mode, derived from its certificate state exactly as Agora's console does (rtm-semantics.md §9). */
 export const AUTH_MODES = ["appid", "either", "token"] as const;
@@ -32,6 +35,25 @@ export interface ProjectRecord {
    * been taken. Absent when none. Kept in the record so every gateway sharing the store applies it.
    */
   readonly shadow?: ShadowTarget;
+  /** The project's staged rollout (docs/rollouts.md), live or finished; absent when none was put. */
+  readonly rollout?: RolloutRecord;
+}
+
+/** Which stage's cohort a decision's uid was in: carried by decisions, counted by the rollout's guards. */
+export interface CohortMark {
+  /** The rollout state's revision: counts of one stage visit are kept apart from the next. */
+  readonly revision: number;
+  readonly stage: number;
+  readonly stageName: string;
+}
+
+/** The applied stage of a live rollout, as a login sees it. */
+export interface ActiveCohort {
+  readonly mark: CohortMark;
+  /** True when the uid is in the stage's cohort. */
+  readonly contains: CohortMatcher;
+  /** The project as the rollout's target makes it: what a uid of the cohort is decided against. */
+  readonly view: ProjectAuth;
 }
 
 /** What a login needs to know about a project at one instant. */
@@ -40,6 +62,8 @@ export interface ProjectAuth {
   readonly mode: AuthMode;
   /** Active certificates, primary first: the list a verifier tries. */
   readonly certificates: readonly ActiveCertificate[];
+  /** The applied stage of a live rollout, absent when none (policies/rollout-cohort.ts). */
+  readonly rollout?: ActiveCohort;
 }
 
 /** True when the certificate exists and is active at `now`. */
@@ -64,5 +88,15 @@ export function projectAuth(p: ProjectRecord, now: number): ProjectAuth {
   };
   add("primary", p.primary);
   add("secondary", p.secondary);
-  return { appId: p.appId, mode: authMode(p, now), certificates };
+  const view: ProjectAuth = { appId: p.appId, mode: authMode(p, now), certificates };
+  const r = p.rollout;
+  if (r === undefined || !isLive(r.state) || r.state.stage < 0) return view;
+  const stage = r.plan.stages[r.state.stage];
+  if (stage === undefined) return view;
+  const rollout: ActiveCohort = {
+    mark: { revision: r.state.revision, stage: r.state.stage, stageName: stage.name },
+    contains: compileCohort(p.appId, stage.cohort),
+    view: targetView(view, r.plan.target),
+  };
+  return { ...view, rollout };
 }

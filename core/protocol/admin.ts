@@ -3,7 +3,7 @@
  * serves them and the client package that reads them. Types only: no I/O.
  */
 import type { CertificateSlot } from "../certificate/active-certificate.js";
-import type { AuthMode } from "../certificate/project.js";
+import type { AuthMode, CohortMark } from "../certificate/project.js";
 import type { Hint } from "../diagnostics/hint-codes.js";
 import type { Reason } from "../errors.js";
 import type { Described } from "../token/describe-token.js";
@@ -52,6 +52,8 @@ export interface Explanation {
   readonly hints: readonly Hint[];
   /** The outcome against the project's shadow target, or null when it has none (docs/migration.md). */
   readonly shadow: ShadowOutcome | null;
+  /** The rollout stage whose cohort the uid is in, or null (docs/rollouts.md): the decision was made against the rollout's target. */
+  readonly cohort: CohortMark | null;
   readonly now: number;
 }
 
@@ -88,6 +90,8 @@ export interface Decision {
   readonly faultId?: string | null;
   /** The outcome against the project's shadow target, when one is set (docs/migration.md); the client saw only the real one. */
   readonly shadow?: ShadowOutcome | null;
+  /** The rollout stage whose cohort the uid was in (docs/rollouts.md), when one was. */
+  readonly cohort?: CohortMark | null;
 }
 
 /** A project's shadow target (`PUT /admin/projects/:appId/shadow`; docs/migration.md). */

@@ -51,6 +51,7 @@ import type { CertificateRecord, ProjectAuth, ProjectRecord } from "../../core/c
 import type { ShadowTarget } from "../../core/protocol/admin.js";
 import { StoreUnavailable, WriteOutcomeUnknown } from "../../core/errors.js";
 import type { Logger } from "../logger.js";
+import { storedRollout } from "../migration/rollout-schema.js";
 import { assertFailFast, closeClient, errorMessage, waitForReady, withTimeout } from "./redis-clients.js";
 import { DEFAULT_KEY_PREFIX, isValidAppId, redisKeys, type RedisKeys } from "./redis-keys.js";
 import { RedisSubscriber } from "./redis-subscriber.js";
@@ -237,7 +238,17 @@ function isCertificate(c: unknown): c is CertificateRecord {
 function normalize(p: ProjectRecord, version: number): ProjectRecord {
   const cert = (c: CertificateRecord | null): CertificateRecord | null => (c === null ? null : { value: c.value, enabledAt: c.enabledAt, activeAt: c.activeAt });
   const shadow = shadowOf(p.shadow);
-  return { appId: p.appId, noCertificate: p.noCertificate, primary: cert(p.primary), secondary: cert(p.secondary), enabled: p.enabled, version, ...(shadow === undefined ? {} : { shadow }) };
+  const rollout = storedRollout(p.rollout);
+  return {
+    appId: p.appId,
+    noCertificate: p.noCertificate,
+    primary: cert(p.primary),
+    secondary: cert(p.secondary),
+    enabled: p.enabled,
+    version,
+    ...(shadow === undefined ? {} : { shadow }),
+    ...(rollout === undefined ? {} : { rollout }),
+  };
 }
 
 /** A stored shadow target in its exact shape, or undefined (absent, or not one: it is then dropped, never fatal). */

@@ -74,6 +74,7 @@ export function explainLogin(
     token: parsed?.ok ? describeToken(parsed.token) : null,
     hints,
     shadow,
+    cohort: ctx.cohort ?? null,
     now: deps.now,
   };
 }

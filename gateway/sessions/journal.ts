@@ -137,5 +137,6 @@ function entry(seq: number, d: Decision, wallTime: number, tokenId: string | nul
     faultId: d.faultId ?? null,
     tokenId,
     ...(d.shadow === undefined || d.shadow === null ? {} : { shadow: d.shadow }),
+    ...(d.cohort === undefined || d.cohort === null ? {} : { cohort: d.cohort }),
   };
 }

@@ -704,6 +704,7 @@ export class SessionManager {
       faultId: this.frameFault,
       decodedToken: ctx?.decodedToken ?? null,
       shadow: this.frameShadow,
+      cohort: ctx?.cohort ?? null,
     });
     if (refusal.reason === "internal_error" || refusal.reason === "store_unavailable") {
       this.logger.warn({ op, reason: refusal.reason, detail: refusal.detail }, "request not decided");
@@ -812,6 +813,7 @@ export class SessionManager {
       faultId: this.frameFault,
       decodedToken: ctx.decodedToken ?? null,
       shadow: this.frameShadow,
+      cohort: ctx.cohort ?? null,
     });
   }
 

@@ -16,7 +16,7 @@
  */
 import type { CertificateSlot } from "../../core/certificate/active-certificate.js";
 import type { CertificateStore } from "../../core/certificate/certificate-store.js";
-import type { ProjectAuth } from "../../core/certificate/project.js";
+import { targetView } from "../../core/certificate/target-view.js";
 import type { ShadowOutcome, ShadowTarget } from "../../core/protocol/admin.js";
 import { decide, type AuthContext, type Refusal } from "../../policies/index.js";
 
@@ -30,15 +30,6 @@ const NO_RATE = { hit: () => true };
 /** The label of a target (the `target` label of rtm_auth_shadow_decisions_total). */
 export function targetLabel(t: ShadowTarget): string {
   return t.target === "token_only" ? "token_only" : `delete_${t.slot}`;
-}
-
-/** The project as it would be under the target. */
-function shadowView(view: ProjectAuth, t: ShadowTarget): ProjectAuth {
-  if (t.target === "token_only") return { ...view, mode: "token" };
-  const certificates = view.certificates.filter((c) => c.slot !== t.slot);
-  // Without any certificate left, a project that still has "No certificate" is App ID only.
-  const mode = view.mode === "token" ? "token" : certificates.length > 0 ? view.mode : "appid";
-  return { ...view, mode, certificates };
 }
 
 export class ShadowTargets {
@@ -115,7 +106,7 @@ export class ShadowTargets {
       if (real === undefined && !usedDeleted) return same();
       if (real !== undefined && ctx.failedCheck !== "token-valid") return same();
     }
-    const view = shadowView(ctx.project, t);
+    const view = targetView(ctx.project, t);
     const again: AuthContext = {
       op: ctx.op,
       profile: ctx.profile,
