@@ -5,6 +5,7 @@
  * dev seed is on, the dev projects are written again (docs/redis.md, "Redis came back empty").
  */
 import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
 import type { GatewayConfig } from "../config.js";
 import { seedDevProjects } from "../dev-seed.js";
 import type { Logger } from "../logger.js";
@@ -16,6 +17,8 @@ import { RedisSubscriber } from "./redis-subscriber.js";
 export interface RedisBackend {
   readonly store: RedisCertificateStore;
   readonly broadcast: RedisLoginBroadcast;
+  /** The command connection (shared; closed with the store): for the rollout counters and readiness snapshots. */
+  readonly redis: Redis;
 }
 
 export interface RedisBackendOptions {
@@ -50,7 +53,7 @@ export async function startRedisBackend(config: GatewayConfig, logger: Logger, o
   if (config.devSeed) store.onEmptied(() => void reseed(store, options.nowSeconds, logger));
   const broadcast = new RedisLoginBroadcast({ redis, subscriber: sub }, { origin, keyPrefix: config.redisKeyPrefix, logger, ownsConnections: false });
   await broadcast.start();
-  return { store, broadcast };
+  return { store, broadcast, redis };
 }
 
 /** Writes the dev projects again (kept as they are where another gateway was first), a few times while Redis is flaky. */
