@@ -75,6 +75,12 @@ export const configSchema = z
      * destroys what remains and exits 0. [DRAIN_SECONDS] Default 5.
      */
     drainSeconds: int(0, 600).default(5),
+    /**
+     * How often, in real milliseconds, the gateway judges its projects' staged rollouts (guards,
+     * stage times on the simulated clock; docs/rollouts.md). A clock jump and counted cohort
+     * decisions also trigger a judgement. `0` = never by timer. [ROLLOUT_TICK_MS] Default 1000.
+     */
+    rolloutTickMs: int(0, 3_600_000).default(1000),
     /** New connections per second from one IP address; more get HTTP 429 at upgrade. `0` = off (the default, so a load test from one host is not throttled). [PER_IP_CONNECTIONS_PER_SECOND] */
     perIpConnectionsPerSecond: int(0, 1_000_000).default(0),
     /**
@@ -216,6 +222,7 @@ export const ENV_NAMES: Readonly<Record<keyof GatewayConfig, string>> = {
   maxPendingRequests: "MAX_PENDING_REQUESTS",
   pingsPerSecond: "PINGS_PER_SECOND",
   drainSeconds: "DRAIN_SECONDS",
+  rolloutTickMs: "ROLLOUT_TICK_MS",
   adminJwtMaxLifetimeSeconds: "ADMIN_JWT_MAX_LIFETIME_SECONDS",
   adminJwtClockSkewSeconds: "ADMIN_JWT_CLOCK_SKEW_SECONDS",
   adminJwtIssuer: "ADMIN_JWT_ISSUER",

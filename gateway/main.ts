@@ -23,6 +23,8 @@ import { createLogger, type Logger } from "./logger.js";
 import type { DecisionObserver } from "./sessions/decision.js";
 import { GatewayHintFacts } from "./sessions/hint-facts.js";
 import { ReadinessTracker } from "./migration/readiness.js";
+import { RolloutController } from "./migration/rollout-controller.js";
+import { MemoryRolloutCounters, RedisRolloutCounters } from "./migration/rollout-counters.js";
 import { DecisionJournal } from "./sessions/journal.js";
 import { SessionManager, type SessionEventObserver } from "./sessions/session-manager.js";
 import { createGatewayServer } from "./ws/server.js";
@@ -65,6 +67,8 @@ export interface Gateway {
   readonly metrics: Metrics;
   /** The decision journal, or null when `journalSize` is 0. */
   readonly journal: DecisionJournal | null;
+  /** The staged rollouts of the gateway's projects (docs/rollouts.md). */
+  readonly rollouts: RolloutController;
   /**
    * The graceful drain, then the server and the store (docs/robustness.md): `/readyz` 503 and
    * upgrades and new admin requests refused at once; admin requests in flight finish; every
@@ -130,18 +134,31 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const migrationReadiness = new ReadinessTracker();
   // What the diagnostic hints read (docs/hints.md); certificates are remembered by salted hash only.
   const hintFacts = new GatewayHintFacts({ store, journal, nowSeconds: () => clock.nowSeconds(), salt: randomBytes(32) });
+  // Staged rollouts (docs/rollouts.md): cohort counts shared through Redis when there is one.
+  const rollouts = new RolloutController({
+    store,
+    counters: redis === null ? new MemoryRolloutCounters() : new RedisRolloutCounters(redis.redis, { keyPrefix: config.redisKeyPrefix, logger }),
+    now: () => clock.nowSeconds(),
+    logger,
+    tickMs: config.rolloutTickMs,
+    onTransition: (appId, t) => {
+      metrics.onRolloutTransition(t);
+      journal?.recordRollout(appId, t, clock.nowSeconds());
+    },
+  });
+  const unsubscribeRolloutClock = clock.onJump(() => void rollouts.tick());
   const sessions = new SessionManager({
     config,
     clock,
     store,
     ...(broadcast === undefined ? {} : { broadcast }),
     logger,
-    observers: [metrics.decisionObserver, migrationReadiness.observer, ...(journal === null ? [] : [journal.observer]), ...(options.observers ?? [])],
+    observers: [metrics.decisionObserver, migrationReadiness.observer, rollouts.observer, ...(journal === null ? [] : [journal.observer]), ...(options.observers ?? [])],
     sessionObservers: [metrics.sessionObserver, ...(options.sessionObservers ?? [])],
     hintFacts,
   });
 
-  const admin = createAdminRouter({ config, store, clock, sessions, logger, journal, readiness: migrationReadiness });
+  const admin = createAdminRouter({ config, store, clock, sessions, logger, journal, readiness: migrationReadiness, rollouts });
   const drain = new Drain();
   const storeReady = readiness ?? (() => true);
   const app = createHttpApp({
@@ -178,6 +195,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     registry,
     metrics,
     journal,
+    rollouts,
     get draining() {
       return drain.active;
     },
@@ -190,6 +208,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         // Admin requests already running finish (they may be writing to the store).
         await Drain.until(() => drain.inFlight === 0, deadline);
         sessions.shutdown();
+        unsubscribeRolloutClock();
+        await rollouts.close();
         dropHeldUpgrades();
         unsubscribeStore();
         hintFacts.close();

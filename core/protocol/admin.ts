@@ -6,6 +6,7 @@ import type { CertificateSlot } from "../certificate/active-certificate.js";
 import type { AuthMode, CohortMark } from "../certificate/project.js";
 import type { Hint } from "../diagnostics/hint-codes.js";
 import type { Reason } from "../errors.js";
+import type { RolloutTransition } from "../rollout/rollout.js";
 import type { Described } from "../token/describe-token.js";
 import type { Profile } from "./wire.js";
 
@@ -57,10 +58,16 @@ export interface Explanation {
   readonly now: number;
 }
 
-/** Operations a decision is about: a fault may decide a `connect`; `session_end` ends a live session. */
-export type DecisionOp = "connect" | "login" | "renewToken" | "logout" | "session_end";
-/** Outcomes: `unanswered` (a fault swallowed the request), `dropped` (a fault destroyed the socket). */
-export type DecisionResult = "accepted" | "refused" | "ended" | "unanswered" | "dropped";
+/**
+ * Operations a decision is about: a fault may decide a `connect`; `session_end` ends a live
+ * session; `rollout` is a transition of a project's staged rollout (docs/rollouts.md).
+ */
+export type DecisionOp = "connect" | "login" | "renewToken" | "logout" | "session_end" | "rollout";
+/**
+ * Outcomes: `unanswered` (a fault swallowed the request), `dropped` (a fault destroyed the socket),
+ * `transition` (a rollout moved; its `rollout` field says how).
+ */
+export type DecisionResult = "accepted" | "refused" | "ended" | "unanswered" | "dropped" | "transition";
 
 /**
  * One decision of the gateway (a login, renew or logout answered, a session ended, or a fault's
@@ -70,7 +77,8 @@ export interface Decision {
   readonly op: DecisionOp;
   readonly result: DecisionResult;
   readonly reason: Reason;
-  readonly profile: Profile;
+  /** The client's profile; null for a rollout transition. */
+  readonly profile: Profile | null;
   readonly appId: string;
   readonly uid: string;
   readonly mode: AuthMode | null;
@@ -92,6 +100,8 @@ export interface Decision {
   readonly shadow?: ShadowOutcome | null;
   /** The rollout stage whose cohort the uid was in (docs/rollouts.md), when one was. */
   readonly cohort?: CohortMark | null;
+  /** For op `rollout`: the transition (its cause, stages, status and, for a guard, the figures it tripped on). */
+  readonly rollout?: RolloutTransition;
 }
 
 /** A project's shadow target (`PUT /admin/projects/:appId/shadow`; docs/migration.md). */

@@ -155,6 +155,7 @@ export const EMPTY_STAGE_COUNTS: StageCounts = Object.freeze({
 export const ROLLOUT_ERRORS = {
   rollout_not_found: 404,
   rollout_finished: 409,
+  rollout_in_progress: 409,
   rollout_not_running: 409,
   rollout_not_paused: 409,
   rollout_at_last_stage: 409,

@@ -2,6 +2,7 @@ import type { CertificateStore } from "../../core/certificate/certificate-store.
 import type { SimulatedClock } from "../clock/simulated-clock.js";
 import type { GatewayConfig } from "../config.js";
 import type { ReadinessTracker } from "../migration/readiness.js";
+import type { RolloutController } from "../migration/rollout-controller.js";
 import type { Logger } from "../logger.js";
 import type { DecisionJournal } from "../sessions/journal.js";
 import type { SessionManager } from "../sessions/session-manager.js";
@@ -20,6 +21,8 @@ export interface AdminDeps {
   readonly journal?: DecisionJournal | null;
   /** Migration readiness per project (`GET /admin/projects/:appId/readiness`, the dry-runs); absent = none kept. */
   readonly readiness?: ReadinessTracker;
+  /** The staged rollouts (`/admin/projects/:appId/rollout`; docs/rollouts.md); absent = the routes answer 409 `rollouts_disabled`. */
+  readonly rollouts?: RolloutController;
   /** `bytes` random bytes as lowercase hex (default: node:crypto randomBytes). */
   readonly randomHex?: (bytes: number) => string;
   /** A random 32-bit token salt (default: node:crypto randomInt). */

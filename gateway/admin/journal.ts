@@ -11,8 +11,8 @@ import type { AdminDeps } from "./admin-deps.js";
 import { AdminError } from "./errors.js";
 
 /** Operations and results as the journal records them (gateway/sessions/decision.ts). */
-export const JOURNAL_OPS = ["connect", "login", "renewToken", "logout", "session_end"] as const;
-export const JOURNAL_RESULTS = ["accepted", "refused", "ended", "unanswered", "dropped"] as const;
+export const JOURNAL_OPS = ["connect", "login", "renewToken", "logout", "session_end", "rollout"] as const;
+export const JOURNAL_RESULTS = ["accepted", "refused", "ended", "unanswered", "dropped", "transition"] as const;
 
 const count = (max: number) => z.string().regex(/^\d{1,10}$/, "must be a non-negative integer").transform(Number).pipe(z.number().int().min(0).max(max));
 

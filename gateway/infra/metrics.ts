@@ -15,6 +15,7 @@
  * | rtm_auth_token_expiries_total | counter | — | session_end decisions, reason session_token_expired |
  * | rtm_auth_certificate_cache_events_total | counter | event | store.onChange ("change"), reloads ("reload") |
  * | rtm_auth_shadow_decisions_total | counter | target, result, reason | DecisionObserver: logins and renews decided again against a shadow target (docs/migration.md) |
+ * | rtm_auth_rollout_transitions_total | counter | cause, status | RolloutController: transitions of staged rollouts this gateway made (docs/rollouts.md) |
  * | rtm_auth_redis_up | gauge | — | `redisUp()` at scrape time (only when given) |
  * | rtm_auth_open_sockets | gauge | kind | `sockets()` at scrape time (when given): "websocket" (upgraded, until the descriptor is released), "other" |
  * | rtm_auth_backpressure_pauses_total | counter | reason | ServerObserver: a connection's reading paused (write_buffer, pending_requests, ping_budget) |
@@ -27,6 +28,7 @@ import { AUTH_MODES } from "../../core/certificate/project.js";
 import { REASONS } from "../../core/errors.js";
 import { CLOSE, PROFILES } from "../../core/protocol/wire.js";
 import type { ShadowOutcome } from "../../core/protocol/admin.js";
+import { ROLLOUT_STATUSES, TRANSITION_CAUSES, type RolloutTransition } from "../../core/rollout/rollout.js";
 import type { Decision, DecisionObserver } from "../sessions/decision.js";
 import type { SessionEventObserver } from "../sessions/session-manager.js";
 import { UPGRADE_REFUSALS, type ServerObserver } from "../ws/server.js";
@@ -104,6 +106,11 @@ export const METRICS = {
     help: "WebSocket upgrades refused before the handshake, by reason: draining (503), not_found (404), max_connections (503), per_ip_connections (429), per_ip_rate (429).",
     labelNames: ["reason"],
   },
+  rolloutTransitions: {
+    name: "rtm_auth_rollout_transitions_total",
+    help: "Transitions of staged rollouts made by this gateway, by cause (start, advance, auto_advance, guard, rollback, pause, resume, abort, complete, awaiting_confirmation, final_step_refused) and the status after it.",
+    labelNames: ["cause", "status"],
+  },
   redisUp: { name: "rtm_auth_redis_up", help: "1 while the Redis certificate store is reachable, else 0.", labelNames: [] },
   buildInfo: { name: "rtm_auth_build_info", help: "Always 1; the labels name the gateway version and the Node.js version.", labelNames: ["version", "node"] },
 } as const;
@@ -136,6 +143,8 @@ export interface Metrics {
   readonly onCacheReload: () => void;
   /** Pass to the gateway server (backpressure pauses, refused upgrades). */
   readonly serverObserver: ServerObserver;
+  /** Call after each rollout transition this gateway made. */
+  readonly onRolloutTransition: (t: RolloutTransition) => void;
 }
 
 /** `value` if it belongs to `allowed`, else "none". */
@@ -184,6 +193,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       }
     },
   });
+  const rolloutTransitions = new Counter({ ...METRICS.rolloutTransitions, labelNames: [...METRICS.rolloutTransitions.labelNames], registers });
   const pauses = new Counter({ ...METRICS.backpressurePauses, labelNames: [...METRICS.backpressurePauses.labelNames], registers });
   const refusals = new Counter({ ...METRICS.upgradesRefused, labelNames: [...METRICS.upgradesRefused.labelNames], registers });
   for (const reason of L.pause) pauses.inc({ reason }, 0);
@@ -263,5 +273,6 @@ export function createMetrics(options: MetricsOptions): Metrics {
       backpressure: (reason) => pauses.inc({ reason }),
       upgradeRefused: (reason) => refusals.inc({ reason }),
     },
+    onRolloutTransition: (t) => rolloutTransitions.inc({ cause: closed(t.cause, TRANSITION_CAUSES), status: closed(t.status, ROLLOUT_STATUSES) }),
   };
 }

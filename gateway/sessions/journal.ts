@@ -14,6 +14,7 @@
  */
 import type { Reason } from "../../core/errors.js";
 import type { JournalEntry } from "../../core/protocol/admin.js";
+import type { RolloutTransition } from "../../core/rollout/rollout.js";
 import { tokenIdentity } from "../../core/token/token-identity.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 
@@ -70,6 +71,31 @@ export class DecisionJournal {
       this.wallTimes[i] = this.wallNow();
       this.recorded++;
     };
+  }
+
+  /**
+   * Records a transition of `appId`'s staged rollout (docs/rollouts.md) as an entry with op
+   * `rollout` and result `transition`, at `now` on the simulated clock.
+   */
+  recordRollout(appId: string, t: RolloutTransition, now: number): void {
+    this.observer({
+      op: "rollout",
+      result: "transition",
+      reason: "ok",
+      profile: null,
+      appId,
+      uid: "",
+      mode: null,
+      credential: null,
+      tokenVersion: null,
+      slot: null,
+      sessionId: null,
+      at: now,
+      latencyMs: 0,
+      failedCheck: null,
+      closeCode: null,
+      rollout: t,
+    });
   }
 
   /** The newest entry's sequence number (0 when empty). */
@@ -138,5 +164,6 @@ function entry(seq: number, d: Decision, wallTime: number, tokenId: string | nul
     tokenId,
     ...(d.shadow === undefined || d.shadow === null ? {} : { shadow: d.shadow }),
     ...(d.cohort === undefined || d.cohort === null ? {} : { cohort: d.cohort }),
+    ...(d.rollout === undefined ? {} : { rollout: d.rollout }),
   };
 }

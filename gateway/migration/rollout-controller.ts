@@ -1,0 +1,320 @@
+/**
+ * Runs the projects' staged rollouts (docs/rollouts.md). The rollout itself lives in the project's
+ * record (`ProjectRecord.rollout`), so every gateway sharing a store applies the same cohort (the
+ * rollout-cohort policy reads it from the local copy, no round trip on a login), and every change
+ * is one compare-and-set write of that record: a transition names the state revision it starts
+ * from, and a write that finds another revision changes nothing.
+ *
+ * This controller:
+ * - counts the cohort's decisions of the current stage (a DecisionObserver; {@link RolloutCounters},
+ *   across gateways with Redis);
+ * - `tick()`: for each live rollout, judges the guards and the stage time on the simulated clock
+ *   and makes the move `evaluate()` gives (guard → rollback; time and guards → next stage; after
+ *   the last stage the real step, when confirmed), on a timer, after a clock jump, and soon after
+ *   counted decisions;
+ * - takes the operators' plans and actions (`put`, `act`), which the admin API and the CLI call.
+ *
+ * Several gateways may tick at once: the compare-and-set lets exactly one transition through.
+ */
+import type { CertificateStore } from "../../core/certificate/certificate-store.js";
+import { deleteNoCertificate, deleteSecondary, LifecycleError } from "../../core/certificate/project-lifecycle.js";
+import type { ProjectRecord } from "../../core/certificate/project.js";
+import {
+  EMPTY_STAGE_COUNTS,
+  evaluate,
+  finalStepOf,
+  finalStepRefused,
+  isLive,
+  judgeGuard,
+  operate,
+  RolloutError,
+  startRollout,
+  type FinalStep,
+  type Guard,
+  type RolloutAction,
+  type RolloutPlan,
+  type RolloutRecord,
+  type RolloutTransition,
+  type StageCounts,
+  type Step,
+} from "../../core/rollout/rollout.js";
+import type { Logger } from "../logger.js";
+import type { DecisionObserver } from "../sessions/decision.js";
+import type { RolloutCounters } from "./rollout-counters.js";
+
+/** A guard with its judgement on the current counts. */
+export interface GuardView extends Guard {
+  readonly decisions: number;
+  readonly refused: number;
+  /** Refused share in percent (0 when there were no decisions). */
+  readonly percent: number;
+  /** True once it has seen `minLogins` decisions without tripping. */
+  readonly holds: boolean;
+  readonly tripped: boolean;
+}
+
+/** A rollout as the admin API serves it (`GET /admin/projects/:appId/rollout`). */
+export interface RolloutView {
+  readonly appId: string;
+  readonly plan: RolloutPlan;
+  readonly status: RolloutRecord["state"]["status"];
+  readonly stage: number;
+  /** The applied stage's name, or null (no stage applied). */
+  readonly stageName: string | null;
+  readonly revision: number;
+  readonly startedAt: number;
+  readonly stageStartedAt: number;
+  readonly updatedAt: number;
+  /** When the applied stage's minimum time ends (Unix seconds), or null. */
+  readonly stageMinUntil: number | null;
+  readonly awaitingConfirmation: boolean;
+  /** The real step at the end of the plan. */
+  readonly finalStep: FinalStep | null;
+  /** The applied stage's counts (across gateways with Redis), or null when none is applied or they could not be read. */
+  readonly counts: StageCounts | null;
+  readonly guards: readonly GuardView[];
+  readonly history: readonly RolloutTransition[];
+  /** The simulated clock when this view was made. */
+  readonly now: number;
+}
+
+/** The rollout of a project changed under a transition (another gateway or operator was first). */
+class Conflict extends Error {}
+
+export interface RolloutControllerOptions {
+  readonly store: CertificateStore;
+  readonly counters: RolloutCounters;
+  /** The simulated clock, Unix seconds. */
+  readonly now: () => number;
+  readonly logger: Logger;
+  /** Real-time period of the tick, ms (ROLLOUT_TICK_MS; default 1000; 0 = no timer: ticks only on demand). */
+  readonly tickMs?: number;
+  /** Called after each transition this gateway made (journal, metrics, log). Must not throw. */
+  readonly onTransition?: (appId: string, t: RolloutTransition, r: RolloutRecord) => void;
+}
+
+/** How soon after a counted decision a tick runs, ms. */
+const AFTER_DECISION_MS = 50;
+/** Attempts of an operator action that meets a concurrent transition. */
+const OPERATOR_ATTEMPTS = 3;
+
+export class RolloutController {
+  private readonly store: CertificateStore;
+  private readonly counters: RolloutCounters;
+  private readonly now: () => number;
+  private readonly logger: Logger;
+  private readonly onTransition: RolloutControllerOptions["onTransition"];
+  private readonly timer: NodeJS.Timeout | null;
+  private soon: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+
+  /** Counts the cohort decisions (register it with the session manager). */
+  readonly observer: DecisionObserver;
+
+  constructor(o: RolloutControllerOptions) {
+    this.store = o.store;
+    this.counters = o.counters;
+    this.now = o.now;
+    this.logger = o.logger;
+    this.onTransition = o.onTransition;
+    const tickMs = o.tickMs ?? 1000;
+    this.timer = tickMs > 0 ? setInterval(() => void this.tick(), tickMs) : null;
+    this.timer?.unref();
+    this.observer = (d) => {
+      const c = d.cohort;
+      if (c === undefined || c === null || (d.op !== "login" && d.op !== "renewToken")) return;
+      if (d.result !== "accepted" && d.result !== "refused") return;
+      this.counters.add(d.appId, c.revision, d.op, d.result === "refused" ? d.reason : null);
+      if (this.soon === null && !this.closed && this.timer !== null) {
+        this.soon = setTimeout(() => {
+          this.soon = null;
+          void this.tick();
+        }, AFTER_DECISION_MS);
+        this.soon.unref();
+      }
+    };
+  }
+
+  /**
+   * Judges every live rollout now and makes the moves due. Ticks never overlap: one asked for
+   * while another runs runs once more after it. Never rejects (a failure is logged; the next tick tries again).
+   */
+  tick(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.running !== null) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        for (const p of this.store.list()) {
+          const r = p.rollout;
+          if (r === undefined || !isLive(r.state) || r.state.stage < 0 || r.state.status === "rolled_back") continue;
+          try {
+            await this.judge(p.appId, r);
+          } catch (err) {
+            this.logger.warn({ appId: p.appId, err: err instanceof Error ? err.message : String(err) }, "rollout not judged");
+          }
+        }
+      } while (this.again && !this.closed);
+    })().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async judge(appId: string, r: RolloutRecord): Promise<void> {
+    const counts = await this.counters.read(appId, r.state.revision);
+    const now = this.now();
+    const step = evaluate(r, counts, now);
+    if (step === null) return;
+    try {
+      await this.commit(appId, r.state.revision, step, "controller");
+    } catch (err) {
+      if (err instanceof Conflict) return; // another gateway or an operator was first
+      throw err;
+    }
+  }
+
+  /**
+   * Writes `step` if the rollout is still at `revision`, applying the final step in the same
+   * write. A final step the lifecycle refuses pauses the rollout (controller) or throws the
+   * LifecycleError (operator). Throws {@link Conflict} when the revision moved.
+   */
+  private async commit(appId: string, revision: number, step: Step, by: RolloutTransition["by"]): Promise<RolloutRecord> {
+    let written: RolloutRecord | undefined;
+    await this.store.update(appId, (p) => {
+      const r = p?.rollout;
+      if (p === undefined || r === undefined || r.state.revision !== revision) throw new Conflict();
+      let next: ProjectRecord = { ...p, rollout: { plan: r.plan, state: step.state } };
+      if (step.finalStep !== null) {
+        try {
+          next = { ...applyFinalStep(next, step.finalStep, step.state.updatedAt), rollout: { plan: r.plan, state: step.state } };
+        } catch (err) {
+          if (!(err instanceof LifecycleError) || by === "operator") throw err;
+          next = { ...p, rollout: { plan: r.plan, state: finalStepRefused(r.state, step.state.updatedAt, by, `${err.code}: ${err.message}`) } };
+        }
+      }
+      written = next.rollout;
+      return next;
+    });
+    const rec = written as RolloutRecord;
+    const t = rec.state.history[rec.state.history.length - 1];
+    if (t !== undefined) this.announce(appId, t, rec);
+    return rec;
+  }
+
+  private announce(appId: string, t: RolloutTransition, r: RolloutRecord): void {
+    this.logger.info({ appId, cause: t.cause, by: t.by, fromStage: t.fromStage, toStage: t.toStage, status: t.status, revision: t.revision, note: t.note }, "rollout transition");
+    try {
+      this.onTransition?.(appId, t, r);
+    } catch (err) {
+      this.logger.error({ err }, "rollout transition observer failed");
+    }
+  }
+
+  /**
+   * Puts a new plan on `appId` and starts it at its first stage now. Refused (409
+   * `rollout_in_progress`) while the project's rollout is running or paused: abort it first.
+   * Throws AdminError-free errors: RolloutError / a LifecycleError-like 404 is the caller's to map.
+   */
+  async put(appId: string, plan: RolloutPlan, idempotencyKey?: string): Promise<RolloutRecord> {
+    let started: RolloutRecord | undefined;
+    await this.store.update(
+      appId,
+      (p) => {
+        if (p === undefined) throw new RolloutError("rollout_not_found", `no project ${appId}`);
+        const s = p.rollout?.state;
+        if (s !== undefined && (s.status === "running" || s.status === "paused")) {
+          throw new RolloutError("rollout_in_progress", `a rollout is ${s.status} at stage ${s.stage}: abort it before putting a new plan`);
+        }
+        started = startRollout(plan, this.now());
+        return { ...p, rollout: started };
+      },
+      idempotencyKey === undefined ? {} : { idempotencyKey },
+    );
+    const rec = started ?? this.store.get(appId)?.rollout;
+    if (rec === undefined) throw new RolloutError("rollout_not_found", `no rollout on project ${appId}`);
+    this.counters.forget(appId);
+    const t = rec.state.history[rec.state.history.length - 1];
+    if (t !== undefined && started !== undefined) this.announce(appId, t, rec);
+    return rec;
+  }
+
+  /**
+   * An operator's action on `appId`'s rollout (`operate()` in core/rollout/rollout.ts gives the
+   * rules). Throws RolloutError (`rollout_not_found` when there is none, …), or the final step's
+   * LifecycleError; retries a few times when a concurrent transition moved the revision.
+   */
+  async act(appId: string, action: RolloutAction, options: { confirm?: string; idempotencyKey?: string } = {}): Promise<RolloutRecord> {
+    for (let attempt = 1; ; attempt++) {
+      const r = this.store.get(appId)?.rollout;
+      if (r === undefined) throw new RolloutError("rollout_not_found", `project ${appId} has no rollout`);
+      const counts = r.state.stage >= 0 ? await this.counters.read(appId, r.state.revision) : EMPTY_STAGE_COUNTS;
+      const step = operate(r, action, this.now(), counts, options.confirm);
+      try {
+        return await this.commit(appId, r.state.revision, step, "operator");
+      } catch (err) {
+        if (!(err instanceof Conflict)) throw err;
+        if (attempt >= OPERATOR_ATTEMPTS) throw new RolloutError("revision_mismatch", "the rollout kept changing under this action; read it again and retry");
+      }
+    }
+  }
+
+  /** The project's rollout with its current stage's counts and guard judgements, or undefined when it has none. */
+  async view(appId: string): Promise<RolloutView | undefined> {
+    const r = this.store.get(appId)?.rollout;
+    if (r === undefined) return undefined;
+    const s = r.state;
+    const stage = s.stage >= 0 ? r.plan.stages[s.stage] : undefined;
+    let counts: StageCounts | null = null;
+    if (stage !== undefined) {
+      try {
+        counts = await this.counters.read(appId, s.revision);
+      } catch (err) {
+        this.logger.warn({ appId, err: err instanceof Error ? err.message : String(err) }, "rollout counts not readable");
+      }
+    }
+    const guards: GuardView[] = (stage?.guards ?? []).map((g, i) => {
+      const c = counts ?? EMPTY_STAGE_COUNTS;
+      const j = judgeGuard(g, i, c);
+      const ops = g.op === "login" ? [c.login] : g.op === "renewToken" ? [c.renewToken] : [c.login, c.renewToken];
+      const decisions = ops.reduce((n, o) => n + o.decisions, 0);
+      const refused = ops.reduce((n, o) => n + (g.reason === "any" ? Object.values(o.refused).reduce((a, b) => a + b, 0) : (o.refused[g.reason] ?? 0)), 0);
+      return { ...g, decisions, refused, percent: decisions === 0 ? 0 : Math.round((refused / decisions) * 10_000) / 100, holds: j.holds, tripped: j.trip !== null };
+    });
+    return {
+      appId,
+      plan: r.plan,
+      status: s.status,
+      stage: s.stage,
+      stageName: stage?.name ?? null,
+      revision: s.revision,
+      startedAt: s.startedAt,
+      stageStartedAt: s.stageStartedAt,
+      updatedAt: s.updatedAt,
+      stageMinUntil: stage === undefined ? null : s.stageStartedAt + stage.minSeconds,
+      awaitingConfirmation: s.awaitingConfirmation,
+      finalStep: finalStepOf(r.plan.target),
+      counts,
+      guards,
+      history: s.history,
+      now: this.now(),
+    };
+  }
+
+  /** Stops the timers; waits for a running tick. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    if (this.soon !== null) clearTimeout(this.soon);
+    await this.running;
+    await this.counters.close();
+  }
+}
+
+/** The real step on a record (the certificate lifecycle's rules: LifecycleError when it cannot be taken). */
+function applyFinalStep(p: ProjectRecord, step: FinalStep, now: number): ProjectRecord {
+  return step === "delete_no_certificate" ? deleteNoCertificate(p, p.appId, now) : deleteSecondary(p, p.appId);
+}
