@@ -23,6 +23,7 @@ import { createLogger, type Logger } from "./logger.js";
 import type { DecisionObserver } from "./sessions/decision.js";
 import { GatewayHintFacts } from "./sessions/hint-facts.js";
 import { ReadinessTracker } from "./migration/readiness.js";
+import { RedisReadinessShare, type RedisReadinessShareOptions } from "./infra/readiness-redis.js";
 import { RolloutController } from "./migration/rollout-controller.js";
 import { MemoryRolloutCounters, RedisRolloutCounters } from "./migration/rollout-counters.js";
 import { DecisionJournal } from "./sessions/journal.js";
@@ -48,6 +49,11 @@ export interface GatewayOptions {
   readonly readiness?: () => boolean;
   /** Whether Redis is reachable now; adds the `rtm_auth_redis_up` gauge. Default: no Redis, no gauge. */
   readonly redisUp?: () => boolean;
+  /**
+   * With Redis: how the readiness figures are shared with the other gateways (docs/migration.md,
+   * "Several gateways"); the defaults are a write every 1000 ms and a 5000 ms TTL.
+   */
+  readonly readinessShare?: Omit<RedisReadinessShareOptions, "logger" | "keyPrefix">;
 }
 
 /** A running gateway. */
@@ -158,6 +164,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     hintFacts,
   });
 
+  // With Redis, every gateway's readiness figures are shared and merged (docs/migration.md, "Several gateways").
+  const readinessShare =
+    redis === null
+      ? null
+      : new RedisReadinessShare(
+          { redis: redis.redis, tracker: migrationReadiness, sessions: () => sessions.list(), nowSeconds: () => clock.nowSeconds() },
+          { ...options.readinessShare, keyPrefix: config.redisKeyPrefix, logger },
+        );
+  readinessShare?.start();
+
   const admin = createAdminRouter({ config, store, clock, sessions, logger, journal, readiness: migrationReadiness, rollouts });
   const drain = new Drain();
   const storeReady = readiness ?? (() => true);
@@ -223,6 +239,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         server.closeAllConnections();
         if (destroyed > 0) logger.warn({ destroyed }, "drain time over: sockets destroyed");
         await serverClosed;
+        await readinessShare?.close();
         await broadcast?.close();
         await store.close();
       })();

@@ -162,6 +162,16 @@ export interface ReadinessReport {
   readonly coveredSeconds: number;
   /** Unix seconds of the simulated clock: the window is (now - windowSeconds, now]. */
   readonly now: number;
+  /**
+   * `cluster`: the figures of every live gateway sharing this one's Redis (each other gateway's as
+   * of its last share, at most one sharing period old); `local`: this gateway's alone (no Redis, or
+   * Redis could not be read: `warning` says so). docs/migration.md, "Several gateways".
+   */
+  readonly scope: "cluster" | "local";
+  /** How many gateways' figures the report holds, this one included (1 when `local`). */
+  readonly gateways: number;
+  /** Why figures are missing (Redis unreachable, a gateway over the read limit, …), or null. */
+  readonly warning: string | null;
   /** Accepted logins in the window by credential, token version and certificate slot. */
   readonly logins: {
     readonly appid: number;
@@ -177,7 +187,7 @@ export interface ReadinessReport {
   readonly appIdUids: ReadonlyArray<{ readonly uid: string; readonly lastLoginAt: number }>;
   /** Last accepted login with the App ID, and with a token verified by each slot (Unix seconds, ever). */
   readonly lastUse: { readonly appid: number | null; readonly primary: number | null; readonly secondary: number | null };
-  /** Live sessions on this gateway by credential and slot. */
+  /** Live sessions by credential and slot, on every gateway the report covers (`gateways`). */
   readonly liveSessions: { readonly appid: number; readonly token: number; readonly primary: number; readonly secondary: number };
   /** What each step that cannot be undone would do. */
   readonly verdicts: Readonly<Record<MigrationStep, StepVerdict>>;

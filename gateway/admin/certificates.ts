@@ -56,7 +56,7 @@ export function certificateRoutes(router: Router, deps: AdminDeps): void {
       if (!StepQuery.parse({ query: req.query }).dryRun) return real(req, res);
       const appId = req.params.appId;
       make(appId)(store.get(appId));
-      const report = readinessOf(deps, appId);
+      const report = await readinessOf(deps, appId);
       res.json({ dryRun: true, step: what, ...report.verdicts[what], windowSeconds: report.windowSeconds, readiness: report });
     };
   };

@@ -2,7 +2,8 @@
  * `GET /admin/projects/:appId/readiness?windowSeconds=N` (docs/migration.md): what the logins of
  * the last N seconds of the simulated clock used (App ID or token, version, certificate slot,
  * distinct uids, the uids still on the App ID), the live sessions, and a verdict for each step
- * that cannot be undone. N defaults to, and is at most, the tracker's window (3600 s).
+ * that cannot be undone. N defaults to, and is at most, the tracker's window (3600 s). With Redis,
+ * every live gateway's figures (`scope`, `gateways`, `warning`; docs/migration.md "Several gateways").
  * 404 `project_not_found` for an unknown project; 400 `invalid_request` for a bad N.
  */
 import type { Router } from "express";
@@ -22,17 +23,22 @@ const STEP_CHECKS: Readonly<Record<MigrationStep, (p: ProjectRecord, appId: stri
 };
 
 /**
- * The readiness report of a known project, or 404 (shared by the dry-runs). Each verdict says
- * whether its step is possible now (`allowed`), or the error code the step would get
- * (`blockedBy`, e.g. `secondary_not_found`, `primary_not_deletable`).
+ * The readiness report of a known project, or 404 (shared by the dry-runs). With Redis, the figures
+ * of every live gateway sharing it (`scope: "cluster"`); without, or with Redis unreachable, this
+ * gateway's alone (`scope: "local"`, and a `warning` when Redis could not be read): never a 5xx
+ * for that (docs/migration.md, "Several gateways"). Each verdict says whether its step is possible
+ * now (`allowed`), or the error code the step would get (`blockedBy`, e.g. `secondary_not_found`,
+ * `primary_not_deletable`), checked on the record as it is after the figures were read.
  */
-export function readinessOf(deps: AdminDeps, appId: string, windowSeconds?: number): ReadinessReport {
+export async function readinessOf(deps: AdminDeps, appId: string, windowSeconds?: number): Promise<ReadinessReport> {
   const readiness = deps.readiness;
   if (readiness === undefined) throw new AdminError(409, "readiness_disabled", "this gateway keeps no readiness figures");
+  if (deps.store.get(appId) === undefined) throw new AdminError(404, "project_not_found", `no project ${appId}`);
+  const now = deps.clock.nowSeconds();
+  const report = await readiness.clusterReport(appId, now, windowSeconds ?? readiness.maxWindowSeconds, deps.sessions.list({ appId }), deps.sessions.shadows.get(appId) ?? null);
+  // Read again: the project may have changed (or gone) while the other gateways' figures were read.
   const record = deps.store.get(appId);
   if (record === undefined) throw new AdminError(404, "project_not_found", `no project ${appId}`);
-  const now = deps.clock.nowSeconds();
-  const report = readiness.report(appId, now, windowSeconds ?? readiness.maxWindowSeconds, deps.sessions.list({ appId }), deps.sessions.shadows.get(appId) ?? null);
   const verdicts = { ...report.verdicts };
   for (const step of MIGRATION_STEPS) {
     // Deleting the last certificate while "No certificate" stays makes the project App ID only:
@@ -68,8 +74,8 @@ export function readinessRoutes(router: Router, deps: AdminDeps): void {
       })
       .strict(),
   });
-  router.get("/projects/:appId/readiness", (req, res) => {
+  router.get("/projects/:appId/readiness", async (req, res) => {
     const q = Query.parse({ query: req.query }).query;
-    res.json(readinessOf(deps, req.params.appId, q.windowSeconds));
+    res.json(await readinessOf(deps, req.params.appId, q.windowSeconds));
   });
 }

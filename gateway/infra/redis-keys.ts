@@ -13,6 +13,10 @@
  *   expires after an hour (docs/redis.md);
  * - `${prefix}idem:${digest}`: the version an idempotent write produced (digest: SHA-256 of the
  *   App ID and the caller's key); expires after 24 hours.
+ * - `${prefix}readiness:gateways`: a sorted set of the gateways sharing readiness figures, each
+ *   scored with when it drops out (Redis time, ms); `${prefix}readiness:gateway:${id}`: one
+ *   gateway's figures, a hash App ID → snapshot JSON; both expire unless refreshed
+ *   (gateway/infra/readiness-redis.ts, docs/migration.md "Several gateways").
  *
  * An App ID is validated here (32 hexadecimal characters) before it ever reaches a key, so no
  * caller can address another key through it.
@@ -44,6 +48,12 @@ export interface RedisKeys {
   writeMark(attemptId: string): string;
   /** The record of an applied idempotent write; throws a TypeError unless `digest` is 16-64 lowercase hex. */
   idempotency(digest: string): string;
+  /** The sorted set of gateways sharing readiness figures. */
+  readonly readinessGateways: string;
+  /** What `readinessGateway(id)` puts before the id (for scripts that walk the set). */
+  readonly readinessGatewayBase: string;
+  /** One gateway's readiness figures; throws a TypeError unless `gatewayId` is 16-64 lowercase hex. */
+  readinessGateway(gatewayId: string): string;
 }
 
 /** The keys and channels of one prefix. */
@@ -68,6 +78,12 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     idempotency(digest: string): string {
       if (!HEX_ID.test(digest)) throw new TypeError("an idempotency digest is 16-64 lowercase hex characters");
       return `${prefix}idem:${digest}`;
+    },
+    readinessGateways: `${prefix}readiness:gateways`,
+    readinessGatewayBase: `${prefix}readiness:gateway:`,
+    readinessGateway(gatewayId: string): string {
+      if (!HEX_ID.test(gatewayId)) throw new TypeError("a gateway id is 16-64 lowercase hex characters");
+      return `${prefix}readiness:gateway:${gatewayId}`;
     },
   };
 }

@@ -13,14 +13,34 @@
  * The verdicts derive from what the accepted logins used: deleting "No certificate" refuses every
  * App-ID login (`token_required`), deleting a certificate refuses every token it verified
  * (`invalid_signature`), a swap refuses none. Live sessions come from the session manager.
+ *
+ * Several gateways (docs/migration.md, "Several gateways"): once {@link ReadinessTracker.share}
+ * is given the other gateways ({@link ReadinessPeers}), the tracker remembers which projects
+ * changed, a sharer writes their {@link ReadinessTracker.snapshot}s now and then, and
+ * {@link ReadinessTracker.clusterReport} merges every gateway's figures: counts add up, distinct
+ * uids are the union of the exact sets while it is at most `uidCap` uids and the union of the
+ * sketches beyond, the App-ID uids are one list most recent first, last uses the latest, live
+ * sessions add up. Recording a decision never waits for anything.
  */
 import type { ReadinessReport, ShadowTarget, StepVerdict } from "../../core/protocol/admin.js";
 import type { SessionInfo } from "../../core/session/session.js";
 import type { Decision, DecisionObserver } from "../sessions/decision.js";
 import { DistinctSketch } from "./distinct-sketch.js";
+import {
+  BUCKETS,
+  CREDENTIALS,
+  emptyBucket,
+  noLive,
+  type Bucket,
+  type Credential,
+  type LiveCounts,
+  type ReadinessSnapshot,
+  type ReadinessSource,
+  type SharedUids,
+  type UidSet,
+} from "./readiness-snapshot.js";
 
-/** Buckets per project window. */
-export const BUCKETS = 60;
+export { BUCKETS } from "./readiness-snapshot.js";
 
 export interface ReadinessOptions {
   /** The longest window a query may ask for, seconds of the simulated clock. Default 3600. */
@@ -33,34 +53,54 @@ export interface ReadinessOptions {
   readonly maxProjects?: number;
 }
 
-type Credential = "appid" | "token";
+/**
+ * The other gateways' figures of one project (docs/migration.md, "Several gateways"): every live
+ * gateway's latest snapshot but this one's, or why they could not be had.
+ */
+export type PeerFigures =
+  | {
+      readonly ok: true;
+      /** Each other gateway's snapshot of the project (a gateway that holds nothing of it is left out). */
+      readonly snapshots: readonly ReadinessSnapshot[];
+      /** Other live gateways read (those with no figures of the project included). */
+      readonly gateways: number;
+      /** What could not be merged (a gateway over the read limit, a snapshot in another format, …); empty when all was. */
+      readonly warnings: readonly string[];
+    }
+  | { readonly ok: false; readonly warning: string };
 
-interface Bucket {
-  /** Which bucket of time this is (floor(at / bucketSeconds)); stale when it differs. */
-  n: number;
-  appid: number;
-  token: number;
-  v006: number;
-  v007: number;
-  primary: number;
-  secondary: number;
-  refused: Map<string, number>;
-  /** Logins a shadow target would have refused: "target reason" → count (targets kept apart). */
-  shadowRefused: Map<string, number> | null;
-  sketch: { appid: DistinctSketch | null; token: DistinctSketch | null };
+/** Where the other gateways' figures come from (gateway/infra/readiness-redis.ts with Redis). */
+export interface ReadinessPeers {
+  /** The other gateways' figures of `appId`. Never rejects: a failure is `{ok: false, warning}`. */
+  read(appId: string): Promise<PeerFigures>;
 }
 
-interface UidSet {
-  /** uid → last login (Unix seconds), least recent first. */
-  readonly last: Map<string, number>;
-  /** The most recent last-login of an evicted uid (exact only for windows that start after it). */
-  evictedNewest: number;
+/** What the tracker changed since the last {@link ReadinessTracker.takeChanges} (for sharing). */
+export interface ReadinessChanges {
+  /** Everything must be written again (the first time, after `clear()`, or too many drops). */
+  readonly full: boolean;
+  /** Projects with new figures. */
+  readonly changed: readonly string[];
+  /** Projects no longer tracked (dropped as least recently active). */
+  readonly dropped: readonly string[];
 }
 
 class ProjectReadiness {
   readonly buckets: Array<Bucket | undefined> = new Array(BUCKETS);
   readonly uids: Record<Credential, UidSet> = { appid: { last: new Map(), evictedNewest: -Infinity }, token: { last: new Map(), evictedNewest: -Infinity } };
   readonly lastUse: { appid: number | null; primary: number | null; secondary: number | null } = { appid: null, primary: null, secondary: null };
+}
+
+const NO_UIDS: SharedUids = { last: new Map(), evictedNewest: -Infinity, complete: true, sketched: false };
+
+/** Adds one live session to `counts`. */
+export function countLive(counts: LiveCounts, s: SessionInfo): void {
+  if (s.credential === "appid") counts.appid++;
+  else {
+    counts.token++;
+    if (s.slot === "primary") counts.primary++;
+    else if (s.slot === "secondary") counts.secondary++;
+  }
 }
 
 export class ReadinessTracker {
@@ -71,6 +111,13 @@ export class ReadinessTracker {
   private readonly maxProjects: number;
   /** Projects by App ID, least recently active first. */
   private readonly projects = new Map<string, ProjectReadiness>();
+  /** The other gateways, once {@link share} was called (null: this gateway alone). */
+  private peers: ReadinessPeers | null = null;
+  /** Sharing only: projects changed since the last takeChanges() (at most maxProjects: tracked ones). */
+  private readonly changed = new Set<string>();
+  /** Sharing only: projects dropped since the last takeChanges() (past maxProjects, `full` instead). */
+  private readonly dropped = new Set<string>();
+  private full = true;
 
   constructor(options: ReadinessOptions = {}) {
     this.windowSeconds = options.windowSeconds ?? 3600;
@@ -86,12 +133,48 @@ export class ReadinessTracker {
     return this.windowSeconds;
   }
 
+  /** Seconds per bucket (`ceil(windowSeconds / 60)`): gateways merge only snapshots with the same. */
+  get secondsPerBucket(): number {
+    return this.bucketSeconds;
+  }
+
+  /** App-ID uids a report lists, at most. */
+  get recentUids(): number {
+    return this.recentCap;
+  }
+
   /** Pass to the session manager's observers. */
   readonly observer: DecisionObserver = (d) => this.record(d);
 
   /** Forgets everything (admin reset). */
   clear(): void {
     this.projects.clear();
+    this.changed.clear();
+    this.dropped.clear();
+    this.full = true;
+  }
+
+  /**
+   * Merges the figures of `peers` into every {@link clusterReport} from now on, and starts
+   * remembering which projects change (read with {@link takeChanges}).
+   */
+  share(peers: ReadinessPeers): void {
+    this.peers = peers;
+    this.full = true;
+  }
+
+  /** The projects changed and dropped since the last call (sharing only), and forgets them. */
+  takeChanges(): ReadinessChanges {
+    const out = { full: this.full, changed: [...this.changed], dropped: [...this.dropped] };
+    this.full = false;
+    this.changed.clear();
+    this.dropped.clear();
+    return out;
+  }
+
+  /** Every tracked App ID, least recently active first. */
+  trackedAppIds(): string[] {
+    return [...this.projects.keys()];
   }
 
   private record(d: Decision): void {
@@ -131,12 +214,72 @@ export class ReadinessTracker {
   }
 
   /**
-   * The report of `appId` over the last `windowSeconds` (rounded up to whole buckets, at most the
-   * tracker's window) at `now`, with the live sessions of this gateway.
+   * This gateway's figures of `appId` at `now` (Unix seconds of the simulated clock), as shared with
+   * the other gateways, with `live` as its live sessions; null when it holds nothing of the project
+   * (not tracked, no live session). Only what a window ending at `now` or later can count is kept:
+   * buckets of the last {@link BUCKETS}, uids that logged in since `now - windowSeconds -
+   * bucketSeconds`. A credential's sketches go along once one of those uids was evicted (the
+   * exact list is then short of it). The buckets and sketches are the tracker's own objects: encode
+   * the snapshot before the next decision is recorded.
    */
-  report(appId: string, now: number, windowSeconds: number, live: readonly SessionInfo[], shadowTarget: ShadowTarget | null = null): ReadinessReport {
+  snapshot(appId: string, now: number, live: LiveCounts): ReadinessSnapshot | null {
+    const p = this.projects.get(appId);
+    if (p === undefined) {
+      if (live.appid === 0 && live.token === 0) return null;
+      return { bucketSeconds: this.bucketSeconds, buckets: [], uids: { appid: NO_UIDS, token: NO_UIDS }, lastUse: { appid: null, primary: null, secondary: null }, live };
+    }
+    const current = Math.floor(now / this.bucketSeconds);
+    const buckets = p.buckets.filter((b): b is Bucket => b !== undefined && b.n > current - BUCKETS);
+    const since = now - this.windowSeconds - this.bucketSeconds;
+    const uids = {} as Record<Credential, SharedUids>;
+    for (const c of CREDENTIALS) {
+      const set = p.uids[c];
+      const last = new Map<string, number>();
+      for (const [uid, at] of set.last) if (at > since) last.set(uid, at);
+      uids[c] = { last, evictedNewest: set.evictedNewest, complete: true, sketched: set.evictedNewest > since };
+    }
+    return { bucketSeconds: this.bucketSeconds, buckets, uids, lastUse: { ...p.lastUse }, live };
+  }
+
+  /**
+   * The report of `appId` over the last `windowSeconds` (rounded up to whole buckets, at most the
+   * tracker's window) at `now`, with the live sessions of this gateway: this gateway's figures only
+   * (`scope: "local"`), or merged with `peers` when given (see {@link clusterReport}).
+   */
+  report(appId: string, now: number, windowSeconds: number, live: readonly SessionInfo[], shadowTarget: ShadowTarget | null = null, peers?: PeerFigures): ReadinessReport {
     const window = Math.min(Math.max(1, Math.floor(windowSeconds)), this.windowSeconds);
     const p = this.projects.get(appId);
+    const own = noLive();
+    for (const s of live) if (s.appId === appId) countLive(own, s);
+    const sources: ReadinessSource[] = [
+      p === undefined
+        ? { buckets: [], uids: { appid: NO_UIDS, token: NO_UIDS }, lastUse: { appid: null, primary: null, secondary: null }, live: own }
+        : {
+            buckets: p.buckets,
+            // This gateway's own sets are complete, and its buckets always hold their sketches.
+            uids: { appid: { ...p.uids.appid, complete: true, sketched: true }, token: { ...p.uids.token, complete: true, sketched: true } },
+            lastUse: p.lastUse,
+            live: own,
+          },
+    ];
+    const warnings: string[] = [];
+    let scope: ReadinessReport["scope"] = "local";
+    let gateways = 1;
+    if (peers !== undefined) {
+      if (!peers.ok) warnings.push(peers.warning);
+      else {
+        scope = "cluster";
+        gateways += peers.gateways;
+        warnings.push(...peers.warnings);
+        let skipped = 0;
+        for (const s of peers.snapshots) {
+          if (s.bucketSeconds === this.bucketSeconds) sources.push(s);
+          else skipped++;
+        }
+        if (skipped > 0) warnings.push(`${skipped} gateway(s) keep buckets of another size (a different readiness window): their figures are left out`);
+      }
+    }
+
     const from = now - window; // the window is (from, now]
     const firstBucket = Math.floor((from + 1) / this.bucketSeconds);
     const lastBucket = Math.floor(now / this.bucketSeconds);
@@ -149,10 +292,10 @@ export class ReadinessTracker {
     const refused: Record<string, number> = {};
     const shadowRefused: Record<string, number> = {};
     const shadowPrefix = shadowTarget === null ? null : `${shadowTarget.target === "token_only" ? "token_only" : `delete_${shadowTarget.slot}`} `;
-    const sketch = { appid: new DistinctSketch(), token: new DistinctSketch() };
-    if (p !== undefined) {
-      for (const b of p.buckets) {
-        if (b === undefined || b.n < firstBucket || b.n > lastBucket) continue;
+    const inWindow = (b: Bucket | undefined): b is Bucket => b !== undefined && b.n >= firstBucket && b.n <= lastBucket;
+    for (const src of sources) {
+      for (const b of src.buckets) {
+        if (!inWindow(b)) continue;
         appid += b.appid;
         token += b.token;
         v006 += b.v006;
@@ -168,41 +311,61 @@ export class ReadinessTracker {
             shadowRefused[reason] = (shadowRefused[reason] ?? 0) + n;
           }
         }
-        if (b.sketch.appid !== null) sketch.appid.merge(b.sketch.appid);
-        if (b.sketch.token !== null) sketch.token.merge(b.sketch.token);
       }
     }
     // The window's start, rounded down to its first bucket: what the counts above cover.
     const covered = firstBucket * this.bucketSeconds - 1;
     // The window the counts really cover: rounded out to whole buckets.
     const span = now - covered;
+    const counted = (at: number) => at > covered && at <= now;
     const distinct = (c: Credential) => {
-      const set = p?.uids[c];
-      if (set === undefined) return { count: 0, exact: true };
-      if (set.evictedNewest <= covered) {
-        let count = 0;
-        for (const at of set.last.values()) if (at > covered && at <= now) count++;
-        return { count, exact: true };
+      // Exact when every gateway's set is whole for the window and together they hold at most uidCap uids.
+      if (sources.every((s) => s.uids[c].complete && s.uids[c].evictedNewest <= covered)) {
+        const union = new Set<string>();
+        for (const s of sources) for (const [uid, at] of s.uids[c].last) if (counted(at)) union.add(uid);
+        if (union.size <= this.uidCap) return { count: union.size, exact: true };
       }
-      return { count: sketch[c].estimate(), exact: false };
+      // Else the union of the sketches: a gateway that shared none for the credential never lost
+      // a uid of the window, so its exact uids make the same registers.
+      const sketch = new DistinctSketch();
+      for (const s of sources) {
+        if (s.uids[c].sketched) {
+          for (const b of s.buckets) {
+            const k = inWindow(b) ? b.sketch[c] : null;
+            if (k !== null) sketch.merge(k);
+          }
+        } else for (const [uid, at] of s.uids[c].last) if (counted(at)) sketch.add(uid);
+      }
+      return { count: sketch.estimate(), exact: false };
     };
-    const recent: Array<{ uid: string; lastLoginAt: number }> = [];
-    if (p !== undefined) {
-      const entries = [...p.uids.appid.last];
-      for (let i = entries.length - 1; i >= 0 && recent.length < this.recentCap; i--) {
+    // Each gateway's App-ID uids of the window, most recent first; then one list, a uid once (its latest).
+    let recent: Array<{ uid: string; lastLoginAt: number }> = [];
+    for (const s of sources) {
+      const entries = [...s.uids.appid.last];
+      let taken = 0;
+      for (let i = entries.length - 1; i >= 0 && taken < this.recentCap; i--) {
         const [uid, at] = entries[i] as [string, number];
-        if (at > covered && at <= now) recent.push({ uid, lastLoginAt: at });
+        if (!counted(at)) continue;
+        recent.push({ uid, lastLoginAt: at });
+        taken++;
       }
     }
-    const liveSessions = { appid: 0, token: 0, primary: 0, secondary: 0 };
-    for (const s of live) {
-      if (s.appId !== appId) continue;
-      if (s.credential === "appid") liveSessions.appid++;
-      else {
-        liveSessions.token++;
-        if (s.slot === "primary") liveSessions.primary++;
-        else if (s.slot === "secondary") liveSessions.secondary++;
-      }
+    if (sources.length > 1) {
+      recent.sort((a, b) => b.lastLoginAt - a.lastLoginAt); // stable: this gateway's first on a tie
+      const seen = new Set<string>();
+      recent = recent.filter((u) => !seen.has(u.uid) && seen.add(u.uid) !== undefined).slice(0, this.recentCap);
+    }
+    const later = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+    const lastUse = { appid: null as number | null, primary: null as number | null, secondary: null as number | null };
+    const liveSessions = noLive();
+    for (const s of sources) {
+      lastUse.appid = later(lastUse.appid, s.lastUse.appid);
+      lastUse.primary = later(lastUse.primary, s.lastUse.primary);
+      lastUse.secondary = later(lastUse.secondary, s.lastUse.secondary);
+      liveSessions.appid += s.live.appid;
+      liveSessions.token += s.live.token;
+      liveSessions.primary += s.live.primary;
+      liveSessions.secondary += s.live.secondary;
     }
     const accepted = appid + token;
     const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
@@ -228,11 +391,14 @@ export class ReadinessTracker {
       windowSeconds: window,
       coveredSeconds: span,
       now,
+      scope,
+      gateways,
+      warning: warnings.length === 0 ? null : warnings.join("; "),
       logins: { appid, token, byVersion: { "006": v006, "007": v007 }, bySlot: { primary, secondary } },
       refused,
       distinctUids: { appid: distinct("appid"), token: distinct("token") },
       appIdUids: recent,
-      lastUse: { ...(p?.lastUse ?? { appid: null, primary: null, secondary: null }) },
+      lastUse,
       liveSessions,
       verdicts: {
         delete_no_certificate: verdict(appid, appid === 0 ? null : "token_required", liveSessions.appid, 'Deleting "No certificate"'),
@@ -244,7 +410,20 @@ export class ReadinessTracker {
     };
   }
 
+  /**
+   * {@link report} with the other gateways' figures when sharing ({@link share}): this gateway's
+   * current figures and live sessions, plus every other live gateway's latest snapshot (at most
+   * one sharing period old), `scope: "cluster"` and `gateways` counting them. When the others
+   * cannot be read (Redis down), this gateway's figures alone with `scope: "local"` and a
+   * `warning`. Never rejects for that.
+   */
+  async clusterReport(appId: string, now: number, windowSeconds: number, live: readonly SessionInfo[], shadowTarget: ShadowTarget | null = null): Promise<ReadinessReport> {
+    const peers = this.peers === null ? undefined : await this.peers.read(appId);
+    return this.report(appId, now, windowSeconds, live, shadowTarget, peers);
+  }
+
   private project(appId: string): ProjectReadiness {
+    if (this.peers !== null) this.changed.add(appId);
     let p = this.projects.get(appId);
     if (p !== undefined) {
       // Most recently active last.
@@ -252,7 +431,19 @@ export class ReadinessTracker {
       this.projects.set(appId, p);
       return p;
     }
-    if (this.projects.size >= this.maxProjects) this.projects.delete(this.projects.keys().next().value as string);
+    if (this.projects.size >= this.maxProjects) {
+      const evicted = this.projects.keys().next().value as string;
+      this.projects.delete(evicted);
+      if (this.peers !== null) {
+        this.changed.delete(evicted);
+        this.dropped.add(evicted);
+        if (this.dropped.size > this.maxProjects) {
+          // Churn through more projects than tracked in one period: rewrite everything instead.
+          this.dropped.clear();
+          this.full = true;
+        }
+      }
+    }
     p = new ProjectReadiness();
     this.projects.set(appId, p);
     return p;
@@ -263,7 +454,7 @@ export class ReadinessTracker {
     const i = ((n % BUCKETS) + BUCKETS) % BUCKETS;
     let b = p.buckets[i];
     if (b === undefined || b.n !== n) {
-      b = { n, appid: 0, token: 0, v006: 0, v007: 0, primary: 0, secondary: 0, refused: new Map(), shadowRefused: null, sketch: { appid: null, token: null } };
+      b = emptyBucket(n);
       p.buckets[i] = b;
     }
     return b;
