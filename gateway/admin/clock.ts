@@ -1,7 +1,8 @@
 /**
  * The simulated clock that drives token checks and expiry events (gateway-protocol.md §3):
  * `GET /admin/clock`, `PUT /admin/clock {now?, frozen?}`, `POST /admin/clock/advance {seconds}`.
- * Every jump fires the session timers that became due before the reply is sent.
+ * Every jump fires the session timers that became due, and judges the staged rollouts
+ * (docs/rollouts.md: stage times, guards), before the reply is sent.
  */
 import type { Router } from "express";
 import { z } from "zod";
@@ -36,17 +37,19 @@ export function clockRoutes(router: Router, deps: AdminDeps): void {
     res.json(clockView(clock));
   });
 
-  router.put("/clock", (req, res) => {
+  router.put("/clock", async (req, res) => {
     const body = SetClock.parse(req.body ?? {});
     // Freeze (or thaw) first, then set: `{now, frozen: true}` stops exactly at `now`.
     if (body.frozen !== undefined) clock.freeze(body.frozen);
     if (body.now !== undefined) clock.set(body.now);
+    await deps.rollouts?.tick();
     res.json(clockView(clock));
   });
 
-  router.post("/clock/advance", (req, res) => {
+  router.post("/clock/advance", async (req, res) => {
     const body = Advance.parse(req.body);
     clock.advance(body.seconds);
+    await deps.rollouts?.tick();
     res.json(clockView(clock));
   });
 }
