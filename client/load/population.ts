@@ -21,20 +21,28 @@ export const POPULATION_BUGS = ["expiry_as_timestamp", "wrong_uid", "expired", "
 export type PopulationBug = (typeof POPULATION_BUGS)[number];
 
 /**
- * The gateway's answer to a login with each bug's token on a project that takes tokens
+ * The gateway's answer to a login with a `bug` token of `version` on a project that takes tokens
  * (token-only or either): the refusal reason, or null for an accept. On an App-ID-only project
  * every token login is `token_not_accepted` first (the auth-mode check runs before the token's).
  *
  * - `expiry_as_timestamp`: accepted; the expiry is capped at issue + `MAX_TOKEN_LIFETIME_SECONDS`
  *   (default 24 h, docs/token-lifetime.md), so the session lasts a day, not `tokenTtlSeconds`.
- * - `wrong_uid`: `uid_mismatch`. `expired`: `token_expired`. `wrong_certificate`: `invalid_signature`.
+ * - `wrong_uid`: 007 `uid_mismatch` (the token names its uid); 006 `invalid_signature` (a 006
+ *   token carries no uid: the login uid is part of what its signature covers).
+ * - `expired`: `token_expired`. `wrong_certificate`: `invalid_signature`.
  */
-export const BUG_REASON: Readonly<Record<PopulationBug, string | null>> = {
-  expiry_as_timestamp: null,
-  wrong_uid: "uid_mismatch",
-  expired: "token_expired",
-  wrong_certificate: "invalid_signature",
-};
+export function bugReason(bug: PopulationBug, version: "006" | "007"): string | null {
+  switch (bug) {
+    case "expiry_as_timestamp":
+      return null;
+    case "wrong_uid":
+      return version === "006" ? "invalid_signature" : "uid_mismatch";
+    case "expired":
+      return "token_expired";
+    case "wrong_certificate":
+      return "invalid_signature";
+  }
+}
 
 /** What a client whose session the gateway ended (expiry, kick, remote login) does next. */
 export const RECONNECT_BEHAVIOURS = ["next_step", "never"] as const;
@@ -225,7 +233,7 @@ export function drawCohort(population: Population, u: number): number {
 
 /** The refusal a login of `cohort` is expected to get on a project that takes its credential (null: an accept). */
 export function expectedReason(cohort: Cohort): string | null {
-  return cohort.bug === null ? null : BUG_REASON[cohort.bug];
+  return cohort.bug === null || cohort.tokenVersion === null ? null : bugReason(cohort.bug, cohort.tokenVersion);
 }
 
 /** The uid a `wrong_uid` token is built for: `UID-other`. */
