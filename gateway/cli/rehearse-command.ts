@@ -1,0 +1,213 @@
+/**
+ * `rtm-auth migrate rehearse --plan P --population F`: a staged rollout rehearsed against a client
+ * population on a manual clock (docs/rehearsal.md). Prints the timeline and the verdict, or one
+ * JSON object (`--json`); writes an HTML report with the refusal rate per cohort over simulated
+ * time (`--html FILE`). Exit 0 when the rehearsal ran (whatever its outcome), 1 when a gateway
+ * refused it, 2 on a usage error (a bad option, plan or population file).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ZodError } from "zod";
+import { loadPopulation, PopulationError } from "../../client/load/population.js";
+import { PROFILES, type Profile } from "../../core/protocol/wire.js";
+import type { RolloutPlan } from "../../core/rollout/rollout.js";
+import { renderRehearsalHtml } from "../migration/rehearsal-html.js";
+import { rehearse, RehearsalError, type RehearsalOptions, type RehearsalResult } from "../migration/rehearsal.js";
+import { parseRolloutPlan } from "../migration/rollout-schema.js";
+import { EXIT, type CliIo } from "./cli-io.js";
+
+export const REHEARSE_HELP = `Usage: rtm-auth migrate rehearse --plan PLAN.json --population POPULATION.json [options]
+
+Rehearses a staged rollout (docs/rollouts.md) against a client population (docs/population.md) on a
+manual clock: each step moves the simulated clock, lets the population log in, renew and log out, and
+has the rollout judged. Prints the timeline (stages, guard trips, rollbacks) and the verdict.
+
+  --plan FILE           the rollout plan (the body of PUT /admin/projects/:appId/rollout)
+  --population FILE     the client population (cohorts with shares)
+  --step D              simulated time per step (default 1h; s, m, h, d units, e.g. 30m, 6h)
+  --logins-per-step N   new client logins per step (default 100)
+  --max-duration D      the longest simulated run (default: twice the plan's stage times + 2d)
+  --seed N              seed of the population's draws (default 1): the same seed, the same run
+  --profile P           rtm2 (default) or rtm1
+  --no-confirm          do not confirm the final step for the plan (the run ends at the last stage)
+  --gateway URL         rehearse against running gateways (repeatable; http://HOST:PORT each, sharing one
+                        store) instead of a gateway of its own; their clocks are moved
+  --app-id A            the project (default: a rehearsal App ID; created on --gateway when absent)
+  --admin-token T       bearer JWT for the gateways' admin API (or RTM_AUTH_ADMIN_TOKEN)
+  --json                print one JSON object (outcome, rollbacks, timeline, verdict, series, …)
+  --html FILE           write an HTML report: refusal rate per cohort over simulated time, stages, timeline
+  --quiet               no progress on stderr
+
+Exit: 0 the rehearsal ran (any outcome), 1 a gateway refused it, 2 a usage error.
+`;
+
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** Simulated seconds for `30m`, `6h`, `7d`, `90` (seconds); throws a usage message naming `option`. */
+export function parseSimulatedDuration(text: string, option: string): number {
+  const m = /^\s*([0-9]*\.?[0-9]+)\s*([smhd])?\s*$/.exec(text);
+  if (m === null) throw new UsageError(`${option}: ${JSON.stringify(text)} is not a duration (e.g. 30m, 6h, 7d)`);
+  const s = Math.round(Number(m[1]) * (UNIT_SECONDS[m[2] ?? "s"] ?? 1));
+  if (!Number.isFinite(s) || s < 1) throw new UsageError(`${option}: ${JSON.stringify(text)} must be at least 1 s`);
+  return s;
+}
+
+class UsageError extends Error {}
+
+function int(raw: string | undefined, option: string, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (raw.trim() === "" || !Number.isInteger(v) || v < min || v > max) throw new UsageError(`${option} must be an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`);
+  return v;
+}
+
+/** Reads and validates a plan file; the message names the file and the JSON path of each problem. */
+export function readPlanFile(path: string): RolloutPlan {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${path}: not JSON (${(err as Error).message})`);
+  }
+  try {
+    return parseRolloutPlan(json);
+  } catch (err) {
+    if (err instanceof ZodError) {
+      throw new UsageError(err.issues.map((i) => `${path}: ${i.path.length === 0 ? "(plan)" : i.path.map((p, k) => (typeof p === "number" ? `[${p}]` : `${k === 0 ? "" : "."}${String(p)}`)).join("")}: ${i.message}`).join("\n"));
+    }
+    throw err;
+  }
+}
+
+/** The text report: the timeline and the verdict. */
+export function formatRehearsal(r: RehearsalResult): string {
+  const lines: string[] = [];
+  const at = (s: number): string => {
+    const d = Math.floor(s / 86_400);
+    const h = Math.floor((s % 86_400) / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    return `+${d}d${String(h).padStart(2, "0")}h${String(m).padStart(2, "0")}m`;
+  };
+  const stage = (i: number, name: string | null): string => (i < 0 ? "(none)" : `${i + 1}/${r.plan.stages.length} "${name ?? ""}"`);
+  lines.push(`rehearsal: ${r.steps} steps of ${r.stepSeconds} s, ${Math.round((r.simulatedSeconds / 86_400) * 100) / 100} simulated days in ${(r.wallMs / 1000).toFixed(1)} s`);
+  lines.push("");
+  lines.push("timeline:");
+  for (const t of r.timeline) {
+    const move = t.fromStage === t.toStage ? `at ${stage(t.toStage, t.toStageName)}` : `${stage(t.fromStage, t.fromStageName)} -> ${stage(t.toStage, t.toStageName)}`;
+    lines.push(`  ${at(t.elapsed).padEnd(12)} ${t.cause.padEnd(22)} ${move}  [${t.status}]${t.note === undefined ? "" : `  ${t.note}`}`);
+  }
+  lines.push("");
+  lines.push("cohorts (whole run):");
+  for (const [name, c] of Object.entries(r.cohorts)) {
+    const reasons = Object.entries(c.byReason)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ");
+    lines.push(`  ${name.padEnd(16)} share ${String(c.share).padEnd(5)} logins ${String(c.logins).padStart(6)}  refused ${String(c.refused).padStart(6)} (${c.refusalPercent ?? 0} %)${reasons === "" ? "" : `  ${reasons}`}`);
+  }
+  lines.push("");
+  lines.push(`outcome: ${r.outcome}, rollbacks: ${r.rollbacks}`);
+  lines.push(`verdict: ${r.verdict}`);
+  return lines.join("\n");
+}
+
+export async function runRehearseCommand(args: string[], io: CliIo): Promise<number> {
+  let options: RehearsalOptions;
+  let json = false;
+  let html: string | undefined;
+  try {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        plan: { type: "string" },
+        population: { type: "string" },
+        step: { type: "string" },
+        "logins-per-step": { type: "string" },
+        "max-duration": { type: "string" },
+        seed: { type: "string" },
+        profile: { type: "string" },
+        "no-confirm": { type: "boolean" },
+        gateway: { type: "string", multiple: true },
+        "app-id": { type: "string" },
+        "admin-token": { type: "string" },
+        json: { type: "boolean" },
+        html: { type: "string" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+    if (values.help === true) {
+      io.out(REHEARSE_HELP);
+      return EXIT.ok;
+    }
+    if (values.plan === undefined || values.population === undefined) throw new UsageError("--plan and --population are required");
+    const plan = readPlanFile(values.plan);
+    const population = loadPopulation(values.population);
+    const profile = values.profile ?? "rtm2";
+    if (!(PROFILES as readonly string[]).includes(profile)) throw new UsageError(`--profile must be one of ${PROFILES.join(", ")}`);
+    const adminToken = values["admin-token"] ?? process.env.RTM_AUTH_ADMIN_TOKEN;
+    const targets = (values.gateway ?? []).map((url) => {
+      let u: URL;
+      try {
+        u = new URL(url);
+      } catch {
+        throw new UsageError(`--gateway ${JSON.stringify(url)} is not a URL (http://HOST:PORT)`);
+      }
+      if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`--gateway ${JSON.stringify(url)} must be http://HOST:PORT`);
+      return { url: u.origin, ...(adminToken === undefined ? {} : { adminToken }) };
+    });
+    const appId = values["app-id"];
+    if (appId !== undefined && !/^[0-9a-fA-F]{32}$/.test(appId)) throw new UsageError("--app-id must be 32 hexadecimal characters");
+    json = values.json === true;
+    html = values.html;
+    const quiet = values.quiet === true || json;
+    options = {
+      plan,
+      population,
+      seed: int(values.seed, "--seed", 1, 0, 2 ** 31 - 1),
+      stepSeconds: values.step === undefined ? 3600 : parseSimulatedDuration(values.step, "--step"),
+      loginsPerStep: int(values["logins-per-step"], "--logins-per-step", 100, 0, 100_000),
+      ...(values["max-duration"] === undefined ? {} : { maxSeconds: parseSimulatedDuration(values["max-duration"], "--max-duration") }),
+      profile: profile as Profile,
+      confirmFinalStep: values["no-confirm"] !== true,
+      ...(targets.length === 0 ? {} : { targets }),
+      ...(appId === undefined ? {} : { appId: appId.toLowerCase() }),
+      ...(quiet || process.stderr.isTTY !== true
+        ? {}
+        : {
+            onStep: (p) => process.stderr.write(`\r  day ${(p.elapsed / 86_400).toFixed(2)}  stage ${p.stage + 1} ${p.stageName ?? ""}  ${p.status}        `),
+          }),
+    };
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof PopulationError) {
+      io.err(`rtm-auth migrate rehearse: ${err.message}\n(rtm-auth migrate rehearse --help for the options)`);
+      return EXIT.usage;
+    }
+    if (err instanceof Error && "code" in err && typeof (err as { code: unknown }).code === "string" && (err as { code: string }).code.startsWith("ERR_PARSE_ARGS")) {
+      io.err(`rtm-auth migrate rehearse: ${err.message}`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  let result: RehearsalResult;
+  try {
+    result = await rehearse(options);
+  } catch (err) {
+    if (err instanceof RehearsalError) {
+      io.err(`rtm-auth migrate rehearse: ${err.message}`);
+      return EXIT.negative;
+    }
+    throw err;
+  }
+  if (options.onStep !== undefined) process.stderr.write("\n");
+  if (html !== undefined) writeFileSync(html, renderRehearsalHtml(result));
+  io.out(json ? JSON.stringify(result) : formatRehearsal(result) + (html === undefined ? "" : `\nreport: ${html}`));
+  return EXIT.ok;
+}

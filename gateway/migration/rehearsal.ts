@@ -1,0 +1,380 @@
+/**
+ * Migration rehearsal (docs/rehearsal.md): drives a client population (docs/population.md) against
+ * a staged rollout plan (docs/rollouts.md) on a manual clock, step by step, and tells what happened:
+ * the stages entered, the guards that tripped, the rollbacks, and how the run ended.
+ *
+ * Each step moves the simulated clock by `stepSeconds`, then lets the population log in, renew and
+ * log out as of that time, then has the rollout judged (stage times and guards). Nothing waits on
+ * wall time, so a week of simulated rollout takes seconds.
+ *
+ * Two ways to run:
+ * - in process (the default): a gateway of its own on 127.0.0.1, memory store, a frozen clock,
+ *   and a project in the migration window ("either": App ID and tokens accepted);
+ * - against running gateways (`targets`): their admin APIs set up the project, move their clocks
+ *   and take the plan; with several gateways on one Redis, the cohort counts add up across them.
+ */
+import { createProject, enablePrimary } from "../../core/certificate/project-lifecycle.js";
+import type { RolloutPlan, RolloutStatus, RolloutTransition } from "../../core/rollout/rollout.js";
+import type { Profile } from "../../core/protocol/wire.js";
+import { PopulationRunner, type CohortStepResult } from "../../client/load/population-runner.js";
+import type { Population } from "../../client/load/population.js";
+import { SimulatedClock } from "../clock/simulated-clock.js";
+import { DEV_PROJECTS, type DevProject } from "../dev-seed.js";
+import { createLogger } from "../logger.js";
+import { startGateway, type Gateway } from "../main.js";
+
+/** How a rehearsal ended: as the rollout did, or `incomplete` when `maxSeconds` ran out first. */
+export type RehearsalOutcome = "completed" | "rolled_back" | "aborted" | "incomplete";
+
+/** A running gateway to rehearse against. */
+export interface RehearsalTarget {
+  /** HTTP base, e.g. http://127.0.0.1:8080 (the admin API is under /admin, the WebSocket at /rtm). */
+  readonly url: string;
+  /** Bearer JWT when its admin API requires one. Never logged. */
+  readonly adminToken?: string;
+}
+
+export interface RehearsalOptions {
+  readonly plan: RolloutPlan;
+  readonly population: Population;
+  /** Seeds the population's draws; the same seed gives the same run. */
+  readonly seed: number;
+  /** Simulated seconds per step (default 3600). */
+  readonly stepSeconds?: number;
+  /** New client logins per step (default 100). */
+  readonly loginsPerStep?: number;
+  /** The longest simulated time to run, seconds (default: the plan's stage times × 2 + 2 days, at most 365 days). */
+  readonly maxSeconds?: number;
+  /** The SDK profile the clients speak (default rtm2). */
+  readonly profile?: Profile;
+  /** The simulated start, Unix seconds (default 1 800 000 000). */
+  readonly startAt?: number;
+  /**
+   * Confirm the final step when the plan does not (default true): the rehearsal's gateway is a
+   * copy, so going through with the step is what the rehearsal is for. False: the run ends
+   * `incomplete` at the last stage, awaiting confirmation.
+   */
+  readonly confirmFinalStep?: boolean;
+  /** Running gateways to use instead of one of its own (all must share one store). */
+  readonly targets?: readonly RehearsalTarget[];
+  /** The App ID to use (default: a fixed rehearsal App ID in process; with targets, a new project is created when absent). */
+  readonly appId?: string;
+  /** Called after every step (progress lines). */
+  readonly onStep?: (p: RehearsalPoint) => void;
+}
+
+/** One cohort in one step. */
+export interface CohortPoint {
+  readonly logins: number;
+  readonly refused: number;
+  /** `refused / logins` in percent (null when there were no logins). */
+  readonly refusalPercent: number | null;
+  readonly byReason: Readonly<Record<string, number>>;
+  readonly renewRefused: number;
+  readonly live: number;
+}
+
+/** The state after one step. */
+export interface RehearsalPoint {
+  /** Simulated clock, Unix seconds. */
+  readonly at: number;
+  /** Seconds since the start. */
+  readonly elapsed: number;
+  readonly status: RolloutStatus;
+  readonly stage: number;
+  readonly stageName: string | null;
+  readonly cohorts: Readonly<Record<string, CohortPoint>>;
+}
+
+/** One timeline entry: a rollout transition, with its elapsed time and stage names. */
+export interface TimelineEntry extends RolloutTransition {
+  readonly elapsed: number;
+  readonly fromStageName: string | null;
+  readonly toStageName: string | null;
+}
+
+export interface RehearsalResult {
+  readonly outcome: RehearsalOutcome;
+  /** Rollbacks: by a guard, or by hand (none in a rehearsal). */
+  readonly rollbacks: number;
+  /** Every transition, oldest first. */
+  readonly timeline: readonly TimelineEntry[];
+  /** One sentence for a person. */
+  readonly verdict: string;
+  readonly steps: number;
+  readonly stepSeconds: number;
+  readonly simulatedSeconds: number;
+  readonly wallMs: number;
+  readonly startAt: number;
+  readonly plan: RolloutPlan;
+  /** The project at the end: was the final step really taken? */
+  readonly project: { readonly appId: string; readonly mode: string; readonly noCertificate: boolean; readonly secondary: boolean };
+  /** Per step. */
+  readonly series: readonly RehearsalPoint[];
+  /** Per cohort over the whole run. */
+  readonly cohorts: Readonly<Record<string, CohortPoint & { readonly share: number; readonly credential: string; readonly bug: string | null }>>;
+}
+
+export class RehearsalError extends Error {
+  override readonly name = "RehearsalError";
+}
+
+/** The dev seed's project in the migration window ("either"; gateway/dev-seed.ts), the default project. */
+const SEED_EITHER = DEV_PROJECTS.find((p) => p.mode === "either") as DevProject;
+const REHEARSAL_START = 1_800_000_000;
+
+/** What the rehearsal needs of a gateway (its own, or running ones through their admin API). */
+interface Driver {
+  readonly wsUrls: readonly string[];
+  readonly certificate: string;
+  /** Moves every gateway's clock to `now` (the rollouts are judged before it resolves). */
+  setClock(now: number): Promise<void>;
+  putPlan(plan: RolloutPlan): Promise<void>;
+  rollout(): Promise<{ status: RolloutStatus; stage: number; history: readonly RolloutTransition[] }>;
+  project(): Promise<RehearsalResult["project"]>;
+  close(): Promise<void>;
+}
+
+/** Runs one rehearsal. Rejects with RehearsalError when it cannot start (a target refusing, a bad option). */
+export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
+  const stepSeconds = o.stepSeconds ?? 3600;
+  const loginsPerStep = o.loginsPerStep ?? 100;
+  const startAt = o.startAt ?? REHEARSAL_START;
+  if (!Number.isInteger(stepSeconds) || stepSeconds < 1 || stepSeconds > 86_400 * 7) throw new RehearsalError("the step must be 1 s to 7 days");
+  if (!Number.isInteger(loginsPerStep) || loginsPerStep < 0 || loginsPerStep > 100_000) throw new RehearsalError("logins per step must be an integer in [0, 100000]");
+  const planSeconds = o.plan.stages.reduce((n, s) => n + s.minSeconds, 0);
+  const maxSeconds = o.maxSeconds ?? Math.min(365 * 86_400, planSeconds * 2 + 2 * 86_400);
+  const plan: RolloutPlan = o.confirmFinalStep === false || o.plan.confirm !== undefined ? o.plan : withConfirm(o.plan);
+  const appId = o.appId ?? SEED_EITHER.appId;
+  const started = performance.now();
+  const driver = o.targets === undefined || o.targets.length === 0 ? await ownGateway(appId, startAt) : await remoteGateways(o.targets, appId, startAt);
+  const runners = driver.wsUrls.map(
+    (url, i) =>
+      new PopulationRunner({
+        url,
+        appId,
+        profile: o.profile ?? "rtm2",
+        population: o.population,
+        certificate: driver.certificate,
+        seed: o.seed + i,
+        ...(driver.wsUrls.length > 1 ? { uidShard: { index: i, count: driver.wsUrls.length } } : {}),
+      }),
+  );
+  const series: RehearsalPoint[] = [];
+  const totals = new Map<string, { logins: number; refused: number; byReason: Record<string, number>; renewRefused: number; live: number }>();
+  try {
+    await driver.setClock(startAt);
+    await driver.putPlan(plan);
+    let now = startAt;
+    let state = await driver.rollout();
+    while (now - startAt < maxSeconds && isRunning(state.status)) {
+      now += stepSeconds;
+      await driver.setClock(now);
+      const share = split(loginsPerStep, runners.length);
+      const results = await Promise.all(runners.map((r, i) => r.step(now, share[i] ?? 0, { nextSeconds: now + stepSeconds })));
+      // The step's decisions are counted; judge them now (moving the clock by 0 judges again).
+      await driver.setClock(now);
+      state = await driver.rollout();
+      const cohorts: Record<string, CohortPoint> = {};
+      for (const c of o.population.cohorts) {
+        const merged = results.map((r) => r.cohorts[c.name]).filter((x): x is CohortStepResult => x !== undefined);
+        const point = cohortPoint(merged);
+        cohorts[c.name] = point;
+        const t = totals.get(c.name) ?? { logins: 0, refused: 0, byReason: {}, renewRefused: 0, live: 0 };
+        t.logins += point.logins;
+        t.refused += point.refused;
+        t.renewRefused += point.renewRefused;
+        t.live = point.live;
+        for (const [k, n] of Object.entries(point.byReason)) t.byReason[k] = (t.byReason[k] ?? 0) + n;
+        totals.set(c.name, t);
+      }
+      const p: RehearsalPoint = { at: now, elapsed: now - startAt, status: state.status, stage: state.stage, stageName: plan.stages[state.stage]?.name ?? null, cohorts };
+      series.push(p);
+      o.onStep?.(p);
+    }
+    const timeline: TimelineEntry[] = state.history.map((t) => ({
+      ...t,
+      elapsed: t.at - startAt,
+      fromStageName: plan.stages[t.fromStage]?.name ?? null,
+      toStageName: plan.stages[t.toStage]?.name ?? null,
+    }));
+    const rollbacks = timeline.filter((t) => t.cause === "guard" || t.cause === "rollback").length;
+    const outcome: RehearsalOutcome = state.status === "completed" ? "completed" : state.status === "rolled_back" ? "rolled_back" : state.status === "aborted" ? "aborted" : "incomplete";
+    const project = await driver.project();
+    const cohortTotals: Record<string, RehearsalResult["cohorts"][string]> = {};
+    for (const c of o.population.cohorts) {
+      const t = totals.get(c.name) ?? { logins: 0, refused: 0, byReason: {}, renewRefused: 0, live: 0 };
+      cohortTotals[c.name] = { ...t, refusalPercent: t.logins === 0 ? null : round2((t.refused / t.logins) * 100), share: c.share, credential: c.credential, bug: c.bug };
+    }
+    const simulatedSeconds = (series.at(-1)?.at ?? startAt) - startAt;
+    return {
+      outcome,
+      rollbacks,
+      timeline,
+      verdict: verdictOf(outcome, timeline, plan, project, simulatedSeconds),
+      steps: series.length,
+      stepSeconds,
+      simulatedSeconds,
+      wallMs: Math.round(performance.now() - started),
+      startAt,
+      plan,
+      project,
+      series,
+      cohorts: cohortTotals,
+    };
+  } finally {
+    await Promise.all(runners.map((r) => r.close().catch(() => undefined)));
+    await driver.close();
+  }
+}
+
+function isRunning(s: RolloutStatus): boolean {
+  return s === "running" || s === "paused";
+}
+
+function withConfirm(plan: RolloutPlan): RolloutPlan {
+  const step = plan.target.target === "token_only" ? "delete_no_certificate" : plan.target.slot === "secondary" ? "delete_secondary" : undefined;
+  return step === undefined ? plan : { ...plan, confirm: step };
+}
+
+function split(n: number, parts: number): number[] {
+  const base = Math.floor(n / parts);
+  return Array.from({ length: parts }, (_, i) => base + (i < n % parts ? 1 : 0));
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+function cohortPoint(results: readonly CohortStepResult[]): CohortPoint {
+  let logins = 0;
+  let refused = 0;
+  let renewRefused = 0;
+  let live = 0;
+  const byReason: Record<string, number> = {};
+  for (const r of results) {
+    logins += r.logins;
+    live += r.live;
+    for (const [k, n] of Object.entries(r.refused)) {
+      refused += n;
+      byReason[k] = (byReason[k] ?? 0) + n;
+    }
+    for (const n of Object.values(r.renewRefused)) renewRefused += n;
+  }
+  return { logins, refused, refusalPercent: logins === 0 ? null : round2((refused / logins) * 100), byReason, renewRefused, live };
+}
+
+function days(seconds: number): string {
+  const d = seconds / 86_400;
+  return d >= 1 ? `${round2(d)} days` : `${round2(seconds / 3600)} hours`;
+}
+
+function verdictOf(outcome: RehearsalOutcome, timeline: readonly TimelineEntry[], plan: RolloutPlan, project: RehearsalResult["project"], simulated: number): string {
+  const trip = [...timeline].reverse().find((t) => t.cause === "guard");
+  switch (outcome) {
+    case "completed":
+      return `completed after ${days(simulated)} of simulated time: every stage held its guards and the final step was taken (${plan.target.target === "token_only" ? `"No certificate" ${project.noCertificate ? "is still there" : "deleted; the project is token only"}` : `secondary certificate ${project.secondary ? "still there" : "deleted"}`}).`;
+    case "rolled_back":
+      return trip === undefined
+        ? `rolled back after ${days(simulated)}.`
+        : `rolled back at stage "${trip.fromStageName ?? trip.fromStage}" after ${days(trip.elapsed)}: ${trip.note ?? "a guard tripped"}; the cohort of ${trip.toStage < 0 ? "no stage" : `stage "${trip.toStageName}"`} stays applied.`;
+    case "aborted":
+      return `aborted after ${days(simulated)}.`;
+    case "incomplete":
+      return `not finished after ${days(simulated)} of simulated time (the limit): raise --max-duration, send more logins per step, or confirm the final step.`;
+  }
+}
+
+/**
+ * A gateway of the rehearsal's own: 127.0.0.1, memory store, frozen clock. The project is the dev
+ * seed's migration-window project (App ID and tokens accepted), or for another App ID a new one
+ * in the same state.
+ */
+async function ownGateway(appId: string, startAt: number): Promise<Driver> {
+  const clock = new SimulatedClock({ frozenAtSeconds: startAt });
+  const gw: Gateway = await startGateway({
+    config: { port: 0, host: "127.0.0.1", devSeed: false, journalSize: 1000, rolloutTickMs: 0, logLevel: "silent" },
+    clock,
+    logger: createLogger("silent"),
+  });
+  const certificate = appId === SEED_EITHER.appId ? (SEED_EITHER.certificate as string) : randomHex32();
+  await gw.store.update(appId, (p) => enablePrimary(createProject(p, appId, "appid", null), appId, { value: certificate, now: startAt - 60, delaySeconds: 0 }));
+  return {
+    wsUrls: [gw.url],
+    certificate,
+    setClock: async (now) => {
+      clock.set(now);
+      await gw.rollouts.tick();
+    },
+    putPlan: async (plan) => {
+      await gw.rollouts.put(appId, plan);
+    },
+    rollout: () => {
+      const r = gw.store.get(appId)?.rollout;
+      if (r === undefined) return Promise.reject(new RehearsalError("the rollout disappeared"));
+      return Promise.resolve(r.state);
+    },
+    project: () => {
+      const p = gw.store.get(appId);
+      return Promise.resolve({ appId, mode: p === undefined ? "none" : p.noCertificate ? (p.primary === null ? "appid" : "either") : "token", noCertificate: p?.noCertificate ?? false, secondary: (p?.secondary ?? null) !== null });
+    },
+    close: () => gw.close(),
+  };
+}
+
+function randomHex32(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Buffer.from(bytes).toString("hex");
+}
+
+/** Running gateways through their admin APIs (the first one sets up; every one's clock is moved). */
+async function remoteGateways(targets: readonly RehearsalTarget[], appId: string, startAt: number): Promise<Driver> {
+  const call = async <T>(t: RehearsalTarget, method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(new URL(`/admin${path}`, t.url), {
+      method,
+      headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(t.adminToken === undefined ? {} : { authorization: `Bearer ${t.adminToken}` }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).catch((err: unknown) => {
+      throw new RehearsalError(`${t.url}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    const text = await res.text();
+    const json = text === "" ? {} : (JSON.parse(text) as unknown);
+    if (!res.ok) {
+      const e = (json as { error?: { code?: string; message?: string } }).error;
+      throw new RehearsalError(`${t.url}: ${method} /admin${path} answered ${res.status} ${e?.code ?? ""}: ${e?.message ?? text}`);
+    }
+    return json as T;
+  };
+  const first = targets[0] as RehearsalTarget;
+  // The project: created in the migration window (App ID, then the primary), or reused as it is.
+  let view = await call<{ certificates?: { primary?: { value: string; status: string } | null }; noCertificate?: boolean }>(first, "GET", `/projects/${appId}`).catch(() => null);
+  if (view === null) {
+    await call(first, "POST", "/projects", { mechanism: "appid", appId });
+    view = await call(first, "POST", `/projects/${appId}/certificates/primary`);
+  }
+  const certificate = view?.certificates?.primary?.value;
+  if (certificate === undefined) throw new RehearsalError(`project ${appId} has no primary certificate: enable one (the migration window) before rehearsing`);
+  for (const t of targets) await call(t, "PUT", "/clock", { frozen: true, now: startAt });
+  return {
+    wsUrls: targets.map((t) => {
+      const u = new URL("/rtm", t.url);
+      u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+      return u.toString();
+    }),
+    certificate,
+    setClock: async (now) => {
+      for (const t of targets) await call(t, "PUT", "/clock", { now });
+    },
+    putPlan: async (plan) => {
+      await call(first, "PUT", `/projects/${appId}/rollout`, plan);
+    },
+    rollout: async () => {
+      const v = await call<{ status: RolloutStatus; stage: number; history: RolloutTransition[] }>(first, "GET", `/projects/${appId}/rollout`);
+      return v;
+    },
+    project: async () => {
+      const p = await call<{ mode: string; noCertificate: boolean; certificates: { secondary: unknown } }>(first, "GET", `/projects/${appId}`);
+      return { appId, mode: p.mode, noCertificate: p.noCertificate, secondary: p.certificates.secondary !== null };
+    },
+    close: () => Promise.resolve(),
+  };
+}
