@@ -147,9 +147,13 @@ export class RedisReadinessShare implements ReadinessPeers {
   private readonly maxSnapshotBytes: number;
   private readonly maxFlushBytes: number;
   private readonly readTimeoutMs: number;
-  /** Projects to write (or delete) at the next write: changed, dropped, or left over by a full budget. */
+  /**
+   * Projects to write (or delete) at the next write: changed, dropped, or left over by a full budget.
+   * At most the tracked projects (maxProjects), those with live sessions here, and those dropped
+   * since the last write (at most maxProjects, else the tracker asks for a full write instead).
+   */
   private readonly pending = new Set<string>();
-  /** Live sessions per project as last seen, to notice a change (projects with live sessions only). */
+  /** Live sessions per project as last seen, to notice a change (projects with live sessions only: at most MAX_CONNECTIONS). */
   private lastLive = new Map<string, LiveCounts>();
   /** The next write deletes the hash and writes every project (first write, after a failure or a loss). */
   private needFull = true;
@@ -196,9 +200,14 @@ export class RedisReadinessShare implements ReadinessPeers {
    * sends everything again.
    */
   flush(): Promise<void> {
-    this.inFlight ??= this.write().finally(() => {
-      this.inFlight = null;
-    });
+    this.inFlight ??= this.write()
+      .catch((err: unknown) => {
+        this.needFull = true;
+        this.failed(err);
+      })
+      .finally(() => {
+        this.inFlight = null;
+      });
     return this.inFlight;
   }
 
@@ -323,8 +332,8 @@ export class RedisReadinessShare implements ReadinessPeers {
     if (this.closed) return;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    await this.inFlight;
     this.closed = true;
+    await this.inFlight;
     if (this.redis.status !== "ready") return;
     try {
       await withTimeout(Promise.all([this.redis.del(this.ownKey), this.redis.zrem(this.keys.readinessGateways, this.gatewayId)]), 1_000, "deleting the readiness figures");

@@ -198,6 +198,8 @@ function countMap(v: unknown): Map<string, number> | null {
 /**
  * Reads a value {@link encodeSnapshot} wrote. Never throws: anything else (another format
  * version, a damaged value, an `omitted` marker) is `{ok: false, why}` with a short reason.
+ * Bounds the buckets (60), reasons per bucket (512) and sketches (256 characters); the uid lists
+ * are bounded by the text, whose size the caller limits (readiness-redis.ts: `maxSnapshotBytes`).
  */
 export function decodeSnapshot(text: string): DecodedSnapshot {
   let v: unknown;
