@@ -1,0 +1,68 @@
+/**
+ * The seed's whole App-ID → token migration, rehearsed on the manual clock (docs/rehearsal.md):
+ * the example plan (docs/examples/rollout-token-only.json: 10 %, 25 %, 50 %, everyone, guards on
+ * token_required) against the example populations. With 20 % legacy App-ID clients the guard of
+ * the 10 % stage trips and the rollout rolls back by itself; with none, the same plan completes
+ * and "No certificate" is really deleted at the end. The same seed gives the same run.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadPopulation } from "../../client/load/population.js";
+import { rehearse, type RehearsalResult } from "../../gateway/migration/rehearsal.js";
+import { parseRolloutPlan } from "../../gateway/migration/rollout-schema.js";
+
+const example = (name: string): string => new URL(`../../docs/examples/${name}`, import.meta.url).pathname;
+const plan = parseRolloutPlan(JSON.parse(readFileSync(example("rollout-token-only.json"), "utf8")));
+/** Two-hour steps of 60 logins: enough for every guard's minimum within its stage's least time. */
+const PACE = { stepSeconds: 7200, loginsPerStep: 60 } as const;
+
+describe("rehearsing the seed's App-ID → token migration (memory store)", () => {
+  let legacy: RehearsalResult;
+
+  it("20 % legacy clients: a guard of the 10 % stage trips and the plan rolls back by itself", async () => {
+    legacy = await rehearse({ plan, population: loadPopulation(example("population-migration.json")), seed: 7, ...PACE });
+    expect(legacy.outcome).toBe("rolled_back");
+    expect(legacy.rollbacks).toBe(1);
+    const trip = legacy.timeline.find((t) => t.cause === "guard");
+    expect(trip).toMatchObject({ by: "controller", fromStage: 0, fromStageName: "10%", toStage: -1, status: "rolled_back" });
+    // It tripped on the legacy cohort's token_required refusals: only App-ID clients are refused that way.
+    expect(trip?.trip?.percent).toBeGreaterThan(1);
+    expect(legacy.cohorts.legacy?.byReason).toEqual({ token_required: expect.any(Number) });
+    expect(legacy.cohorts.updated?.refused).toBe(0);
+    // Before the trip, only the 10 % cohort was refused: about a tenth of the legacy logins, not all of them.
+    const legacyShare = (legacy.cohorts.legacy?.refused ?? 0) / (legacy.cohorts.legacy?.logins ?? 1);
+    expect(legacyShare).toBeGreaterThan(0.02);
+    expect(legacyShare).toBeLessThan(0.3);
+    // Nothing irreversible happened.
+    expect(legacy.project).toMatchObject({ noCertificate: true, mode: "either" });
+    expect(legacy.verdict).toContain('rolled back at stage "10%"');
+  });
+
+  it("0 % legacy clients: the same plan completes, and No certificate is deleted at the end", async () => {
+    const ready = await rehearse({ plan, population: loadPopulation(example("population-ready.json")), seed: 7, ...PACE });
+    expect(ready.outcome).toBe("completed");
+    expect(ready.rollbacks).toBe(0);
+    expect(ready.timeline.map((t) => t.cause)).toEqual(["start", "auto_advance", "auto_advance", "auto_advance", "complete"]);
+    // Each stage was left no earlier than its least time: 1 d, 1 d, 2 d, 2 d.
+    expect(ready.timeline.map((t) => t.elapsed)).toEqual([0, 86_400, 172_800, 345_600, 518_400]);
+    expect(ready.project).toMatchObject({ noCertificate: false, mode: "token" });
+    expect(ready.simulatedSeconds).toBeGreaterThanOrEqual(6 * 86_400);
+    expect(Object.values(ready.cohorts).reduce((n, c) => n + c.refused, 0)).toBe(0);
+  });
+
+  it("the same seed gives the same run; the series has a point per step", async () => {
+    const again = await rehearse({ plan, population: loadPopulation(example("population-migration.json")), seed: 7, ...PACE });
+    expect(again.timeline).toEqual(legacy.timeline);
+    expect(again.cohorts).toEqual(legacy.cohorts);
+    expect(again.series).toHaveLength(again.steps);
+    expect(again.series.at(-1)?.status).toBe("rolled_back");
+  });
+
+  it("without a confirmation the run stops at the last stage, incomplete, and nothing is deleted", async () => {
+    const short = parseRolloutPlan({ target: { target: "token_only" }, stages: [{ name: "all", cohort: { percent: 100 }, minSeconds: 3600, guards: [] }] });
+    const r = await rehearse({ plan: short, population: loadPopulation(example("population-ready.json")), seed: 1, confirmFinalStep: false, maxSeconds: 6 * 3600, loginsPerStep: 10 });
+    expect(r.outcome).toBe("incomplete");
+    expect(r.timeline.map((t) => t.cause)).toEqual(["start", "awaiting_confirmation"]);
+    expect(r.project.noCertificate).toBe(true);
+  });
+});
