@@ -3,14 +3,18 @@
  *
  * Each gateway writes, every `periodMs` (1 s), the snapshots of the projects whose figures changed
  * since its last write (readiness-snapshot.ts) into its own hash
- * `${prefix}readiness:gateway:${id}` (App ID → snapshot JSON, plus a marker field `~`), refreshes
- * that key's TTL (`ttlMs`, 5 s) and its entry in the sorted set `${prefix}readiness:gateways`
- * (scored with when it drops out, in Redis time), in one script. A gateway that stops writing
- * (crashed, cut off) drops out when its TTL runs out; one that closes deletes its key at once.
+ * `${prefix}readiness:gateway:${id}` (App ID → snapshot JSON, plus a marker field `~`), and gives
+ * that key a TTL of `ttlMs` (5 s), in one MULTI/EXEC of plain writes ({@link WRITE_COMMANDS}: no
+ * script, no read). A gateway is live while its hash exists: one that stops writing (crashed, cut
+ * off) drops out when the TTL runs out, one that closes deletes its hash at once. The sorted set
+ * `${prefix}readiness:gateways` is only the index of the hashes, scored with each gateway's last
+ * write (its wall clock, ms); a reader removes the ids whose hash is gone, and each write removes
+ * ids not refreshed for {@link INDEX_RETENTION_MS} (an hour: far beyond any clock skew).
  *
- * A report ({@link RedisReadinessShare.read}) reads, in one script, the project's field of every
- * other live gateway (at most `maxGateways`); the gateway adds its own current figures from memory.
- * Another gateway's figures are thus at most one period (plus a write) old; this one's are never.
+ * A report ({@link RedisReadinessShare.read}) reads, in one script, the project's field of the
+ * `maxGateways` most recently written other gateways; the gateway adds its own current figures
+ * from memory. Another gateway's figures are thus at most one period (plus a write) old; this
+ * one's are never.
  *
  * Nothing here is on the login path: decisions only mark projects changed (a Set add in the
  * tracker); the writes run on a timer, and a failed write is retried in full at the next period.
@@ -59,8 +63,15 @@ export interface RedisReadinessShareDeps {
   readonly nowSeconds: () => number;
 }
 
-/** Hash fields (snapshots written plus removed) one write sends at most: well under Lua's argument limit. */
+/** Hash fields (snapshots written plus removed) one write sends at most. */
 export const MAX_FIELDS_PER_WRITE = 1_000;
+/** How long an id stays in the gateways index without a write (the reader removes dead ones sooner). */
+export const INDEX_RETENTION_MS = 3_600_000;
+/**
+ * The commands of one periodic write, inside MULTI/EXEC (for tests that account for Redis
+ * commands: these come once per period and gateway, whatever the number of logins).
+ */
+export const WRITE_COMMANDS: readonly string[] = ["multi", "exec", "del", "hdel", "hset", "pexpire", "zadd", "zremrangebyscore"];
 /** The marker field: present while the gateway's figures are in Redis (App IDs are 32 hex, never `~`). */
 const MARKER = "~";
 const WARN_EVERY_MS = 10_000;
@@ -76,55 +87,32 @@ function script(source: string): Script {
 }
 
 /**
- * KEYS: the gateway's hash, the gateways set. ARGV: gateway id, ttl ms, full ('1' = delete the hash
- * first), number of fields to delete, those fields, then field/value pairs to set.
- * → 1 when the hash existed before this write, else 0 (the figures were lost: write all again).
- */
-const WRITE = script(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[2])
-local had = redis.call('EXISTS', KEYS[1])
-if ARGV[3] == '1' then redis.call('DEL', KEYS[1]) end
-local ndel = tonumber(ARGV[4])
-if ndel > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 5, 4 + ndel)) end
-if #ARGV > 4 + ndel then redis.call('HSET', KEYS[1], unpack(ARGV, 5 + ndel, #ARGV)) end
-redis.call('HSET', KEYS[1], '${MARKER}', '1')
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
-local left = redis.call('PTTL', KEYS[2])
-if left < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
-return had
-`);
-
-/**
- * KEYS: the gateways set. ARGV: hash key base, App ID, max gateways, own id, max snapshot bytes.
- * → { other live gateways, then per gateway read: id, 1|0 (its figures are there), snapshot
- *   ('' = none of this project, '!' .. length = over the limit) }
+ * KEYS: the gateways index. ARGV: hash key base, App ID, max gateways, own id, max snapshot bytes.
+ * Reads the most recently written gateways first; removes from the index those whose hash is gone.
+ * → { ids in the index, then per other live gateway read: id, snapshot ('' = none of this
+ *   project, '!' .. length = over the limit) }
  */
 const READ = script(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local max = tonumber(ARGV[3])
 local limit = tonumber(ARGV[5])
-local live = redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
-local own = redis.call('ZSCORE', KEYS[1], ARGV[4])
-if own and tonumber(own) > now then live = live - 1 end
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'LIMIT', 0, max + 1)
-local out = { live }
+local ids = redis.call('ZREVRANGE', KEYS[1], 0, max)
+local out = { 0 }
 local taken = 0
 for _, id in ipairs(ids) do
   if id ~= ARGV[4] and taken < max then
-    taken = taken + 1
     local v = redis.call('HMGET', ARGV[1] .. id, '${MARKER}', ARGV[2])
-    local snap = v[2]
-    if not snap then snap = '' elseif string.len(snap) > limit then snap = '!' .. string.len(snap) end
-    out[#out + 1] = id
-    out[#out + 1] = v[1] and 1 or 0
-    out[#out + 1] = snap
+    if v[1] then
+      taken = taken + 1
+      local snap = v[2]
+      if not snap then snap = '' elseif string.len(snap) > limit then snap = '!' .. string.len(snap) end
+      out[#out + 1] = id
+      out[#out + 1] = snap
+    else
+      redis.call('ZREM', KEYS[1], id)
+    end
   end
 end
+out[1] = redis.call('ZCARD', KEYS[1])
 return out
 `);
 
@@ -253,18 +241,32 @@ export class RedisReadinessShare implements ReadinessPeers {
       done.push(appId);
     }
 
-    let had: unknown;
+    let markerAdded: number;
     try {
       if (this.redis.status !== "ready") throw new Error("the connection is down");
-      had = await this.run(WRITE, [this.ownKey, this.keys.readinessGateways], [this.gatewayId, String(this.ttlMs), full ? "1" : "0", String(removed.length), ...removed, ...set]);
+      const wall = Date.now();
+      const m = this.redis.multi();
+      if (full) m.del(this.ownKey);
+      if (removed.length > 0) m.hdel(this.ownKey, ...removed);
+      if (set.length > 0) m.hset(this.ownKey, ...set);
+      // 1 when the marker was not there: the hash was new (or gone, if this is not a full write).
+      m.hset(this.ownKey, MARKER, "1");
+      m.pexpire(this.ownKey, this.ttlMs);
+      m.zadd(this.keys.readinessGateways, wall, this.gatewayId);
+      m.zremrangebyscore(this.keys.readinessGateways, "-inf", wall - INDEX_RETENTION_MS);
+      m.pexpire(this.keys.readinessGateways, INDEX_RETENTION_MS);
+      const replies = await m.exec();
+      if (replies === null) throw new Error("the write was discarded");
+      for (const [err] of replies) if (err) throw err;
+      markerAdded = Number(replies[(full ? 1 : 0) + (removed.length > 0 ? 1 : 0) + (set.length > 0 ? 1 : 0)]?.[1]);
     } catch (err) {
-      // Whether it ran is unknown (a timeout) or it did not: either way, all again next time.
+      // Whether it was applied is unknown (a timeout) or it was not: either way, all again next time.
       this.needFull = true;
       this.failed(err);
       return;
     }
     for (const appId of done) this.pending.delete(appId);
-    if (!full && this.written && Number(had) === 0) {
+    if (!full && this.written && markerAdded === 1) {
       // The hash was gone (expired while we could not write, a flush, a restart): all again.
       this.needFull = true;
       this.logger.info("readiness figures were gone from Redis; writing them all again");
@@ -293,21 +295,14 @@ export class RedisReadinessShare implements ReadinessPeers {
     } catch (err) {
       return { ok: false, warning: `figures of this gateway only: the other gateways' could not be read from Redis (${errorMessage(err)})` };
     }
-    if (!Array.isArray(reply) || reply.length % 3 !== 1) return { ok: false, warning: "figures of this gateway only: Redis gave an unexpected reply" };
-    const others = Number(reply[0]);
+    if (!Array.isArray(reply) || reply.length % 2 !== 1) return { ok: false, warning: "figures of this gateway only: Redis gave an unexpected reply" };
+    const indexed = Number(reply[0]);
     const snapshots: ReadinessSnapshot[] = [];
     const warnings: string[] = [];
-    let gateways = 0;
-    let missing = 0;
-    for (let i = 1; i < reply.length; i += 3) {
+    const gateways = (reply.length - 1) / 2;
+    for (let i = 1; i < reply.length; i += 2) {
       const id = String(reply[i]);
-      const present = Number(reply[i + 1]) === 1;
-      const value = String(reply[i + 2] ?? "");
-      if (!present) {
-        missing++;
-        continue;
-      }
-      gateways++;
+      const value = String(reply[i + 1] ?? "");
       if (value === "") continue;
       if (value.startsWith("!")) {
         warnings.push(`gateway ${id}: its figures of this project are ${value.slice(1)} bytes, over the ${this.maxSnapshotBytes}-byte limit; left out`);
@@ -317,9 +312,10 @@ export class RedisReadinessShare implements ReadinessPeers {
       if (decoded.ok) snapshots.push(decoded.snapshot);
       else warnings.push(`gateway ${id}: its figures of this project are left out (${decoded.why})`);
     }
-    if (missing > 0) warnings.push(`${missing} gateway(s) have not shared their figures yet (starting, or writing them again after an outage); left out`);
-    const read = (reply.length - 1) / 3;
-    if (others > read) warnings.push(`${others} other gateways are live; only ${read} are read (maxGateways), the others are left out`);
+    // The index may still hold gateways that died lately (their hash expired): only a hint.
+    if (gateways === this.maxGateways && indexed - 1 > gateways) {
+      warnings.push(`more than ${gateways} other gateways may be live; only the ${gateways} most recently written are read (maxGateways), any others are left out`);
+    }
     return { ok: true, snapshots, gateways, warnings };
   }
 

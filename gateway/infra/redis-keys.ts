@@ -13,10 +13,10 @@
  *   expires after an hour (docs/redis.md);
  * - `${prefix}idem:${digest}`: the version an idempotent write produced (digest: SHA-256 of the
  *   App ID and the caller's key); expires after 24 hours.
- * - `${prefix}readiness:gateways`: a sorted set of the gateways sharing readiness figures, each
- *   scored with when it drops out (Redis time, ms); `${prefix}readiness:gateway:${id}`: one
- *   gateway's figures, a hash App ID → snapshot JSON; both expire unless refreshed
- *   (gateway/infra/readiness-redis.ts, docs/migration.md "Several gateways").
+ * - `${prefix}readiness:gateway:${id}`: one gateway's readiness figures, a hash App ID → snapshot
+ *   JSON, expiring unless refreshed; `${prefix}readiness:gateways`: the index of those hashes, a
+ *   sorted set of gateway ids scored with their last write (gateway/infra/readiness-redis.ts,
+ *   docs/migration.md "Several gateways").
  *
  * An App ID is validated here (32 hexadecimal characters) before it ever reaches a key, so no
  * caller can address another key through it.
