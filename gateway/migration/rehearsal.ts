@@ -275,7 +275,7 @@ function verdictOf(outcome: RehearsalOutcome, timeline: readonly TimelineEntry[]
     case "rolled_back":
       return trip === undefined
         ? `rolled back after ${days(simulated)}.`
-        : `rolled back at stage "${trip.fromStageName ?? trip.fromStage}" after ${days(trip.elapsed)}: ${trip.note ?? "a guard tripped"}; the cohort of ${trip.toStage < 0 ? "no stage" : `stage "${trip.toStageName}"`} stays applied.`;
+        : `rolled back at stage "${trip.fromStageName ?? trip.fromStage}" after ${days(trip.elapsed)}: ${trip.note ?? "a guard tripped"}; ${trip.toStage < 0 ? "no cohort is applied any more" : `the cohort of stage "${trip.toStageName}" stays applied`}, and nothing irreversible was done.`;
     case "aborted":
       return `aborted after ${days(simulated)}.`;
     case "incomplete":
