@@ -1,13 +1,13 @@
 /**
  * A small typed HTTP client for the gateway's admin API (gateway-protocol.md §3), for users' own
- * test suites: projects, certificates, tokens, explain, sessions, the simulated clock, faults, the
- * journal, reset and populate. It talks HTTP only (global `fetch`), so it works against any
+ * test suites: projects, certificates, migration readiness and staged rollouts, tokens, explain,
+ * sessions, the simulated clock, faults, the journal, reset and populate. It talks HTTP only (global `fetch`), so it works against any
  * gateway, embedded or remote; it never imports gateway code.
  *
  * Every failed call rejects with an {@link AdminApiError} carrying the HTTP status and the admin
  * API's stable error `code`.
  *
- * Store writes (project creation, the certificate steps, reset, populate) carry an
+ * Store writes (project creation, the certificate steps, rollout plans and actions, reset, populate) carry an
  * `Idempotency-Key` (one random key per call). When the gateway answers 503 `outcome_unknown`
  * (the write was sent to Redis but its outcome could not be confirmed), the client repeats the
  * same request with the same key, a bounded number of times with a growing delay: the gateway
@@ -31,11 +31,25 @@ import type {
   MigrationStep,
   ProjectView,
   ReadinessReport,
+  RolloutView,
 } from "../core/protocol/admin.js";
 import type { Profile } from "../core/protocol/wire.js";
+import type { FinalStep, Guard, GuardOp, RolloutAction, RolloutPlan, RolloutStage } from "../core/rollout/rollout.js";
 import type { SessionInfo } from "../core/session/session.js";
 
-export type { CertificateView, ClockView, Explanation, JournalEntry, ProjectView };
+export type { CertificateView, ClockView, Explanation, JournalEntry, ProjectView, RolloutView };
+export type { GuardView, RolloutSummary } from "../core/protocol/admin.js";
+export type { FinalStep, RolloutAction, RolloutPlan, RolloutStatus, RolloutTransition } from "../core/rollout/rollout.js";
+
+/** A guard as a plan writes it: `op` defaults to `login`. */
+export type GuardInput = Omit<Guard, "op"> & { readonly op?: GuardOp };
+/** A stage as a plan writes it: `guards` defaults to none. */
+export type RolloutStageInput = Omit<RolloutStage, "guards"> & { readonly guards?: readonly GuardInput[] };
+/**
+ * A staged rollout plan as `PUT /admin/projects/:appId/rollout` takes it (docs/rollouts.md):
+ * `advance` defaults to `auto`; at most 20 stages of at most 10 guards.
+ */
+export type RolloutPlanInput = Omit<RolloutPlan, "advance" | "stages"> & { readonly advance?: RolloutPlan["advance"]; readonly stages: readonly RolloutStageInput[] };
 /** Operations and results the journal records. */
 export type JournalOp = DecisionOp;
 export type JournalResult = DecisionResult;
@@ -86,6 +100,8 @@ export interface PopulateProject {
   readonly secondary?: string | true;
   /** If given, must be `mode !== "token"`. */
   readonly noCertificate?: boolean;
+  /** A staged rollout to start on the project (the same plan as its current one keeps that rollout as it is). */
+  readonly rollout?: RolloutPlanInput;
 }
 
 /** The reply of `POST /admin/populate`. */
@@ -199,6 +215,19 @@ export interface AdminClient {
     readiness(appId: string, windowSeconds?: number): Promise<ReadinessReport>;
     /** What a step that cannot be undone would do, changing nothing (`?dryRun=true`); refused as the real step would be. */
     dryRun(appId: string, step: Exclude<MigrationStep, "delete_primary">): Promise<DryRunResult>;
+    /** The project's staged rollout (docs/rollouts.md). */
+    readonly rollout: {
+      /** The rollout with its applied stage's counts and guards; rejects 404 `rollout_not_found` when none was put. */
+      get(appId: string): Promise<RolloutView>;
+      /** Puts a plan and starts it at its first stage (409 `rollout_in_progress` while one runs or is paused). */
+      put(appId: string, plan: RolloutPlanInput): Promise<RolloutView>;
+      /**
+       * An operator's action. `confirm` names the plan's final step: needed by `advance` from the
+       * last stage, which then performs that step (it cannot be undone). Rejects with the state
+       * machine's code, e.g. 409 `confirmation_required`, `guards_not_holding`, `rollout_not_running`.
+       */
+      act(appId: string, action: RolloutAction, options?: { readonly confirm?: FinalStep }): Promise<RolloutView>;
+    };
   };
   readonly tokens: { mint(body: MintTokenRequest): Promise<MintedToken> };
   explain(body: ExplainRequest): Promise<Explanation>;
@@ -341,6 +370,12 @@ export function createAdminClient(url: string, options: AdminClientOptions = {})
       dryRun: (appId, step) => {
         const [method, suffix] = DRY_RUN_CALLS[step];
         return call(method, `/projects/${enc(appId)}${suffix}?dryRun=true`);
+      },
+      rollout: {
+        get: (appId) => call("GET", `/projects/${enc(appId)}/rollout`),
+        put: (appId, plan) => write("PUT", `/projects/${enc(appId)}/rollout`, plan),
+        act: (appId, action, actOptions = {}) =>
+          write("POST", `/projects/${enc(appId)}/rollout/${enc(action)}`, actOptions.confirm === undefined ? undefined : { confirm: actOptions.confirm }),
       },
     },
     tokens: { mint: (body) => call("POST", "/tokens", body) },

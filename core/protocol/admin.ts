@@ -6,7 +6,7 @@ import type { CertificateSlot } from "../certificate/active-certificate.js";
 import type { AuthMode, CohortMark } from "../certificate/project.js";
 import type { Hint } from "../diagnostics/hint-codes.js";
 import type { Reason } from "../errors.js";
-import type { RolloutTransition } from "../rollout/rollout.js";
+import type { FinalStep, Guard, RolloutPlan, RolloutStatus, RolloutTransition, StageCounts } from "../rollout/rollout.js";
 import type { Described } from "../token/describe-token.js";
 import type { Profile } from "./wire.js";
 
@@ -201,4 +201,69 @@ export interface DryRunResult extends StepVerdict {
   readonly step: MigrationStep;
   readonly windowSeconds: number;
   readonly readiness: ReadinessReport;
+}
+
+/** A guard of the applied stage with its judgement on the stage's counts (`RolloutView.guards`; docs/rollouts.md). */
+export interface GuardView extends Guard {
+  /** The cohort's decisions of the guard's `op` in this stage visit, on every gateway sharing the counts. */
+  readonly decisions: number;
+  /** Of them, refused with the guard's reason (any reason for `"any"`). */
+  readonly refused: number;
+  /** `refused / decisions` in percent, two decimals (0 when there were no decisions). */
+  readonly percent: number;
+  /** True once it has seen `minLogins` decisions without tripping. */
+  readonly holds: boolean;
+  /** True when `percent` is above `maxPercent` with at least `minLogins` decisions. */
+  readonly tripped: boolean;
+}
+
+/** A project's staged rollout as the admin API serves it (`GET /admin/projects/:appId/rollout`; docs/rollouts.md). */
+export interface RolloutView {
+  readonly appId: string;
+  /** The plan as validated, defaults filled in. */
+  readonly plan: RolloutPlan;
+  readonly status: RolloutStatus;
+  /** The applied stage, 0-based; -1 when none is (rolled back before the first, aborted, completed). */
+  readonly stage: number;
+  /** The applied stage's name, or null (no stage applied). */
+  readonly stageName: string | null;
+  /** +1 on every transition; the compare-and-set of several gateways compares it. */
+  readonly revision: number;
+  /** Unix seconds on the simulated clock. */
+  readonly startedAt: number;
+  /** When the applied stage was entered or resumed, Unix seconds. */
+  readonly stageStartedAt: number;
+  readonly updatedAt: number;
+  /** When the applied stage's `minSeconds` ends (Unix seconds), or null when no stage is applied. */
+  readonly stageMinUntil: number | null;
+  /** True at the last stage of a plan without `confirm` once its time passed with the guards holding. */
+  readonly awaitingConfirmation: boolean;
+  /** The real step at the end of the plan (null only for a target that has none). */
+  readonly finalStep: FinalStep | null;
+  /** The applied stage's counts (across gateways with Redis), or null when none is applied or they could not be read. */
+  readonly counts: StageCounts | null;
+  /** The applied stage's guards, judged on `counts` (empty when no stage is applied). */
+  readonly guards: readonly GuardView[];
+  /** The last transitions (at most 100), oldest first. */
+  readonly history: readonly RolloutTransition[];
+  /** The simulated clock when this view was made, Unix seconds. */
+  readonly now: number;
+}
+
+/** The rollout line of a project view: where the project's rollout stands, or null when none was put. */
+export interface RolloutSummary {
+  readonly status: RolloutStatus;
+  readonly stage: number;
+  readonly stageName: string | null;
+}
+
+/**
+ * The migration fields of {@link ProjectView} (declared here, merged into the interface above):
+ * the project's shadow target and its rollout's summary, each null when there is none.
+ */
+export interface ProjectView {
+  /** The shadow target (`PUT /admin/projects/:appId/shadow`; docs/migration.md), or null. */
+  readonly shadow: ShadowTarget | null;
+  /** The staged rollout's status and applied stage (docs/rollouts.md), or null when none was put. */
+  readonly rollout: RolloutSummary | null;
 }

@@ -209,9 +209,13 @@ function transition(
   };
 }
 
-/** A new rollout of `plan`, running at its first stage from `now`. */
-export function startRollout(plan: RolloutPlan, now: number, by: RolloutTransition["by"] = "operator"): RolloutRecord {
-  const initial: RolloutState = { status: "running", stage: -1, revision: 0, startedAt: now, stageStartedAt: now, updatedAt: now, awaitingConfirmation: false, history: [] };
+/**
+ * A new rollout of `plan`, running at its first stage from `now`. `fromRevision` is the revision
+ * of the rollout it replaces on the project (0 for none): the new one's revisions continue from it,
+ * so counts kept per (project, revision) never mix two plans.
+ */
+export function startRollout(plan: RolloutPlan, now: number, by: RolloutTransition["by"] = "operator", fromRevision = 0): RolloutRecord {
+  const initial: RolloutState = { status: "running", stage: -1, revision: fromRevision, startedAt: now, stageStartedAt: now, updatedAt: now, awaitingConfirmation: false, history: [] };
   return { plan, state: transition(initial, now, "start", by, { stage: 0, status: "running" }) };
 }
 

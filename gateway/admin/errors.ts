@@ -4,6 +4,7 @@
  *
  * - {@link AdminError}: thrown by the admin routes and the auth middleware; its own code/status.
  * - LifecycleError (core): its stable code and status (404, 409, 400).
+ * - RolloutError (core): its stable code and status (404, 409; docs/rollouts.md).
  * - WriteOutcomeUnknown (core): 503 `outcome_unknown`: the write was sent, its reply was lost and
  *   its outcome could not be read back; it may or may not have been applied (docs/redis.md).
  * - StoreUnavailable (core): 503 `store_unavailable`: the write was not applied and never will be
@@ -17,6 +18,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import { ZodError } from "zod";
 import { LifecycleError } from "../../core/certificate/project-lifecycle.js";
 import { StoreUnavailable, WriteOutcomeUnknown } from "../../core/errors.js";
+import { RolloutError } from "../../core/rollout/rollout.js";
 import type { Logger } from "../logger.js";
 
 /** A refusal of the admin API with a stable code. `message` is client-facing: never a secret. */
@@ -77,6 +79,7 @@ export function mapError(err: unknown): MappedError {
   });
   if (err instanceof AdminError) return reply(err.status, err.code, err.message);
   if (err instanceof LifecycleError) return reply(err.status, err.code, err.message);
+  if (err instanceof RolloutError) return reply(err.status, err.code, err.message);
   // Before StoreUnavailable, its base class: "nothing was changed" is said only when it is true.
   if (err instanceof WriteOutcomeUnknown) {
     return reply(503, "outcome_unknown", "the write may or may not have been applied; read the project back before retrying, or retry with the same Idempotency-Key");

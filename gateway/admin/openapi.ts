@@ -11,6 +11,8 @@ import { MAX_UID_PATTERN_LENGTH } from "../../core/fault/uid-pattern.js";
 import { ADMIN_AUDIENCE } from "./admin-auth.js";
 import { JOURNAL_OPS, JOURNAL_RESULTS } from "./journal.js";
 import { MAX_POPULATE_PROJECTS } from "./populate.js";
+import { FINAL_STEPS, MAX_HISTORY, ROLLOUT_ACTIONS, ROLLOUT_STATUSES, TRANSITION_CAUSES } from "../../core/rollout/rollout.js";
+import { MAX_GUARDS, MAX_STAGE_SECONDS, MAX_STAGES } from "../migration/rollout-schema.js";
 
 type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
 
@@ -97,6 +99,7 @@ const guardedStep = (summary: string, errors: Record<string, Json>): Json => {
   const o = lifecycle(summary, errors) as Record<string, Json> & { parameters: Json[] };
   return { ...o, parameters: [...o.parameters, dryRunParam] };
 };
+const rolloutsDisabled: Record<string, Json> = { "409": errorReply("`rollouts_disabled`: the gateway runs no rollout controller") };
 const secondaryMissing: Record<string, Json> = { "404": errorReply("`project_not_found`, `secondary_not_found`") };
 
 const unixSeconds: Json = { type: "integer", description: "Unix seconds on the simulated clock" };
@@ -142,6 +145,137 @@ const SCHEMAS: Record<string, Json> = {
         required: ["primary", "secondary"],
         properties: { primary: ref("Certificate"), secondary: ref("Certificate") },
       },
+      shadow: { oneOf: [ref("ShadowTarget"), { type: "null" }], description: "the shadow target (docs/migration.md), null when none" },
+      rollout: {
+        type: ["object", "null"],
+        description: "where the staged rollout stands (docs/rollouts.md), null when none was put",
+        required: ["status", "stage", "stageName"],
+        properties: { status: { enum: [...ROLLOUT_STATUSES] }, stage: { type: "integer", minimum: -1 }, stageName: { type: ["string", "null"] } },
+      },
+    },
+  },
+  ShadowTarget: {
+    oneOf: [
+      { type: "object", required: ["target"], additionalProperties: false, properties: { target: { enum: ["token_only"] } } },
+      { type: "object", required: ["target", "slot"], additionalProperties: false, properties: { target: { enum: ["delete_certificate"] }, slot: { enum: ["primary", "secondary"] } } },
+    ],
+  },
+  RolloutPlan: {
+    type: "object",
+    required: ["target", "stages"],
+    additionalProperties: false,
+    description: "A staged rollout of a migration step (docs/rollouts.md, \"Plan\"). Stage names are unique; a target deleting the primary certificate is refused.",
+    properties: {
+      target: ref("ShadowTarget"),
+      stages: {
+        type: "array",
+        minItems: 1,
+        maxItems: MAX_STAGES,
+        items: {
+          type: "object",
+          required: ["name", "cohort", "minSeconds"],
+          additionalProperties: false,
+          properties: {
+            name: { type: "string", minLength: 1, maxLength: 64 },
+            cohort: {
+              oneOf: [
+                {
+                  type: "object",
+                  required: ["percent"],
+                  additionalProperties: false,
+                  properties: { percent: { type: "number", exclusiveMinimum: 0, maximum: 100, description: "the uids whose stable bucket (FNV-1a of App ID, NUL, uid, mod 10000) is below percent × 100" } },
+                },
+                {
+                  type: "object",
+                  required: ["uidPattern"],
+                  additionalProperties: false,
+                  properties: { uidPattern: { type: "string", maxLength: MAX_UID_PATTERN_LENGTH, description: "a glob or /regex/, as fault rules take" } },
+                },
+              ],
+            },
+            minSeconds: { type: "integer", minimum: 0, maximum: MAX_STAGE_SECONDS, description: "least time on the simulated clock before the stage is left forward" },
+            guards: {
+              type: "array",
+              maxItems: MAX_GUARDS,
+              default: [],
+              items: {
+                type: "object",
+                required: ["reason", "maxPercent", "minLogins"],
+                additionalProperties: false,
+                properties: {
+                  reason: { enum: [...REASONS.filter((r) => r !== "ok"), "any"] },
+                  maxPercent: { type: "number", minimum: 0, maximum: 100, description: "the refused share tolerated, percent" },
+                  minLogins: { type: "integer", minimum: 1, description: "decisions needed before the guard judges" },
+                  op: { enum: ["login", "renewToken", "any"], default: "login" },
+                },
+              },
+            },
+          },
+        },
+      },
+      advance: { enum: ["auto", "manual"], default: "auto" },
+      confirm: { enum: [...FINAL_STEPS], description: "the final step confirmed in advance: the rollout performs it by itself after the last stage; absent: it waits for `advance` with `{confirm}`" },
+    },
+  },
+  RolloutView: {
+    type: "object",
+    required: ["appId", "plan", "status", "stage", "stageName", "revision", "startedAt", "stageStartedAt", "updatedAt", "stageMinUntil", "awaitingConfirmation", "finalStep", "counts", "guards", "history", "now"],
+    properties: {
+      appId: { type: "string" },
+      plan: ref("RolloutPlan"),
+      status: { enum: [...ROLLOUT_STATUSES] },
+      stage: { type: "integer", minimum: -1, description: "the applied stage, 0-based; -1 none" },
+      stageName: { type: ["string", "null"] },
+      revision: { type: "integer", description: "+1 on every transition" },
+      startedAt: unixSeconds,
+      stageStartedAt: unixSeconds,
+      updatedAt: unixSeconds,
+      stageMinUntil: { type: ["integer", "null"], description: "when the applied stage's minSeconds ends" },
+      awaitingConfirmation: { type: "boolean" },
+      finalStep: { enum: [...FINAL_STEPS, null] },
+      counts: {
+        type: ["object", "null"],
+        description: "the cohort's decisions of this stage visit (every gateway's, with Redis): {login, renewToken}, each {decisions, refused: {reason: n}}",
+      },
+      guards: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["reason", "maxPercent", "minLogins", "op", "decisions", "refused", "percent", "holds", "tripped"],
+          properties: {
+            reason: { type: "string" },
+            maxPercent: { type: "number" },
+            minLogins: { type: "integer" },
+            op: { enum: ["login", "renewToken", "any"] },
+            decisions: { type: "integer" },
+            refused: { type: "integer" },
+            percent: { type: "number" },
+            holds: { type: "boolean" },
+            tripped: { type: "boolean" },
+          },
+        },
+      },
+      history: { type: "array", maxItems: MAX_HISTORY, items: ref("RolloutTransition") },
+      now: unixSeconds,
+    },
+  },
+  RolloutTransition: {
+    type: "object",
+    required: ["at", "cause", "by", "fromStage", "toStage", "status", "revision"],
+    properties: {
+      at: unixSeconds,
+      cause: { enum: [...TRANSITION_CAUSES] },
+      by: { enum: ["operator", "controller"] },
+      fromStage: { type: "integer" },
+      toStage: { type: "integer" },
+      status: { enum: [...ROLLOUT_STATUSES] },
+      revision: { type: "integer" },
+      trip: {
+        type: "object",
+        description: "the guard that tripped and its figures (cause guard)",
+        properties: { guard: { type: "integer" }, reason: { type: "string" }, refused: { type: "integer" }, decisions: { type: "integer" }, percent: { type: "number" }, maxPercent: { type: "number" } },
+      },
+      note: { type: "string" },
     },
   },
   CreateProject: {
@@ -205,6 +339,11 @@ const SCHEMAS: Record<string, Json> = {
         type: ["object", "null"],
         description: "the outcome against the project's shadow target (docs/migration.md), null when it has none",
         properties: { target: { enum: ["token_only", "delete_primary", "delete_secondary"] }, result: { enum: ["accepted", "refused"] }, reason: { type: "string" } },
+      },
+      cohort: {
+        type: ["object", "null"],
+        description: "the staged rollout stage whose cohort the uid is in (docs/rollouts.md): the decision was made against the rollout's target; null when none",
+        properties: { revision: { type: "integer" }, stage: { type: "integer" }, stageName: { type: "string" } },
       },
       now: unixSeconds,
     },
@@ -333,6 +472,11 @@ const SCHEMAS: Record<string, Json> = {
       primary: { ...hex32, description: "absent: keep the existing primary, else generate one (either, token)" },
       secondary: { oneOf: [hex32, { const: true }], description: "`true`: keep the existing secondary, else generate one; absent: none" },
       noCertificate: { type: "boolean", description: "if given, must be `mode != token`" },
+      rollout: {
+        allOf: [ref("RolloutPlan")],
+        description:
+          "a staged rollout to start on the project (as PUT …/rollout; docs/rollouts.md). The same plan as the project's current rollout keeps that rollout as it is; absent: the current rollout is kept",
+      },
     },
   },
   Populate: {
@@ -438,6 +582,43 @@ export const OPENAPI_DOCUMENT = {
         ok: { status: "204", description: "cleared" },
         errors: { "404": errorReply("`project_not_found`, `shadow_not_set`") },
       }),
+    },
+    "/admin/projects/{appId}/rollout": {
+      get: op("rollouts", {
+        summary: "The project's staged rollout: plan, status, applied stage, its counts and guard judgements, the last transitions (docs/rollouts.md)",
+        params: [appIdParam],
+        ok: { status: "200", description: "the rollout", schema: ref("RolloutView") },
+        errors: { "404": errorReply("`project_not_found`, `rollout_not_found`"), ...rolloutsDisabled },
+      }),
+      put: op("rollouts", {
+        summary:
+          "Put a staged rollout plan and start it at its first stage now: the target applies to the stage's cohort (the rollout-cohort check), guards roll back by themselves, the last step needs guards holding and a confirmation",
+        params: [appIdParam, idempotencyKeyParam],
+        body: ref("RolloutPlan"),
+        ok: { status: "201", description: "the rollout, started", schema: ref("RolloutView") },
+        errors: { "404": notFound, "409": errorReply("`rollout_in_progress`: a rollout is running or paused (abort it first); `rollouts_disabled`") },
+      }),
+    },
+    "/admin/projects/{appId}/rollout/{action}": {
+      post: {
+        ...(op("rollouts", {
+          summary:
+            "An operator's action: `advance` (the last stage's needs `{confirm}` and holding guards, and performs the real step), `pause`, `resume` (paused or rolled back), `rollback` (to the previous stage), `abort`",
+          params: [appIdParam, { name: "action", in: "path", required: true, schema: { enum: [...ROLLOUT_ACTIONS] } }, idempotencyKeyParam],
+          ok: { status: "200", description: "the rollout after the action", schema: ref("RolloutView") },
+          errors: {
+            "400": errorReply("`invalid_request` (names the field), `invalid_json`"),
+            "404": errorReply("`unknown_action`, `project_not_found`, `rollout_not_found`, or the final step's `secondary_not_found`"),
+            "409": errorReply(
+              "`rollout_finished`, `rollout_not_running`, `rollout_not_paused`, `confirmation_required`, `guards_not_holding`, `nothing_to_roll_back`, `revision_mismatch`, `rollouts_disabled`, or the final step's own code (`primary_not_active`, `no_certificate_deleted`)",
+            ),
+          },
+        }) as Record<string, Json>),
+        requestBody: {
+          required: false,
+          content: jsonContent({ type: "object", additionalProperties: false, properties: { confirm: { enum: [...FINAL_STEPS], description: "the plan's final step, to perform it from the last stage" } } }),
+        },
+      },
     },
     "/admin/projects/{appId}/readiness": {
       get: op("migration", {

@@ -2,7 +2,7 @@
  * `POST /admin/populate` (and `rtm-auth serve --populate FILE`): states a suite's world of projects
  * in one idempotent call (gateway-protocol.md §3).
  *
- * Body: `{"projects": [{appId, mode: "appid"|"either"|"token", primary?, secondary?, noCertificate?}]}`.
+ * Body: `{"projects": [{appId, mode: "appid"|"either"|"token", primary?, secondary?, noCertificate?, rollout?}]}`.
  * - `appid`: App ID only; no certificate may be given.
  * - `either`: "No certificate" kept and a primary certificate: tokens and App ID logins.
  * - `token`: a primary certificate, "No certificate" deleted: tokens only.
@@ -10,6 +10,15 @@
  *   (CSPRNG). `secondary`: 32 hex characters, `true` for "keep the existing secondary, else
  *   generate one", or absent for none.
  * - `noCertificate`, if given, must agree with `mode` (as in the project view: true unless `token`).
+ * - `rollout`: a staged rollout plan (docs/rollouts.md), started on the project after its
+ *   certificates are stated, as `PUT /admin/projects/:appId/rollout` does. When the project's
+ *   current rollout has the same plan, it is kept as it is (whatever its status: populate stays
+ *   idempotent); another plan is refused with 409 `rollout_in_progress` while the current one runs
+ *   or is paused (checked for every project before anything is written), and 409
+ *   `rollouts_disabled` without a rollout controller. Errors name the path
+ *   (`projects.2.rollout.stages.0.cohort.percent`).
+ *
+ * A project restated without `rollout` keeps its rollout, as it keeps its shadow target.
  *
  * Populated certificates are active since the epoch (`enabledAt = activeAt = 0`), so setting the
  * simulated clock anywhere keeps them usable. A project already in the stated shape is left
@@ -20,7 +29,11 @@ import type { Router } from "express";
 import { z } from "zod";
 import type { CertificateStore } from "../../core/certificate/certificate-store.js";
 import { AUTH_MODES, type CertificateRecord, type ProjectRecord } from "../../core/certificate/project.js";
+import { RolloutError, type RolloutPlan } from "../../core/rollout/rollout.js";
+import type { RolloutController } from "../migration/rollout-controller.js";
+import { RolloutPlanBody } from "../migration/rollout-schema.js";
 import type { AdminDeps } from "./admin-deps.js";
+import { AdminError } from "./errors.js";
 import { projectView, type ProjectView } from "./project-view.js";
 import { cryptoRandomHex } from "./random.js";
 
@@ -38,6 +51,7 @@ const PopulateProject = z
     primary: Hex32.transform((v) => v.toLowerCase()).optional(),
     secondary: z.union([Hex32.transform((v) => v.toLowerCase()), z.literal(true)]).optional(),
     noCertificate: z.boolean().optional(),
+    rollout: RolloutPlanBody.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -94,22 +108,58 @@ function sameState(a: ProjectRecord, b: ProjectRecord): boolean {
   return a.noCertificate === b.noCertificate && a.enabled === b.enabled && sameCert(a.primary, b.primary) && sameCert(a.secondary, b.secondary);
 }
 
-/** Applies a validated populate body to `store`, one atomic update per project. */
+/** A JSON text of `v` with object keys sorted: equal for equal plans, whatever their key order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * Whether `spec`'s rollout must be started: false without one, or when the project's rollout
+ * has the same plan (kept as it is). Throws 409 `rollout_in_progress` when another plan runs or
+ * is paused there.
+ */
+function rolloutToStart(store: CertificateStore, spec: PopulateProjectSpec, index: number): boolean {
+  if (spec.rollout === undefined) return false;
+  const current = store.get(spec.appId)?.rollout;
+  if (current === undefined) return true;
+  if (canonical(current.plan) === canonical(spec.rollout)) return false;
+  const s = current.state;
+  if (s.status === "running" || s.status === "paused") {
+    throw new RolloutError("rollout_in_progress", `projects.${index}.rollout: project ${spec.appId} has another rollout ${s.status} at stage ${s.stage}; abort it before stating a new plan`);
+  }
+  return true;
+}
+
+/**
+ * Applies a validated populate body to `store`, one atomic update per project, then starts the
+ * stated rollouts through `rollouts` (required when a project states one: 409 `rollouts_disabled`).
+ */
 export async function populateProjects(
   store: CertificateStore,
   body: z.output<typeof PopulateBody>,
-  options: { now: number; randomHex?: ((bytes: number) => string) | undefined },
+  options: { now: number; randomHex?: ((bytes: number) => string) | undefined; rollouts?: RolloutController | undefined },
 ): Promise<PopulateResult> {
   const randomHex = options.randomHex ?? cryptoRandomHex;
   const created: string[] = [];
   const updated: string[] = [];
   const unchanged: string[] = [];
   const views: ProjectView[] = [];
-  for (const spec of body.projects) {
+  // Every rollout is checked before anything is written: a refused one leaves the world as it was.
+  const starts = body.projects.map((spec, i) => rolloutToStart(store, spec, i));
+  if (starts.some(Boolean) && options.rollouts === undefined) throw new AdminError(409, "rollouts_disabled", "this gateway runs no staged rollouts");
+  for (const [i, spec] of body.projects.entries()) {
     let outcome = "unchanged" as "created" | "updated" | "unchanged";
-    const p = await store.update(spec.appId, (current) => {
-      // The body states certificates and mode; a shadow target set on the project is kept.
-      const next = current?.shadow === undefined ? stated(spec, current, randomHex) : { ...stated(spec, current, randomHex), shadow: current.shadow };
+    let p = await store.update(spec.appId, (current) => {
+      // The body states certificates and mode; the shadow target and rollout of the project are kept.
+      const next = { ...stated(spec, current, randomHex), ...(current?.shadow === undefined ? {} : { shadow: current.shadow }), ...(current?.rollout === undefined ? {} : { rollout: current.rollout }) };
       if (current !== undefined && sameState(current, next)) {
         outcome = "unchanged";
         return current;
@@ -117,6 +167,11 @@ export async function populateProjects(
       outcome = current === undefined ? "created" : "updated";
       return next;
     });
+    if (starts[i] === true && options.rollouts !== undefined) {
+      await options.rollouts.put(spec.appId, spec.rollout as RolloutPlan);
+      if (outcome === "unchanged") outcome = "updated";
+      p = store.get(spec.appId) ?? p;
+    }
     (outcome === "created" ? created : outcome === "updated" ? updated : unchanged).push(spec.appId);
     if (p !== undefined) views.push(projectView(p, options.now));
   }
@@ -126,6 +181,6 @@ export async function populateProjects(
 export function populateRoutes(router: Router, deps: AdminDeps): void {
   router.post("/populate", async (req, res) => {
     const body = PopulateBody.parse(req.body);
-    res.json(await populateProjects(deps.store, body, { now: deps.clock.nowSeconds(), randomHex: deps.randomHex }));
+    res.json(await populateProjects(deps.store, body, { now: deps.clock.nowSeconds(), randomHex: deps.randomHex, rollouts: deps.rollouts }));
   });
 }

@@ -22,6 +22,7 @@ import { projectRoutes } from "./projects.js";
 import { readinessRoutes } from "./readiness.js";
 import { shadowRoutes } from "./shadow.js";
 import { resetRoutes } from "./reset.js";
+import { rolloutRoutes } from "./rollouts.js";
 import { sessionRoutes } from "./sessions.js";
 import { tokenRoutes } from "./tokens.js";
 
@@ -34,6 +35,7 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
   certificateRoutes(router, deps);
   readinessRoutes(router, deps);
   shadowRoutes(router, deps);
+  rolloutRoutes(router, deps);
   tokenRoutes(router, deps);
   explainRoutes(router, deps);
   sessionRoutes(router, deps);

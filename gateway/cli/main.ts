@@ -12,6 +12,8 @@ Commands:
   serve                        start the gateway (what \`npm start\` runs)
   login                        log in once against a gateway and print the events
   load                         load-test logins: virtual users, outcomes by reason and code, latency
+  migrate status|plan|advance|pause|resume|rollback|abort|rehearse
+                               a project's staged rollout on a running gateway (docs/rollouts.md)
 
 Run \`rtm-auth <command> --help\` for a command's options.
 `;
@@ -23,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("./serve-command.js")).runServeCommand,
   login: async () => (await import("./login-command.js")).runLoginCommand,
   load: async () => (await import("./load-command.js")).runLoadCommand,
+  migrate: async () => (await import("./migrate-command.js")).runMigrateCommand,
 };
 
 async function main(argv: string[], io: CliIo): Promise<number> {

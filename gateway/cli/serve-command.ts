@@ -107,7 +107,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   let populated: unknown[] | undefined;
   if (world !== undefined) {
     try {
-      const r = await populateProjects(gateway.store, world, { now });
+      const r = await populateProjects(gateway.store, world, { now, rollouts: gateway.rollouts });
       gateway.logger.info({ created: r.created, updated: r.updated, unchanged: r.unchanged }, "projects populated");
       populated = [...r.projects];
     } catch (err) {

@@ -16,9 +16,10 @@
  *
  * Several gateways may tick at once: the compare-and-set lets exactly one transition through.
  */
-import type { CertificateStore } from "../../core/certificate/certificate-store.js";
+import type { CertificateStore, WriteOptions } from "../../core/certificate/certificate-store.js";
 import { deleteNoCertificate, deleteSecondary, LifecycleError } from "../../core/certificate/project-lifecycle.js";
 import type { ProjectRecord } from "../../core/certificate/project.js";
+import type { GuardView, RolloutView } from "../../core/protocol/admin.js";
 import {
   EMPTY_STAGE_COUNTS,
   evaluate,
@@ -30,7 +31,6 @@ import {
   RolloutError,
   startRollout,
   type FinalStep,
-  type Guard,
   type RolloutAction,
   type RolloutPlan,
   type RolloutRecord,
@@ -42,41 +42,7 @@ import type { Logger } from "../logger.js";
 import type { DecisionObserver } from "../sessions/decision.js";
 import type { RolloutCounters } from "./rollout-counters.js";
 
-/** A guard with its judgement on the current counts. */
-export interface GuardView extends Guard {
-  readonly decisions: number;
-  readonly refused: number;
-  /** Refused share in percent (0 when there were no decisions). */
-  readonly percent: number;
-  /** True once it has seen `minLogins` decisions without tripping. */
-  readonly holds: boolean;
-  readonly tripped: boolean;
-}
-
-/** A rollout as the admin API serves it (`GET /admin/projects/:appId/rollout`). */
-export interface RolloutView {
-  readonly appId: string;
-  readonly plan: RolloutPlan;
-  readonly status: RolloutRecord["state"]["status"];
-  readonly stage: number;
-  /** The applied stage's name, or null (no stage applied). */
-  readonly stageName: string | null;
-  readonly revision: number;
-  readonly startedAt: number;
-  readonly stageStartedAt: number;
-  readonly updatedAt: number;
-  /** When the applied stage's minimum time ends (Unix seconds), or null. */
-  readonly stageMinUntil: number | null;
-  readonly awaitingConfirmation: boolean;
-  /** The real step at the end of the plan. */
-  readonly finalStep: FinalStep | null;
-  /** The applied stage's counts (across gateways with Redis), or null when none is applied or they could not be read. */
-  readonly counts: StageCounts | null;
-  readonly guards: readonly GuardView[];
-  readonly history: readonly RolloutTransition[];
-  /** The simulated clock when this view was made. */
-  readonly now: number;
-}
+export type { GuardView, RolloutView };
 
 /** The rollout of a project changed under a transition (another gateway or operator was first). */
 class Conflict extends Error {}
@@ -170,7 +136,7 @@ export class RolloutController {
     const step = evaluate(r, counts, now);
     if (step === null) return;
     try {
-      await this.commit(appId, r.state.revision, step, "controller");
+      await this.commit(appId, r.state.revision, () => step, "controller");
     } catch (err) {
       if (err instanceof Conflict) return; // another gateway or an operator was first
       throw err;
@@ -178,15 +144,19 @@ export class RolloutController {
   }
 
   /**
-   * Writes `step` if the rollout is still at `revision`, applying the final step in the same
-   * write. A final step the lifecycle refuses pauses the rollout (controller) or throws the
-   * LifecycleError (operator). Throws {@link Conflict} when the revision moved.
+   * Writes the step `make` gives for the stored rollout if it is still at `revision`, applying
+   * the final step in the same write. `make` runs inside the write, so a RolloutError it throws
+   * changes nothing, and a repeat of a write whose idempotency key was applied before never runs
+   * it (it answers with the rollout as it is now, and announces nothing). A final step the
+   * lifecycle refuses pauses the rollout (controller) or throws the LifecycleError (operator).
+   * Throws {@link Conflict} when the revision moved.
    */
-  private async commit(appId: string, revision: number, step: Step, by: RolloutTransition["by"]): Promise<RolloutRecord> {
+  private async commit(appId: string, revision: number, make: (r: RolloutRecord) => Step, by: RolloutTransition["by"], options: WriteOptions = {}): Promise<RolloutRecord> {
     let written: RolloutRecord | undefined;
-    await this.store.update(appId, (p) => {
+    const after = await this.store.update(appId, (p) => {
       const r = p?.rollout;
       if (p === undefined || r === undefined || r.state.revision !== revision) throw new Conflict();
+      const step = make(r);
       let next: ProjectRecord = { ...p, rollout: { plan: r.plan, state: step.state } };
       if (step.finalStep !== null) {
         try {
@@ -198,8 +168,14 @@ export class RolloutController {
       }
       written = next.rollout;
       return next;
-    });
-    const rec = written as RolloutRecord;
+    }, options);
+    if (written === undefined) {
+      // The same idempotency key was applied before: the rollout as it is now.
+      const now = after?.rollout;
+      if (now === undefined) throw new RolloutError("rollout_not_found", `project ${appId} has no rollout`);
+      return now;
+    }
+    const rec: RolloutRecord = written;
     const t = rec.state.history[rec.state.history.length - 1];
     if (t !== undefined) this.announce(appId, t, rec);
     return rec;
@@ -229,7 +205,9 @@ export class RolloutController {
         if (s !== undefined && (s.status === "running" || s.status === "paused")) {
           throw new RolloutError("rollout_in_progress", `a rollout is ${s.status} at stage ${s.stage}: abort it before putting a new plan`);
         }
-        started = startRollout(plan, this.now());
+        // Revisions go on from the previous rollout's: counts are kept per (project, revision), and
+        // a restart at 1 would find the old plan's counts of that revision still in Redis.
+        started = startRollout(plan, this.now(), "operator", p.rollout?.state.revision ?? 0);
         return { ...p, rollout: started };
       },
       idempotencyKey === undefined ? {} : { idempotencyKey },
@@ -252,9 +230,12 @@ export class RolloutController {
       const r = this.store.get(appId)?.rollout;
       if (r === undefined) throw new RolloutError("rollout_not_found", `project ${appId} has no rollout`);
       const counts = r.state.stage >= 0 ? await this.counters.read(appId, r.state.revision) : EMPTY_STAGE_COUNTS;
-      const step = operate(r, action, this.now(), counts, options.confirm);
+      const now = this.now();
+      // operate() runs inside the write: with an idempotency key already applied it does not run
+      // at all, so a repeated action answers with the rollout instead of refusing the moved state.
+      const write: WriteOptions = options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey };
       try {
-        return await this.commit(appId, r.state.revision, step, "operator");
+        return await this.commit(appId, r.state.revision, (current) => operate(current, action, now, counts, options.confirm), "operator", write);
       } catch (err) {
         if (!(err instanceof Conflict)) throw err;
         if (attempt >= OPERATOR_ATTEMPTS) throw new RolloutError("revision_mismatch", "the rollout kept changing under this action; read it again and retry");

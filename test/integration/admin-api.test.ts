@@ -103,7 +103,7 @@ describe("projects", () => {
   it("POST /admin/projects {mechanism: appid, appId} → 201, App ID only", async () => {
     const r = await dev.api.call("POST", "/admin/projects", { mechanism: "appid", appId: APP });
     expect(r.status).toBe(201);
-    expect(r.body).toEqual({ appId: APP, mode: "appid", noCertificate: true, certificates: { primary: null, secondary: null } });
+    expect(r.body).toEqual({ appId: APP, mode: "appid", noCertificate: true, certificates: { primary: null, secondary: null }, shadow: null, rollout: null });
   });
 
   it("POST /admin/projects {mechanism: token} without appId → 201, a generated App ID, an active primary", async () => {
@@ -127,7 +127,7 @@ describe("projects", () => {
     expect(ids).toEqual([...ids].sort());
     const one = await dev.api.call("GET", `/admin/projects/${APP}`);
     expect(one.status).toBe(200);
-    expect(one.body).toEqual({ appId: APP, mode: "appid", noCertificate: true, certificates: { primary: null, secondary: null } });
+    expect(one.body).toEqual({ appId: APP, mode: "appid", noCertificate: true, certificates: { primary: null, secondary: null }, shadow: null, rollout: null });
   });
 
   it.each([
