@@ -3,7 +3,8 @@
  * report from either gateway counts the logins, distinct uids and live sessions of both, and so do
  * the verdicts of a dry-run; a gateway cut off from Redis drops out of the others' reports once its
  * TTL runs out, while its own report answers 200 with its figures alone (`scope: "local"`, a
- * warning); a gateway closed drops out at once. Short sharing period and TTL (50 ms / 400 ms).
+ * warning); a gateway closed drops out at once; figures lost from Redis are written again. Short
+ * sharing period and TTL (50 ms / 400 ms).
  * Runs on its own redis-server (one gateway reaches it through a proxy that is cut).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +12,7 @@ import { createRtmClient, type RtmClient } from "../../client/index.js";
 import type { DryRunResult, ReadinessReport } from "../../core/protocol/admin.js";
 import { buildRtmToken } from "../../core/token/index.js";
 import { startGateway, type Gateway } from "../../gateway/main.js";
-import { deleteKeys, redisServerUnavailable, startOwnRedisServer, uniquePrefix, type OwnRedisServer } from "../support/redis.js";
+import { adminClient, deleteKeys, keysUnder, redisServerUnavailable, startOwnRedisServer, uniquePrefix, type OwnRedisServer } from "../support/redis.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 
 const noServer = redisServerUnavailable();
@@ -133,6 +134,23 @@ describe.skipIf(noServer !== undefined)("readiness figures of every gateway on o
     const after = await reportUntil(b, (r) => r.liveSessions.appid === 4);
     expect(after.liveSessions).toEqual({ appid: 4, token: 3, primary: 3, secondary: 0 });
     expect(after.logins.appid).toBe(7); // the login itself stays in the window
+  });
+
+  it("figures lost from Redis (deleted, a flush) are written again in full at the next write, with nothing new to write", async () => {
+    const client = adminClient(redis.url);
+    try {
+      const hashes = await keysUnder(client, `${prefix}readiness:gateway:`);
+      expect(hashes).toHaveLength(2);
+      await client.del(...hashes);
+    } finally {
+      await client.quit();
+    }
+    // Right after the loss a report may lack the others' figures; within a few periods they are whole again.
+    for (const gw of [a, b]) {
+      const r = await reportUntil(gw, (x) => x.gateways === 2 && x.logins.appid === 7 && x.liveSessions.appid === 4);
+      expect(r).toMatchObject({ scope: "cluster", gateways: 2, logins: { appid: 7, token: 3 }, liveSessions: { appid: 4, token: 3 } });
+      expect(r.distinctUids.appid).toEqual({ count: 6, exact: true });
+    }
   });
 
   it("a gateway cut off from Redis drops out once its TTL runs out, and answers with its own figures meanwhile; one closed drops out at once", async () => {
