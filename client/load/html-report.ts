@@ -5,7 +5,7 @@
  * (a browser, a CI artifact viewer) without a network. A capacity search adds its steps.
  */
 import type { CapacityResult } from "./capacity.js";
-import type { LoadReport } from "./load-report.js";
+import { usersLine, type LoadReport } from "./load-report.js";
 import { CHART_CSS, escapeHtml, lineChart, stackedBarChart } from "./svg-chart.js";
 import type { OpCounts } from "./tally.js";
 
@@ -44,7 +44,7 @@ function runSection(r: LoadReport): string {
   const x = t.map((p) => p.t);
   const parts: string[] = [];
   parts.push(
-    `<p>${e(r.target.url)} · app ${e(r.target.appId)} · ${o.model === "open" ? `${o.rate}/s arrivals` : `${o.concurrency} users kept going`} for ${o.durationS} s · ${e(o.profile)} · mix ${e(o.mix)} · invalid ${o.invalid} · hold ${o.holdS} s · renew every ${o.renewEveryS || "—"} s · seed ${o.seed} · started ${e(r.startedAt)}</p>`,
+    `<p>${e(r.target.url)} · app ${e(r.target.appId)} · ${o.model === "open" ? `${o.rate}/s arrivals` : `${o.concurrency} users kept going`} for ${o.durationS} s · ${e(o.profile)} · ${e(usersLine(r))} · seed ${o.seed} · started ${e(r.startedAt)}</p>`,
   );
   parts.push(
     `<p class="${g.saturated ? "bad" : "ok"}">Generator: ${g.engines} engine thread(s) on ${g.cpus} CPUs; ${g.targetRate === null ? "" : `target ${g.targetRate}/s, `}achieved ${g.achievedRate}/s, answered ${g.answeredRate}/s; CPU ${g.cpuSeconds} s (${g.cpuCores} cores); busiest thread ${Math.round(g.eluMean * 100)}%. ${g.saturated ? `SATURATED: ${e(g.saturation.join("; "))}` : "Not saturated."}</p>`,
@@ -116,6 +116,26 @@ function runSection(r: LoadReport): string {
         .map(([k, c]) => `<tr>${cell(k)}${num(c.attempts)}${num(c.accepted)}${num(c.refused)}${num(c.errors)}</tr>`),
     ),
   );
+  const cohorts = Object.entries(r.cohorts);
+  if (cohorts.length > 0) {
+    parts.push("<h3>By cohort</h3>");
+    parts.push(
+      table(
+        ["cohort", "share", "expected", "attempts", "accepted", "refused", "refused by reason", "errors", "skipped", "renewals", "renewals refused", "ended by the gateway", "unexpected"],
+        cohorts.map(([name, c]) => {
+          const by = Object.entries(c.refusedBy)
+            .sort()
+            .map(([k, n]) => `${k} ×${n}`)
+            .join(", ");
+          const ended = Object.entries(c.ended)
+            .sort()
+            .map(([k, n]) => `${k} ×${n}`)
+            .join(", ");
+          return `<tr>${cell(name)}${num(c.share)}${cell(c.expect ?? "accept")}${num(c.attempts)}${num(c.accepted)}${num(c.refused)}${cell(by || null)}${num(c.errors)}${num(c.skipped)}${num(c.renewals)}${num(c.renewRefused)}${cell(ended || null)}<td class="n ${c.unexpected > 0 ? "bad" : ""}">${c.unexpected}</td></tr>`;
+        }),
+      ),
+    );
+  }
   parts.push("<h3>Close codes</h3>");
   parts.push(
     table(

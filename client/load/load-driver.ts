@@ -17,7 +17,7 @@ import { addTally, emptyTally, type Tally } from "./tally.js";
 import type { DriverMessage, WorkerMessage } from "./worker-protocol.js";
 
 /** What the driver needs: the engine options, shared, plus the split. */
-export interface DriverOptions extends Omit<EngineOptions, "seed" | "uidPrefix" | "maxSockets"> {
+export interface DriverOptions extends Omit<EngineOptions, "seed" | "uidPrefix" | "maxSockets" | "partition"> {
   /** Worker threads; 0 runs the one engine on the main thread. */
   readonly workers: number;
   readonly seed: number;
@@ -265,6 +265,8 @@ export class LoadDriver {
       seed: workerSeed(options.seed, i),
       uidPrefix: `${options.uidPrefix}${i.toString(36)}-`,
       maxSockets: Math.floor(options.maxSockets / n),
+      // A population's uid pools are split between the engines: no uid is logged in twice.
+      partition: { index: i, count: n },
     });
     const hosts: EngineHost[] = [];
     try {

@@ -13,12 +13,17 @@
  * Expected outcomes: a valid credential is accepted; a deliberately invalid token is refused with
  * `invalid_signature`. Anything else (another refusal, an accept of a bad token, a client-side
  * error, a renew or logout that fails, a session the gateway ends) counts as unexpected.
+ *
+ * With a population (docs/population.md) each user holds and renews as its cohort says, and the
+ * expected outcome is its cohort's: an accept, or the refusal its bug gets; a session the gateway
+ * ends at its token's expiry (4503) is expected of a cohort that never renews. Every login,
+ * refusal, renewal and ended session is also counted per cohort (`byCohort`).
  */
 import type { Histogram } from "hdr-histogram-js";
 import { CredentialSource, INVALID_TOKEN_REASON, type CredentialSourceOptions, type LoginSpec } from "./credentials.js";
 import { encodeHistogram, newHistogram, recordMs, type LatencyKind } from "./latency.js";
 import { RawWsConnection, type ConnectionFailure, type RawWsHandler } from "./raw-ws-connection.js";
-import { bump, emptyTally, type KindCounts, type LoadOp, type OpCounts, type Tally } from "./tally.js";
+import { bump, emptyCohortCounts, emptyTally, type CohortCounts, type KindCounts, type LoadOp, type OpCounts, type Tally } from "./tally.js";
 import { maskedTextFrame, upgradeRequest, type WsTarget } from "./ws-frames.js";
 
 /** What one engine needs besides its phases. */
@@ -123,31 +128,45 @@ class VirtualUser implements RawWsHandler {
       case LOGIN: {
         e.record("login", now - this.startedAt);
         const kc = e.kindCounts(this.spec);
+        const cc = e.cohortCounts(this.spec);
+        const spec = this.spec;
         if (reply.ok) {
           e.tally.login.accepted++;
           kc.accepted++;
-          if (this.spec.invalid) e.unexpected(`login accepted: invalid ${this.spec.kind} token`);
+          if (cc !== null) cc.accepted++;
+          if (spec.cohort >= 0) {
+            if (spec.expect !== null) e.unexpected(`login accepted: expected ${spec.expect} (cohort ${e.cohortName(spec)})`, cc);
+          } else if (spec.invalid) e.unexpected(`login accepted: invalid ${spec.kind} token`);
           e.sessions++;
-          this.holdUntil = now + e.options.holdMs;
+          this.holdUntil = now + spec.holdMs;
           this.afterLogin(now);
         } else {
           refusal(e.tally.login, reply);
           kc.refused++;
-          if (!this.spec.invalid) e.unexpected(`login refused: ${reply.reason} (${this.spec.kind})`);
-          else if (reply.reason !== INVALID_TOKEN_REASON) e.unexpected(`login refused: ${reply.reason} (invalid ${this.spec.kind} token, expected ${INVALID_TOKEN_REASON})`);
+          if (cc !== null) {
+            cc.refused++;
+            bump(cc.refusedBy, reply.reason ?? "unknown");
+          }
+          if (spec.cohort >= 0) {
+            if (reply.reason !== spec.expect) e.unexpected(`login refused: ${reply.reason} (cohort ${e.cohortName(spec)}${spec.expect === null ? "" : `, expected ${spec.expect}`})`, cc);
+          } else if (!spec.invalid) e.unexpected(`login refused: ${reply.reason} (${spec.kind})`);
+          else if (reply.reason !== INVALID_TOKEN_REASON) e.unexpected(`login refused: ${reply.reason} (invalid ${spec.kind} token, expected ${INVALID_TOKEN_REASON})`);
           this.close();
         }
         return;
       }
-      case RENEW:
+      case RENEW: {
         e.record("renew", now - this.sentAt);
+        const cc = e.cohortCounts(this.spec);
         if (reply.ok) e.tally.renew.accepted++;
         else {
           refusal(e.tally.renew, reply);
-          e.unexpected(`renew refused: ${reply.reason}`);
+          if (cc !== null) cc.renewRefused++;
+          e.unexpected(`renew refused: ${reply.reason}${cc === null ? "" : ` (cohort ${e.cohortName(this.spec)})`}`, cc);
         }
         this.afterLogin(now);
         return;
+      }
       case LOGOUT:
         if (reply.ok) e.tally.logout.accepted++;
         else {
@@ -170,14 +189,19 @@ class VirtualUser implements RawWsHandler {
     if (state !== CLOSING) {
       // The connection ended before the cycle did.
       const kind = failure !== null ? `${failure.kind}:${failure.detail}` : `closed:${code}`;
+      const cc = e.cohortCounts(this.spec);
       if (state === CONNECTING || state === LOGIN) {
         e.error("login", kind);
         e.kindCounts(this.spec).errors++;
+        if (cc !== null) cc.errors++;
       } else {
         e.sessions--;
+        if (byServer && cc !== null) bump(cc.ended, String(code));
         if (state === RENEW) e.error("renew", kind);
         else if (state === LOGOUT) e.error("logout", kind);
-        else e.unexpected(`session ended by the gateway: close ${code}`);
+        else if (!(cc !== null && code === 4503 && this.spec.kind !== "appid" && this.spec.renewEveryMs === 0)) {
+          e.unexpected(`session ended by the gateway: close ${code}${cc === null ? "" : ` (cohort ${e.cohortName(this.spec)})`}`, cc);
+        }
       }
     }
     e.finished(this);
@@ -188,10 +212,13 @@ class VirtualUser implements RawWsHandler {
     const e = this.engine;
     switch (this.state) {
       case CONNECTING:
-      case LOGIN:
+      case LOGIN: {
         e.error("login", this.state === CONNECTING ? "timeout:connect" : "timeout:login");
         e.kindCounts(this.spec).errors++;
+        const cc = e.cohortCounts(this.spec);
+        if (cc !== null) cc.errors++;
         break;
+      }
       case RENEW:
         e.error("renew", "timeout:renew");
         e.sessions--;
@@ -217,11 +244,10 @@ class VirtualUser implements RawWsHandler {
 
   private afterLogin(now: number): void {
     const e = this.engine;
-    const o = e.options;
     if (e.ending || now >= this.holdUntil) return this.logout();
     this.state = HOLD;
     this.deadline = Number.POSITIVE_INFINITY;
-    const renewAt = this.spec.kind === "appid" || o.renewEveryMs <= 0 ? Number.POSITIVE_INFINITY : now + o.renewEveryMs;
+    const renewAt = this.spec.kind === "appid" || this.spec.renewEveryMs <= 0 ? Number.POSITIVE_INFINITY : now + this.spec.renewEveryMs;
     const at = Math.min(renewAt, this.holdUntil);
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -238,6 +264,8 @@ class VirtualUser implements RawWsHandler {
     this.state = RENEW;
     this.deadline = performance.now() + e.options.timeoutMs;
     e.tally.renew.attempts++;
+    const cc = e.cohortCounts(this.spec);
+    if (cc !== null) cc.renewals++;
     const frame = e.credentials.renewFrame(this.spec, id);
     const send = (f: Buffer): void => {
       if (this.state !== RENEW || this.pendingId !== id) return;
@@ -463,8 +491,20 @@ export class LoadEngine {
       };
 
       const startUser = (): void => {
+        let next: ReturnType<CredentialSource["next"]>;
+        try {
+          next = this.credentials.next();
+        } catch (err) {
+          this.tally.login.attempts++;
+          this.error("login", `mint:${(err as Error).message}`);
+          return;
+        }
+        if ("skipped" in next) {
+          // Every uid of the drawn cohort is logged in: the population has no such client free.
+          this.cohortCountsAt(next.skipped).skipped++;
+          return;
+        }
         this.tally.login.attempts++;
-        const next = this.credentials.next();
         if (!(next instanceof Promise)) {
           this.launch(next);
           return;
@@ -531,12 +571,32 @@ export class LoadEngine {
     const u = new VirtualUser(this, spec, this.options.target.host, this.options.target.port, this.request);
     this.alive.add(u);
     this.kindCounts(spec).attempts++;
+    const cc = this.cohortCounts(spec);
+    if (cc !== null) cc.attempts++;
   }
 
   /** Called by a user once its connection is over. */
   finished(u: VirtualUser): void {
     this.alive.delete(u);
+    this.credentials.release(u.spec);
     this.slotFreed?.();
+  }
+
+  /** The name of `spec`'s cohort (population runs). */
+  cohortName(spec: LoginSpec): string {
+    return this.options.population?.cohorts[spec.cohort]?.name ?? "?";
+  }
+
+  /** The counts of `spec`'s cohort, or null outside a population run. */
+  cohortCounts(spec: LoginSpec): CohortCounts | null {
+    return spec.cohort < 0 ? null : this.cohortCountsAt(spec.cohort);
+  }
+
+  cohortCountsAt(cohort: number): CohortCounts {
+    const name = this.options.population?.cohorts[cohort]?.name ?? "?";
+    let c = this.tally.byCohort[name];
+    if (c === undefined) this.tally.byCohort[name] = c = emptyCohortCounts();
+    return c;
   }
 
   /** The per-kind login counts of `spec`'s kind. */
@@ -560,8 +620,9 @@ export class LoadEngine {
     this.unexpected(`${op} error: ${kind}`);
   }
 
-  unexpected(what: string): void {
+  unexpected(what: string, cohort: CohortCounts | null = null): void {
     this.tally.unexpected++;
     bump(this.tally.unexpectedBy, what);
+    if (cohort !== null) cohort.unexpected++;
   }
 }

@@ -8,8 +8,9 @@ import type { Profile } from "../../core/protocol/wire.js";
 import { summarize, type LatencySummary } from "./latency.js";
 import type { PhaseResult } from "./load-driver.js";
 import { formatMix, type Mix } from "./mix.js";
+import { expectedReason, type Population } from "./population.js";
 import { evaluateThreshold, type Threshold, type ThresholdInputs, type ThresholdResult } from "./threshold.js";
-import type { KindCounts, OpCounts } from "./tally.js";
+import { emptyCohortCounts, type CohortCounts, type KindCounts, type OpCounts } from "./tally.js";
 
 /** The options a report records (no secrets). */
 export interface ReportOptions {
@@ -29,6 +30,27 @@ export interface ReportOptions {
   readonly workers: number;
   readonly timeoutMs: number;
   readonly tokenTtlSeconds: number;
+  /** The population the users were drawn from (`--population FILE`); absent or null: `mix` and `invalid`. */
+  readonly population?: { readonly file: string; readonly population: Population } | null;
+}
+
+/** A cohort as the report's options list it (docs/population.md). */
+export interface ReportCohort {
+  readonly name: string;
+  readonly share: number;
+  readonly credential: "token" | "appid";
+  readonly tokenVersion: "006" | "007" | null;
+  readonly tokenTtlS: number | null;
+  readonly bug: string | null;
+  readonly holdS: number;
+  readonly renewBeforeExpiryS: number | null;
+  readonly uids: number;
+}
+
+/** One cohort's counts in the report, with its share and the refusal it is expected to get (null: accepts). */
+export interface CohortReport extends CohortCounts {
+  readonly share: number;
+  readonly expect: string | null;
 }
 
 /** One interval of the timeline (counts of the interval; latencies of the logins answered in it). */
@@ -86,15 +108,19 @@ export interface LoadReport {
     readonly rate: number | null;
     readonly concurrency: number | null;
     readonly durationS: number;
-    readonly mix: string;
-    readonly invalid: number;
-    readonly holdS: number;
-    readonly renewEveryS: number;
+    /** The credential mix; null for a population run (each cohort says how it logs in). */
+    readonly mix: string | null;
+    readonly invalid: number | null;
+    /** Hold, renewal and token lifetime of every user; null for a population run (per cohort). */
+    readonly holdS: number | null;
+    readonly renewEveryS: number | null;
     readonly profile: Profile;
     readonly seed: number;
     readonly workers: number;
     readonly timeoutS: number;
-    readonly tokenTtlS: number;
+    readonly tokenTtlS: number | null;
+    /** `--population`: the file and its cohorts; null otherwise. */
+    readonly population: { readonly file: string; readonly cohorts: readonly ReportCohort[] } | null;
   };
   readonly machine: { readonly cpus: number; readonly node: string; readonly platform: string };
   readonly run: { readonly arrivalS: number; readonly wallS: number; readonly prepared: number; readonly prepareS: number };
@@ -103,6 +129,8 @@ export interface LoadReport {
   readonly renew: OpCounts;
   readonly logout: OpCounts;
   readonly byKind: Readonly<Record<string, KindCounts>>;
+  /** Population runs: cohort name → its counts, every cohort of the file (in file order); `{}` otherwise. */
+  readonly cohorts: Readonly<Record<string, CohortReport>>;
   readonly closes: Readonly<Record<string, number>>;
   readonly serverCloses: Readonly<Record<string, number>>;
   readonly unexpected: { readonly total: number; readonly by: Readonly<Record<string, number>> };
@@ -131,6 +159,8 @@ function generatorReport(r: PhaseResult, o: ReportOptions): GeneratorReport {
   const saturation: string[] = [];
   if (o.model === "open" && o.rate !== null && achievedRate < ACHIEVED_RATE_FLOOR * o.rate) saturation.push(`achieved ${round(achievedRate, 1)}/s of the ${o.rate}/s asked for`);
   if (r.tally.skipped > 0) saturation.push(`${r.tally.skipped} arrivals skipped: the socket budget was spent`);
+  const poolSkipped = Object.values(r.tally.byCohort).reduce((s, c) => s + c.skipped, 0);
+  if (poolSkipped > 0) saturation.push(`${poolSkipped} arrivals skipped: every uid of their cohort was logged in (a larger uidsPerCohort, or a cohort's uids, gives the population more clients)`);
   if (o.model === "open" && lag.p99 !== null && lag.p99 > LAG_P99_CEILING_MS) saturation.push(`arrivals started late (p99 ${lag.p99} ms behind schedule)`);
   if (busiest.mean > ELU_CEILING) saturation.push(`a generator thread was busy ${Math.round(busiest.mean * 100)}% of the time`);
   const cpuSeconds = r.cpuUs / 1e6;
@@ -164,8 +194,30 @@ export function thresholdInputs(report: Omit<LoadReport, "thresholds" | "pass">)
   };
 }
 
+function reportCohorts(p: Population): ReportCohort[] {
+  return p.cohorts.map((c) => ({
+    name: c.name,
+    share: c.share,
+    credential: c.credential,
+    tokenVersion: c.tokenVersion,
+    tokenTtlS: c.tokenTtlSeconds,
+    bug: c.bug,
+    holdS: c.holdSeconds,
+    renewBeforeExpiryS: c.renewBeforeExpirySeconds,
+    uids: c.uids,
+  }));
+}
+
+function cohortCounts(r: PhaseResult, p: Population | null): Record<string, CohortReport> {
+  const out: Record<string, CohortReport> = {};
+  if (p === null) return out;
+  for (const c of p.cohorts) out[c.name] = { share: c.share, expect: expectedReason(c), ...emptyCohortCounts(), ...r.tally.byCohort[c.name] };
+  return out;
+}
+
 /** Builds the report of one phase and evaluates `thresholds` on it. */
 export function buildReport(r: PhaseResult, o: ReportOptions, thresholds: readonly Threshold[], startedAt: Date): LoadReport {
+  const pop = o.population ?? null;
   const base: Omit<LoadReport, "thresholds" | "pass"> = {
     tool: "rtm-auth load",
     schema: 1,
@@ -176,15 +228,16 @@ export function buildReport(r: PhaseResult, o: ReportOptions, thresholds: readon
       rate: o.rate,
       concurrency: o.concurrency,
       durationS: o.durationMs / 1000,
-      mix: formatMix(o.mix),
-      invalid: o.invalid,
-      holdS: o.holdMs / 1000,
-      renewEveryS: o.renewEveryMs / 1000,
+      mix: pop === null ? formatMix(o.mix) : null,
+      invalid: pop === null ? o.invalid : null,
+      holdS: pop === null ? o.holdMs / 1000 : null,
+      renewEveryS: pop === null ? o.renewEveryMs / 1000 : null,
       profile: o.profile,
       seed: o.seed,
       workers: o.workers,
       timeoutS: o.timeoutMs / 1000,
-      tokenTtlS: o.tokenTtlSeconds,
+      tokenTtlS: pop === null ? o.tokenTtlSeconds : null,
+      population: pop === null ? null : { file: pop.file, cohorts: reportCohorts(pop.population) },
     },
     machine: { cpus: os.availableParallelism(), node: process.version, platform: `${os.platform()} ${os.arch()}` },
     run: { arrivalS: round(r.arrivalMs / 1000), wallS: round(r.wallMs / 1000), prepared: r.prepared, prepareS: round(r.prepareMs / 1000) },
@@ -193,6 +246,7 @@ export function buildReport(r: PhaseResult, o: ReportOptions, thresholds: readon
     renew: r.tally.renew,
     logout: r.tally.logout,
     byKind: r.tally.byKind,
+    cohorts: cohortCounts(r, pop?.population ?? null),
     closes: r.tally.closes,
     serverCloses: r.tally.serverCloses,
     unexpected: { total: r.tally.unexpected, by: r.tally.unexpectedBy },
@@ -239,13 +293,20 @@ function latencyLine(name: string, s: LatencySummary): string | null {
   return `  ${pad(name, 8)} ${String(s.count).padStart(8)}  p50 ${fmtMs(s.p50).padStart(7)}  p90 ${fmtMs(s.p90).padStart(7)}  p99 ${fmtMs(s.p99).padStart(7)}  max ${fmtMs(s.max).padStart(7)}`;
 }
 
+/** Who the users were: `mix …, invalid …, hold …` or `population FILE (cohorts)`. */
+export function usersLine(r: LoadReport): string {
+  const o = r.options;
+  if (o.population !== null) return `population ${o.population.file}: ${o.population.cohorts.map((c) => `${c.name} ${c.share}`).join(", ")}`;
+  return `mix ${o.mix}, invalid ${o.invalid}, hold ${o.holdS} s, renew every ${o.renewEveryS || "—"} s`;
+}
+
 /** The report as text (what the CLI prints). */
 export function formatReport(r: LoadReport): string {
   const o = r.options;
   const g = r.generator;
   const out: string[] = [];
   const what = o.model === "open" ? `${o.rate}/s arrivals` : `${o.concurrency} users kept going`;
-  out.push(`rtm-auth load: ${r.target.url}  app ${r.target.appId}  ${what} for ${o.durationS} s  (${o.profile}, mix ${o.mix}, invalid ${o.invalid}, hold ${o.holdS} s, renew every ${o.renewEveryS || "—"} s, seed ${o.seed})`);
+  out.push(`rtm-auth load: ${r.target.url}  app ${r.target.appId}  ${what} for ${o.durationS} s  (${o.profile}, ${usersLine(r)}, seed ${o.seed})`);
   out.push("");
   out.push(`generator  ${g.engines} engine thread(s) on ${g.cpus} CPUs; tokens minted by ${r.target.minting === "admin" ? "the admin API" : "the token core"} (${r.run.prepared} ahead, ${r.run.prepareS} s)`);
   out.push(
@@ -259,6 +320,18 @@ export function formatReport(r: LoadReport): string {
   if (kinds.length > 0) {
     out.push("  by credential:");
     for (const [k, c] of kinds) out.push(`    ${pad(k, 17)} ${String(c.attempts).padStart(8)} attempts  ${String(c.accepted).padStart(8)} accepted  ${String(c.refused).padStart(7)} refused  ${String(c.errors).padStart(6)} errors`);
+  }
+  const cohorts = Object.entries(r.cohorts);
+  if (cohorts.length > 0) {
+    out.push("  by cohort (share; expected answer):");
+    for (const [name, c] of cohorts) {
+      out.push(
+        `    ${pad(`${name} (${c.share}; ${c.expect ?? "accept"})`, 40)} ${String(c.attempts).padStart(7)} attempts  ${String(c.accepted).padStart(7)} accepted  ${String(c.refused).padStart(6)} refused  ${String(c.errors).padStart(5)} errors` +
+          `${c.skipped > 0 ? `  ${c.skipped} skipped` : ""}${c.renewals > 0 ? `  ${c.renewals} renewals (${c.renewRefused} refused)` : ""}${c.unexpected > 0 ? `  ${c.unexpected} unexpected` : ""}`,
+      );
+      for (const [reason, n] of Object.entries(c.refusedBy).sort()) out.push(`      refused ${pad(reason, 22)} ${n}`);
+      for (const [code, n] of Object.entries(c.ended).sort()) out.push(`      ended by the gateway: close ${code} ×${n}`);
+    }
   }
   const closes = Object.entries(r.closes).sort();
   if (closes.length > 0) out.push(`  close codes: ${closes.map(([c, n]) => `${c} ×${n}`).join(", ")}${Object.keys(r.serverCloses).length > 0 ? `  (the gateway closed first: ${Object.entries(r.serverCloses).map(([c, n]) => `${c} ×${n}`).join(", ")})` : ""}`);

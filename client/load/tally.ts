@@ -30,6 +30,31 @@ export interface KindCounts {
   errors: number;
 }
 
+/** The counts of one cohort of a population run (`--population`, docs/population.md). */
+export interface CohortCounts {
+  /** Logins started. */
+  attempts: number;
+  accepted: number;
+  refused: number;
+  /** reason → refused logins. */
+  refusedBy: Record<string, number>;
+  /** Logins with no reply (connect, upgrade, timeout, closed). */
+  errors: number;
+  /** Arrivals of this cohort not started: every uid of its pool was logged in. */
+  skipped: number;
+  /** renewToken requests sent, and refused. */
+  renewals: number;
+  renewRefused: number;
+  /** Sessions the gateway ended, by close code (e.g. `4503`). */
+  ended: Record<string, number>;
+  /** Outcomes of this cohort other than the ones its population entry predicts. */
+  unexpected: number;
+}
+
+export function emptyCohortCounts(): CohortCounts {
+  return { attempts: 0, accepted: 0, refused: 0, refusedBy: {}, errors: 0, skipped: 0, renewals: 0, renewRefused: 0, ended: {}, unexpected: 0 };
+}
+
 /** The operations a virtual user performs. */
 export const LOAD_OPS = ["login", "renew", "logout"] as const;
 export type LoadOp = (typeof LOAD_OPS)[number];
@@ -40,6 +65,8 @@ export interface Tally {
   renew: OpCounts;
   logout: OpCounts;
   byKind: Record<string, KindCounts>;
+  /** Population runs: cohort name → its counts (empty otherwise). */
+  byCohort: Record<string, CohortCounts>;
   /** Status of the server's close frame (its echo of ours when we closed first); 1006 = none. */
   closes: Record<string, number>;
   /** The closes the server started (a logged-in session ended by the gateway, a protocol close, …). */
@@ -57,7 +84,7 @@ export function emptyOpCounts(): OpCounts {
 }
 
 export function emptyTally(): Tally {
-  return { login: emptyOpCounts(), renew: emptyOpCounts(), logout: emptyOpCounts(), byKind: {}, closes: {}, serverCloses: {}, unexpected: 0, unexpectedBy: {}, skipped: 0 };
+  return { login: emptyOpCounts(), renew: emptyOpCounts(), logout: emptyOpCounts(), byKind: {}, byCohort: {}, closes: {}, serverCloses: {}, unexpected: 0, unexpectedBy: {}, skipped: 0 };
 }
 
 /** Adds 1 to `record[key]`. */

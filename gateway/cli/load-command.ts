@@ -15,6 +15,8 @@ import {
   formatReport,
   LoadDriver,
   LoadOptionError,
+  loadPopulation,
+  PopulationError,
   parseDuration,
   parseMix,
   parseThreshold,
@@ -25,6 +27,7 @@ import {
   type LoadReport,
   type Minting,
   type Mix,
+  type Population,
   type Progress,
   type ReportOptions,
   type Threshold,
@@ -54,6 +57,10 @@ Load:
                        (appid = no token: the project must allow App ID logins)
   --invalid F          share of users sending a token signed with a wrong certificate (default 0); they
                        are expected to be refused with invalid_signature
+  --population FILE    draw each user from the cohorts of a population file instead (docs/population.md):
+                       its credential, token bug, hold and renewal; uids NAME-0 … of each cohort, never
+                       two sessions of one uid; a per-cohort breakdown in the report. Not with --mix,
+                       --invalid, --hold, --renew-every or --token-ttl (the file says them per cohort)
   --profile P          rtm1 (default) or rtm2
   --seed S             seed of the draws (credential, invalid); default random, printed in the report
 Tokens:
@@ -98,6 +105,7 @@ interface Parsed {
   readonly renewEveryMs: number;
   readonly mix: Mix;
   readonly invalid: number;
+  readonly population: { readonly file: string; readonly population: Population } | null;
   readonly profile: Profile;
   readonly seed: number;
   readonly tokenTtlSeconds: number;
@@ -140,6 +148,7 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
         "renew-every": { type: "string" },
         mix: { type: "string" },
         invalid: { type: "string" },
+        population: { type: "string" },
         profile: { type: "string" },
         seed: { type: "string" },
         "token-ttl": { type: "string" },
@@ -209,6 +218,21 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
   if (renewEveryMs > 0 && renewEveryMs < 100) throw new LoadOptionError("--renew-every must be at least 100ms (or 0: never)");
   const profile = (values.profile ?? "rtm1") as Profile;
   if (!PROFILES.includes(profile)) throw new LoadOptionError("--profile must be rtm1 or rtm2");
+  let population: Parsed["population"] = null;
+  if (values.population !== undefined) {
+    const clash = (["mix", "invalid", "hold", "renew-every", "token-ttl"] as const).filter((k) => values[k] !== undefined);
+    if (clash.length > 0) throw new LoadOptionError(`--population describes every user: it cannot be combined with --${clash.join(", --")} (the population file gives each cohort's credential, bugs, hold, renewal and token lifetime)`);
+    try {
+      population = { file: values.population, population: loadPopulation(values.population) };
+    } catch (err) {
+      if (err instanceof PopulationError) throw new LoadOptionError(`--population: ${err.message}`);
+      throw err;
+    }
+    if (minting.kind === "admin") {
+      const local = population.population.cohorts.filter((c) => c.share > 0 && c.bug === "expired");
+      if (local.length > 0) throw new LoadOptionError(`--population: cohort ${local.map((c) => c.name).join(", ")} needs an expired token, which only local minting makes: give --certificate instead of --admin-url`);
+    }
+  }
   const mix = values.mix === undefined ? DEFAULT_MIX : parseMix(values.mix);
   const invalid = num(values.invalid, "--invalid", 0, 0, 1);
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : num(values.seed, "--seed", 0, 0, 2 ** 32 - 1, true);
@@ -226,6 +250,7 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
     renewEveryMs,
     mix,
     invalid,
+    population,
     profile,
     seed,
     tokenTtlSeconds: num(values["token-ttl"], "--token-ttl", 3600, 1, 0xffff_ffff, true),
@@ -303,8 +328,11 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     return EXIT.usage;
   }
   const port = opts.url.port === "" ? 80 : Number(opts.url.port);
-  if (opts.model === "open" && opts.capacity === null && (opts.rate * (opts.holdMs + 1_000)) / 1000 > opts.maxSockets) {
-    io.err(`rtm-auth load: warning: ${opts.rate}/s with --hold ${opts.holdMs / 1000} s needs about ${Math.round((opts.rate * (opts.holdMs + 1_000)) / 1000)} sockets, over this process's budget of ${opts.maxSockets}; arrivals beyond it are skipped (run several processes)\n`);
+  // Mean time a user holds a socket: its hold and about a second more.
+  const meanHoldMs = opts.population === null ? opts.holdMs : opts.population.population.cohorts.reduce((s, c) => s + c.share * c.holdSeconds * 1000, 0);
+  if (opts.model === "open" && opts.capacity === null && (opts.rate * (meanHoldMs + 1_000)) / 1000 > opts.maxSockets) {
+    const hold = opts.population === null ? `--hold ${opts.holdMs / 1000} s` : `the population's mean hold of ${Math.round(meanHoldMs / 1000)} s`;
+    io.err(`rtm-auth load: warning: ${opts.rate}/s with ${hold} needs about ${Math.round((opts.rate * (meanHoldMs + 1_000)) / 1000)} sockets, over this process's budget of ${opts.maxSockets}; arrivals beyond it are skipped (run several processes)\n`);
   }
   const driverOptions: DriverOptions = {
     target: { host, port, path: `${opts.url.pathname}${opts.url.search}`, hostHeader: opts.url.host },
@@ -312,6 +340,7 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     profile: opts.profile,
     mix: opts.mix,
     invalid: opts.invalid,
+    population: opts.population?.population ?? null,
     tokenTtlSeconds: opts.tokenTtlSeconds,
     minting: opts.minting,
     holdMs: opts.holdMs,
@@ -345,6 +374,7 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     workers: opts.workers,
     timeoutMs: opts.timeoutMs,
     tokenTtlSeconds: opts.tokenTtlSeconds,
+    population: opts.population,
   };
 
   let driver: LoadDriver;
