@@ -88,6 +88,22 @@ describe("each cohort gets the answer of its credential and bug", () => {
     for (const name of ["updated", "old006", "bad-expiry", "wrong-uid", "expired", "wrong-cert"]) expectOnly(c[name]!, { reason: "token_not_accepted", code: INVALID_TOKEN }, name);
   });
 
+  it("rtm2: the same reasons with the RTM 2.x codes", async () => {
+    const rtm2 = (app: { appId: string; certificate: string | null }) => {
+      const r = new PopulationRunner({ url: h.gateway.url, appId: app.appId, profile: "rtm2", population: EVERY_KIND, certificate: app.certificate, seed: 3 });
+      runners.push(r);
+      return r;
+    };
+    const t = (await rtm2(APPS.token).step(h.clock.nowSeconds(), 200)).cohorts;
+    expectOnly(t["legacy"]!, { reason: "token_required", code: "-10005 RTM_ERROR_INVALID_TOKEN" }, "legacy");
+    expectOnly(t["wrong-uid"]!, { reason: "uid_mismatch", code: "-10005 RTM_ERROR_INVALID_TOKEN" }, "wrong-uid");
+    expectOnly(t["expired"]!, { reason: "token_expired", code: "-10009 RTM_ERROR_TOKEN_EXPIRED" }, "expired");
+    expectOnly(t["wrong-cert"]!, { reason: "invalid_signature", code: "-10005 RTM_ERROR_INVALID_TOKEN" }, "wrong-cert");
+    expectOnly(t["updated"]!, "accepted", "updated");
+    const a = (await rtm2({ appId: APPS.appid.appId, certificate: "0123456789abcdef0123456789abcdef" }).step(h.clock.nowSeconds(), 100)).cohorts;
+    expectOnly(a["updated"]!, { reason: "token_not_accepted", code: "-10003 RTM_ERROR_INVALID_APP_ID" }, "updated on App ID only");
+  });
+
   it("legacy clients are accepted until the project goes token only, then refused token_required; updated clients never notice", async () => {
     const appId = "9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a";
     const certificate = "9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c";
