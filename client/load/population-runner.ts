@@ -45,6 +45,12 @@ export interface PopulationRunnerOptions {
   readonly timeoutMs?: number;
   /** Most clients logged in or in flight at once (default 10000, 1 … 100000); further draws are skipped. */
   readonly maxLive?: number;
+  /**
+   * This runner's share of every cohort's uid pool: only uid indices `i` with `i % count === index`.
+   * Several runners (one per gateway) with the same population and distinct shards never log in
+   * the same uid. Default: the whole pool.
+   */
+  readonly uidShard?: { readonly index: number; readonly count: number };
 }
 
 /** What one cohort did in one step (or, from {@link PopulationRunner.totals}, in all of them). */
@@ -344,8 +350,12 @@ export class PopulationRunner {
     this.maxLive = int(options.maxLive, "maxLive", DEFAULT_MAX_LIVE, 1, 100_000);
     this.random = seededRandom(options.seed);
     this.wrongCertificate = randomCertificate(this.random, options.certificate);
-    this.idle = this.cohorts.map((c) => Int32Array.from({ length: c.uids }, (_, i) => i));
-    this.idleCount = this.cohorts.map((c) => c.uids);
+    const shard = options.uidShard ?? { index: 0, count: 1 };
+    if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
+      throw new RangeError("uidShard must have an integer count ≥ 1 and an index in [0, count)");
+    }
+    this.idle = this.cohorts.map((c) => Int32Array.from({ length: Math.max(0, Math.ceil((c.uids - shard.index) / shard.count)) }, (_, k) => shard.index + k * shard.count));
+    this.idleCount = this.idle.map((pool) => pool.length);
     this.liveBy = this.cohorts.map(() => 0);
     this.acc = this.cohorts.map(() => emptyCohortStep());
     this.total = this.cohorts.map(() => emptyCohortStep());

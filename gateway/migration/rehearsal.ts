@@ -127,6 +127,8 @@ const REHEARSAL_START = 1_800_000_000;
 interface Driver {
   readonly wsUrls: readonly string[];
   readonly certificate: string;
+  /** The simulated start: the asked one, or later when the gateways' clocks or the primary's activation are later. */
+  readonly startAt: number;
   /** Moves every gateway's clock to `now` (the rollouts are judged before it resolves). */
   setClock(now: number): Promise<void>;
   putPlan(plan: RolloutPlan): Promise<void>;
@@ -139,7 +141,7 @@ interface Driver {
 export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
   const stepSeconds = o.stepSeconds ?? 3600;
   const loginsPerStep = o.loginsPerStep ?? 100;
-  const startAt = o.startAt ?? REHEARSAL_START;
+  const requestedStart = o.startAt ?? REHEARSAL_START;
   if (!Number.isInteger(stepSeconds) || stepSeconds < 1 || stepSeconds > 86_400 * 7) throw new RehearsalError("the step must be 1 s to 7 days");
   if (!Number.isInteger(loginsPerStep) || loginsPerStep < 0 || loginsPerStep > 100_000) throw new RehearsalError("logins per step must be an integer in [0, 100000]");
   const planSeconds = o.plan.stages.reduce((n, s) => n + s.minSeconds, 0);
@@ -147,7 +149,8 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
   const plan: RolloutPlan = o.confirmFinalStep === false || o.plan.confirm !== undefined ? o.plan : withConfirm(o.plan);
   const appId = o.appId ?? SEED_EITHER.appId;
   const started = performance.now();
-  const driver = o.targets === undefined || o.targets.length === 0 ? await ownGateway(appId, startAt) : await remoteGateways(o.targets, appId, startAt);
+  const driver = o.targets === undefined || o.targets.length === 0 ? await ownGateway(appId, requestedStart) : await remoteGateways(o.targets, appId, requestedStart);
+  const startAt = driver.startAt;
   const runners = driver.wsUrls.map(
     (url, i) =>
       new PopulationRunner({
@@ -157,6 +160,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
         population: o.population,
         certificate: driver.certificate,
         seed: o.seed + i,
+        // Each uid on one gateway only: the same uid on two would kick itself out (remote login).
         ...(driver.wsUrls.length > 1 ? { uidShard: { index: i, count: driver.wsUrls.length } } : {}),
       }),
   );
@@ -300,6 +304,7 @@ async function ownGateway(appId: string, startAt: number): Promise<Driver> {
   return {
     wsUrls: [gw.url],
     certificate,
+    startAt,
     setClock: async (now) => {
       clock.set(now);
       await gw.rollouts.tick();
@@ -327,7 +332,7 @@ function randomHex32(): string {
 }
 
 /** Running gateways through their admin APIs (the first one sets up; every one's clock is moved). */
-async function remoteGateways(targets: readonly RehearsalTarget[], appId: string, startAt: number): Promise<Driver> {
+async function remoteGateways(targets: readonly RehearsalTarget[], appId: string, requestedStart: number): Promise<Driver> {
   const call = async <T>(t: RehearsalTarget, method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(new URL(`/admin${path}`, t.url), {
       method,
@@ -351,10 +356,15 @@ async function remoteGateways(targets: readonly RehearsalTarget[], appId: string
     await call(first, "POST", "/projects", { mechanism: "appid", appId });
     view = await call(first, "POST", `/projects/${appId}/certificates/primary`);
   }
-  const certificate = view?.certificates?.primary?.value;
-  if (certificate === undefined) throw new RehearsalError(`project ${appId} has no primary certificate: enable one (the migration window) before rehearsing`);
+  const primary = view?.certificates?.primary as { value: string; activeAt?: number } | null | undefined;
+  if (primary === undefined || primary === null) throw new RehearsalError(`project ${appId} has no primary certificate: enable one (the migration window) before rehearsing`);
+  const certificate = primary.value;
+  // Never move a running gateway's clock back, and start once the primary verifies tokens.
+  const clocks = await Promise.all(targets.map((t) => call<{ now: number }>(t, "GET", "/clock")));
+  const startAt = Math.max(requestedStart, primary.activeAt ?? 0, ...clocks.map((c) => c.now));
   for (const t of targets) await call(t, "PUT", "/clock", { frozen: true, now: startAt });
   return {
+    startAt,
     wsUrls: targets.map((t) => {
       const u = new URL("/rtm", t.url);
       u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
