@@ -62,7 +62,8 @@ Load:
                        two sessions of one uid; a per-cohort breakdown in the report. Not with --mix,
                        --invalid, --hold, --renew-every or --token-ttl (the file says them per cohort)
   --profile P          rtm1 (default) or rtm2
-  --seed S             seed of the draws (credential, invalid); default random, printed in the report
+  --seed S             seed of the draws (credential, invalid; with --population: cohort, uid); default
+                       random, printed in the report
 Tokens:
   --certificate C      mint tokens locally with the project's certificate ("-" reads it from stdin)
   --admin-url U        mint them with the gateway's admin API (POST /admin/tokens) instead
