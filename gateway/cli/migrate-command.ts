@@ -117,6 +117,8 @@ export function formatRollout(v: RolloutView, historyLines = 5): string {
     lines.push("  guards: none");
   }
   if (v.counts === null && stage !== undefined) lines.push("  counts: could not be read");
+  if (v.status === "rolled_back") lines.push("  rolled back: nothing advances by itself; `migrate resume` runs this stage again, `migrate advance` goes on");
+  if (v.status === "paused") lines.push("  paused: nothing advances by itself (guards still roll back); `migrate resume` to continue");
   if (v.awaitingConfirmation) lines.push(`  awaiting confirmation: rtm-auth migrate advance --confirm ${v.finalStep ?? ""}`);
   lines.push(`  revision ${v.revision}, started ${iso(v.startedAt)}, updated ${iso(v.updatedAt)}`);
   const last = v.history.slice(Math.max(0, v.history.length - historyLines));
