@@ -36,6 +36,7 @@ const ActionBody = z.object({ confirm: z.enum(FINAL_STEPS).optional() }).strict(
 
 const isAction = (s: string): s is RolloutAction => (ROLLOUT_ACTIONS as readonly string[]).includes(s);
 
+/** Registers the three rollout routes (the file's header gives their shapes and errors) on `router`. */
 export function rolloutRoutes(router: Router, deps: AdminDeps): void {
   const controller = (): RolloutController => {
     if (deps.rollouts === undefined) throw new AdminError(409, "rollouts_disabled", "this gateway runs no staged rollouts");
