@@ -13,8 +13,8 @@ import { parseRolloutPlan } from "../../gateway/migration/rollout-schema.js";
 
 const example = (name: string): string => new URL(`../../docs/examples/${name}`, import.meta.url).pathname;
 const plan = parseRolloutPlan(JSON.parse(readFileSync(example("rollout-token-only.json"), "utf8")));
-/** Two-hour steps of 60 logins: enough for every guard's minimum within its stage's least time. */
-const PACE = { stepSeconds: 7200, loginsPerStep: 60 } as const;
+/** Two-hour steps of 200 logins: enough for every guard's minimum within its stage's least time. */
+const PACE = { stepSeconds: 7200, loginsPerStep: 200 } as const;
 
 describe("rehearsing the seed's App-ID → token migration (memory store)", () => {
   let legacy: RehearsalResult;
