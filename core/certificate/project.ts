@@ -41,7 +41,7 @@ export interface ProjectRecord {
 
 /** Which stage's cohort a decision's uid was in: carried by decisions, counted by the rollout's guards. */
 export interface CohortMark {
-  /** The rollout state's revision: counts of one stage visit are kept apart from the next. */
+  /** The rollout state's `stageRevision`: counts of one stage visit are kept apart from the next. */
   readonly revision: number;
   readonly stage: number;
   readonly stageName: string;
@@ -94,7 +94,7 @@ export function projectAuth(p: ProjectRecord, now: number): ProjectAuth {
   const stage = r.plan.stages[r.state.stage];
   if (stage === undefined) return view;
   const rollout: ActiveCohort = {
-    mark: { revision: r.state.revision, stage: r.state.stage, stageName: stage.name },
+    mark: { revision: r.state.stageRevision, stage: r.state.stage, stageName: stage.name },
     contains: compileCohort(p.appId, stage.cohort),
     view: targetView(view, r.plan.target),
   };

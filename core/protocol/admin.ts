@@ -229,6 +229,8 @@ export interface RolloutView {
   readonly stageName: string | null;
   /** +1 on every transition; the compare-and-set of several gateways compares it. */
   readonly revision: number;
+  /** The revision at which the applied stage was entered: the guards count the decisions since (docs/rollouts.md). */
+  readonly stageRevision: number;
   /** Unix seconds on the simulated clock. */
   readonly startedAt: number;
   /** When the applied stage was entered or resumed, Unix seconds. */

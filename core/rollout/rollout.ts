@@ -116,8 +116,14 @@ export interface RolloutState {
   readonly status: RolloutStatus;
   /** The stage whose cohort is applied: 0-based, -1 none (rolled back before the first stage, aborted, or completed). */
   readonly stage: number;
-  /** +1 on every transition: counts of a stage are kept per revision, and writes compare it. */
+  /** +1 on every transition: writes compare it. */
   readonly revision: number;
+  /**
+   * The revision at which the applied stage was entered (start, advance, rollback, a guard's
+   * rollback): the cohort's counts are kept per stage visit under this number. A pause, a resume,
+   * the wait for a confirmation and a refused final step keep it, and so keep the counts.
+   */
+  readonly stageRevision: number;
   readonly startedAt: number;
   /** When the current stage was entered (or re-entered), Unix seconds. */
   readonly stageStartedAt: number;
@@ -140,7 +146,7 @@ export interface OpCounts {
   readonly refused: Readonly<Record<string, number>>;
 }
 
-/** The cohort's decisions in the current stage (one revision), across every gateway that counted them. */
+/** The cohort's decisions in the current stage visit (one `stageRevision`), across every gateway that counted them. */
 export interface StageCounts {
   readonly login: OpCounts;
   readonly renewToken: OpCounts;
@@ -197,10 +203,12 @@ function transition(
   const revision = s.revision + 1;
   const t: RolloutTransition = { at, cause, by, fromStage: s.stage, toStage: next.stage, status: next.status, revision, ...extra };
   const history = s.history.length >= MAX_HISTORY ? [...s.history.slice(s.history.length - MAX_HISTORY + 1), t] : [...s.history, t];
+  const newVisit = next.stage !== s.stage || cause === "start";
   return {
     status: next.status,
     stage: next.stage,
     revision,
+    stageRevision: newVisit ? revision : s.stageRevision,
     startedAt: s.startedAt,
     stageStartedAt: next.stage !== s.stage || cause === "resume" || cause === "start" ? at : s.stageStartedAt,
     updatedAt: at,
@@ -215,7 +223,7 @@ function transition(
  * so counts kept per (project, revision) never mix two plans.
  */
 export function startRollout(plan: RolloutPlan, now: number, by: RolloutTransition["by"] = "operator", fromRevision = 0): RolloutRecord {
-  const initial: RolloutState = { status: "running", stage: -1, revision: fromRevision, startedAt: now, stageStartedAt: now, updatedAt: now, awaitingConfirmation: false, history: [] };
+  const initial: RolloutState = { status: "running", stage: -1, revision: fromRevision, stageRevision: fromRevision, startedAt: now, stageStartedAt: now, updatedAt: now, awaitingConfirmation: false, history: [] };
   return { plan, state: transition(initial, now, "start", by, { stage: 0, status: "running" }) };
 }
 

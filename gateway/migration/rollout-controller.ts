@@ -131,7 +131,7 @@ export class RolloutController {
   }
 
   private async judge(appId: string, r: RolloutRecord): Promise<void> {
-    const counts = await this.counters.read(appId, r.state.revision);
+    const counts = await this.counters.read(appId, r.state.stageRevision);
     const now = this.now();
     const step = evaluate(r, counts, now);
     if (step === null) return;
@@ -229,7 +229,7 @@ export class RolloutController {
     for (let attempt = 1; ; attempt++) {
       const r = this.store.get(appId)?.rollout;
       if (r === undefined) throw new RolloutError("rollout_not_found", `project ${appId} has no rollout`);
-      const counts = r.state.stage >= 0 ? await this.counters.read(appId, r.state.revision) : EMPTY_STAGE_COUNTS;
+      const counts = r.state.stage >= 0 ? await this.counters.read(appId, r.state.stageRevision) : EMPTY_STAGE_COUNTS;
       const now = this.now();
       // operate() runs inside the write: with an idempotency key already applied it does not run
       // at all, so a repeated action answers with the rollout instead of refusing the moved state.
@@ -252,7 +252,7 @@ export class RolloutController {
     let counts: StageCounts | null = null;
     if (stage !== undefined) {
       try {
-        counts = await this.counters.read(appId, s.revision);
+        counts = await this.counters.read(appId, s.stageRevision);
       } catch (err) {
         this.logger.warn({ appId, err: err instanceof Error ? err.message : String(err) }, "rollout counts not readable");
       }
@@ -272,6 +272,7 @@ export class RolloutController {
       stage: s.stage,
       stageName: stage?.name ?? null,
       revision: s.revision,
+      stageRevision: s.stageRevision,
       startedAt: s.startedAt,
       stageStartedAt: s.stageStartedAt,
       updatedAt: s.updatedAt,

@@ -1,6 +1,6 @@
 /**
  * The counts a rollout's guards judge (docs/rollouts.md, "Guards"): the cohort's logins and renews
- * of the current stage visit (one state revision), and the refused ones by reason.
+ * of the current stage visit (one `stageRevision`), and the refused ones by reason.
  *
  * - {@link MemoryRolloutCounters}: this process only (the in-memory store: one gateway).
  * - {@link RedisRolloutCounters}: every gateway adds its counts to one Redis hash per project and
@@ -18,7 +18,7 @@ import type { Logger } from "../logger.js";
 export type CountedOp = "login" | "renewToken";
 
 export interface RolloutCounters {
-  /** Counts one cohort decision of `appId` at state revision `revision` (`refused`: its reason, or null when accepted). */
+  /** Counts one cohort decision of `appId` in the stage visit `revision` (the state's `stageRevision`) (`refused`: its reason, or null when accepted). */
   add(appId: string, revision: number, op: CountedOp, refused: string | null): void;
   /** The counts of (`appId`, `revision`) across every gateway that counts into the same place. Rejects when they cannot be read. */
   read(appId: string, revision: number): Promise<StageCounts>;

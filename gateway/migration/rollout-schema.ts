@@ -94,6 +94,7 @@ const State = z.object({
   status: z.enum(ROLLOUT_STATUSES),
   stage: z.number().int().min(-1),
   revision: z.number().int().min(0),
+  stageRevision: z.number().int().min(0).optional(),
   startedAt: z.number(),
   stageStartedAt: z.number(),
   updatedAt: z.number(),
@@ -107,6 +108,7 @@ export function storedRollout(v: unknown): RolloutRecord | undefined {
   if (v === undefined || v === null) return undefined;
   const r = StoredRollout.safeParse(v);
   if (!r.success) return undefined;
-  const rec = r.data as RolloutRecord;
+  const data = r.data;
+  const rec = { plan: data.plan, state: { ...data.state, stageRevision: data.state.stageRevision ?? data.state.revision } } as RolloutRecord;
   return rec.state.stage < rec.plan.stages.length ? rec : undefined;
 }

@@ -277,11 +277,11 @@ describe("guards and the controller", () => {
     await gw.admin.migration.rollout.act(APP, "pause");
     await gw.clock.advance(1);
     expect(await gw.admin.migration.rollout.get(APP)).toMatchObject({ status: "paused", stage: 0 });
-    // Resumed: the stage's 600 s and its counts start anew (counts are kept per state revision).
-    expect(await gw.admin.migration.rollout.act(APP, "resume")).toMatchObject({ stage: 0, guards: [{ decisions: 0, holds: false }] });
+    // Resumed: the stage's 600 s count anew; its counts are the stage visit's, kept across the pause.
+    expect(await gw.admin.migration.rollout.act(APP, "resume")).toMatchObject({ stage: 0, guards: [{ decisions: 2, holds: true }] });
     for (const uid of ["t-3", "t-4"]) expect(await login(APP, uid, await mint(APP, uid))).toBeNull();
     await gw.clock.advance(599);
-    expect(await gw.admin.migration.rollout.get(APP)).toMatchObject({ stage: 0, guards: [{ decisions: 2, holds: true }] });
+    expect(await gw.admin.migration.rollout.get(APP)).toMatchObject({ status: "running", stage: 0, guards: [{ decisions: 4, holds: true }] });
     await gw.clock.advance(1);
     expect(await gw.admin.migration.rollout.get(APP)).toMatchObject({ status: "running", stage: 1 });
   });

@@ -163,6 +163,23 @@ describe("the rollout state machine", () => {
     expect(aborted).toMatchObject({ status: "aborted", stage: -1 });
   });
 
+  it("counts are kept per stage visit: entering a stage starts one, a pause, resume or wait for confirmation does not", () => {
+    const r = started();
+    expect(r.state.stageRevision).toBe(1);
+    const paused = operate(r, "pause", T0, EMPTY_STAGE_COUNTS).state;
+    const resumed = operate({ plan, state: paused }, "resume", T0, EMPTY_STAGE_COUNTS).state;
+    expect([paused.stageRevision, resumed.stageRevision, resumed.revision]).toEqual([1, 1, 3]);
+    const next = operate({ plan, state: resumed }, "advance", T0, EMPTY_STAGE_COUNTS).state;
+    expect(next.stageRevision).toBe(4);
+    const back = operate({ plan, state: next }, "rollback", T0, EMPTY_STAGE_COUNTS).state;
+    expect(back.stageRevision).toBe(5);
+    let last: RolloutRecord = { plan, state: { ...next, stage: 2, stageRevision: 9, revision: 9 } };
+    last = { plan, state: evaluate(last, counts(10), T0 + 3600)!.state };
+    expect(last.state).toMatchObject({ awaitingConfirmation: true, stageRevision: 9, revision: 10 });
+    // The same counts that made the guards hold confirm the final step at once.
+    expect(operate(last, "advance", T0 + 3600, counts(10), "delete_no_certificate").state.status).toBe("completed");
+  });
+
   it("keeps at most MAX_HISTORY transitions while the revision counts them all", () => {
     let r: RolloutRecord = started();
     for (let i = 0; i < MAX_HISTORY + 20; i++) r = { plan, state: operate(r, i % 2 === 0 ? "pause" : "resume", T0 + i, EMPTY_STAGE_COUNTS).state };
