@@ -225,8 +225,10 @@ export interface AdminClient {
        * An operator's action. `confirm` names the plan's final step: needed by `advance` from the
        * last stage, which then performs that step (it cannot be undone). Rejects with the state
        * machine's code, e.g. 409 `confirmation_required`, `guards_not_holding`, `rollout_not_running`.
+       * `revision`: act only if the rollout is still at that revision (else 409 `revision_mismatch`),
+       * so two operators acting on the same view move it once.
        */
-      act(appId: string, action: RolloutAction, options?: { readonly confirm?: FinalStep }): Promise<RolloutView>;
+      act(appId: string, action: RolloutAction, options?: { readonly confirm?: FinalStep; readonly revision?: number }): Promise<RolloutView>;
     };
   };
   readonly tokens: { mint(body: MintTokenRequest): Promise<MintedToken> };
@@ -374,8 +376,10 @@ export function createAdminClient(url: string, options: AdminClientOptions = {})
       rollout: {
         get: (appId) => call("GET", `/projects/${enc(appId)}/rollout`),
         put: (appId, plan) => write("PUT", `/projects/${enc(appId)}/rollout`, plan),
-        act: (appId, action, actOptions = {}) =>
-          write("POST", `/projects/${enc(appId)}/rollout/${enc(action)}`, actOptions.confirm === undefined ? undefined : { confirm: actOptions.confirm }),
+        act: (appId, action, actOptions = {}) => {
+          const body = { ...(actOptions.confirm === undefined ? {} : { confirm: actOptions.confirm }), ...(actOptions.revision === undefined ? {} : { revision: actOptions.revision }) };
+          return write("POST", `/projects/${enc(appId)}/rollout/${enc(action)}`, Object.keys(body).length === 0 ? undefined : body);
+        },
       },
     },
     tokens: { mint: (body) => call("POST", "/tokens", body) },

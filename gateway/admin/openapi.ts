@@ -616,7 +616,11 @@ export const OPENAPI_DOCUMENT = {
         }) as Record<string, Json>),
         requestBody: {
           required: false,
-          content: jsonContent({ type: "object", additionalProperties: false, properties: { confirm: { enum: [...FINAL_STEPS], description: "the plan's final step, to perform it from the last stage" } } }),
+          content: jsonContent({ type: "object", additionalProperties: false, properties: {
+              confirm: { enum: [...FINAL_STEPS], description: "the plan's final step, to perform it from the last stage" },
+              revision: { type: "integer", minimum: 0, description: "act only if the rollout is still at this revision (else 409 `revision_mismatch`)" },
+            },
+          }),
         },
       },
     },

@@ -8,8 +8,9 @@
  * - `GET /admin/projects/:appId/rollout` → 200 RolloutView; 404 `project_not_found`,
  *   `rollout_not_found`.
  * - `POST /admin/projects/:appId/rollout/:action`, action `advance`, `pause`, `resume`,
- *   `rollback` or `abort`, optional body `{"confirm": "delete_no_certificate" | "delete_secondary"}`
- *   (nothing else) → 200 RolloutView. 404 `unknown_action`, `project_not_found`,
+ *   `rollback` or `abort`, optional body `{"confirm": "delete_no_certificate" | "delete_secondary",
+ *   "revision": N}` (nothing else; `revision`: act only if the rollout is still at that revision,
+ *   else 409 `revision_mismatch` at once) → 200 RolloutView. 404 `unknown_action`, `project_not_found`,
  *   `rollout_not_found`; 409 with the state machine's code (`rollout_finished`,
  *   `rollout_not_running`, `rollout_not_paused`, `confirmation_required`, `guards_not_holding`,
  *   `nothing_to_roll_back`, `revision_mismatch`), or the certificate step's own code when the final
@@ -31,8 +32,8 @@ import { AdminError } from "./errors.js";
 import { writeOptions } from "./idempotency.js";
 import { requireProject } from "./projects.js";
 
-/** The optional body of an action: the final step's confirmation, nothing else. */
-const ActionBody = z.object({ confirm: z.enum(FINAL_STEPS).optional() }).strict();
+/** The optional body of an action: the final step's confirmation, and the revision the operator saw. */
+const ActionBody = z.object({ confirm: z.enum(FINAL_STEPS).optional(), revision: z.number().int().min(0).optional() }).strict();
 
 const isAction = (s: string): s is RolloutAction => (ROLLOUT_ACTIONS as readonly string[]).includes(s);
 
@@ -83,6 +84,7 @@ export function rolloutRoutes(router: Router, deps: AdminDeps): void {
     const write = writeOptions(req);
     await c.act(appId, action, {
       ...(body.confirm === undefined ? {} : { confirm: body.confirm }),
+      ...(body.revision === undefined ? {} : { revision: body.revision }),
       ...(write.idempotencyKey === undefined ? {} : { idempotencyKey: write.idempotencyKey }),
     });
     res.json(await viewOf(c, appId));

@@ -35,6 +35,8 @@ Options:
   --app-id A       the project
   --admin-token T  bearer JWT for an admin API that requires one (or RTM_AUTH_ADMIN_TOKEN)
   --history N      transitions shown by the summary (default 5)
+  --revision N     advance, pause, resume, rollback, abort: act only if the rollout is still at revision N
+                   (as 'status' showed it); otherwise refused with revision_mismatch
   --json           print the rollout (RolloutView) as JSON instead of the summary
 
 Exit: 0 done, 1 the gateway refused (its error code and message are printed) or could not be reached,
@@ -141,6 +143,7 @@ interface Options {
   readonly plan: string | undefined;
   readonly validateOnly: boolean;
   readonly confirm: FinalStep | undefined;
+  readonly revision: number | undefined;
   readonly history: number;
   readonly json: boolean;
 }
@@ -160,6 +163,7 @@ function parse(sub: Subcommand, args: string[]): Options | "help" {
         "validate-only": { type: "boolean" },
         "dry-check": { type: "boolean" },
         confirm: { type: "string" },
+        revision: { type: "string" },
         history: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -186,6 +190,12 @@ function parse(sub: Subcommand, args: string[]): Options | "help" {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError("--admin-url must be http:// or https://");
   }
+  let revision: number | undefined;
+  if (values.revision !== undefined) {
+    if (sub === "status" || sub === "plan") throw new UsageError("--revision belongs to the actions (advance, pause, resume, rollback, abort)");
+    revision = Number(values.revision);
+    if (values.revision.trim() === "" || !Number.isSafeInteger(revision) || revision < 0) throw new UsageError(`--revision must be a non-negative integer, got ${JSON.stringify(values.revision)}`);
+  }
   let history = 5;
   if (values.history !== undefined) {
     history = Number(values.history);
@@ -199,6 +209,7 @@ function parse(sub: Subcommand, args: string[]): Options | "help" {
     plan: values.plan,
     validateOnly,
     confirm: confirm as FinalStep | undefined,
+    revision,
     history,
     json: values.json === true,
   };
@@ -217,7 +228,7 @@ async function run(o: Options, io: CliIo): Promise<number> {
   try {
     if (o.sub === "status") view = await admin.migration.rollout.get(appId);
     else if (o.sub === "plan") view = await admin.migration.rollout.put(appId, plan as RolloutPlan);
-    else view = await admin.migration.rollout.act(appId, o.sub as RolloutAction, o.confirm === undefined ? {} : { confirm: o.confirm });
+    else view = await admin.migration.rollout.act(appId, o.sub as RolloutAction, { ...(o.confirm === undefined ? {} : { confirm: o.confirm }), ...(o.revision === undefined ? {} : { revision: o.revision }) });
   } catch (err) {
     if (err instanceof AdminApiError) {
       if (o.json) io.out(`${JSON.stringify({ error: { status: err.status, code: err.code, message: err.message } })}\n`);

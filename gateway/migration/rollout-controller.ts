@@ -225,10 +225,14 @@ export class RolloutController {
    * rules). Throws RolloutError (`rollout_not_found` when there is none, …), or the final step's
    * LifecycleError; retries a few times when a concurrent transition moved the revision.
    */
-  async act(appId: string, action: RolloutAction, options: { confirm?: string; idempotencyKey?: string } = {}): Promise<RolloutRecord> {
+  async act(appId: string, action: RolloutAction, options: { confirm?: string; idempotencyKey?: string; revision?: number } = {}): Promise<RolloutRecord> {
     for (let attempt = 1; ; attempt++) {
       const r = this.store.get(appId)?.rollout;
       if (r === undefined) throw new RolloutError("rollout_not_found", `project ${appId} has no rollout`);
+      // The operator acts on the state they saw: two operators advancing at once move one stage, not two.
+      if (options.revision !== undefined && options.revision !== r.state.revision) {
+        throw new RolloutError("revision_mismatch", `the rollout is at revision ${r.state.revision}, not ${options.revision}: read it again`);
+      }
       const counts = r.state.stage >= 0 ? await this.counters.read(appId, r.state.stageRevision) : EMPTY_STAGE_COUNTS;
       const now = this.now();
       // operate() runs inside the write: with an idempotency key already applied it does not run

@@ -154,7 +154,10 @@ describe("the PUT / GET / action contract", () => {
     expect((await api.call("POST", `/admin/projects/0123456789abcdef0123456789abcdef/rollout/pause`)).body.error.code).toBe("project_not_found");
     expect((await api.call("POST", `/admin/projects/${app(99)}/rollout/pause`)).status).toBe(404);
 
-    expect((await act("pause")).body).toMatchObject({ status: "paused", stage: 0, revision: 2 });
+    // An action names the revision it was decided on: a stale one is refused and changes nothing.
+    await refused("pause", 409, "revision_mismatch", { revision: 7 });
+    await refused("pause", 400, "invalid_request", { revision: -1 });
+    expect((await act("pause", { revision: 1 })).body).toMatchObject({ status: "paused", stage: 0, revision: 2 });
     await refused("pause", 409, "rollout_not_running");
     expect((await act("resume")).body).toMatchObject({ status: "running", stage: 0, revision: 3 });
     await refused("resume", 409, "rollout_not_paused");
