@@ -43,10 +43,10 @@ describe("rehearsing the seed's App-ID → token migration (memory store)", () =
     expect(ready.outcome).toBe("completed");
     expect(ready.rollbacks).toBe(0);
     expect(ready.timeline.map((t) => t.cause)).toEqual(["start", "auto_advance", "auto_advance", "auto_advance", "complete"]);
-    // Each stage was left no earlier than its least time: 1 d, 1 d, 2 d, 2 d.
-    expect(ready.timeline.map((t) => t.elapsed)).toEqual([0, 86_400, 172_800, 345_600, 518_400]);
+    // Each stage was left no earlier than its least time: 1 d, 1 d, 2 d, 3 d: a week in all.
+    expect(ready.timeline.map((t) => t.elapsed)).toEqual([0, 86_400, 172_800, 345_600, 604_800]);
     expect(ready.project).toMatchObject({ noCertificate: false, mode: "token" });
-    expect(ready.simulatedSeconds).toBeGreaterThanOrEqual(6 * 86_400);
+    expect(ready.simulatedSeconds).toBeGreaterThanOrEqual(7 * 86_400);
     expect(Object.values(ready.cohorts).reduce((n, c) => n + c.refused, 0)).toBe(0);
   });
 
