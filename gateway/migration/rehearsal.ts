@@ -339,10 +339,18 @@ async function remoteGateways(targets: readonly RehearsalTarget[], appId: string
       headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(t.adminToken === undefined ? {} : { authorization: `Bearer ${t.adminToken}` }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     }).catch((err: unknown) => {
-      throw new RehearsalError(`${t.url}: ${err instanceof Error ? err.message : String(err)}`);
+      // fetch() says "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, …) is its cause.
+      const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+      const why = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+      throw new RehearsalError(`${t.url}: cannot reach the gateway's admin API (${method} /admin${path}): ${why}`);
     });
     const text = await res.text();
-    const json = text === "" ? {} : (JSON.parse(text) as unknown);
+    let json: unknown = {};
+    try {
+      if (text !== "") json = JSON.parse(text);
+    } catch {
+      throw new RehearsalError(`${t.url}: ${method} /admin${path} answered ${res.status} with something that is not JSON: is this an rtm-auth gateway?`);
+    }
     if (!res.ok) {
       const e = (json as { error?: { code?: string; message?: string } }).error;
       throw new RehearsalError(`${t.url}: ${method} /admin${path} answered ${res.status} ${e?.code ?? ""}: ${e?.message ?? text}`);
@@ -351,7 +359,12 @@ async function remoteGateways(targets: readonly RehearsalTarget[], appId: string
   };
   const first = targets[0] as RehearsalTarget;
   // The project: created in the migration window (App ID, then the primary), or reused as it is.
-  let view = await call<{ certificates?: { primary?: { value: string; status: string } | null }; noCertificate?: boolean }>(first, "GET", `/projects/${appId}`).catch(() => null);
+  type View = { certificates?: { primary?: { value: string; status: string } | null }; noCertificate?: boolean };
+  // Absent (404 project_not_found) is created below; anything else (unreachable, refused) stops here.
+  let view = await call<View>(first, "GET", `/projects/${appId}`).catch((err: unknown) => {
+    if (err instanceof RehearsalError && / answered 404 project_not_found/.test(err.message)) return null;
+    throw err;
+  });
   if (view === null) {
     await call(first, "POST", "/projects", { mechanism: "appid", appId });
     view = await call(first, "POST", `/projects/${appId}/certificates/primary`);
