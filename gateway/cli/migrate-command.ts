@@ -6,13 +6,11 @@
  * rollout after them. Exit 0 done, 1 the gateway refused (its code and message are printed) or
  * could not be reached, 2 a usage error (a bad plan file included).
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ZodError } from "zod";
 import { AdminApiError, createAdminClient, type AdminClient, type RolloutView } from "../../client/admin-client.js";
 import { FINAL_STEPS, type Cohort, type FinalStep, type RolloutAction, type RolloutPlan } from "../../core/rollout/rollout.js";
-import { parseRolloutPlan } from "../migration/rollout-schema.js";
 import { EXIT, type CliIo } from "./cli-io.js";
+import { PlanFileError, readPlanFile } from "./plan-file.js";
 
 export const MIGRATE_HELP = `Usage: rtm-auth migrate <subcommand> --admin-url http://HOST:PORT --app-id A [options]
 
@@ -47,34 +45,6 @@ const SUBCOMMANDS = ["status", "plan", "advance", "pause", "resume", "rollback",
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 class UsageError extends Error {}
-
-/** A zod path as a JSON path: `stages[0].cohort.percent`; `(plan)` for the plan itself. */
-export function jsonPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return "(plan)";
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
-}
-
-/** Reads and validates a plan file; a UsageError names the file and the JSON path of every problem. */
-export function readPlan(file: string): RolloutPlan {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new UsageError(`${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${file}: not JSON (${(err as Error).message})`);
-  }
-  try {
-    return parseRolloutPlan(json);
-  } catch (err) {
-    if (!(err instanceof ZodError)) throw err;
-    throw new UsageError(err.issues.map((i) => `${file}: ${jsonPath(i.path)}: ${i.message}`).join("\n"));
-  }
-}
 
 function cohortText(c: Cohort): string {
   return "percent" in c ? `${c.percent} % of uids by stable hash` : `uids matching ${c.uidPattern}`;
@@ -216,7 +186,7 @@ function parse(sub: Subcommand, args: string[]): Options | "help" {
 }
 
 async function run(o: Options, io: CliIo): Promise<number> {
-  const plan = o.plan === undefined ? undefined : readPlan(o.plan);
+  const plan = o.plan === undefined ? undefined : readPlanFile(o.plan);
   if (o.validateOnly && plan !== undefined) {
     if (o.json) io.out(`${JSON.stringify({ valid: true, plan })}\n`);
     else io.out(`${o.plan}: a valid plan: ${plan.stages.length} stage${plan.stages.length === 1 ? "" : "s"} (${plan.stages.map((s) => s.name).join(", ")}), final step ${plan.target.target === "token_only" ? "delete_no_certificate" : `delete_${plan.target.slot}`}\n`);
@@ -268,7 +238,7 @@ export async function runMigrateCommand(args: string[], io: CliIo): Promise<numb
     }
     return await run(o, io);
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
+    if (!(err instanceof UsageError) && !(err instanceof PlanFileError)) throw err;
     io.err(`rtm-auth migrate ${name}: ${err.message}\n`);
     return EXIT.usage;
   }

@@ -5,16 +5,14 @@
  * time (`--html FILE`). Exit 0 when the rehearsal ran (whatever its outcome), 1 when a gateway
  * refused it, 2 on a usage error (a bad option, plan or population file).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ZodError } from "zod";
 import { loadPopulation, PopulationError } from "../../client/load/population.js";
 import { PROFILES, type Profile } from "../../core/protocol/wire.js";
-import type { RolloutPlan } from "../../core/rollout/rollout.js";
 import { renderRehearsalHtml } from "../migration/rehearsal-html.js";
 import { rehearse, RehearsalError, type RehearsalOptions, type RehearsalResult } from "../migration/rehearsal.js";
-import { parseRolloutPlan } from "../migration/rollout-schema.js";
 import { EXIT, type CliIo } from "./cli-io.js";
+import { PlanFileError, readPlanFile } from "./plan-file.js";
 
 export const REHEARSE_HELP = `Usage: rtm-auth migrate rehearse --plan PLAN.json --population POPULATION.json [options]
 
@@ -59,30 +57,6 @@ function int(raw: string | undefined, option: string, fallback: number, min: num
   const v = Number(raw);
   if (raw.trim() === "" || !Number.isInteger(v) || v < min || v > max) throw new UsageError(`${option} must be an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`);
   return v;
-}
-
-/** Reads and validates a plan file; the message names the file and the JSON path of each problem. */
-export function readPlanFile(path: string): RolloutPlan {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new UsageError(`${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${path}: not JSON (${(err as Error).message})`);
-  }
-  try {
-    return parseRolloutPlan(json);
-  } catch (err) {
-    if (err instanceof ZodError) {
-      throw new UsageError(err.issues.map((i) => `${path}: ${i.path.length === 0 ? "(plan)" : i.path.map((p, k) => (typeof p === "number" ? `[${p}]` : `${k === 0 ? "" : "."}${String(p)}`)).join("")}: ${i.message}`).join("\n"));
-    }
-    throw err;
-  }
 }
 
 /** The text report: the timeline and the verdict. */
@@ -186,7 +160,7 @@ export async function runRehearseCommand(args: string[], io: CliIo): Promise<num
           }),
     };
   } catch (err) {
-    if (err instanceof UsageError || err instanceof PopulationError) {
+    if (err instanceof UsageError || err instanceof PopulationError || err instanceof PlanFileError) {
       io.err(`rtm-auth migrate rehearse: ${err.message}\n(rtm-auth migrate rehearse --help for the options)`);
       return EXIT.usage;
     }
