@@ -21,6 +21,7 @@ describe("loadConfig: defaults", () => {
       maxPendingRequests: 32,
       pingsPerSecond: 10,
       drainSeconds: 5,
+      rolloutTickMs: 1000,
       callsPerSecond: 2,
       willExpireSeconds: 30,
       maxTokenLifetimeSeconds: 86400,
