@@ -16,6 +16,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist
+# The console's own browser files (plain ES modules, not compiled): docs/console.md.
+COPY --from=build /app/gateway/console/static gateway/console/static
 COPY bin bin
 USER node
 EXPOSE 8080

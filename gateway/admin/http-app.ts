@@ -2,13 +2,14 @@
  * The plain HTTP side of the gateway's port (gateway-protocol.md §3): `/admin` (the admin
  * router), `GET /metrics` (Prometheus text; no admin auth), `GET /healthz` (process alive),
  * `GET /readyz` (503 while the certificate store cannot be read; always the project count, and a
- * warning when Redis came back empty: docs/redis.md). WebSocket upgrades never get
+ * warning when Redis came back empty: docs/redis.md). `/console` (the browser console's static files: docs/console.md). WebSocket upgrades never get
  * here: the server handles them on its `upgrade` event (gateway/ws/server.ts).
  */
 import express, { type Express, type Router } from "express";
 import type { Registry } from "prom-client";
 import { RTM_PATH } from "../../core/protocol/wire.js";
 import type { Logger } from "../logger.js";
+import { CONSOLE_PATH, createConsoleRouter } from "../console/console-routes.js";
 import { sendError } from "./errors.js";
 
 export interface HttpAppDeps {
@@ -53,6 +54,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
 
   app.use("/admin", deps.admin);
+
+  // The console's page and static files (no data; every figure comes from /admin with its auth): docs/console.md.
+  app.use(CONSOLE_PATH, createConsoleRouter());
 
   app.all(RTM_PATH, (_req, res) => {
     res.status(426).json({ error: { code: "upgrade_required", message: "connect with a WebSocket" } });
