@@ -11,6 +11,7 @@ import { MemoryCertificateStore } from "../core/certificate/certificate-store-me
 import { RTM_PATH } from "../core/protocol/wire.js";
 import type { LoginBroadcast } from "../core/session/login-broadcast.js";
 import { warnIfAdminOpen } from "./admin/admin-auth.js";
+import { readDecisionCounts } from "./admin/decision-counts.js";
 import { createHttpApp } from "./admin/http-app.js";
 import { createAdminRouter } from "./admin/router.js";
 import { SimulatedClock } from "./clock/simulated-clock.js";
@@ -174,7 +175,18 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         );
   readinessShare?.start();
 
-  const admin = createAdminRouter({ config, store, clock, sessions, logger, journal, readiness: migrationReadiness, rollouts });
+  const admin = createAdminRouter({
+    config,
+    store,
+    clock,
+    sessions,
+    logger,
+    journal,
+    readiness: migrationReadiness,
+    rollouts,
+    // The console's live chart reads what the metrics already count (docs/console.md).
+    decisionCounts: () => readDecisionCounts(registry),
+  });
   const drain = new Drain();
   const storeReady = readiness ?? (() => true);
   const app = createHttpApp({

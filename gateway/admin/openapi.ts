@@ -736,6 +736,33 @@ export const OPENAPI_DOCUMENT = {
         errors: { "400": errorReply("`invalid_request`"), "409": errorReply("`journal_disabled`: JOURNAL_SIZE=0") },
       }),
     },
+    "/admin/decision-counts": {
+      get: op("journal", {
+        summary:
+          "This gateway's decisions since it started, by op, result and reason (the counts of rtm_auth_attempts_total), with the live sessions and the gateway's monotonic time: read it twice and divide to get decisions per second (the console's live chart; docs/console.md)",
+        ok: {
+          status: "200",
+          description: "the counts (rows with 0 left out), never reset while the gateway runs",
+          schema: {
+            type: "object",
+            required: ["counts", "activeSessions", "uptimeMs"],
+            properties: {
+              counts: {
+                type: "array",
+                items: {
+                  type: "object",
+                  required: ["op", "result", "reason", "count"],
+                  properties: { op: { type: "string" }, result: { type: "string" }, reason: { type: "string" }, count: { type: "integer", minimum: 0 } },
+                },
+              },
+              activeSessions: { type: "integer", minimum: 0 },
+              uptimeMs: { type: "number", description: "milliseconds since the gateway process started (monotonic)" },
+            },
+          },
+        },
+        errors: { "409": errorReply("`decision_counts_unavailable`: the gateway keeps no metrics") },
+      }),
+    },
     "/admin/openapi.json": {
       get: op("meta", { summary: "This document", ok: { status: "200", description: "OpenAPI 3.1", schema: { type: "object" } } }),
     },

@@ -11,6 +11,7 @@ import { createAdminAuth } from "./admin-auth.js";
 import { certificateRoutes } from "./certificates.js";
 import { clockRoutes } from "./clock.js";
 import { crossSiteGuard } from "./cross-site.js";
+import { decisionCountRoutes } from "./decision-counts.js";
 import { adminErrorHandler, adminNotFound } from "./errors.js";
 import { explainRoutes } from "./explain.js";
 import { faultRoutes } from "./faults.js";
@@ -44,6 +45,7 @@ export function registerAdminRoutes(router: Router, deps: AdminDeps): void {
   populateRoutes(router, deps);
   faultRoutes(router, deps);
   journalRoutes(router, deps);
+  decisionCountRoutes(router, deps);
   openapiRoutes(router);
 }
 

@@ -74,6 +74,7 @@ describe("admin OpenAPI document", () => {
         "DELETE /admin/faults",
         "DELETE /admin/faults/{id}",
         "GET /admin/journal",
+        "GET /admin/decision-counts",
         "GET /admin/openapi.json",
       ].sort(),
     );
