@@ -21,7 +21,7 @@ export const configSchema = z
     host: z.string().min(1).default("127.0.0.1"),
     /** Largest WebSocket frame accepted, bytes; a larger one closes the socket with 1009. [MAX_FRAME_BYTES] Default 16384. */
     maxFrameBytes: int(256, 1 << 20).default(16 * 1024),
-    /** Longest token accepted, characters, checked before any decoding (token-formats.md §4.1). [MAX_TOKEN_LENGTH] Default 2048. */
+    /** Longest token accepted, characters, checked before any decoding (docs/tokens.md, "Size and version"). [MAX_TOKEN_LENGTH] Default 2048. */
     maxTokenLength: int(3, 2048).default(2048),
     /** Largest inflated 007 payload, bytes (zlib bombs stop here). [MAX_INFLATED_BYTES] Default 8192. */
     maxInflatedBytes: int(256, 65536).default(8192),
@@ -146,7 +146,7 @@ export const configSchema = z
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /**
      * Seconds a newly enabled certificate stays `pending` before it verifies tokens, on the simulated
-     * clock (Agora: "about an hour"; gateway-protocol.md §3). `0` = active at once. A project created
+     * clock (Agora: "about an hour"; docs/agora-behaviour.md, "Certificates"). `0` = active at once. A project created
      * with mechanism `token` gets an active primary at once. [CERT_ACTIVATION_DELAY_SECONDS] Default 0.
      */
     certActivationDelaySeconds: int(0, 7 * 86_400).default(0),
@@ -192,7 +192,7 @@ export const configSchema = z
     redisMaxStalenessSeconds: int(1, 86_400).default(30),
   })
   .strict()
-  // Contradictory options are refused (architecture.md §5.5): one admin key source, not two.
+  // Contradictory options are refused (docs/configuration.md, "Validation"): one admin key source, not two.
   .superRefine((c, ctx) => {
     if (c.adminJwtSecret !== undefined && c.adminJwksUrl !== undefined) {
       ctx.addIssue({ code: "custom", path: ["adminJwksUrl"], message: "set either adminJwtSecret (ADMIN_JWT_SECRET) or adminJwksUrl (ADMIN_JWKS_URL), not both" });
