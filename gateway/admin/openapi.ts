@@ -677,9 +677,18 @@ export const OPENAPI_DOCUMENT = {
     "/admin/reset": {
       post: op("reset", {
         summary:
-          "Back to the start state, as after a restart: every connection closed with 4002, no fault rules (ids restart at f1), no projects, the clock at real time, an empty journal",
+          "Back to the start state, as after a restart: every connection closed with 4002, no fault rules (ids restart at f1), no projects, the clock at real time, an empty journal; with the dev seed on (DEV_SEED, the default of `rtm-auth serve`) the dev projects are seeded again in their start state",
         params: [idempotencyKeyParam],
-        ok: { status: "204", description: "reset" },
+        ok: {
+          status: "200",
+          description: "reset, with the dev seed on: the dev projects exist again (their App IDs)",
+          schema: {
+            type: "object",
+            required: ["devSeed", "projects", "message"],
+            properties: { devSeed: { const: true }, projects: { type: "array", items: { type: "string" } }, message: { type: "string" } },
+          },
+        },
+        errors: { "204": { description: "reset, with the dev seed off: no projects" } },
       }),
     },
     "/admin/populate": {
