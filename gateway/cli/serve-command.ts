@@ -2,15 +2,22 @@
  * `rtm-auth serve`: the gateway on the embedded default (in-memory store, dev seed; or the Redis
  * store when REDIS_URL is set), printing
  * the dev credentials, a ready-to-use token and a one-line way to try a login.
+ *
+ * Output: the human banner (or, with `--json`, one JSON summary line, the first line on stdout) goes
+ * to stdout; the log lines (pino JSON) go to stderr. A port already in use is found before anything
+ * else starts (no Redis connection, no seeding): exit 2 at once, naming the port and `--port`/`PORT`.
  */
 import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { buildRtmToken } from "../../core/token/index.js";
 import { PopulateBody, populateProjects } from "../admin/populate.js";
-import { configFromEnv, ENV_NAMES } from "../config.js";
+import { configFromEnv, ENV_NAMES, loadConfig, type GatewayConfig } from "../config.js";
 import { DEV_PROJECTS } from "../dev-seed.js";
 import { startGateway } from "../main.js";
+import { createLogger } from "../logger.js";
 import { AuthError } from "../../core/errors.js";
 import { RedisStartFailure } from "../infra/redis-clients.js";
 import { EXIT, type CliIo } from "./cli-io.js";
@@ -42,10 +49,10 @@ SIGTERM or SIGINT drains (docs/robustness.md) and exits 0; a second signal exits
 Options:
   --port N         TCP port (default 8080; 0 picks a free one)
   --host ADDR      listen address (default 127.0.0.1)
-  --no-dev-seed    start with no projects
+  --no-dev-seed    start with no projects (DEV_SEED=0 does the same; through npm: npm start -- --no-dev-seed)
   --populate FILE  set up the projects of FILE at start, as POST /admin/populate does
                    ({"projects": [{"appId", "mode": "appid"|"either"|"token", "primary"?, "secondary"?}]})
-  --json           print the startup summary as one JSON line
+  --json           print the startup summary as one JSON line (stdout's first line; logs go to stderr)
   -h, --help       this text
 `;
 
@@ -80,7 +87,10 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   const input = { ...configFromEnv(process.env) } as Record<string, unknown>;
   if (v.port !== undefined) input["port"] = v.port;
   if (v.host !== undefined) input["host"] = v.host;
-  if (v["no-dev-seed"]) input["devSeed"] = false;
+  // `npm start --no-dev-seed` (without `--`) reaches us only as npm's own setting, npm_config_dev_seed
+  // "" (or "false" for --dev-seed=false); honoured, so the public credentials are never loaded by mistake.
+  const npmDevSeed = process.env["npm_config_dev_seed"];
+  if (v["no-dev-seed"] || npmDevSeed === "" || npmDevSeed === "false") input["devSeed"] = false;
 
   // The populate file is read and checked before anything listens: a bad file is a usage error.
   let world: ReturnType<typeof PopulateBody.parse> | undefined;
@@ -95,11 +105,26 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     }
   }
 
+  let config: GatewayConfig | undefined;
   let gateway;
   try {
-    gateway = await startGateway({ config: input });
+    config = loadConfig(input);
+    // Before Redis, the dev seed or anything else: a port in use is the commonest start failure.
+    await portFree(config.port, config.host);
+    // Log lines go to stderr (through io), so stdout holds only the banner or the --json line.
+    const toStderr = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        io.err(chunk.toString("utf8"));
+        done();
+      },
+    });
+    const logger = createLogger(config.logLevel, toStderr);
+    gateway = await startGateway({ config: input, logger });
   } catch (err) {
-    io.err(`rtm-auth serve: ${startFailure(err, input)}\n`);
+    io.err(`rtm-auth serve: ${startFailure(err, config)}\n`);
+    // A gateway that failed half way (its Redis connected, then the port taken since the check)
+    // may still hold handles; the command is over, so the process ends without waiting for them.
+    setTimeout(() => process.exit(EXIT.usage), 100).unref();
     return EXIT.usage;
   }
 
@@ -175,16 +200,36 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
 }
 
 /**
- * A start-up failure in words a user can act on. A Redis URL is shown without its credentials
- * (user, password, query); a refused password and an unknown host are named as such
- * (RedisStartFailure, gateway/infra/redis-clients.ts), and come at once, not after the start
- * timeout.
+ * Resolves when `port` (not 0) can be listened on at `host`; rejects with the listen error
+ * (EADDRINUSE, EACCES, EADDRNOTAVAIL) otherwise. The probe listens and closes at once.
  */
-function startFailure(err: unknown, input: Record<string, unknown>): string {
+async function portFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once("error", reject);
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+/**
+ * A start-up failure in words a user can act on (`config` is absent when the configuration
+ * itself was refused). A port in use names the port, the address and how to choose another; a
+ * Redis URL is shown without its credentials (user, password, query); a refused password and an
+ * unknown host are named as such (RedisStartFailure, gateway/infra/redis-clients.ts), and come at
+ * once, not after the start timeout.
+ */
+function startFailure(err: unknown, config: GatewayConfig | undefined): string {
   const e = err as NodeJS.ErrnoException;
-  if (e.code === "EADDRINUSE") return `port ${String(input["port"] ?? 8080)} is in use (set --port or PORT)`;
+  const port = config?.port ?? 8080;
+  const host = config?.host ?? "127.0.0.1";
+  if (e.code === "EADDRINUSE") {
+    return `port ${port} on ${host} is already in use (another gateway still running?); stop it, or choose another port with --port N or PORT=N (npm start -- --port ${port + 1})`;
+  }
+  if (e.code === "EACCES") return `port ${port} on ${host} needs privileges this process lacks; choose a port above 1023 with --port N or PORT=N`;
+  if (e.code === "EADDRNOTAVAIL") return `${host} is not an address of this machine; choose another with --host ADDR or HOST=ADDR`;
   if (err instanceof AuthError && err.reason === "store_unavailable") {
-    const where = redisWhere(String(input["redisUrl"] ?? ""));
+    const where = redisWhere(config?.redisUrl ?? "");
     const detail = (err.detail ?? "").replace(/\.$/, "");
     if (err instanceof RedisStartFailure && err.kind === "auth") {
       if (/^NOAUTH\b/.test(detail)) return `Redis at ${where} requires a password and none was given (${detail}); check REDIS_URL`;
