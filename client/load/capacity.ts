@@ -6,7 +6,11 @@
  * next. A failing step is run again `retries` times before the search stops on it: one slow
  * interval on a shared machine should not end the search. Then `refine` bisection steps between
  * the highest passing rate and the failing one narrow the answer. Bounded: at most `maxSteps`
- * runs in all (repeats and bisection included) and never above `maxRate`.
+ * runs in all (repeats and bisection included) and never above `maxRate`; the climb tries
+ * `maxRate` itself before it says the maximum was reached (the step past the last one below it is
+ * cut down to it). A step in which no login got the answer it was sent for (the target
+ * unreachable, or refusing everything: load-report.ts `measured`) never passes, and it ends the
+ * search as `nothing_measured` without bisecting.
  */
 import type { LoadDriver } from "./load-driver.js";
 import { buildReport, type LoadReport, type ReportOptions } from "./load-report.js";
@@ -48,9 +52,11 @@ export interface CapacityStep {
   readonly thresholds: readonly ThresholdResult[];
   /** Every threshold passed. */
   readonly thresholdsPass: boolean;
+  /** At least one login got the answer it was sent for (the report's `measured.problem` is null). */
+  readonly measured: boolean;
   readonly saturated: boolean;
   readonly saturation: readonly string[];
-  /** Thresholds passed and the generator kept up. */
+  /** Thresholds passed, something was measured, and the generator kept up. */
   readonly pass: boolean;
 }
 
@@ -59,7 +65,7 @@ export interface CapacityResult {
   /** The highest passing step's rate (null when the first step failed). */
   readonly highestPassingRate: number | null;
   /** What ended the search. */
-  readonly stoppedBecause: "threshold" | "generator_saturated" | "max_steps" | "max_rate" | "stopped";
+  readonly stoppedBecause: "threshold" | "generator_saturated" | "nothing_measured" | "max_steps" | "max_rate" | "stopped";
   /** The thresholds of the search. */
   readonly thresholds: readonly string[];
   /** The full report of the highest passing step (or of the first step when none passed). */
@@ -115,7 +121,8 @@ export async function findCapacity(
       loginMax: report.latency.login.max,
       generatorCpuCores: g.cpuCores,
       thresholds: report.thresholds,
-      thresholdsPass: report.pass,
+      thresholdsPass: report.thresholds.every((t) => t.pass),
+      measured: report.measured.problem === null,
       saturated: g.saturated,
       saturation: g.saturation,
       pass: report.pass && !g.saturated,
@@ -140,12 +147,9 @@ export async function findCapacity(
   let best: { rate: number; report: LoadReport } | null = null;
   let failedRate: number | null = null;
   let stoppedBecause: CapacityResult["stoppedBecause"] = "max_steps";
-  let rate = o.startRate;
+  // Never above maxRate; the step that would pass it is cut down to it, so maxRate itself is tried.
+  let rate = Math.min(o.startRate, o.maxRate);
   for (;;) {
-    if (rate > o.maxRate) {
-      stoppedBecause = "max_rate";
-      break;
-    }
     const t = await trial(rate);
     if (t === null || stopped()) {
       stoppedBecause = stopped() ? "stopped" : "max_steps";
@@ -154,17 +158,22 @@ export async function findCapacity(
     if (!t.step.pass) {
       // Out of runs before the repeat could clear it: the step limit, not the gateway, ended it.
       if (t.step.repeat < o.retries && steps.length >= o.maxSteps) break;
-      stoppedBecause = t.step.thresholdsPass ? "generator_saturated" : "threshold";
+      stoppedBecause = !t.step.measured ? "nothing_measured" : t.step.thresholdsPass ? "generator_saturated" : "threshold";
       failedRate = rate;
       break;
     }
     best = { rate, report: t.report };
+    if (rate >= o.maxRate) {
+      stoppedBecause = "max_rate";
+      break;
+    }
     if (steps.length >= o.maxSteps) break;
-    rate = nextRate(rate, o.factor);
+    rate = Math.min(nextRate(rate, o.factor), o.maxRate);
   }
 
-  // Refine: bisect between the highest passing rate and the failing one.
-  if (best !== null && failedRate !== null) {
+  // Refine: bisect between the highest passing rate and the failing one (not past a step that
+  // measured nothing: the target went away, and a lower rate says nothing more).
+  if (best !== null && failedRate !== null && stoppedBecause !== "nothing_measured") {
     let hi = failedRate;
     for (let r = 0; r < o.refine && steps.length < o.maxSteps && !stopped(); r++) {
       const mid = midRate(best.rate, hi);

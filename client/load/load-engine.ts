@@ -136,7 +136,9 @@ class VirtualUser implements RawWsHandler {
           if (cc !== null) cc.accepted++;
           if (spec.cohort >= 0) {
             if (spec.expect !== null) e.unexpected(`login accepted: expected ${spec.expect} (cohort ${e.cohortName(spec)})`, cc);
+            else e.tally.loginsAsExpected++;
           } else if (spec.invalid) e.unexpected(`login accepted: invalid ${spec.kind} token`);
+          else e.tally.loginsAsExpected++;
           e.sessions++;
           this.holdUntil = now + spec.holdMs;
           this.afterLogin(now);
@@ -149,8 +151,10 @@ class VirtualUser implements RawWsHandler {
           }
           if (spec.cohort >= 0) {
             if (reply.reason !== spec.expect) e.unexpected(`login refused: ${reply.reason} (cohort ${e.cohortName(spec)}${spec.expect === null ? "" : `, expected ${spec.expect}`})`, cc);
+            else e.tally.loginsAsExpected++;
           } else if (!spec.invalid) e.unexpected(`login refused: ${reply.reason} (${spec.kind})`);
           else if (reply.reason !== INVALID_TOKEN_REASON) e.unexpected(`login refused: ${reply.reason} (invalid ${spec.kind} token, expected ${INVALID_TOKEN_REASON})`);
+          else e.tally.loginsAsExpected++;
           this.close();
         }
         return;

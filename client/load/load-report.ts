@@ -6,6 +6,8 @@
 import os from "node:os";
 import type { Profile } from "../../core/protocol/wire.js";
 import { summarize, type LatencySummary } from "./latency.js";
+import { describeConnectionFailure } from "./probe.js";
+import type { ConnectionFailure } from "./raw-ws-connection.js";
 import type { PhaseResult } from "./load-driver.js";
 import { formatMix, type Mix } from "./mix.js";
 import { expectedReason, type Population } from "./population.js";
@@ -136,9 +138,32 @@ export interface LoadReport {
   readonly unexpected: { readonly total: number; readonly by: Readonly<Record<string, number>> };
   readonly latency: { readonly login: LatencySummary; readonly renew: LatencySummary; readonly connect: LatencySummary };
   readonly timeline: readonly ReportPoint[];
+  /** Whether the run measured the gateway at all: see {@link Measured}. */
+  readonly measured: Measured;
   readonly thresholds: readonly ThresholdResult[];
-  /** Every threshold passed (true when none was given). */
+  /**
+   * Every threshold passed (true when none was given) and {@link Measured.problem} is null: at
+   * least one login got the answer it was sent for. `rtm-auth load` exits 0 only then.
+   */
   readonly pass: boolean;
+}
+
+/**
+ * Whether a run measured the gateway: a run where nothing answered, or where every login was
+ * refused for a reason nobody asked for, describes the target's absence or its configuration,
+ * not its performance, and never passes.
+ */
+export interface Measured {
+  /** Logins answered (accepted or refused). */
+  readonly answered: number;
+  /** Logins that got the answer they were sent for (an accept, or the refusal an invalid token or a cohort's bug calls for). */
+  readonly asExpected: number;
+  /**
+   * Null when `asExpected` > 0; otherwise one sentence: no login started, no login answered (with
+   * the most frequent failures, the first named, e.g. `connection refused: nothing listens on …`),
+   * or no login answered as asked (with the most frequent refusals).
+   */
+  readonly problem: string | null;
 }
 
 /** Below this share of the target rate the generator counts as saturated. */
@@ -182,8 +207,53 @@ function generatorReport(r: PhaseResult, o: ReportOptions): GeneratorReport {
   };
 }
 
+/** `a ×3, b ×1` of the largest counts of `record` (at most `n`). */
+function topCounts(record: Readonly<Record<string, number>>, n = 3): string {
+  return Object.entries(record)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, n)
+    .map(([k, v]) => `${k} ×${v}`)
+    .join(", ");
+}
+
+/** The failure kind of a login error key (`connect:ECONNREFUSED`, `upgrade:HTTP/1.1 404 Not Found`), or null. */
+function connectionFailureOf(errorKey: string): ConnectionFailure | null {
+  const at = errorKey.indexOf(":");
+  const kind = errorKey.slice(0, at);
+  if (kind !== "connect" && kind !== "upgrade" && kind !== "protocol") return null;
+  return { kind, detail: errorKey.slice(at + 1) };
+}
+
+/** Whether `r` measured the gateway; `url` is the target (to name a connection failure). */
+export function measuredOf(r: PhaseResult, url: string): Measured {
+  const login = r.tally.login;
+  const answered = login.accepted + login.refused;
+  const asExpected = r.tally.loginsAsExpected;
+  let problem: string | null = null;
+  if (login.attempts === 0) {
+    problem = "no login was started (every arrival was skipped, or the run was too short for one)";
+  } else if (answered === 0) {
+    const top = Object.entries(login.errorsBy).sort((a, b) => b[1] - a[1])[0];
+    const failure = top === undefined ? null : connectionFailureOf(top[0]);
+    let named = "";
+    if (failure !== null) {
+      try {
+        named = `: ${describeConnectionFailure(failure, new URL(url))}`;
+      } catch {
+        named = "";
+      }
+    }
+    problem = `no login was answered (${login.errors} of ${login.attempts} failed: ${topCounts(login.errorsBy)})${named}`;
+  } else if (asExpected === 0) {
+    const refusals: Record<string, number> = {};
+    for (const [reason, codes] of Object.entries(login.refusedBy)) refusals[reason] = Object.values(codes).reduce((a, b) => a + b, 0);
+    problem = `no login got the answer it was sent for: ${login.accepted} accepted, ${login.refused} refused${login.refused > 0 ? ` (${topCounts(refusals)})` : ""}`;
+  }
+  return { answered, asExpected, problem };
+}
+
 /** The figures thresholds look at. */
-export function thresholdInputs(report: Omit<LoadReport, "thresholds" | "pass">): ThresholdInputs {
+export function thresholdInputs(report: Omit<LoadReport, "measured" | "thresholds" | "pass">): ThresholdInputs {
   return {
     latency: report.latency,
     rate: report.generator.achievedRate,
@@ -218,7 +288,7 @@ function cohortCounts(r: PhaseResult, p: Population | null): Record<string, Coho
 /** Builds the report of one phase and evaluates `thresholds` on it. */
 export function buildReport(r: PhaseResult, o: ReportOptions, thresholds: readonly Threshold[], startedAt: Date): LoadReport {
   const pop = o.population ?? null;
-  const base: Omit<LoadReport, "thresholds" | "pass"> = {
+  const base: Omit<LoadReport, "measured" | "thresholds" | "pass"> = {
     tool: "rtm-auth load",
     schema: 1,
     startedAt: startedAt.toISOString(),
@@ -270,7 +340,8 @@ export function buildReport(r: PhaseResult, o: ReportOptions, thresholds: readon
   };
   const inputs = thresholdInputs(base);
   const results = thresholds.map((t) => evaluateThreshold(t, inputs));
-  return { ...base, thresholds: results, pass: results.every((x) => x.pass) };
+  const measured = measuredOf(r, o.url);
+  return { ...base, measured, thresholds: results, pass: results.every((x) => x.pass) && measured.problem === null };
 }
 
 // ---- text ----
@@ -312,7 +383,8 @@ export function formatReport(r: LoadReport): string {
   out.push(
     `  rate: ${g.targetRate === null ? "" : `target ${g.targetRate}/s, `}achieved ${g.achievedRate}/s started, ${g.answeredRate}/s answered; CPU ${g.cpuSeconds} s (${g.cpuCores} cores); busiest thread ${Math.round(g.eluMean * 100)}% (peak ${Math.round(g.eluMax * 100)}%)${g.lagP99Ms === null ? "" : `; arrival lag p99 ${fmtMs(g.lagP99Ms)} ms`}`,
   );
-  out.push(g.saturated ? `  SATURATED: ${g.saturation.join("; ")} — the figures may describe the generator, not the gateway` : "  not saturated: the gateway, not the generator, set the pace");
+  if (r.measured.answered === 0) out.push("  nothing measured: no login was answered, so these figures say nothing about the gateway's pace");
+  else out.push(g.saturated ? `  SATURATED: ${g.saturation.join("; ")} — the figures may describe the generator, not the gateway` : "  not saturated: the gateway, not the generator, set the pace");
   out.push("");
   out.push("outcomes");
   out.push(...opLines("login", r.login), ...opLines("renew", r.renew), ...opLines("logout", r.logout));
@@ -344,6 +416,10 @@ export function formatReport(r: LoadReport): string {
     out.push("");
     out.push("thresholds");
     for (const t of r.thresholds) out.push(`  ${pad(t.threshold, 28)} ${pad(t.actual === null ? "no value" : String(round(t.actual, 3)), 12)} ${t.pass ? "PASS" : "FAIL"}`);
+  }
+  if (r.measured.problem !== null) {
+    out.push("");
+    out.push(`FAIL: ${r.measured.problem}`);
   }
   return `${out.join("\n")}\n`;
 }

@@ -77,6 +77,12 @@ export interface Tally {
   unexpectedBy: Record<string, number>;
   /** Arrivals not started because the worker held its socket cap (open model). */
   skipped: number;
+  /**
+   * Logins answered as the generator asked: accepted when an accept was asked for, refused with
+   * the expected reason when a refusal was (a deliberately invalid token, a cohort's token bug).
+   * Zero after a run means the run measured nothing of the gateway's work (load-report.ts).
+   */
+  loginsAsExpected: number;
 }
 
 export function emptyOpCounts(): OpCounts {
@@ -84,7 +90,7 @@ export function emptyOpCounts(): OpCounts {
 }
 
 export function emptyTally(): Tally {
-  return { login: emptyOpCounts(), renew: emptyOpCounts(), logout: emptyOpCounts(), byKind: {}, byCohort: {}, closes: {}, serverCloses: {}, unexpected: 0, unexpectedBy: {}, skipped: 0 };
+  return { login: emptyOpCounts(), renew: emptyOpCounts(), logout: emptyOpCounts(), byKind: {}, byCohort: {}, closes: {}, serverCloses: {}, unexpected: 0, unexpectedBy: {}, skipped: 0, loginsAsExpected: 0 };
 }
 
 /** Adds 1 to `record[key]`. */

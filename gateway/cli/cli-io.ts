@@ -6,3 +6,22 @@ export interface CliIo {
 
 /** Exit codes of gateway-protocol.md §4. `running` is internal: a server was started. */
 export const EXIT = { ok: 0, negative: 1, usage: 2, running: -1 } as const;
+
+/**
+ * The end of every usage error of `rtm-auth COMMAND`: `; see 'rtm-auth COMMAND --help'` and a
+ * newline, so the last thing a user reads is where the options are explained. `command` is the
+ * command as typed after `rtm-auth`, e.g. `load` or `migrate rehearse`.
+ */
+export function helpPointer(command: string): string {
+  return `; see 'rtm-auth ${command} --help'\n`;
+}
+
+/**
+ * Writes a usage error of `rtm-auth COMMAND` to stderr as one line,
+ * `rtm-auth COMMAND: MESSAGE; see 'rtm-auth COMMAND --help'`, and returns {@link EXIT.usage} (2).
+ * `message` must not hold a secret: it is printed as is (a trailing period or newline is dropped).
+ */
+export function usageError(io: CliIo, command: string, message: string): number {
+  io.err(`rtm-auth ${command}: ${message.replace(/[.\s]+$/, "")}${helpPointer(command)}`);
+  return EXIT.usage;
+}

@@ -1,7 +1,10 @@
 /**
  * `rtm-auth load`: the authentication load generator (client/load). Parses and checks the
- * options, runs one fixed-load phase or a capacity search, shows a progress line on a terminal,
- * prints the report, writes `--json` / `--html`, and turns the thresholds into the exit code.
+ * options, checks that the target answers a WebSocket upgrade (client/load/probe.ts, the reader
+ * `rtm-auth login` uses too), runs one fixed-load phase or a capacity search, shows a progress
+ * line on a terminal, prints the report, writes `--json` / `--html`, and turns the outcome into
+ * the exit code (the EXIT lines of the help below): a run where no login got the answer it was
+ * sent for fails even without `--threshold`.
  */
 import { lookup } from "node:dns/promises";
 import { writeFileSync } from "node:fs";
@@ -32,7 +35,8 @@ import {
   type ReportOptions,
   type Threshold,
 } from "../../client/load/index.js";
-import { EXIT, type CliIo } from "./cli-io.js";
+import { describeConnectionFailure, probeWebSocket } from "../../client/load/probe.js";
+import { EXIT, usageError, type CliIo } from "./cli-io.js";
 
 const DEFAULT_WORKERS = Math.max(1, Math.min(8, os.availableParallelism() - 1));
 /** The open-file limit here is 20000 per process; leave room for everything else. */
@@ -88,10 +92,19 @@ Capacity:
                        the highest passing rate (thresholds default: ${DEFAULT_CAPACITY_THRESHOLDS.join(", ")});
                        a failing step is run once more before it counts
   --refine N           then N bisection steps between the last passing and the failing rate (default 2)
-  --max-steps N        at most N runs in all (default 20); --max-rate N: never above N per second
+  --max-steps N        at most N runs in all (default 20)
+  --max-rate N         never above N per second; the step that would pass N runs at N, so the search
+                       says "--max-rate reached" only after N itself passed
 
-Exit: 0 every threshold passed (or none given; capacity: a passing rate was found), 1 a threshold
-failed, 2 a usage error or the run could not start.
+Exit:
+  0  the run measured the gateway (at least one login got the answer it was sent for) and every
+     threshold passed (or none was given); capacity: a passing rate was found
+  1  a threshold failed; or no login got the answer it was sent for (nothing accepted: every login
+     refused, or none answered); or the target could not be reached (connection refused, host not
+     found, upgrade refused with an HTTP status such as 404 for a wrong path): nothing was run;
+     capacity: no passing rate, or a step measured nothing
+  2  a usage error, or the generator could not start (e.g. --admin-url could not mint tokens), or
+     the report could not be written
 `;
 
 interface Parsed {
@@ -170,7 +183,10 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
       },
     }).values;
   } catch (err) {
-    throw new LoadOptionError((err as Error).message);
+    // Node's first sentence names the option; the rest is advice about positionals.
+    const line = (err as Error).message.split("\n")[0] ?? "";
+    const end = line.indexOf(". ");
+    throw new LoadOptionError(end < 0 ? line : line.slice(0, end));
   }
   if (values.help) return "help";
   const missing = (["url", "app-id"] as const).filter((k) => values[k] === undefined);
@@ -290,7 +306,13 @@ function progressLine(p: Progress, target: string): string {
 }
 
 function stepLine(s: CapacityStep, i: number): string {
-  const verdict = s.pass ? "pass" : !s.thresholdsPass ? `FAIL ${s.thresholds.filter((t) => !t.pass).map((t) => t.threshold).join(", ")}` : `generator saturated: ${s.saturation.join("; ")}`;
+  const verdict = s.pass
+    ? "pass"
+    : !s.measured
+      ? "FAIL nothing measured (no login got the answer it was sent for)"
+      : !s.thresholdsPass
+        ? `FAIL ${s.thresholds.filter((t) => !t.pass).map((t) => t.threshold).join(", ")}`
+        : `generator saturated: ${s.saturation.join("; ")}`;
   return `step ${String(i + 1).padStart(2)}${s.repeat > 0 ? " (again)" : "        "}  target ${String(s.rate).padStart(7)}/s  achieved ${s.achievedRate.toFixed(0).padStart(7)}/s  p99 ${s.loginP99 === null ? "—" : `${s.loginP99} ms`}  errors ${s.errors}  unexpected ${s.unexpected}  ${verdict}\n`;
 }
 
@@ -298,8 +320,9 @@ function formatCapacity(c: CapacityResult, cpus: number): string {
   const why: Record<CapacityResult["stoppedBecause"], string> = {
     threshold: "a step failed a threshold (on its repeat too)",
     generator_saturated: "the generator saturated at a higher step (the gateway's capacity is at least this)",
+    nothing_measured: "a step measured nothing: no login got the answer it was sent for (on its repeat too)",
     max_steps: "--max-steps reached",
-    max_rate: "--max-rate reached",
+    max_rate: "--max-rate reached: it was tried, and passed",
     stopped: "interrupted",
   };
   const head = c.highestPassingRate === null ? "no passing rate: the first step already failed" : `highest passing rate: ${c.highestPassingRate} logins/s`;
@@ -313,20 +336,25 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     o = await parse(args);
   } catch (err) {
     if (!(err instanceof LoadOptionError)) throw err;
-    io.err(`rtm-auth load: ${err.message}\n`);
-    return EXIT.usage;
+    return usageError(io, "load", err.message);
   }
   if (o === "help") {
     io.out(HELP);
     return EXIT.ok;
   }
   const opts = o;
+  // One upgrade first: an unreachable target is named at once, not after a run of failed logins.
+  const failure = await probeWebSocket(opts.url, Math.min(opts.timeoutMs, 10_000));
+  if (failure !== null) {
+    io.err(`rtm-auth load: cannot reach the gateway at ${redactedUrl(opts.url)}: ${describeConnectionFailure(failure, opts.url)}; nothing was run\n`);
+    return EXIT.negative;
+  }
   let host: string;
   try {
     host = (await lookup(opts.url.hostname.replace(/^\[|\]$/g, ""))).address;
   } catch (err) {
-    io.err(`rtm-auth load: cannot resolve ${opts.url.hostname}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
-    return EXIT.usage;
+    io.err(`rtm-auth load: cannot resolve ${opts.url.hostname}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; nothing was run\n`);
+    return EXIT.negative;
   }
   const port = opts.url.port === "" ? 80 : Number(opts.url.port);
   // Mean time a user holds a socket: its hold and about a second more.
@@ -354,12 +382,8 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     maxSockets: opts.maxSockets,
     prepareCap: 300_000,
   };
-  // The report names the target; credentials in the URL (user:password@) stay out of it.
-  const shown = new URL(opts.url.href);
-  shown.username = "";
-  shown.password = "";
   const reportOptions: ReportOptions = {
-    url: shown.href,
+    url: redactedUrl(opts.url),
     appId: opts.appId,
     minting: opts.minting.kind,
     model: opts.model,
@@ -452,6 +476,14 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     if (report !== null) io.out(formatReport(report));
     if (capacity !== null) io.out(formatCapacity(capacity, machine.cpus));
   }
-  if (capacity !== null) return capacity.highestPassingRate === null ? EXIT.negative : EXIT.ok;
-  return report?.pass === false ? EXIT.negative : EXIT.ok;
+  if (capacity !== null) return capacity.highestPassingRate === null || capacity.stoppedBecause === "nothing_measured" ? EXIT.negative : EXIT.ok;
+  return report?.pass === true ? EXIT.ok : EXIT.negative;
+}
+
+/** The target as reports and messages show it: credentials in the URL (user:password@) stay out. */
+function redactedUrl(url: URL): string {
+  const shown = new URL(url.href);
+  shown.username = "";
+  shown.password = "";
+  return shown.href;
 }

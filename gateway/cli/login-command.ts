@@ -1,11 +1,18 @@
 /**
  * `rtm-auth login`: one login against a gateway through the client SDK, printing every event
- * and the outcome. The quickest way to try a token by hand.
+ * and the outcome. The quickest way to try a token by hand. When the socket closes before the
+ * gateway said anything (close 1006), one more upgrade through the load generator's reader
+ * (client/load/probe.ts) names the cause: connection refused, the host not found, the HTTP status
+ * of a refused upgrade (404 for a wrong path), or no answer in time.
  */
 import { parseArgs } from "node:util";
 import { createRtmClient, isRtmError } from "../../client/index.js";
+import { describeConnectionFailure, probeWebSocket } from "../../client/load/probe.js";
 import { PROFILES, type Profile } from "../../core/protocol/wire.js";
-import { EXIT, type CliIo } from "./cli-io.js";
+import { EXIT, usageError, type CliIo } from "./cli-io.js";
+
+/** How long the probe that explains a failed connection may take, ms. */
+const PROBE_TIMEOUT_MS = 5_000;
 
 const HELP = `Usage: rtm-auth login --url ws://HOST:PORT/rtm --app-id A --uid U [--token T] [--profile rtm1|rtm2] [--hold SECONDS] [--json]
 
@@ -14,7 +21,9 @@ Logs in once through the client SDK and prints the state events and the reply.
   --profile P    rtm1 (default) or rtm2: decides the codes and events
   --hold S       stay logged in S seconds and print events (e.g. token expiry), then log out (default 0)
   --json         print one JSON object per line
-Exit: 0 logged in, 1 refused (the error's code, name and reason are printed), 2 usage error.
+Exit: 0 logged in, 1 refused (the error's code, name and reason are printed) or the gateway could not
+be reached (the cause is named: connection refused, HTTP status of a refused upgrade, wrong path),
+2 usage error.
 `;
 
 export async function runLoginCommand(args: string[], io: CliIo): Promise<number> {
@@ -36,28 +45,25 @@ export async function runLoginCommand(args: string[], io: CliIo): Promise<number
       },
     }).values;
   } catch (err) {
-    io.err(`rtm-auth login: ${(err as Error).message}\n`);
-    return EXIT.usage;
+    return usageError(io, "login", firstSentence((err as Error).message));
   }
   if (values.help) {
     io.out(HELP);
     return EXIT.ok;
   }
   const missing = (["url", "app-id", "uid"] as const).filter((k) => values[k] === undefined);
-  if (missing.length > 0) {
-    io.err(`rtm-auth login: missing --${missing.join(", --")}\n`);
-    return EXIT.usage;
+  if (missing.length > 0) return usageError(io, "login", `missing --${missing.join(", --")}`);
+  let url: URL;
+  try {
+    url = new URL(values.url as string);
+  } catch {
+    return usageError(io, "login", `--url ${JSON.stringify(values.url)} is not a URL (ws://HOST:PORT/rtm)`);
   }
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") return usageError(io, "login", `--url must be ws://HOST:PORT/rtm (or wss://), not ${url.protocol}//`);
   const profile = (values.profile ?? "rtm1") as Profile;
-  if (!PROFILES.includes(profile)) {
-    io.err(`rtm-auth login: --profile must be rtm1 or rtm2\n`);
-    return EXIT.usage;
-  }
+  if (!PROFILES.includes(profile)) return usageError(io, "login", "--profile must be rtm1 or rtm2");
   const hold = Number(values.hold ?? "0");
-  if (!Number.isFinite(hold) || hold < 0) {
-    io.err("rtm-auth login: --hold must be a number of seconds ≥ 0\n");
-    return EXIT.usage;
-  }
+  if (values.hold?.trim() === "" || !Number.isFinite(hold) || hold < 0) return usageError(io, "login", "--hold must be a number of seconds ≥ 0");
   let token = values.token ?? null;
   if (token === "-") token = (await readStdin()).trim();
 
@@ -69,7 +75,11 @@ export async function runLoginCommand(args: string[], io: CliIo): Promise<number
   client.on("linkState", (e) => print("event", e));
   client.on("tokenPrivilegeWillExpire", (e) => print("event", e));
   client.on("tokenExpired", (e) => print("event", e));
-  client.on("closed", (e) => print("closed", e));
+  let closeCode: number | null = null;
+  client.on("closed", (e) => {
+    closeCode = e.code;
+    print("closed", e);
+  });
   try {
     const result = await client.login({ uid: values.uid as string, token });
     print("logged-in", result);
@@ -78,11 +88,28 @@ export async function runLoginCommand(args: string[], io: CliIo): Promise<number
     return EXIT.ok;
   } catch (err) {
     if (!isRtmError(err)) throw err;
+    // 1006: the socket ended without a close frame, so the gateway never answered: say why.
+    if (err.reason === "connection_closed" && closeCode === 1006 && url.protocol === "ws:") {
+      const failure = await probeWebSocket(url, PROBE_TIMEOUT_MS);
+      if (failure !== null) {
+        const why = describeConnectionFailure(failure, url);
+        print("unreachable", { failure: failure.kind, detail: failure.detail, message: why });
+        io.err(`rtm-auth login: cannot reach the gateway at ${url.href}: ${why}\n`);
+        return EXIT.negative;
+      }
+    }
     print("refused", { code: err.code, name: err.name, reason: err.reason, message: err.message });
     return EXIT.negative;
   } finally {
     await client.close();
   }
+}
+
+/** The first line and sentence of a `parseArgs` error (Node appends advice on positionals). */
+function firstSentence(message: string): string {
+  const line = message.split("\n")[0] ?? message;
+  const end = line.indexOf(". ");
+  return end < 0 ? line : line.slice(0, end);
 }
 
 async function readStdin(): Promise<string> {

@@ -70,11 +70,11 @@ describe("usage errors → 2, before anything connects", () => {
 
   it("a missing certificate and admin URL, a wss:// URL, a missing --url", async () => {
     const noCert = await runLoad(["--url", gw.url, "--app-id", "x"]);
-    expect([noCert.code, noCert.stderr]).toEqual([2, "rtm-auth load: give exactly one of --certificate and --admin-url\n"]);
+    expect([noCert.code, noCert.stderr]).toEqual([2, "rtm-auth load: give exactly one of --certificate and --admin-url; see 'rtm-auth load --help'\n"]);
     const wss = await runLoad(["--url", "wss://127.0.0.1:1/rtm", "--app-id", "x", "--certificate", "0123456789abcdef0123456789abcdef"]);
-    expect([wss.code, wss.stderr]).toEqual([2, "rtm-auth load: --url must be ws://HOST:PORT/PATH (wss:// is not supported)\n"]);
+    expect([wss.code, wss.stderr]).toEqual([2, "rtm-auth load: --url must be ws://HOST:PORT/PATH (wss:// is not supported); see 'rtm-auth load --help'\n"]);
     const noUrl = await runLoad(["--app-id", "x"]);
-    expect([noUrl.code, noUrl.stderr]).toEqual([2, "rtm-auth load: missing --url\n"]);
+    expect([noUrl.code, noUrl.stderr]).toEqual([2, "rtm-auth load: missing --url; see 'rtm-auth load --help'\n"]);
   });
 
   it("--help prints the usage and exits 0", async () => {

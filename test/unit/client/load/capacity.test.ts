@@ -11,12 +11,21 @@ import { DEFAULT_MIX } from "../../../../client/load/mix.js";
 import { emptyTally } from "../../../../client/load/tally.js";
 import { parseThreshold } from "../../../../client/load/threshold.js";
 
-/** A phase result: `p99` ms for every login, all accepted, the given achieved share of the rate. */
-function result(phase: LoadPhase, p99: number, achievedShare = 1): PhaseResult {
+/**
+ * A phase result: `p99` ms for every login, all accepted, the given achieved share of the rate;
+ * `unanswered`: every login failed to connect instead (connection refused).
+ */
+function result(phase: LoadPhase, p99: number, achievedShare = 1, unanswered = false): PhaseResult {
   const tally = emptyTally();
   const logins = Math.round((phase.rate * phase.durationMs * achievedShare) / 1000);
   tally.login.attempts = logins;
-  tally.login.accepted = logins;
+  if (unanswered) {
+    tally.login.errors = logins;
+    tally.login.errorsBy = { "connect:ECONNREFUSED": logins };
+  } else {
+    tally.login.accepted = logins;
+    tally.loginsAsExpected = logins;
+  }
   const login = newHistogram();
   for (let i = 0; i < logins; i++) recordMs(login, p99);
   return {
@@ -35,14 +44,14 @@ function result(phase: LoadPhase, p99: number, achievedShare = 1): PhaseResult {
 }
 
 /** A driver whose step n answers `script(rate, n)`. */
-function scripted(script: (rate: number, n: number) => { p99: number; share?: number }) {
+function scripted(script: (rate: number, n: number) => { p99: number; share?: number; unanswered?: boolean }) {
   const rates: number[] = [];
   return {
     rates,
     run: async (phase: LoadPhase) => {
       rates.push(phase.rate);
       const s = script(phase.rate, rates.length - 1);
-      return result(phase, s.p99, s.share);
+      return result(phase, s.p99, s.share, s.unanswered);
     },
   };
 }
@@ -137,10 +146,35 @@ describe("findCapacity", () => {
     const c1 = await findCapacity(d1, reportOptions, thresholds, { ...base, maxSteps: 3 }, () => {});
     expect(d1.rates).toEqual([100, 150, 230]);
     expect([c1.stoppedBecause, c1.highestPassingRate]).toEqual(["max_steps", 230]);
+  });
+
+  it("tries --max-rate itself before it says the maximum was reached", async () => {
+    // 350 → 530 would pass 400: the step is cut down to 400, which runs and passes.
     const d2 = scripted(() => ({ p99: 1 }));
     const c2 = await findCapacity(d2, reportOptions, thresholds, { ...base, maxRate: 400 }, () => {});
-    expect(d2.rates).toEqual([100, 150, 230, 350]);
-    expect([c2.stoppedBecause, c2.highestPassingRate]).toEqual(["max_rate", 350]);
+    expect(d2.rates).toEqual([100, 150, 230, 350, 400]);
+    expect([c2.stoppedBecause, c2.highestPassingRate]).toEqual(["max_rate", 400]);
+    // --max-rate failing: a threshold ended it, not the maximum; the bisection below it still runs.
+    const d3 = scripted((rate) => ({ p99: rate >= 400 ? 80 : 1 }));
+    const c3 = await findCapacity(d3, reportOptions, thresholds, { ...base, maxRate: 400, refine: 1 }, () => {});
+    expect(d3.rates).toEqual([100, 150, 230, 350, 400, 400, 375]);
+    expect([c3.stoppedBecause, c3.highestPassingRate]).toEqual(["threshold", 375]);
+    // A start above --max-rate starts at it.
+    const d4 = scripted(() => ({ p99: 1 }));
+    const c4 = await findCapacity(d4, reportOptions, thresholds, { ...base, startRate: 500, maxRate: 400 }, () => {});
+    expect(d4.rates).toEqual([400]);
+    expect([c4.stoppedBecause, c4.highestPassingRate]).toEqual(["max_rate", 400]);
+  });
+
+  it("a step where nothing answered never passes, even with thresholds that hold on no data, and ends the search as nothing_measured", async () => {
+    const d = scripted((rate) => ({ p99: 1, unanswered: rate >= 230 }));
+    // "rate>=1" holds (logins were started); the steps from 230 on measured nothing all the same.
+    const c = await findCapacity(d, reportOptions, [parseThreshold("rate>=1")], { ...base, refine: 3 }, () => {});
+    expect(d.rates).toEqual([100, 150, 230, 230]);
+    expect(c.stoppedBecause).toBe("nothing_measured");
+    expect(c.highestPassingRate).toBe(150);
+    const last = c.steps.at(-1)!;
+    expect(last).toMatchObject({ rate: 230, thresholdsPass: true, measured: false, saturated: false, pass: false });
   });
 });
 
