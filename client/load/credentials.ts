@@ -269,7 +269,17 @@ export class CredentialSource {
     const now = epochSeconds();
     const local = (certificate: string): string =>
       mintCohortToken(cohort, { appId: this.o.appId, certificate, wrongCertificate: this.wrongCertificate, uid, nowSeconds: now, salt: 1 + Math.floor(this.random() * (2 ** 32 - 2)) })!;
-    if (m.kind === "certificate" || cohort.bug === "wrong_certificate") return local(m.kind === "certificate" ? m.certificate : this.wrongCertificate);
+    if (cohort.bug === "wrong_certificate") return local(this.wrongCertificate);
+    if (cohort.certificate === "secondary") {
+      // Only the gateway knows the secondary here: --certificate gives the primary alone.
+      if (m.kind === "certificate") throw new MintError(`cohort ${cohort.name} signs with the secondary certificate: mint with --admin-url (the gateway signs with its secondary)`);
+      if (!adminCanMint(cohort)) throw new MintError(`cohort ${cohort.name}: ${cohort.bug} tokens are minted locally only (--certificate), and its tokens need the secondary certificate`);
+      const version = cohort.tokenVersion!;
+      const ttl = cohort.tokenTtlSeconds!;
+      if (cohort.bug === "wrong_uid") return this.adminToken(version, wrongUidFor(uid), ttl, "secondary");
+      return this.adminToken(version, uid, cohort.bug === "expiry_as_timestamp" ? now + ttl : ttl, "secondary");
+    }
+    if (m.kind === "certificate") return local(m.certificate);
     if (!adminCanMint(cohort)) throw new MintError(`cohort ${cohort.name}: ${cohort.bug} tokens are minted locally only (--certificate)`);
     const version = cohort.tokenVersion!;
     const ttl = cohort.tokenTtlSeconds!;
@@ -322,13 +332,13 @@ export class CredentialSource {
     return this.spec(d, await this.adminToken(d.kind === "token006" ? "006" : "007", d.uid));
   }
 
-  private async adminToken(version: "006" | "007", uid: string, expireSeconds = this.o.tokenTtlSeconds): Promise<string> {
+  private async adminToken(version: "006" | "007", uid: string, expireSeconds = this.o.tokenTtlSeconds, certificate: "primary" | "secondary" = "primary"): Promise<string> {
     const m = this.o.minting;
     if (m.kind !== "admin") throw new Error("adminToken needs admin minting");
     const res = await fetch(`${m.adminUrl}/admin/tokens`, {
       method: "POST",
       headers: { "content-type": "application/json", ...(m.adminToken === undefined ? {} : { authorization: `Bearer ${m.adminToken}` }) },
-      body: JSON.stringify({ appId: this.o.appId, uid, version, expireSeconds }),
+      body: JSON.stringify({ appId: this.o.appId, uid, version, expireSeconds, ...(certificate === "secondary" ? { certificate } : {}) }),
     });
     const text = await res.text();
     if (res.status !== 200) {

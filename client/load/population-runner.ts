@@ -37,6 +37,8 @@ export interface PopulationRunnerOptions {
    * (App-ID and `wrong_certificate` cohorts only). Never logged, never in a result.
    */
   readonly certificate: string | null;
+  /** The project's secondary certificate (32 hex), needed when a cohort signs with it (`certificate: "secondary"`). Never logged. */
+  readonly secondaryCertificate?: string | null;
   /** Seeds the draws (cohort, uid, salts, the wrong certificate). */
   readonly seed: number;
   /** Clients doing I/O at once within a step (default 32, 1 … 1024). */
@@ -340,6 +342,10 @@ export class PopulationRunner {
     this.request = upgradeRequest({ host: this.host, port: this.port, path: `${url.pathname}${url.search}`, hostHeader: url.host });
     const needsCertificate = this.cohorts.some((c) => c.credential === "token" && c.bug !== "wrong_certificate");
     if (needsCertificate && (options.certificate === null || !/^[0-9a-fA-F]{32}$/.test(options.certificate))) throw new TypeError("certificate must be 32 hex characters: a token cohort mints with it");
+    const needsSecondary = this.cohorts.some((c) => c.certificate === "secondary" && c.bug !== "wrong_certificate");
+    if (needsSecondary && (options.secondaryCertificate === undefined || options.secondaryCertificate === null || !/^[0-9a-fA-F]{32}$/.test(options.secondaryCertificate))) {
+      throw new TypeError("secondaryCertificate must be 32 hex characters: a cohort signs with the secondary certificate");
+    }
     const int = (v: number | undefined, name: string, fallback: number, min: number, max: number): number => {
       const x = v ?? fallback;
       if (!Number.isInteger(x) || x < min || x > max) throw new RangeError(`${name} must be an integer in [${min}, ${max}]`);
@@ -486,6 +492,7 @@ export class PopulationRunner {
     return mintCohortToken(cohort, {
       appId: this.o.appId,
       certificate: this.o.certificate ?? this.wrongCertificate,
+      secondaryCertificate: this.o.secondaryCertificate ?? null,
       wrongCertificate: this.wrongCertificate,
       uid,
       nowSeconds: now,

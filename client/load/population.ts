@@ -59,6 +59,11 @@ export interface Cohort {
   readonly tokenVersion: "006" | "007" | null;
   /** Token cohorts: the lifetime the token server asks for, seconds (default 3600). Null for `appid`. */
   readonly tokenTtlSeconds: number | null;
+  /**
+   * Token cohorts: the project certificate their token server signs with, `primary` (default) or
+   * `secondary` (clients still on the old certificate during a rotation). Null for `appid`.
+   */
+  readonly certificate: "primary" | "secondary" | null;
   /** Token cohorts: what their token server gets wrong (null: nothing). */
   readonly bug: PopulationBug | null;
   /** How long a client stays logged in after a login, seconds (0: logs out at once). */
@@ -103,8 +108,8 @@ export class PopulationError extends Error {
 }
 
 const TOP_FIELDS = new Set(["uidsPerCohort", "cohorts", "description"]);
-const COHORT_FIELDS = new Set(["name", "share", "credential", "tokenVersion", "tokenTtlSeconds", "bug", "holdSeconds", "renewBeforeExpirySeconds", "reconnect", "uids", "description"]);
-const TOKEN_ONLY_FIELDS = ["tokenVersion", "tokenTtlSeconds", "bug", "renewBeforeExpirySeconds"] as const;
+const COHORT_FIELDS = new Set(["name", "share", "credential", "tokenVersion", "tokenTtlSeconds", "certificate", "bug", "holdSeconds", "renewBeforeExpirySeconds", "reconnect", "uids", "description"]);
+const TOKEN_ONLY_FIELDS = ["tokenVersion", "tokenTtlSeconds", "certificate", "bug", "renewBeforeExpirySeconds"] as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const list = (xs: readonly string[]): string => xs.map((x) => JSON.stringify(x)).join(", ");
@@ -165,6 +170,7 @@ export function parsePopulation(text: string, file: string): Population {
     const token = credential === "token";
     const tokenVersion = !token ? null : c.tokenVersion === undefined ? "007" : oneOf(c.tokenVersion, `${at}.tokenVersion`, ["006", "007"] as const);
     const tokenTtlSeconds = !token ? null : c.tokenTtlSeconds === undefined ? DEFAULT_TOKEN_TTL_SECONDS : integer(c.tokenTtlSeconds, `${at}.tokenTtlSeconds`, 1, MAX_TOKEN_TTL_SECONDS);
+    const certificate = !token ? null : c.certificate === undefined ? "primary" : oneOf(c.certificate, `${at}.certificate`, ["primary", "secondary"] as const);
     const bug = !token || c.bug === undefined || c.bug === null ? null : oneOf(c.bug, `${at}.bug`, POPULATION_BUGS);
     if (bug === "expiry_as_timestamp" && tokenVersion !== "007") fail(`${at}.bug`, "expiry_as_timestamp needs tokenVersion 007 (a 006 builder already takes an absolute expiry)");
     const holdSeconds = c.holdSeconds === undefined ? 0 : integer(c.holdSeconds, `${at}.holdSeconds`, 0, MAX_HOLD_SECONDS);
@@ -181,6 +187,7 @@ export function parsePopulation(text: string, file: string): Population {
       credential,
       tokenVersion,
       tokenTtlSeconds,
+      certificate,
       bug,
       holdSeconds,
       renewBeforeExpirySeconds,
@@ -247,8 +254,10 @@ export const EXPIRED_BY_SECONDS = 60;
 /** What a cohort token is minted from. */
 export interface CohortTokenInput {
   readonly appId: string;
-  /** The project's certificate (32 hex). */
+  /** The project's primary certificate (32 hex). */
   readonly certificate: string;
+  /** The project's secondary certificate, for cohorts that sign with it (absent: such a cohort cannot be minted). */
+  readonly secondaryCertificate?: string | null;
   /** A certificate that is not the project's, for `wrong_certificate`. */
   readonly wrongCertificate: string;
   readonly uid: string;
@@ -262,7 +271,9 @@ export interface CohortTokenInput {
  * The token a client of `cohort` gets from its token server at `nowSeconds` (null for an appid
  * cohort), bug included (docs/population.md § Bugs):
  *
- * - no bug: issued now, `expire` = `tokenTtlSeconds` (006: the RTM privilege, as the builders);
+ * - no bug: issued now, `expire` = `tokenTtlSeconds` (006: the RTM privilege, as the builders),
+ *   signed with the certificate the cohort names (`secondaryCertificate` for `secondary`; an
+ *   Error when it is not given);
  * - `expiry_as_timestamp`: 007, `expire` = `nowSeconds + tokenTtlSeconds` (a Unix time where the
  *   builder takes a number of seconds);
  * - `wrong_uid`: built for {@link wrongUidFor}(uid);
@@ -278,6 +289,10 @@ export function mintCohortToken(cohort: Cohort, input: CohortTokenInput): string
   let expireSeconds = ttl;
   let uid = input.uid;
   let certificate = input.certificate;
+  if (cohort.certificate === "secondary") {
+    if (input.secondaryCertificate === undefined || input.secondaryCertificate === null) throw new Error(`cohort ${cohort.name} signs with the secondary certificate, and none was given`);
+    certificate = input.secondaryCertificate;
+  }
   switch (cohort.bug) {
     case "expiry_as_timestamp":
       expireSeconds = input.nowSeconds + ttl;

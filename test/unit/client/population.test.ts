@@ -111,6 +111,7 @@ describe("parsePopulation: what a valid file means", () => {
       credential: "token",
       tokenVersion: "007",
       tokenTtlSeconds: 3600,
+      certificate: "primary",
       bug: null,
       holdSeconds: 0,
       renewBeforeExpirySeconds: null,
@@ -118,7 +119,7 @@ describe("parsePopulation: what a valid file means", () => {
       uids: 50,
       description: null,
     });
-    expect(p.cohorts[2]).toMatchObject({ credential: "appid", tokenVersion: null, tokenTtlSeconds: null, bug: null, uids: 3, holdSeconds: 30, reconnect: "never" });
+    expect(p.cohorts[2]).toMatchObject({ credential: "appid", tokenVersion: null, tokenTtlSeconds: null, certificate: null, bug: null, uids: 3, holdSeconds: 30, reconnect: "never" });
     expect(parse(JSON.stringify({ cohorts: [token()] })).uidsPerCohort).toBe(1000);
   });
 
@@ -187,6 +188,18 @@ describe("mintCohortToken: each bug's token verifies to the documented reason", 
     [{ bug: "wrong_certificate", tokenVersion: "006" }, "invalid_signature"],
   ])("%j → %j", (more, expected) => {
     expect(verify(cohort(more))).toEqual(expected);
+  });
+
+  it("certificate secondary: signed with the secondary (verified by it), refused once only the primary is left; an appid cohort may not name one", () => {
+    const secondaryCertificate = "5ec0000000000000000000000000000d";
+    const c = cohort({ certificate: "secondary" });
+    const t = mintCohortToken(c, { appId, certificate, secondaryCertificate, wrongCertificate, uid: "c-1", nowSeconds: now, salt: 1 })!;
+    const check = (certificates: Array<{ slot: "primary" | "secondary"; value: string }>) => verifyToken({ token: t, appId, uid: "c-1", certificates, now, maxLifetimeSeconds: 86_400 });
+    expect(check([{ slot: "primary", value: certificate }, { slot: "secondary", value: secondaryCertificate }])).toMatchObject({ valid: true, slot: "secondary" });
+    expect(check([{ slot: "primary", value: certificate }])).toMatchObject({ valid: false, reason: "invalid_signature" });
+    expect(() => mintCohortToken(c, { appId, certificate, wrongCertificate, uid: "c-1", nowSeconds: now, salt: 1 })).toThrow("cohort c signs with the secondary certificate, and none was given");
+    expect(() => parse(JSON.stringify({ cohorts: [{ name: "x", share: 1, credential: "appid", certificate: "secondary" }] }))).toThrow("population.json: cohorts[0].certificate is for token cohorts");
+    expect(() => parse(JSON.stringify({ cohorts: [{ name: "x", share: 1, credential: "token", certificate: "tertiary" }] }))).toThrow('population.json: cohorts[0].certificate must be one of "primary", "secondary"');
   });
 
   it("expired: the stated expiry passed exactly EXPIRED_BY_SECONDS ago, so it still verifies a little earlier", () => {
