@@ -1,5 +1,5 @@
 /**
- * Verify throughput benchmark (token-formats.md §2.4, §3.5, §4).
+ * Verify throughput benchmark (docs/tokens.md, "The checks, in order").
  *
  *   npm run bench:verify -- [--rounds N] [--ms N] [--json FILE] [--check]
  *

@@ -1,5 +1,5 @@
 /**
- * A small typed HTTP client for the gateway's admin API (gateway-protocol.md §3), for users' own
+ * A small typed HTTP client for the gateway's admin API (docs/protocol.md, "Admin API"), for users' own
  * test suites: projects, certificates, migration readiness and staged rollouts, tokens, explain,
  * sessions, the simulated clock, faults, the journal, reset and populate. It talks HTTP only (global `fetch`), so it works against any
  * gateway, embedded or remote; it never imports gateway code.

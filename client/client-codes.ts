@@ -1,8 +1,8 @@
 /**
  * The codes of failures the client decides itself (no gateway reply): timeouts, a closed socket,
  * and calls that need a session when there is no connection. Gateway refusals carry their own
- * code and name; this table is only for the client side. Sources: rtm-semantics.md §3.1, §3.3,
- * §4.1, §5.1.
+ * code and name; this table is only for the client side (docs/reasons.md, "Client-side
+ * codes").
  */
 import type { Op, Profile } from "../core/protocol/wire.js";
 import type { ClientOnlyReason } from "./rtm-error.js";

@@ -1,7 +1,7 @@
 /**
  * The state changes the client emits by itself, when the gateway cannot tell it (no reply in time,
  * the socket dropped, logout with no socket). Shapes are those of the gateway's events
- * (gateway-protocol.md §2.3), pairs from rtm-semantics.md §6.
+ * (docs/protocol.md, "State events").
  */
 import type {
   ConnectionStateChangedEvent,
@@ -58,13 +58,13 @@ export function loginTimeoutChange(profile: Profile, current: RtmConnectionState
  * The client does not reconnect, so it reports the closest terminal pair:
  *
  * - rtm1, CONNECTED or RECONNECTING → `ABORTED` / `INTERRUPTED` (what Web 1.x shows for a drop it
- *   cannot explain, rtm-semantics.md §6.2 "unknown server kick");
+ *   cannot explain, an unknown server kick);
  * - rtm1, CONNECTING → `DISCONNECTED` / `LOGIN_FAILURE` (the login failed);
  * - rtm2, CONNECTED, DISCONNECTED or SUSPENDED → `FAILED`, op `SERVER_REJECT`, reason `UNKNOWN` (0):
- *   `FAILED`/`SERVER_REJECT` is the documented pair for every server-side end (§6.3); none of the
+ *   `FAILED`/`SERVER_REJECT` is the documented pair for every server-side end; none of the
  *   documented reasons (SAME_UID_LOGIN, TOKEN_EXPIRED, KICKED_OUT_BY_SERVER, LOGIN_TOO_FREQUENT)
  *   is true of an unexplained drop, so the reason is UNKNOWN;
- * - rtm2, CONNECTING → `FAILED`, op `LOGIN`, `LOGIN_REJECTED` (the §3.4 fallback for a failed login);
+ * - rtm2, CONNECTING → `FAILED`, op `LOGIN`, `LOGIN_REJECTED` (the 2.x Web fallback for a failed login);
  * - initial or terminal states (DISCONNECTED, ABORTED, IDLE, FAILED) → nothing.
  */
 export function connectionLostChange(profile: Profile, current: RtmConnectionState): StateChange | null {
@@ -83,7 +83,7 @@ export function connectionLostChange(profile: Profile, current: RtmConnectionSta
 /**
  * `logout()` with no socket while the state is not the initial one (after a kick, an expiry, a
  * timeout or `close()`): the SDKs leave the terminal state locally — rtm1 → `DISCONNECTED` /
- * `LOGOUT` (Web 1.6.0 resets ABORTED this way, §5.1), rtm2 → `IDLE`, op `LOGOUT`, `LOGOUT` (§6.3).
+ * `LOGOUT` (Web 1.6.0 resets ABORTED this way), rtm2 → `IDLE`, op `LOGOUT`, `LOGOUT`.
  */
 export function localLogoutChange(profile: Profile, current: RtmConnectionState): StateChange {
   return profile === "rtm1" ? rtm1Change("DISCONNECTED", "LOGOUT") : rtm2Change(current as Rtm2State, "IDLE", "LOGOUT", "LOGOUT");

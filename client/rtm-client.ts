@@ -1,7 +1,7 @@
 /**
  * The client SDK of the gateway, shaped like the RTM client: `login`, `renewToken`, `logout`, the
  * connection state and its events, for one profile (`rtm1` or `rtm2`). It speaks the wire protocol
- * of gateway-protocol.md §2 and adds what the real SDKs do on the client side: the login and renew
+ * of docs/protocol.md and adds what the real SDKs do on the client side: the login and renew
  * timeouts, and a state change when the socket goes away without the gateway saying why.
  *
  * Every failed call rejects its own promise with an {@link RtmError}; the client never leaves a
@@ -52,7 +52,7 @@ export interface RtmClientOptions {
 
 /** Arguments of {@link RtmClient.login}. */
 export interface LoginOptions {
-  /** The user id (checked by the gateway, rtm-semantics.md §2.2). */
+  /** The user id (checked by the gateway: docs/agora-behaviour.md, "User ids"). */
   readonly uid: string;
   /** A 006/007 token; omit or `null` for an App ID login. */
   readonly token?: string | null;

@@ -12,7 +12,7 @@ export const CLIENT_ONLY_REASONS = ["login_timeout", "renew_timeout", "connectio
 export type ClientOnlyReason = (typeof CLIENT_ONLY_REASONS)[number];
 
 /**
- * Every reason an {@link RtmError} can carry: the gateway vocabulary (gateway-protocol.md §1) plus
+ * Every reason an {@link RtmError} can carry: the gateway vocabulary (docs/reasons.md) plus
  * the client-only reasons. The gateway may add reasons later; an older client passes them through
  * unchanged, so a value outside this union is possible at run time.
  */

@@ -3,7 +3,7 @@
  * Every expiry comparison and rate window reads an injected Clock; nothing in `core/` or
  * `policies/` reads the system time directly.
  *
- * Boundary rule, written once (token-formats.md §4.6): a time `t` has expired when `now > t`;
+ * Boundary rule, written once (docs/tokens.md, "Expiry"): a time `t` has expired when `now > t`;
  * the expiry second itself is still valid.
  */
 export interface Clock {

@@ -1,11 +1,11 @@
 /**
- * The one reason vocabulary (gateway-protocol.md §1): the same string is used by the domain,
+ * The one reason vocabulary (docs/reasons.md): the same string is used by the domain,
  * the wire replies, the journal, the metrics' `reason` label and `explain`.
  * A reason never changes meaning; new ones may be appended.
  */
 export const REASONS = [
   "ok",
-  // token checks, token-formats.md §4 (in check order)
+  // token checks, docs/tokens.md, "The checks, in order"
   "malformed",
   "unsupported_version",
   "app_id_mismatch",
@@ -40,7 +40,7 @@ export type Reason = (typeof REASONS)[number];
 /** Every refusal reason. */
 export type FailureReason = Exclude<Reason, "ok">;
 
-/** The reasons a token verifier can produce (token-formats.md §4), in the order the checks run. */
+/** The reasons a token verifier can produce (docs/tokens.md, "The checks, in order"), in the order the checks run. */
 export const TOKEN_REASONS = [
   "malformed",
   "unsupported_version",

@@ -135,7 +135,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   });
   const unsubscribeStore = store.onChange(metrics.onStoreChange);
   const unsubscribeReload = redis?.store.onReload(metrics.onCacheReload);
-  // The journal reads the wall clock here, where the system time may be read (architecture.md §5.3).
+  // The journal reads the wall clock here, where the system time may be read (docs/architecture.md, "Time").
   const journal = config.journalSize === 0 ? null : new DecisionJournal(config.journalSize, Date.now);
   // Migration readiness per project, over a sliding window of the simulated clock (docs/migration.md).
   const migrationReadiness = new ReadinessTracker();

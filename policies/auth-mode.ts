@@ -1,7 +1,7 @@
 import type { AuthPolicy } from "./auth-context.js";
 
 /**
- * The project's auth mode decides which credential is acceptable (rtm-semantics.md §9):
+ * The project's auth mode decides which credential is acceptable (docs/agora-behaviour.md, "Auth modes"):
  * App ID only + a token → token_not_accepted; token only + no token → token_required;
  * either → both.
  */

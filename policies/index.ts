@@ -1,6 +1,6 @@
 /**
- * THE ordered list of auth checks, login and renew (architecture §5.3, node-oidc-provider's
- * matrix). The first refusal decides. Order:
+ * THE ordered list of auth checks, login and renew (docs/architecture.md, "The ordered policies";
+ * node-oidc-provider's matrix). The first refusal decides. Order:
  *
  * | # | policy                | login | renew | refusal                                   |
  * |---|-----------------------|:-----:|:-----:|-------------------------------------------|
@@ -14,7 +14,7 @@
  * | 8 | token-valid           |   ●   |   ●   | the token reasons, docs/tokens.md         |
  *
  * Session and rate rules come first because the SDKs check them locally, before any network
- * traffic (rtm-semantics.md §3.1, §8).
+ * traffic (docs/agora-behaviour.md, "Login").
  */
 import { AuthError } from "../core/errors.js";
 import type { AuthContext, AuthPolicy, Refusal } from "./auth-context.js";

@@ -1,7 +1,7 @@
 import type { AuthPolicy } from "./auth-context.js";
 
 /**
- * Each method has its own window on the connection, as the SDKs keep them (rtm-semantics.md §8):
+ * Each method has its own window on the connection, as the SDKs keep them (docs/fidelity.md, "Rate windows"):
  * more than the allowed logins, or renews, within 1000 ms of the gateway's monotonic clock →
  * too_often (1.x login 10, renew 4; 2.x -10021). RTM 1.x may also require a least spacing between
  * two logins (Web 1.6.0: 500 ms; `RTM1_LOGIN_SPACING_MS`, docs/fidelity.md). Every attempt counts,

@@ -2,7 +2,7 @@ import type { AuthPolicy } from "./auth-context.js";
 import { checkToken } from "./token-check.js";
 
 /**
- * A given token must pass every check of token-formats.md §4 for this App ID and uid against the
+ * A given token must pass every check of docs/tokens.md, "The checks, in order", for this App ID and uid against the
  * project's active certificates. For a renew, the App ID and uid are the session's, so a token
  * for another identity is refused (renew keeps the session's identity). No token → nothing to
  * verify (the auth-mode rule already decided whether that is allowed). The lifetime cap of the

@@ -1,7 +1,7 @@
 import { uidProblem } from "../core/session/uid-rules.js";
 import type { AuthPolicy } from "./auth-context.js";
 
-/** The RTM user-id rules (rtm-semantics.md §2.2) → invalid_uid (1.x 3, 2.x -10006). */
+/** The RTM user-id rules (docs/agora-behaviour.md, "User ids") → invalid_uid (1.x 3, 2.x -10006). */
 export const uidValid: AuthPolicy = {
   name: "uid-valid",
   appliesTo: ["login"],

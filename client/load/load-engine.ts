@@ -332,7 +332,7 @@ const OK_TRUE = Buffer.from(',"ok":true', "latin1");
 
 /**
  * The reply in `b[start, end)`, or null for an event. The gateway writes `{"id":N,"ok":…` first
- * (gateway-protocol.md §2.2), so a success is recognised from its bytes; a refusal is parsed.
+ * (docs/protocol.md, "Replies"), so a success is recognised from its bytes; a refusal is parsed.
  */
 function parseReply(b: Buffer, start: number, end: number): ParsedReply | null {
   if (end - start > ID_PREFIX.length && b.compare(ID_PREFIX, 0, ID_PREFIX.length, start, start + ID_PREFIX.length) === 0) {

@@ -16,7 +16,7 @@ export interface OpCounts {
   refused: number;
   /** No reply: the connection failed, closed or timed out first. */
   errors: number;
-  /** reason → "code NAME" → refusals (gateway-protocol.md §1, §2.2). */
+  /** reason → "code NAME" → refusals (docs/reasons.md). */
   refusedBy: Record<string, Record<string, number>>;
   /** error kind (e.g. `timeout`, `connect:ECONNREFUSED`, `closed:4500`) → count. */
   errorsBy: Record<string, number>;

@@ -1,6 +1,6 @@
 /**
  * The certificate lifecycle of a project, as Agora's console runs it ("Set up Authentication";
- * rtm-semantics.md §9–§10; gateway-protocol.md §3). Pure functions from a record to the next
+ * docs/agora-behaviour.md, "Certificates"). Pure functions from a record to the next
  * record, or a LifecycleError with a stable code and HTTP status. Certificate values and times
  * are inputs: core reads no clock and no random source.
  *

@@ -4,7 +4,7 @@ import { isLive, type RolloutRecord } from "../rollout/rollout.js";
 import type { ActiveCertificate, CertificateSlot } from "./active-certificate.js";
 import { targetView } from "./target-view.js";
 
-/** A project's auth mode, derived from its certificate state exactly as Agora's console does (rtm-semantics.md §9). */
+/** A project's auth mode, derived from its certificate state exactly as Agora's console does (docs/agora-behaviour.md, "Auth modes"). */
 export const AUTH_MODES = ["appid", "either", "token"] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
@@ -26,7 +26,7 @@ export interface ProjectRecord {
   readonly noCertificate: boolean;
   readonly primary: CertificateRecord | null;
   readonly secondary: CertificateRecord | null;
-  /** A disabled project answers `unknown_app_id` (gateway-protocol.md §1). */
+  /** A disabled project answers `unknown_app_id` (docs/reasons.md). */
   readonly enabled: boolean;
   /** Incremented on every change; lets caches and stores order updates. */
   readonly version: number;

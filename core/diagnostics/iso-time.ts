@@ -1,6 +1,6 @@
 /**
  * Unix seconds as ISO-8601 UTC (`2024-06-10T07:13:20Z`), computed by arithmetic: core/ reads no
- * clock and builds no `Date` (architecture.md §5.3), yet hint sentences name times readably.
+ * clock and builds no `Date` (docs/architecture.md, "Time"), yet hint sentences name times readably.
  */
 
 function pad(n: number, width: number): string {

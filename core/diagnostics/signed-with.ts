@@ -5,7 +5,7 @@ import { mac007 } from "../token/v007/mac.js";
 
 /**
  * True when `certificate` reproduces the token's MAC for an RTM login of `uid` (006: the account
- * in the channel slot, token-formats.md §2.4; 007: the chain of §3.5). For hints only: which
+ * in the channel slot; 007: the key chain; docs/tokens.md, "The two formats"). For hints only: which
  * certificate a refused token was signed with (one still pending, one given as deleted). The
  * comparison is constant-time, as in the verifiers.
  */

@@ -1,5 +1,5 @@
 /**
- * Fault rules of the simulator (gateway-protocol.md §3, `/admin/faults`): what a rule matches,
+ * Fault rules of the simulator (`/admin/faults`; docs/protocol.md, "Admin API"): what a rule matches,
  * when it fires and what it does. Plain data; {@link FaultSet} decides, the gateway applies.
  */
 import type { FailureReason } from "../errors.js";

@@ -1,5 +1,5 @@
 /**
- * The admin API's response shapes (gateway-protocol.md §3), as types shared by the gateway that
+ * The admin API's response shapes (docs/protocol.md, "Admin API"), as types shared by the gateway that
  * serves them and the client package that reads them. Types only: no I/O.
  */
 import type { CertificateSlot } from "../certificate/active-certificate.js";

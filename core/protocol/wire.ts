@@ -1,5 +1,5 @@
 /**
- * The wire protocol of gateway-protocol.md §2, as types and constants shared by the gateway and
+ * The wire protocol of docs/protocol.md, as types and constants shared by the gateway and
  * the client SDK. Pure data: no I/O. Every frame is one JSON object in a UTF-8 text frame.
  */
 import type { Reason } from "../errors.js";
@@ -81,10 +81,10 @@ export type Reply = OkReply | ErrorReply;
 
 // ---- events (gateway → client, no id) ----
 
-/** RTM 1.x connection states (rtm-semantics.md §6.1). */
+/** RTM 1.x connection states (docs/protocol.md, "State events"). */
 export const RTM1_STATE = { DISCONNECTED: 1, CONNECTING: 2, CONNECTED: 3, RECONNECTING: 4, ABORTED: 5 } as const;
 export type Rtm1State = keyof typeof RTM1_STATE;
-/** RTM 1.x connection change reasons (rtm-semantics.md §6.1). */
+/** RTM 1.x connection change reasons (docs/protocol.md, "State events"). */
 export const RTM1_REASON = {
   LOGIN: 1,
   LOGIN_SUCCESS: 2,
@@ -98,7 +98,7 @@ export const RTM1_REASON = {
 } as const;
 export type Rtm1Reason = keyof typeof RTM1_REASON;
 
-/** RTM 2.x link states (rtm-semantics.md §6.3). */
+/** RTM 2.x link states (docs/protocol.md, "State events"). */
 export const RTM2_STATE = { IDLE: 0, CONNECTING: 1, CONNECTED: 2, DISCONNECTED: 3, SUSPENDED: 4, FAILED: 5 } as const;
 export type Rtm2State = keyof typeof RTM2_STATE;
 /** RTM 2.x link operations. */
@@ -115,7 +115,7 @@ export const RTM2_OPERATION = {
   NETWORK_CHANGE: 9,
 } as const;
 export type Rtm2Operation = keyof typeof RTM2_OPERATION;
-/** RTM 2.x link state reason codes used by the auth handshake (rtm-semantics.md §6.3). */
+/** RTM 2.x link state reason codes used by the auth handshake (docs/protocol.md, "State events"). */
 export const RTM2_REASON = {
   UNKNOWN: 0,
   LOGIN: 1,
@@ -164,7 +164,7 @@ export type ServerEvent = ConnectionStateChangedEvent | LinkStateEvent | TokenPr
 /** Anything the gateway sends. */
 export type ServerFrame = Reply | ServerEvent;
 
-// ---- close codes (gateway-protocol.md §2.4) ----
+// ---- close codes (docs/protocol.md, "Close codes") ----
 
 /** 4000–4499: the client may reconnect; 4500–4999: it should not without a change. */
 export const CLOSE = {

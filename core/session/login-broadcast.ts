@@ -1,6 +1,6 @@
 /**
  * The LoginBroadcast port: tells the other gateways sharing one state that an identity logged
- * in here, so the newest session wins everywhere (rtm-semantics.md §6.2, remote login).
+ * in here, so the newest session wins everywhere (docs/agora-behaviour.md, "Remote login").
  *
  * - `announce` is fire-and-forget: a login never waits for it, and a failure to announce is
  *   logged by the implementation, never thrown.

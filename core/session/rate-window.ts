@@ -1,5 +1,5 @@
 /**
- * TOO_OFTEN windows (rtm-semantics.md §8): the SDKs keep one call window per method, so
+ * TOO_OFTEN windows (docs/fidelity.md, "Rate windows"): the SDKs keep one call window per method, so
  * `login`, `renewToken` and `logout` are each counted on their own. Times are milliseconds of a
  * monotonic clock the caller supplies; the gateway passes its real monotonic clock
  * (`performance.now()`), never the simulated one, so a suite that freezes the simulated clock

@@ -2,7 +2,7 @@ import type { CertificateSlot } from "../certificate/active-certificate.js";
 import type { Profile } from "../protocol/wire.js";
 
 /**
- * The lifecycle of one connection's session (architecture §5.2):
+ * The lifecycle of one connection's session (docs/protocol.md, "Login"):
  * awaiting_login → logged_in → (logout) awaiting_login, or → closed.
  */
 export type SessionPhase = "awaiting_login" | "logged_in" | "closed";

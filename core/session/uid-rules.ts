@@ -1,5 +1,5 @@
 /**
- * The RTM user-id rules (rtm-semantics.md §2.2): a string of 1–64 bytes from the documented
+ * The RTM user-id rules (docs/agora-behaviour.md, "User ids"): a string of 1–64 bytes from the documented
  * character set (a–z A–Z 0–9, space and ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,),
  * and not the string "null". Non-ASCII is refused, so bytes and characters coincide.
  */

@@ -7,7 +7,7 @@ import { rtmLoginService } from "./v007/verify.js";
 /**
  * The expiry verdict of a decoded (not necessarily verified) token at `now`: token_expired,
  * privilege_expired, or null. Used by the "legacy" check order, in which Agora's service
- * reported expiry before the signature or uid binding (rtm-semantics.md §3.5, Tools #234).
+ * reported expiry before the signature or uid binding (AgoraIO/Tools #234; docs/fidelity.md, "The switches").
  * `maxLifetimeSeconds` is the lifetime cap, as in the verifiers (0 or absent: none;
  * docs/token-lifetime.md): a token past its capped expiry is token_expired here too.
  */

@@ -8,7 +8,7 @@ import type { ParsedToken } from "./parsed-token.js";
 
 /**
  * How long before its `ts` a 006 token was built. Every official 006 builder writes
- * `ts = build time + 86400` (token-formats.md §2.3), so the build time is `ts - 86400`. The same
+ * `ts = build time + 86400` (docs/tokens.md, "The 006 format"), so the build time is `ts - 86400`. The same
  * value as `TOKEN_006_LIFETIME_SECONDS` of build-rtm-token.ts (a unit test holds them equal);
  * repeated here because the builders import the verifiers, and this file is imported by them.
  */

@@ -4,7 +4,7 @@
  */
 import type { Rtm2Grant } from "./rtm2-permissions.js";
 
-/** A 006 (AccessToken) token, token-formats.md §2. */
+/** A 006 (AccessToken) token, docs/tokens.md, "The 006 format". */
 export interface ParsedToken006 {
   readonly version: "006";
   /** The clear-text App ID (characters 3..34). */
@@ -26,7 +26,7 @@ export interface ParsedToken006 {
 /** One RTM2 (type 8) resource grant (core/token/rtm2-permissions.ts). */
 export type { Rtm2Grant };
 
-/** One 007 service, token-formats.md §3.3. */
+/** One 007 service, docs/token-services.md, "The service types". */
 export interface Service007 {
   readonly type: number;
   /** The service's name from the table (`rtc`, `rtm`, …). */
@@ -34,13 +34,13 @@ export interface Service007 {
   /** Privilege id → expiry in seconds relative to issueTs (0 = no limit), in token order. */
   readonly privileges: ReadonlyArray<readonly [number, number]>;
   /**
-   * Type-specific fields, named as in token-formats.md §3.3: byte strings as read (UTF-8 text),
+   * Type-specific fields, named as in docs/token-services.md, "The service types": byte strings as read (UTF-8 text),
    * numbers (APaaS `role`), and for RTM2 (type 8) `permissions`, the resource grants in token order.
    */
   readonly fields: Readonly<Record<string, Buffer | number | readonly Rtm2Grant[]>>;
 }
 
-/** A 007 (AccessToken2) token, token-formats.md §3. */
+/** A 007 (AccessToken2) token, docs/tokens.md, "The 007 format". */
 export interface ParsedToken007 {
   readonly version: "007";
   readonly appId: string;

@@ -1,4 +1,4 @@
-/** 006 privilege ids (token-formats.md §2.6). */
+/** 006 privilege ids (docs/tokens.md, "The 006 format"). */
 export const PRIVILEGE_NAMES_006: Readonly<Record<number, string>> = {
   1: "joinChannel",
   2: "publishAudioStream",
@@ -16,7 +16,7 @@ export const PRIVILEGE_NAMES_006: Readonly<Record<number, string>> = {
   1000: "rtmLogin",
 };
 
-/** 007 privilege ids per service type (token-formats.md §3.3). */
+/** 007 privilege ids per service type (docs/token-services.md, "The service types"). */
 export const PRIVILEGE_NAMES_007: Readonly<Record<number, Readonly<Record<number, string>>>> = {
   1: { 1: "joinChannel", 2: "publishAudioStream", 3: "publishVideoStream", 4: "publishDataStream" },
   2: { 1: "login" },

@@ -30,7 +30,7 @@ export type VerifyResult =
     }
   | {
       readonly valid: false;
-      /** The first check that failed, in the order of token-formats.md §4. */
+      /** The first check that failed, in the order of docs/tokens.md, "The checks, in order". */
       readonly reason: TokenReason;
       /** Private detail for logs and explain; never sent to a client. */
       readonly detail: string;

@@ -32,7 +32,7 @@ const SIX = "6".charCodeAt(0);
 const SEVEN = "7".charCodeAt(0);
 
 /**
- * Verifies an RTM login token exactly as token-formats.md §4 says, checks in order, the first
+ * Verifies an RTM login token exactly as docs/tokens.md, "The checks, in order", says, checks in order, the first
  * failure deciding the reason. A pure function of (token, appId, uid, certificates, now): it
  * reads no clock and no store, and refusals are returned, not thrown.
  */

@@ -1,5 +1,5 @@
 /**
- * Who may call the admin API (gateway-protocol.md §3, docs/admin-api-security.md).
+ * Who may call the admin API (docs/admin-api-security.md).
  *
  * - `ADMIN_JWT_SECRET`: `Authorization: Bearer <JWT>` signed HS256 with the secret.
  * - `ADMIN_JWKS_URL`: the JWT is signed with a key of that JWKS (RS256, ES256 or EdDSA).

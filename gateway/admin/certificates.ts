@@ -1,5 +1,5 @@
 /**
- * The certificate lifecycle of a project (gateway-protocol.md §3; rtm-semantics.md §9–§10):
+ * The certificate lifecycle of a project (docs/agora-behaviour.md, "Certificates"):
  * enable primary / secondary, swap, delete secondary, delete primary (always 409), delete
  * "No certificate". Each step is core's pure function applied in one atomic store update; the
  * reply is the project view after the step. New certificates are 32 lowercase hex from the

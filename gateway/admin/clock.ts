@@ -1,5 +1,5 @@
 /**
- * The simulated clock that drives token checks and expiry events (gateway-protocol.md §3):
+ * The simulated clock that drives token checks and expiry events (docs/architecture.md, "Time"):
  * `GET /admin/clock`, `PUT /admin/clock {now?, frozen?}`, `POST /admin/clock/advance {seconds}`.
  * Every jump fires the session timers that became due, and judges the staged rollouts
  * (docs/rollouts.md: stage times, guards), before the reply is sent.

@@ -29,7 +29,7 @@ export interface DecisionCount {
   readonly op: string;
   /** `accepted`, `refused`, `unanswered` or `dropped`. */
   readonly result: string;
-  /** `ok` for accepts, else the refusal reason (gateway-protocol.md §1). */
+  /** `ok` for accepts, else the refusal reason (docs/reasons.md). */
   readonly reason: string;
   /** Decisions since the gateway started (never reset while it runs). */
   readonly count: number;

@@ -1,5 +1,5 @@
 /**
- * The ONE place that turns an error into an admin API reply (gateway-protocol.md §3):
+ * The ONE place that turns an error into an admin API reply (docs/protocol.md, "Admin API"):
  * `{"error": {"code": "<stable_code>", "message": "…"}}` with a fitting HTTP status.
  *
  * - {@link AdminError}: thrown by the admin routes and the auth middleware; its own code/status.

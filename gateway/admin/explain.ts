@@ -1,5 +1,5 @@
 /**
- * `POST /admin/explain` (gateway-protocol.md §3): the decision and reason a login would get now,
+ * `POST /admin/explain` (docs/protocol.md, "Admin API"): the decision and reason a login would get now,
  * with the decoded token (no signature, no secrets), through the same ordered checks as a login,
  * and the diagnostic hints (docs/hints.md) from the same facts the gateway's refusals use.
  */

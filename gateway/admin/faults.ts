@@ -1,5 +1,5 @@
 /**
- * `/admin/faults` (gateway-protocol.md §3): protocol-aware fault rules.
+ * `/admin/faults` (docs/protocol.md, "Admin API"): protocol-aware fault rules.
  *
  * - `POST /admin/faults` {rule} → 201 the rule with its id (`f1`, `f2`, … per gateway; `DELETE /admin/faults` keeps
  *   counting, `POST /admin/reset` restarts at `f1`)

@@ -1,5 +1,5 @@
 /**
- * The plain HTTP side of the gateway's port (gateway-protocol.md §3): `/admin` (the admin
+ * The plain HTTP side of the gateway's port (docs/protocol.md, "Admin API"): `/admin` (the admin
  * router), `GET /metrics` (Prometheus text; no admin auth), `GET /healthz` (process alive),
  * `GET /readyz` (503 while the certificate store cannot be read; always the project count, and a
  * warning when Redis came back empty: docs/redis.md). `/console` (the browser console's static files: docs/console.md). WebSocket upgrades never get

@@ -1,6 +1,7 @@
 /**
- * `GET /admin/journal?appId=&uid=&op=&result=&reason=&faultId=&since=&limit=` (gateway-protocol.md
- * §3): the journal's matching decisions, newest first, as `{entries, lastSeq, capacity}`.
+ * `GET /admin/journal?appId=&uid=&op=&result=&reason=&faultId=&since=&limit=`
+ * (docs/protocol.md, "Admin API"): the journal's matching decisions, newest first, as
+ * `{entries, lastSeq, capacity}`.
  * `since` returns only entries with a larger `seq` (for polling); `limit` defaults to 100.
  * 409 `journal_disabled` when the gateway runs with `journalSize: 0`.
  */

@@ -1,6 +1,6 @@
 /**
  * `GET /admin/openapi.json`: the OpenAPI 3.1 description of the admin API, the metrics and the
- * health endpoints (gateway-protocol.md §3). Hand-written; a unit test checks that every route
+ * health endpoints (docs/protocol.md, "Admin API"). Hand-written; a unit test checks that every route
  * the admin router registers is described here, and nothing else under /admin.
  */
 import type { Router } from "express";
@@ -164,7 +164,7 @@ const SCHEMAS: Record<string, Json> = {
     type: "object",
     required: ["target", "stages"],
     additionalProperties: false,
-    description: "A staged rollout of a migration step (docs/rollouts.md, \"Plan\"). Stage names are unique; a target deleting the primary certificate is refused.",
+    description: "A staged rollout of a migration step (docs/rollouts.md, \"The plan\"). Stage names are unique; a target deleting the primary certificate is refused.",
     properties: {
       target: ref("ShadowTarget"),
       stages: {
@@ -320,7 +320,7 @@ const SCHEMAS: Record<string, Json> = {
     required: ["decision", "reason", "code", "name", "failedCheck", "detail", "mode", "credential", "slot", "expiresAt", "token", "hints", "shadow", "now"],
     properties: {
       decision: { enum: ["accept", "refuse"] },
-      reason: { type: "string", description: "the reason vocabulary of gateway-protocol.md §1" },
+      reason: { type: "string", description: "the reason vocabulary: docs/reasons.md" },
       code: { type: ["integer", "null"] },
       name: { type: ["string", "null"] },
       failedCheck: { type: ["string", "null"] },
@@ -510,7 +510,7 @@ export const OPENAPI_DOCUMENT = {
     title: "rtm-auth-gateway admin API",
     version: "1",
     description:
-      "The admin API of rtm-auth-gateway (gateway-protocol.md §3). With ADMIN_JWT_SECRET (HS256) or ADMIN_JWKS_URL (RS256/ES256/EdDSA) set, " +
+      "The admin API of rtm-auth-gateway (docs/protocol.md, \"Admin API\"). With ADMIN_JWT_SECRET (HS256) or ADMIN_JWKS_URL (RS256/ES256/EdDSA) set, " +
       `every /admin call needs a bearer JWT with the audience ADMIN_JWT_AUDIENCE (default "${ADMIN_AUDIENCE}"), the issuer ADMIN_JWT_ISSUER when set, ` +
       "and an exp at most ADMIN_JWT_MAX_LIFETIME_SECONDS after its iat; with neither, only loopback callers addressing a loopback host are served. " +
       "Bodies are application/json only (415 otherwise), and requests a browser labels as cross-site (Origin, Sec-Fetch-Site) get 403 cross_site_request.",

@@ -1,6 +1,6 @@
 /**
  * `POST /admin/populate` (and `rtm-auth serve --populate FILE`): states a suite's world of projects
- * in one idempotent call (gateway-protocol.md §3).
+ * in one idempotent call (docs/protocol.md, "Admin API").
  *
  * Body: `{"projects": [{appId, mode: "appid"|"either"|"token", primary?, secondary?, noCertificate?, rollout?}]}`.
  * - `appid`: App ID only; no certificate may be given.

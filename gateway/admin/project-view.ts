@@ -1,5 +1,5 @@
 /**
- * The admin API's view of a project (gateway-protocol.md §3, `GET /admin/projects/:appId`):
+ * The admin API's view of a project (`GET /admin/projects/:appId`; docs/protocol.md, "Admin API"):
  * `{appId, mode, noCertificate, certificates: {primary, secondary}, shadow, rollout}`, each
  * certificate `null` or `{value, status, enabledAt, activeAt}`, at one instant of the simulated
  * clock; `shadow` the shadow target or null (docs/migration.md), `rollout` the staged rollout's

@@ -1,6 +1,6 @@
 /**
  * `POST /admin/projects`, `GET /admin/projects`, `GET /admin/projects/:appId`
- * (gateway-protocol.md §3). Creation runs the pure lifecycle step of core inside one atomic
+ * (docs/agora-behaviour.md, "Certificates"). Creation runs the pure lifecycle step of core inside one atomic
  * store update; a refused step is a LifecycleError, which the error serialiser maps.
  */
 import type { Router } from "express";

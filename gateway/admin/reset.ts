@@ -1,5 +1,5 @@
 /**
- * `POST /admin/reset`: back to the start state (gateway-protocol.md §3), as if the gateway had
+ * `POST /admin/reset`: back to the start state (docs/protocol.md, "Admin API"), as if the gateway had
  * just been restarted:
  * - every connection is closed with 4002 (the restart code: the client may reconnect; a logged-in
  *   client sees an unexplained drop, rtm1 ABORTED/INTERRUPTED, rtm2 FAILED/SERVER_REJECT);

@@ -1,5 +1,5 @@
 /**
- * The admin API router, mounted at `/admin` (gateway-protocol.md §3). Order matters: the
+ * The admin API router, mounted at `/admin` (docs/protocol.md, "Admin API"). Order matters: the
  * cross-site guard first (a browser's request on behalf of another site is refused before
  * anything else), then auth (an unauthenticated body is never parsed), then JSON-only (415 for any
  * other body), then a small JSON body limit, then one file per resource, then 404, then the ONE

@@ -1,7 +1,7 @@
 /**
  * `GET /admin/sessions?appId=&uid=` lists the live sessions of this gateway;
  * `DELETE /admin/sessions/:sessionId` kicks one: its client sees the ban sequence and the socket
- * closes with 4502 (gateway-protocol.md §2.4, §3).
+ * closes with 4502 (docs/protocol.md, "Remote login and kicks").
  */
 import type { Router } from "express";
 import { z } from "zod";

@@ -1,5 +1,5 @@
 /**
- * `POST /admin/tokens` (gateway-protocol.md §3): the token server of a test. Mints an RTM login
+ * `POST /admin/tokens` (docs/protocol.md, "Admin API"): the token server of a test. Mints an RTM login
  * token with the project's primary (default) or secondary certificate, issued at the simulated
  * clock's now with a random salt. A pending certificate still signs: its tokens are refused
  * until it is active, which is what a test of the activation delay needs.

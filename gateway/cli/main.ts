@@ -1,5 +1,5 @@
 /**
- * The `rtm-auth` command line (gateway-protocol.md §4). Every subcommand has `--help` and
+ * The `rtm-auth` command line (docs/protocol.md, "Command line"). Every subcommand has `--help` and
  * `--json`; exit 0 on success, 1 on a negative answer, 2 on a usage error.
  */
 import { runTokenCommand } from "./token-command.js";

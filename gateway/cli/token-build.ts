@@ -10,8 +10,8 @@ import { hex32, integer, parseStrict, requiredString, TokenUsageError, U32_MAX, 
 import { parsePrivilegeArg, parseServiceArg } from "./token-service-arg.js";
 
 /**
- * 006 tokens expire this long after issue (core's TOKEN_006_LIFETIME_SECONDS, token-formats.md
- * §2.7). Repeated here so that help and usage errors need not load the token core.
+ * 006 tokens expire this long after issue (core's TOKEN_006_LIFETIME_SECONDS; docs/tokens.md,
+ * "The 006 format"). Repeated here so that help and usage errors need not load the token core.
  */
 const TOKEN_006_LIFETIME_SECONDS = 86_400;
 

@@ -1,5 +1,5 @@
 /**
- * `rtm-auth token build|inspect|verify` (gateway-protocol.md §4). Exit 0 on success, 1 on a
+ * `rtm-auth token build|inspect|verify` (docs/protocol.md, "Command line"). Exit 0 on success, 1 on a
  * negative answer (invalid or undecodable token), 2 on a usage error with a one-line message
  * on stderr. No output ever contains a certificate.
  */

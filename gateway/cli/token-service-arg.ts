@@ -17,7 +17,7 @@
 import type { Rtm2Grant, ServiceSpec } from "../../core/token/index.js";
 import { TokenUsageError } from "./token-args.js";
 
-/** Service names and the fields each type carries after its privileges (token-formats.md §3.3). */
+/** Service names and the fields each type carries after its privileges (docs/token-services.md, "The service types"). */
 const TYPES: ReadonlyArray<{ readonly type: number; readonly name: string; readonly strings: readonly string[] }> = [
   { type: 1, name: "rtc", strings: ["channelName", "uid"] },
   { type: 2, name: "rtm", strings: ["userId"] },
@@ -31,7 +31,7 @@ const TYPES: ReadonlyArray<{ readonly type: number; readonly name: string; reado
   { type: 10, name: "stt", strings: [] },
 ];
 
-/** The 006 privilege names `--privilege` takes besides numbers (token-formats.md §2.6). */
+/** The 006 privilege names `--privilege` takes besides numbers (docs/tokens.md, "The 006 format"). */
 const PRIVILEGE_006_NAMES: Readonly<Record<string, number>> = {
   joinChannel: 1,
   publishAudioStream: 2,

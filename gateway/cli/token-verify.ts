@@ -1,4 +1,4 @@
-/** `rtm-auth token verify`: the token checks of token-formats.md §4, for one RTM login. */
+/** `rtm-auth token verify`: the token checks of docs/tokens.md, "The checks, in order", for one RTM login. */
 import type { VerifyRequest } from "../../core/token/index.js";
 import { FIDELITY_PRESETS, PRESETS, type Fidelity } from "../fidelity.js";
 import { EXIT, type CliIo } from "./cli-io.js";

@@ -2,7 +2,7 @@ import type { Clock } from "../../core/clock.js";
 
 /**
  * The gateway's clock: real time by default, which can be set, frozen and advanced (the
- * simulated clock of gateway-protocol.md §3). This file and the composition root are the only
+ * simulated clock of docs/architecture.md, "Time"). This file and the composition root are the only
  * places that read the system time. Listeners hear every jump (set/advance/freeze changes),
  * so the expiry scheduler fires everything that became due, in order, before the call returns.
  */

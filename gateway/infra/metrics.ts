@@ -2,7 +2,7 @@
  * The gateway's Prometheus metrics, on an INJECTED prom-client Registry (no global default
  * registry; the composition root builds it). Names and closed label sets follow Prometheus'
  * naming guidance: `_total` counters, base units (seconds), one `_info` gauge. Labels never carry
- * an App ID, a uid, a token or a certificate (cardinality and privacy; architecture.md §5.4):
+ * an App ID, a uid, a token or a certificate (cardinality and privacy; docs/architecture.md, "Observers"):
  * every label value is drawn from a closed list, and anything else (or null) becomes "none".
  *
  * | metric | type | labels | from |
@@ -65,7 +65,7 @@ export const DURATION_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025
 export const METRICS = {
   attempts: {
     name: "rtm_auth_attempts_total",
-    help: "Connects (when a fault decided them), logins, renewToken and logout requests decided, by operation, result (accepted, refused, unanswered or dropped by a fault), reason (gateway-protocol.md §1), auth mode, credential, certificate slot and SDK profile.",
+    help: "Connects (when a fault decided them), logins, renewToken and logout requests decided, by operation, result (accepted, refused, unanswered or dropped by a fault), reason (docs/reasons.md), auth mode, credential, certificate slot and SDK profile.",
     labelNames: ["op", "result", "reason", "mode", "credential", "slot", "profile"],
   },
   duration: {

@@ -1,7 +1,7 @@
 /**
  * The rollout plan as a client writes it (`PUT /admin/projects/:appId/rollout`, `populate`,
  * `rtm-auth migrate plan`), validated, with defaults filled in; and the stored rollout record as
- * read back from Redis. Shapes and limits: docs/rollouts.md, "Plan".
+ * read back from Redis. Shapes and limits: docs/rollouts.md, "The plan".
  */
 import { z } from "zod";
 import { REASONS } from "../../core/errors.js";

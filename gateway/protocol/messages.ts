@@ -1,5 +1,5 @@
 /**
- * Parsing of client frames (gateway-protocol.md §2.1). A frame that is not a JSON object, has
+ * Parsing of client frames (docs/protocol.md, "Requests"). A frame that is not a JSON object, has
  * no positive integer `id`, or an unknown `op` (or profile) is a protocol violation (close
  * 4500). Missing or mistyped fields of a known op become an argument error the gateway answers.
  */

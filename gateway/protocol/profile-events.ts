@@ -1,6 +1,6 @@
 /**
- * The state events each SDK profile shows for the handshake (rtm-semantics.md §6.2 for RTM 1.x,
- * §6.3 for RTM 2.x), as pre-serialisable objects. The gateway tracks the state the client shows
+ * The state events each SDK profile shows for the handshake (docs/protocol.md,
+ * "State events"), as pre-serialisable objects. The gateway tracks the state the client shows
  * so `previousState` is right.
  */
 import type { FailureReason } from "../../core/errors.js";

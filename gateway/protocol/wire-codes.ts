@@ -1,7 +1,8 @@
 /**
- * THE one mapping from a reason to what each SDK profile sees (rtm-semantics.md §3–§5, and the
- * situation matrix §3.5). The domain never carries a number: RTM 1.x swaps 5 and 6 between
- * login and renewToken, so one reason maps to different numbers per operation.
+ * THE one mapping from a reason to what each SDK profile sees (docs/reasons.md is generated from
+ * it; why each code: docs/agora-behaviour.md, "Login"). The domain never carries a number: RTM
+ * 1.x swaps 5 and 6 between login and renewToken, so one reason maps to different numbers per
+ * operation.
  *
  * Typed as `Record<FailureReason, …>` with `satisfies`: adding a reason without mapping it
  * fails the compile.
@@ -16,7 +17,7 @@ export interface CodeName {
   readonly name: string;
 }
 
-// RTM 1.x LOGIN_ERR_CODE (§3.1)
+// RTM 1.x LOGIN_ERR_CODE
 const L1 = {
   UNKNOWN: { code: 1, name: "LOGIN_ERR_UNKNOWN" },
   REJECTED: { code: 2, name: "LOGIN_ERR_REJECTED" },
@@ -30,7 +31,7 @@ const L1 = {
   ABORTED_BY_LOGOUT: { code: 201, name: "LOGIN_ERR_ABORTED_BY_LOGOUT" },
 } as const satisfies Record<string, CodeName>;
 
-// RTM 1.x RENEW_TOKEN_ERR_CODE (§4.1): note TOKEN_EXPIRED = 5, INVALID_TOKEN = 6.
+// RTM 1.x RENEW_TOKEN_ERR_CODE: note TOKEN_EXPIRED = 5, INVALID_TOKEN = 6.
 const R1 = {
   FAILURE: { code: 1, name: "RENEW_TOKEN_ERR_FAILURE" },
   INVALID_ARGUMENT: { code: 2, name: "RENEW_TOKEN_ERR_INVALID_ARGUMENT" },
@@ -42,13 +43,13 @@ const R1 = {
   ABORTED_BY_LOGOUT: { code: 201, name: "RENEW_TOKEN_ERR_ABORTED_BY_LOGOUT" },
 } as const satisfies Record<string, CodeName>;
 
-// RTM 1.x LOGOUT_ERR_CODE (§5.1)
+// RTM 1.x LOGOUT_ERR_CODE
 const O1 = {
   REJECTED: { code: 1, name: "LOGOUT_ERR_REJECTED" },
   USER_NOT_LOGGED_IN: { code: 102, name: "LOGOUT_ERR_USER_NOT_LOGGED_IN" },
 } as const satisfies Record<string, CodeName>;
 
-// RTM 2.x error codes (§3.3), named with the RTM_ERROR_ prefix (gateway-protocol.md §2.2).
+// RTM 2.x error codes, named with the RTM_ERROR_ prefix (docs/protocol.md, "Replies").
 const E2 = {
   NOT_LOGIN: { code: -10002, name: "RTM_ERROR_NOT_LOGIN" },
   INVALID_APP_ID: { code: -10003, name: "RTM_ERROR_INVALID_APP_ID" },
@@ -135,22 +136,22 @@ const unavailable = {
   http: 503,
 } as const satisfies WireMapping;
 
-/** The table. Sources per row: rtm-semantics.md §3.5 (login), §4 (renew), §5 (logout), §6 (events). */
+/** The table (docs/reasons.md, "Login codes"; sources per row: docs/agora-behaviour.md, "Login"). */
 export const WIRE_CODES = {
   malformed: invalidToken,
   unsupported_version: invalidToken,
   invalid_signature: invalidToken,
-  // 1.x: [INF] 5 — the certificate of the client's App ID cannot verify it; 2.x: -10016.
+  // 1.x: 5 — the certificate of the client's App ID cannot verify it; 2.x: -10016.
   app_id_mismatch: { ...invalidToken, rtm2Login: E2.INCONSISTENT_APPID, rtm2Renew: E2.INCONSISTENT_APPID, rtm2LinkReason: "INCONSISTENT_APP_ID" },
   // 1.x Web: an RTC token is an unknown server code → 2 REJECTED; 2.x: -10015.
   not_rtm_token: { ...invalidToken, rtm1Login: L1.REJECTED, rtm2Login: E2.LOGIN_NOT_AUTHORIZED, rtm2Renew: E2.INVALID_TOKEN, rtm2LinkReason: "LOGIN_NOT_AUTHORIZED" },
-  // 1.x Web maps the server's "uid does not match the token" to 3 (open point §13.1); renew: [INF] 6.
+  // 1.x Web maps the server's "uid does not match the token" to 3 (native 1.x: undocumented); renew: 6.
   uid_mismatch: { ...invalidToken, rtm1Login: L1.INVALID_ARGUMENT },
   token_expired: expired,
   privilege_expired: expired,
-  // Certificate project, no token: 5 / -10005 (§3.5, §9).
+  // Certificate project, no token: 5 / -10005 (docs/agora-behaviour.md, "Auth modes").
   token_required: invalidToken,
-  // App-ID project, a real token: 1.x 5, 2.x -10003 (§2.3, §9); a 2.x renew gets the mapped login error (§4.2).
+  // App-ID project, a real token: 1.x 5, 2.x -10003 (docs/agora-behaviour.md, "Auth modes"); a 2.x renew gets the mapped login error.
   token_not_accepted: { ...invalidToken, rtm2Login: E2.INVALID_APP_ID, rtm2Renew: E2.INVALID_APP_ID, rtm2LinkReason: "LOGIN_REJECTED", http: 400 },
   unknown_app_id: {
     ...invalidToken,
@@ -200,12 +201,12 @@ export const WIRE_CODES = {
     retryable: true,
     http: 429,
   },
-  // Session ends (§6.2, §6.3): 1.x ABORTED/REMOTE_LOGIN, BANNED_BY_SERVER, TOKEN_EXPIRED; 2.x FAILED/SERVER_REJECT.
+  // Session ends (docs/protocol.md, "Remote login and kicks"): 1.x ABORTED/REMOTE_LOGIN, BANNED_BY_SERVER, TOKEN_EXPIRED; 2.x FAILED/SERVER_REJECT.
   remote_login: sessionEnd(CLOSE.remoteLogin, "SAME_UID_LOGIN"),
   banned: sessionEnd(CLOSE.banned, "KICKED_OUT_BY_SERVER"),
   session_token_expired: { ...sessionEnd(CLOSE.sessionTokenExpired, "TOKEN_EXPIRED"), rtm1Login: L1.TOKEN_EXPIRED, rtm2Login: E2.TOKEN_EXPIRED },
   // 2.x: a login still pending when the client logs out, or logs in again, fails with -10023
-  // (rtm-semantics.md §3.3, §3.5). 1.x Web instead lets the login settle first; its 201 codes
+  // (docs/agora-behaviour.md, "Login"). 1.x Web instead lets the login settle first; its 201 codes
   // exist in the SDK enums and are what a 1.x client would show if it were ever raised.
   login_canceled: {
     ...invalidToken,
@@ -223,12 +224,12 @@ export const WIRE_CODES = {
   internal_error: { ...unavailable, rtm2Login: E2.LOGIN_REJECTED, retryable: false, http: 500 },
 } as const satisfies Record<FailureReason, WireMapping>;
 
-/** The INVALID_ARGUMENT code of an operation, for frames whose fields are missing or mistyped (§2.1). */
+/** The INVALID_ARGUMENT code of an operation, for frames whose fields are missing or mistyped (docs/reasons.md, "Argument errors"). */
 export const ARGUMENT_ERROR: Readonly<Record<"rtm1" | "rtm2", Readonly<Record<"login" | "renewToken", CodeName>>>> = {
   rtm1: { login: L1.INVALID_ARGUMENT, renewToken: R1.INVALID_ARGUMENT },
-  // 2.x: a token of the wrong type is -10005 (§2.3); a bad uid is -10006 (mapped through invalid_uid).
+  // 2.x: a token of the wrong type is -10005 (docs/agora-behaviour.md, "The token argument"); a bad uid is -10006 (mapped through invalid_uid).
   rtm2: { login: E2.INVALID_TOKEN, renewToken: E2.INVALID_TOKEN },
 };
 
-/** The client-side timeouts' codes, for the SDK (rtm-semantics.md §3.1, §3.3). */
+/** The client-side timeouts' codes, for the SDK (docs/reasons.md, "Client-side codes"). */
 export const TIMEOUT_CODES = { rtm1Login: L1.TIMEOUT, rtm2Login: E2.LOGIN_TIMEOUT } as const;

@@ -31,7 +31,7 @@ export class Connection implements RateLimiter {
   /** Ping budget (a token bucket of one second's worth), allocated at the first ping: tokens left (may go below 0), when last spent (ms). */
   private ping: { tokens: number; at: number } | null = null;
 
-  // TOO_OFTEN: one window per method, as the SDKs keep them (rtm-semantics.md §8), each ring
+  // TOO_OFTEN: one window per method, as the SDKs keep them (docs/fidelity.md, "Rate windows"), each ring
   // allocated at its method's first call, each allowing `rateLimit` calls per 1000 ms.
   private readonly rateLimit: number;
   private loginRing: Ring | null = null;

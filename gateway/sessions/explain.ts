@@ -1,6 +1,6 @@
 /**
- * Explain: the decision a login would get now, without logging in (gateway-protocol.md §3,
- * `POST /admin/explain`). Runs the same ordered checks as a login on a fresh connection (no
+ * Explain: the decision a login would get now, without logging in (`POST /admin/explain`;
+ * docs/protocol.md, "Admin API"). Runs the same ordered checks as a login on a fresh connection (no
  * session, empty rate window), so it agrees with the real login, and adds the decoded token
  * (no signature, no secrets), the certificate slot that matched, the first failed check, and the
  * diagnostic hints of docs/hints.md (computed after the decision, for accepts and refusals alike).

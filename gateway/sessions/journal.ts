@@ -1,5 +1,5 @@
 /**
- * The decision journal (gateway-protocol.md §3, `GET /admin/journal`): the last `capacity`
+ * The decision journal (`GET /admin/journal`; docs/protocol.md, "Admin API"): the last `capacity`
  * decisions of the gateway in a ring, fed by a {@link DecisionObserver}. A decision is stored as
  * the object the session manager already built plus its wall-clock time, so recording costs one
  * array write and one number; entries are shaped only when read.

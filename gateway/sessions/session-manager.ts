@@ -1,6 +1,6 @@
 /**
- * Binds connections to the auth rules and the RTM session lifecycle (gateway-protocol.md §2,
- * rtm-semantics.md §3–§7): login, renewToken, logout, remote login, kicks, and the token timers
+ * Binds connections to the auth rules and the RTM session lifecycle (docs/protocol.md;
+ * docs/agora-behaviour.md, "Login"): login, renewToken, logout, remote login, kicks, and the token timers
  * of every session in one scheduler driven by the injected clock.
  *
  * Every error is caught in exactly one place ({@link SessionManager.handle}); known reasons are
@@ -43,7 +43,7 @@ import type { Decision, DecisionObserver } from "./decision.js";
 
 type Op = "login" | "renewToken" | "logout";
 
-/** Refusals the SDKs detect locally, before any state change (rtm-semantics.md §3.1, §3.5). */
+/** Refusals the SDKs detect locally, before any state change (docs/protocol.md, "Login"). */
 const SILENT_REFUSALS: ReadonlySet<FailureReason> = new Set(["already_logged_in", "too_often", "login_canceled"]);
 
 export interface SessionManagerDeps {
@@ -90,7 +90,7 @@ export class SessionManager {
   private readonly deadlines: DeadlineQueue | null;
   private readonly lookupProject: (appId: string, now: number) => ReturnType<CertificateStore["auth"]>;
   /**
-   * The fault rules (gateway-protocol.md §3, `/admin/faults`). Checked before the policies run;
+   * The fault rules (`/admin/faults`; docs/protocol.md, "Admin API"). Checked before the policies run;
    * with no rule, `faults.armed` is false and a request costs that one check.
    */
   readonly faults: FaultInjector;
@@ -129,7 +129,7 @@ export class SessionManager {
     });
     this.broadcast = deps.broadcast ?? new LocalLoginBroadcast(randomBytes(4).toString("hex"));
     this.sessionPrefix = this.broadcast.origin;
-    // Newest wins across gateways too: a login announced elsewhere kicks ours (§6.2).
+    // Newest wins across gateways too: a login announced elsewhere kicks ours (docs/agora-behaviour.md, "Remote login").
     this.unsubscribeBroadcast = this.broadcast.onRemoteLogin((login) => {
       const conn = this.identities.get(login.appId, login.uid);
       if (conn !== undefined && this.sessionId(conn) !== login.sessionId) this.endSession(conn, "remote_login");
@@ -183,7 +183,7 @@ export class SessionManager {
     }
     // With no fault rule this is the only cost of the fault machinery.
     // RTM 2.x: a logout, or a new login, while a login is still pending fails that login with
-    // -10023 (rtm-semantics.md §3.3, §3.5). A login is only pending when a fault holds it.
+    // -10023 (docs/agora-behaviour.md, "Login"). A login is only pending when a fault holds it.
     if (conn.pendingLogin !== null && conn.profile === "rtm2" && (frame.kind === "logout" || frame.kind === "login")) {
       this.cancelPendingLogin(conn, frame);
       return;
@@ -225,7 +225,7 @@ export class SessionManager {
     }
   }
 
-  /** A binary frame arrived: protocol violation (§2.1). */
+  /** A binary frame arrived: protocol violation (docs/protocol.md, "Protocol violations"). */
   onBinary(conn: Connection): void {
     this.violation(conn, "binary frame");
   }
@@ -333,7 +333,7 @@ export class SessionManager {
     let token: string | null;
     if (f.token === undefined || f.token === null || f.token === "") token = null;
     else if (typeof f.token !== "string") {
-      // A token of the wrong type: the operation's INVALID_ARGUMENT code, reason malformed (§2.1).
+      // A token of the wrong type: the operation's INVALID_ARGUMENT code, reason malformed (docs/reasons.md, "Argument errors").
       this.refuse(conn, f.id, "login", { reason: "malformed", detail: "token is not a string" }, started, now, appId, uid, true);
       return;
     } else token = profile === "rtm2" && f.token === appId ? null : f.token; // 2.x: the App ID as token = no token
@@ -377,7 +377,7 @@ export class SessionManager {
     conn.uid = uid;
     conn.loggedInAt = now;
     this.applyToken(conn, ctx);
-    // Newest wins: a session of the same identity elsewhere on this gateway is kicked (§6.2).
+    // Newest wins: a session of the same identity elsewhere on this gateway is kicked (docs/agora-behaviour.md, "Remote login").
     const previous = this.identities.get(conn.appId, uid);
     if (previous !== undefined && previous !== conn) this.endSession(previous, "remote_login");
     this.identities.set(conn);
@@ -420,7 +420,7 @@ export class SessionManager {
     const refusal = decide(ctx);
     if (this.shadows.armed) this.frameShadow = this.shadows.decide(ctx, refusal);
     if (refusal !== undefined) {
-      // The session keeps its old token (rtm-semantics.md §4.1).
+      // The session keeps its old token (docs/agora-behaviour.md, "renewToken").
       this.refuse(conn, f.id, "renewToken", refusal, started, now, conn.appId, conn.uid, false, ctx, f.token);
       return;
     }
@@ -438,7 +438,7 @@ export class SessionManager {
   private logout(conn: Connection, id: number, started: number): void {
     const now = this.clock.nowSeconds();
     if (conn.phase !== "logged_in") {
-      // 1.x: 102 LOGOUT_ERR_USER_NOT_LOGGED_IN; 2.x: logging out while out resolves (§5.2).
+      // 1.x: 102 LOGOUT_ERR_USER_NOT_LOGGED_IN; 2.x: logging out while out resolves (docs/agora-behaviour.md, "Logout").
       if (conn.profile === "rtm1") {
         this.replyError(conn, id, "logout", "not_logged_in");
         this.emit({ ...this.baseDecision(conn, "logout", now, started), result: "refused", reason: "not_logged_in", failedCheck: "must-be-logged-in", faultId: this.frameFault });
@@ -447,7 +447,7 @@ export class SessionManager {
       }
       return;
     }
-    // Logout has its own call window (rtm-semantics.md §8), on the monotonic clock as login's and renew's.
+    // Logout has its own call window (docs/fidelity.md, "Rate windows"), on the monotonic clock as login's and renew's.
     if (!conn.hit("logout", started)) {
       this.refuse(conn, id, "logout", { reason: "too_often", detail: "more logout calls than allowed in 1 s" }, started, now, conn.appId, conn.uid, false);
       return;
@@ -462,7 +462,7 @@ export class SessionManager {
     this.emit(decision);
   }
 
-  // ---- faults (gateway-protocol.md §3, /admin/faults): before the policies run ----
+  // ---- faults (/admin/faults): before the policies run ----
 
   /**
    * Applies the fault rule that decides `frame`, if any; true when the frame is taken care of.
@@ -514,7 +514,7 @@ export class SessionManager {
         return;
       case "drop":
         this.emit(this.faultDecision(conn, frame.kind, "dropped", started, appId, uid, fired.id, null));
-        // No close frame: the peer sees the TCP connection go (rtm-semantics.md §6: an unexplained drop).
+        // No close frame: the peer sees the TCP connection go (an unexplained drop; docs/protocol.md, "Close codes").
         this.onClose(conn, 1006);
         if (conn.transport.destroy !== undefined) conn.transport.destroy();
         else conn.transport.close(CLOSE.shuttingDown, "dropped");
@@ -680,7 +680,7 @@ export class SessionManager {
     presented?: unknown,
   ): void {
     if (op === "login" && !argument && !SILENT_REFUSALS.has(refusal.reason)) {
-      // The SDK validates the uid locally: 1.x shows no change; 2.x goes straight to FAILED (§2.2).
+      // The SDK validates the uid locally: 1.x shows no change; 2.x goes straight to FAILED (docs/agora-behaviour.md, "User ids").
       if (refusal.reason !== "invalid_uid") this.transition(conn, loginStarted(conn.profile, conn.visible));
       if (refusal.reason !== "invalid_uid" || conn.profile === "rtm2") this.transition(conn, loginFailed(conn.profile, conn.visible, refusal.reason));
     }
@@ -731,7 +731,7 @@ export class SessionManager {
     return tokenHints(ctx.decodedToken === undefined ? input : { ...input, parsed: ctx.decodedToken }, this.hintFacts);
   }
 
-  /** Ends a live session: the profile's event(s), then the close code (§2.3, §6, §7.5). */
+  /** Ends a live session: the profile's event(s), then the close code (docs/protocol.md, "State events"). */
   private endSession(conn: Connection, reason: SessionEndReason, faultId: string | null = null): void {
     const now = this.clock.nowSeconds();
     const decision: Decision = {

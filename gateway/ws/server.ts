@@ -252,7 +252,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     socket.once("close", () => held.delete(socket));
   };
 
-  /** Applies a `connect` fault rule (gateway-protocol.md §3) to one upgrade. */
+  /** Applies a `connect` fault rule (docs/protocol.md, "The endpoint") to one upgrade. */
   function connectFault(fired: FiredFault, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const action = fired.action;
     switch (action.type) {

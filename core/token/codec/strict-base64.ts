@@ -1,5 +1,5 @@
 /**
- * Strict standard base64 (token-formats.md §4.2): alphabet `A–Z a–z 0–9 + /`, `=` padding only
+ * Strict standard base64 (docs/tokens.md, "Strict base64"): alphabet `A–Z a–z 0–9 + /`, `=` padding only
  * at the end (at most two), length a multiple of 4, and zero pad bits, so that decoding then
  * re-encoding gives back the identical string. URL-safe characters, whitespace and missing
  * padding are refused. The check is one pass over the string with a lookup table, which is

@@ -17,7 +17,7 @@ export interface Build006Input {
 }
 
 /**
- * Builds a 006 token byte-for-byte as Agora's Node builder does (token-formats.md §2):
+ * Builds a 006 token byte-for-byte as Agora's Node builder does (docs/tokens.md, "The 006 format"):
  * `"006" + appId + base64(bytes16(sig) u32(crc_channel) u32(crc_uid) bytes16(m))`.
  */
 export function build006(input: Build006Input): string {

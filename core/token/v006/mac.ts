@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 
 /**
  * The 006 MAC: HMAC-SHA256(certificate, appId || channel || uid || m), joined with no
- * separators (token-formats.md §2.4). For an RTM login the account is the channel and the uid
+ * separators (docs/tokens.md, "The 006 format"). For an RTM login the account is the channel and the uid
  * slot is empty, so the verifier passes the login uid as `channel` and "" as `uid`.
  *
  * `appId` must be ASCII, which both callers guarantee (the builder checks 32 hex characters,

@@ -4,7 +4,7 @@ import type { ParseResult } from "../parse-result.js";
 
 const APP_ID_END = 35;
 
-/** True when `s` has the characters [start, end) and every one is a hex digit (§4.3 step 1). */
+/** True when `s` has the characters [start, end) and every one is a hex digit (docs/tokens.md, "Decoding"). */
 function isHexAt(s: string, start: number, end: number): boolean {
   if (s.length < end) return false;
   for (let i = start; i < end; i++) {
@@ -18,7 +18,7 @@ function isHexAt(s: string, start: number, end: number): boolean {
 const SIGNATURE_LENGTH = 32;
 
 /**
- * Parses a 006 token strictly (token-formats.md §4.3): 32 hex characters of App ID, canonical
+ * Parses a 006 token strictly (docs/tokens.md, "Decoding"): 32 hex characters of App ID, canonical
  * base64, a 32-byte signature, every length inside the buffer and no trailing bytes after `m`
  * or inside it. The caller has already checked the overall length and the prefix.
  */
@@ -28,7 +28,7 @@ export function parse006(token: string): ParseResult<ParsedToken006> {
   const content = decodeCanonicalBase64(token, APP_ID_END);
   if (content === null) return { ok: false, detail: "006 body is not canonical base64" };
 
-  // content = bytes16 signature, u32 crc_channel, u32 crc_uid, bytes16 m (§2.2). Its layout is
+  // content = bytes16 signature, u32 crc_channel, u32 crc_uid, bytes16 m (docs/tokens.md, "The 006 format"). Its layout is
   // fixed, so it is read in place rather than through a ByteReader: same checks, same order
   // (a read past the end, then trailing bytes, then the signature length), fewer allocations.
   const length = content.length;
@@ -44,7 +44,7 @@ export function parse006(token: string): ParseResult<ParsedToken006> {
   const crcChannel = content.readUInt32LE(crcAt);
   const crcUid = content.readUInt32LE(crcAt + 4);
 
-  // m = u32 salt, u32 ts, map16_32 privileges (§2.3), with nothing after the map.
+  // m = u32 salt, u32 ts, map16_32 privileges, with nothing after the map.
   const mapAt = messageAt + 8;
   if (mapAt + 2 > messageEnd) return { ok: false, detail: "006 message is truncated" };
   const count = content.readUInt16LE(mapAt);

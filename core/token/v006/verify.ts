@@ -18,7 +18,7 @@ export function privilegeValue(privileges: ParsedToken006["privileges"], key: nu
   return value;
 }
 
-/** Verifies a 006 token after the common pre-checks (token-formats.md §4.3–§4.6). */
+/** Verifies a 006 token after the common pre-checks (docs/tokens.md, "The checks, in order"). */
 export function verify006(req: VerifyRequest): VerifyResult {
   const parsed = parse006(req.token);
   if (!parsed.ok) return { valid: false, reason: "malformed", detail: parsed.detail, parsed: null };
@@ -52,7 +52,7 @@ export function verify006(req: VerifyRequest): VerifyResult {
     const detail = cappedTs < t.ts ? `006 ts ${t.ts} capped to ts - 86400 + ${req.maxLifetimeSeconds} s = ${cappedTs} < now ${req.now}` : `006 ts ${t.ts} < now ${req.now}`;
     return { valid: false, reason: "token_expired", detail, parsed: t };
   }
-  // 0 = no privilege-level limit; `ignore` mode: only ts counts, as Agora's RTM service did (§2.7).
+  // 0 = no privilege-level limit; `ignore` mode: only ts counts, as Agora's RTM service did (docs/fidelity.md, "The switches").
   const privilegeExpiresAt = privilege === 0 || req.privilege006 === "ignore" ? null : privilege;
   if (privilegeExpiresAt !== null && req.now > privilegeExpiresAt) {
     return { valid: false, reason: "privilege_expired", detail: `006 privilege ${privilege} < now ${req.now}`, parsed: t };

@@ -10,7 +10,7 @@ type Privileges = Iterable<readonly [number, number]>;
 
 /**
  * A service this builder can write: every type of `agora-token` 2.0.6's `AccessToken2`
- * (token-formats.md §3.3, docs/token-services.md), with the fields in the order they are packed.
+ * (docs/token-services.md, "The service types"), with the fields in the order they are packed.
  * Strings are written as UTF-8 `bytes16`.
  */
 export type ServiceSpec =
@@ -107,8 +107,8 @@ function writeService(w: ByteWriter, s: ServiceSpec): void {
 }
 
 /**
- * Builds a 007 token as Agora's builders do (token-formats.md §3): services sorted by type
- * (stable), privilege maps by id, the signature chain of §3.5, zlib at the default level,
+ * Builds a 007 token as Agora's builders do (docs/tokens.md, "The 007 format"): services sorted by type
+ * (stable), privilege maps by id, the signature chain, zlib at the default level,
  * standard base64.
  *
  * @throws TypeError for an App ID or certificate that is not 32 hex characters, no service, or an

@@ -8,7 +8,7 @@ function u32le(n: number): Buffer {
 
 /**
  * The 007 signing key: k1 = HMAC(u32le(issueTs), certificate), k2 = HMAC(u32le(salt), k1).
- * The timestamp and the salt are the HMAC keys (token-formats.md §3.5).
+ * The timestamp and the salt are the HMAC keys (docs/tokens.md, "The 007 format").
  */
 export function signingKey007(certificate: string, issueTs: number, salt: number): Buffer {
   const k1 = createHmac("sha256", u32le(issueTs)).update(certificate, "latin1").digest();

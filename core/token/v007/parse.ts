@@ -27,7 +27,7 @@ function inflateCapped(data: Buffer, maxBytes: number): Buffer | null {
 }
 
 /**
- * Parses a 007 token (token-formats.md §4.3): canonical base64, zlib inflation capped at
+ * Parses a 007 token (docs/tokens.md, "Decoding"): canonical base64, zlib inflation capped at
  * `maxInflatedBytes`, a 32-byte signature, the header fields, then the services walked by type
  * until the first unknown one. A known service that is truncated is malformed; bytes after the
  * last service are tolerated (they are MACed).

@@ -2,7 +2,7 @@ import type { ByteReader } from "../codec/byte-reader.js";
 import type { Service007 } from "../parsed-token.js";
 import type { Rtm2Grant, Rtm2Permission } from "../rtm2-permissions.js";
 
-/** Service type numbers of AccessToken2 (token-formats.md §3.3). */
+/** Service type numbers of AccessToken2 (docs/token-services.md, "The service types"). */
 export const SERVICE_TYPE = {
   rtc: 1,
   rtm: 2,

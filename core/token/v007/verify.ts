@@ -82,7 +82,7 @@ function namesUid(service: Service007 | null, uid: Buffer): boolean {
   return userId.length > 0 && userId.equals(uid);
 }
 
-/** Verifies a 007 token after the common pre-checks (token-formats.md §4.3–§4.6). */
+/** Verifies a 007 token after the common pre-checks (docs/tokens.md, "The checks, in order"). */
 export function verify007(req: VerifyRequest): VerifyResult {
   const parsed = parse007(req.token, (req.limits ?? DEFAULT_TOKEN_LIMITS).maxInflatedBytes);
   if (!parsed.ok) return { valid: false, reason: "malformed", detail: parsed.detail, parsed: null };
@@ -105,7 +105,7 @@ export function verify007(req: VerifyRequest): VerifyResult {
   if (login === null) {
     return { valid: false, reason: "not_rtm_token", detail: "007 token has no RTM (type 2) or RTM2 (type 8) service with the login privilege", parsed: t };
   }
-  // Byte-exact: no normalisation, no trimming; an empty userId is no wildcard (§4.5). A token
+  // Byte-exact: no normalisation, no trimming; an empty userId is no wildcard (docs/tokens.md, "The RTM grant and the uid"). A token
   // with both an RTM and an RTM2 login service logs in only a uid both of them name.
   const uid = Buffer.from(req.uid, "utf8");
   if (!namesUid(login.rtm, uid)) {
