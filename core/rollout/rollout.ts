@@ -165,6 +165,7 @@ export const ROLLOUT_ERRORS = {
   rollout_not_running: 409,
   rollout_not_paused: 409,
   rollout_at_last_stage: 409,
+  not_at_last_stage: 409,
   confirmation_required: 409,
   guards_not_holding: 409,
   nothing_to_roll_back: 409,
@@ -301,7 +302,7 @@ export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
 /**
  * An operator's action at `now`; throws {@link RolloutError} when it cannot be taken.
  * - `advance`: to the next stage (from `running`, `paused` or `rolled_back`; the status becomes
- *   `running`). From the last stage it performs the final step, which needs `confirm` equal to the
+ *   `running`; a `confirm` there is refused, `not_at_last_stage`). From the last stage it performs the final step, which needs `confirm` equal to the
  *   plan's final step (`confirmation_required`) and every guard of the stage holding on `counts`
  *   (`guards_not_holding`); the stage's `minSeconds` is not waited for by hand.
  * - `pause`: `running` → `paused` (guards still roll back; nothing advances by itself).
@@ -314,10 +315,20 @@ export function operate(r: RolloutRecord, action: RolloutAction, now: number, co
   if (!isLive(s)) throw new RolloutError("rollout_finished", `the rollout is ${s.status}; put a new plan to start again`);
   switch (action) {
     case "advance": {
-      if (s.stage + 1 < r.plan.stages.length) return { state: transition(s, now, "advance", "operator", { stage: s.stage + 1, status: "running" }), finalStep: null };
+      if (s.stage + 1 < r.plan.stages.length) {
+        // A confirmation names the final step: given before the last stage, it confirms nothing, and saying so beats advancing silently.
+        if (confirm !== undefined) {
+          const where = s.stage < 0 ? "before its first stage" : `at stage ${s.stage + 1} of ${r.plan.stages.length}`;
+          throw new RolloutError("not_at_last_stage", `the rollout is ${where}: a confirmation only applies at the last stage; advance without it`);
+        }
+        return { state: transition(s, now, "advance", "operator", { stage: s.stage + 1, status: "running" }), finalStep: null };
+      }
       const step = finalStepOf(r.plan.target);
       if (step === null || confirm !== step) {
-        throw new RolloutError("confirmation_required", `the next step is the real ${step ?? "step"}, which cannot be undone: send {"confirm":"${step ?? ""}"}`);
+        throw new RolloutError(
+          "confirmation_required",
+          `the next step is the real ${step ?? "step"}, which cannot be undone: confirm it with {"confirm":"${step ?? ""}"} (rtm-auth migrate advance --confirm ${step ?? ""})`,
+        );
       }
       const judged = judgeStage(r, counts);
       if (!judged.allHold) {

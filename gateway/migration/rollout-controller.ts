@@ -203,8 +203,10 @@ export class RolloutController {
         if (p === undefined) throw new RolloutError("rollout_not_found", `no project ${appId}`);
         const s = p.rollout?.state;
         if (s !== undefined && (s.status === "running" || s.status === "paused")) {
-          throw new RolloutError("rollout_in_progress", `a rollout is ${s.status} at stage ${s.stage}: abort it before putting a new plan`);
+          const stage = p.rollout?.plan.stages[s.stage];
+          throw new RolloutError("rollout_in_progress", `a rollout is ${s.status} at stage ${s.stage + 1} of ${p.rollout?.plan.stages.length ?? 0}${stage === undefined ? "" : ` ("${stage.name}")`}: abort it before putting a new plan`);
         }
+        requireFinalStepPossible(p, plan);
         // Revisions go on from the previous rollout's: counts are kept per (project, revision), and
         // a restart at 1 would find the old plan's counts of that revision still in Redis.
         started = startRollout(plan, this.now(), "operator", p.rollout?.state.revision ?? 0);
@@ -300,7 +302,30 @@ export class RolloutController {
   }
 }
 
-/** The real step on a record (the certificate lifecycle's rules: LifecycleError when it cannot be taken). */
+/**
+ * Refuses a plan whose final step no stage can make possible (LifecycleError, 409): token only on a
+ * project that is token only already (`no_certificate_deleted`) or has no primary certificate
+ * (`primary_required`); deleting a secondary that does not exist (`secondary_not_found`). A primary
+ * still pending is fine: it may be active by the end (and if not, the final step says so then).
+ */
+function requireFinalStepPossible(p: ProjectRecord, plan: RolloutPlan): void {
+  if (plan.target.target === "token_only") {
+    if (!p.noCertificate) throw new LifecycleError("no_certificate_deleted", '"No certificate" was already deleted: the project is token only, there is nothing to roll out');
+    if (p.primary === null) throw new LifecycleError("primary_required", "token only needs a primary certificate: enable it (the migration window) before the rollout");
+  } else if (plan.target.slot === "secondary" && p.secondary === null) {
+    throw new LifecycleError("secondary_not_found", "there is no secondary certificate whose deletion could be rolled out");
+  }
+}
+
+/**
+ * The real step on a record (the certificate lifecycle's rules: LifecycleError when it cannot be
+ * taken). A shadow target naming the same step is cleared with it: it would shadow nothing now.
+ */
 function applyFinalStep(p: ProjectRecord, step: FinalStep, now: number): ProjectRecord {
-  return step === "delete_no_certificate" ? deleteNoCertificate(p, p.appId, now) : deleteSecondary(p, p.appId);
+  const next = step === "delete_no_certificate" ? deleteNoCertificate(p, p.appId, now) : deleteSecondary(p, p.appId);
+  const shadow = next.shadow;
+  const same = shadow !== undefined && (step === "delete_no_certificate" ? shadow.target === "token_only" : shadow.target === "delete_certificate" && shadow.slot === "secondary");
+  if (!same) return next;
+  const { shadow: _done, ...rest } = next;
+  return rest;
 }

@@ -336,22 +336,60 @@ describe("the final step", () => {
     expect((await gw.admin.projects.get(B)).mode).toBe("token");
   });
 
-  it("a final step the certificate lifecycle refuses: the operator gets its code; the controller pauses the rollout with the reason", async () => {
+  it("a plan whose final step cannot be taken is refused when put; a final step the lifecycle refuses at the end: the operator gets its code, the controller pauses with the reason", async () => {
     const A = app(8);
     const B = app(9);
-    // App ID only: deleting "No certificate" needs an active primary certificate.
-    await gw.admin.populate([{ appId: A, mode: "appid" }, { appId: B, mode: "appid" }]);
-    await gw.admin.migration.rollout.put(A, plan([{ name: "all", cohort: { percent: 100 }, minSeconds: 0 }]));
-    const r = await api.call("POST", `/admin/projects/${A}/rollout/advance`, { confirm: "delete_no_certificate" });
-    expect([r.status, r.body.error.code]).toEqual([409, "primary_not_active"]);
-    expect(await gw.admin.migration.rollout.get(A)).toMatchObject({ status: "running", stage: 0 });
-    await gw.admin.migration.rollout.put(B, plan([{ name: "all", cohort: { percent: 100 }, minSeconds: 0 }], { advance: "auto", confirm: "delete_no_certificate" }));
-    await gw.clock.advance(1);
-    const v = await gw.admin.migration.rollout.get(B);
-    expect(v).toMatchObject({ status: "paused", stage: 0 });
-    expect(v.history.at(-1)).toMatchObject({ cause: "final_step_refused", by: "controller" });
-    expect(v.history.at(-1)?.note).toContain("primary_not_active");
-    expect((await gw.admin.projects.get(B)).mode).toBe("appid");
+    const C = app(14);
+    const D = app(15);
+    await gw.admin.populate([{ appId: A, mode: "appid" }, { appId: B, mode: "appid" }, { appId: C, mode: "appid" }, { appId: D, mode: "token" }]);
+    // Populated certificates are active since the epoch; these two are enabled now.
+    await gw.admin.certificates.enablePrimary(A);
+    await gw.admin.certificates.enablePrimary(B);
+    const all = plan([{ name: "all", cohort: { percent: 100 }, minSeconds: 0 }]);
+    const put = (appId: string, body: unknown) => api.call("PUT", `/admin/projects/${appId}/rollout`, body);
+    const refusedPut = async (appId: string, body: unknown, code: string, status = 409) => {
+      const r = await put(appId, body);
+      expect([r.status, r.body.error.code]).toEqual([status, code]);
+      expect((await api.call("GET", `/admin/projects/${appId}/rollout`)).status).toBe(404);
+    };
+    await refusedPut(C, all, "primary_required");
+    await refusedPut(D, all, "no_certificate_deleted");
+    await refusedPut(A, { ...all, target: { target: "delete_certificate", slot: "secondary" } }, "secondary_not_found", 404);
+
+    // A primary not active yet (the clock put back before its activation): the final step is refused at the end.
+    const { now } = await gw.admin.clock.get();
+    await gw.admin.clock.set({ now: now - 10 });
+    try {
+      await gw.admin.migration.rollout.put(A, all);
+      const r = await api.call("POST", `/admin/projects/${A}/rollout/advance`, { confirm: "delete_no_certificate" });
+      expect([r.status, r.body.error.code]).toEqual([409, "primary_not_active"]);
+      expect(await gw.admin.migration.rollout.get(A)).toMatchObject({ status: "running", stage: 0 });
+      await gw.admin.migration.rollout.put(B, plan([{ name: "all", cohort: { percent: 100 }, minSeconds: 0 }], { advance: "auto", confirm: "delete_no_certificate" }));
+      await gw.clock.advance(1);
+      const v = await gw.admin.migration.rollout.get(B);
+      expect(v).toMatchObject({ status: "paused", stage: 0 });
+      expect(v.history.at(-1)).toMatchObject({ cause: "final_step_refused", by: "controller" });
+      expect(v.history.at(-1)?.note).toContain("primary_not_active");
+      expect((await gw.admin.projects.get(B)).noCertificate).toBe(true);
+    } finally {
+      await gw.admin.clock.set({ now: now + 1 });
+    }
+  });
+
+  it("completing clears a shadow target of the same step; a confirmation before the last stage is refused", async () => {
+    const A = app(16);
+    await gw.admin.populate([{ appId: A, mode: "either" }]);
+    await api.call("PUT", `/admin/projects/${A}/shadow`, { target: "token_only" });
+    await gw.admin.migration.rollout.put(A, plan([
+      { name: "half", cohort: { percent: 50 }, minSeconds: 0 },
+      { name: "all", cohort: { percent: 100 }, minSeconds: 0 },
+    ]));
+    const early = await api.call("POST", `/admin/projects/${A}/rollout/advance`, { confirm: "delete_no_certificate" });
+    expect([early.status, early.body.error.code]).toEqual([409, "not_at_last_stage"]);
+    expect(await gw.admin.migration.rollout.get(A)).toMatchObject({ stage: 0 });
+    await gw.admin.migration.rollout.act(A, "advance");
+    expect(await gw.admin.migration.rollout.act(A, "advance", { confirm: "delete_no_certificate" })).toMatchObject({ status: "completed" });
+    expect(await gw.admin.projects.get(A)).toMatchObject({ mode: "token", shadow: null });
   });
 });
 
@@ -394,7 +432,7 @@ describe("a gateway without rollouts, and a store that cannot be written", () =>
     const clock = new SimulatedClock({ frozenAtSeconds: T0 });
     const store = new MemoryCertificateStore();
     const APP = app(12);
-    await store.update(APP, (): ProjectRecord => ({ appId: APP, noCertificate: true, primary: null, secondary: null, enabled: true, version: 0 }));
+    await store.update(APP, (): ProjectRecord => ({ appId: APP, noCertificate: true, primary: { value: "c0ffee00000000000000000000000001", enabledAt: T0, activeAt: T0 }, secondary: null, enabled: true, version: 0 }));
     const logger = createLogger("silent");
     const router = createAdminRouter({ config: loadConfig({ logLevel: "silent" }), store, clock, sessions: {} as SessionManager, logger });
     const server = express().use("/admin", router).listen(0, "127.0.0.1");
@@ -426,7 +464,7 @@ describe("a gateway without rollouts, and a store that cannot be written", () =>
     }
     const store = new FailingStore();
     const APP = app(13);
-    await store.update(APP, (): ProjectRecord => ({ appId: APP, noCertificate: true, primary: null, secondary: null, enabled: true, version: 0 }));
+    await store.update(APP, (): ProjectRecord => ({ appId: APP, noCertificate: true, primary: { value: "c0ffee00000000000000000000000001", enabledAt: T0, activeAt: T0 }, secondary: null, enabled: true, version: 0 }));
     const g: Gateway = await startFullGateway({ config: { port: 0, host: "127.0.0.1", logLevel: "silent", devSeed: false, rolloutTickMs: 0 }, clock: new SimulatedClock({ frozenAtSeconds: T0 }), store });
     try {
       const a = adminApi(g.httpUrl);
