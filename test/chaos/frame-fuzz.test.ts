@@ -12,7 +12,7 @@
  * continuation, bad close codes), a close from the client, or half a frame and a FIN.
  *
  * Whether a text frame is a request or a violation is decided here by the rules of
- * gateway-protocol.md §2.1, independently of the gateway's parser.
+ * docs/protocol.md, "Requests", independently of the gateway's parser.
  *
  * Asserted: every request gets exactly one reply, in order, well-formed, of the documented shape,
  * with a code/name pair of the wire table for its reason; every event is well-formed; each batch
@@ -47,7 +47,7 @@ const OPS: readonly Op[] = ["login", "renewToken", "logout", "ping"];
 const PROJECT = Object.fromEntries(DEV_PROJECTS.map((p) => [p.mode, p])) as Record<"appid" | "either" | "token", (typeof DEV_PROJECTS)[number]>;
 const CHILD = new URL("../../dist/bench/soak-gateway.js", import.meta.url);
 
-// ---------------------------------------------------------------- the oracle (gateway-protocol.md §2.1)
+// ---------------------------------------------------------------- the oracle (docs/protocol.md, "Requests")
 
 type Classified = { readonly kind: "violation" } | { readonly kind: "request"; readonly id: number; readonly op: Op };
 

@@ -9,7 +9,7 @@
  * version swaps; garbage; and the malleated variants of docs/tokens.md (006 CRC fields, 007
  * zlib/deflate encoding), which change the string and not the signed content.
  *
- * Every case is judged against an oracle written here from token-formats.md (strict base64, capped
+ * Every case is judged against an oracle written here from docs/tokens.md (strict base64, capped
  * inflation, then: is the signed content byte-for-byte the original's?). Asserted per case: the
  * verifier and `decide` never throw; a token is accepted exactly when its signed content is
  * unchanged; every refusal carries a reason of the closed union; a decoded token's identity equals
@@ -102,7 +102,7 @@ function seedOf(v: Vector): Seed {
 
 const SEEDS: readonly Seed[] = VECTORS.filter((v) => v.expect.valid && v.version !== null).map(seedOf);
 
-// ---------------------------------------------------------------- the oracle (token-formats.md §4.1–§4.3)
+// ---------------------------------------------------------------- the oracle (docs/tokens.md, "The checks, in order")
 
 /** The bytes of a canonical standard-base64 string, or null (§4.2). */
 function canonicalBase64(s: string): Buffer | null {
@@ -169,7 +169,7 @@ function bomb(s: Seed, extra: number): string {
   return once(`bomb/${s.name}/${extra}`, () => token007(deflateSync(Buffer.concat([s.payload, Buffer.alloc(extra)]), { level: 9 })));
 }
 
-/** Offsets of the 007 payload fields (token-formats.md §3.2): signature 2..34, then signing_info. */
+/** Offsets of the 007 payload fields (docs/tokens.md, "The 007 format"): signature 2..34, then signing_info. */
 const F007 = { sigLen: 0, sig: 2, appIdLen: 34, appId: 36, issueTs: 68, expire: 72, salt: 76, serviceCount: 80, services: 82 } as const;
 /** Offsets in the 006 content (§2.2, §2.3). */
 const F006 = { sigLen: 0, sig: 2, crc: 34, mLen: 42, salt: 44, ts: 48, privCount: 52, privileges: 54 } as const;

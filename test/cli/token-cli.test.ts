@@ -1,5 +1,5 @@
 /**
- * `rtm-auth token build|inspect|verify` (gateway-protocol.md §4), run as the real command:
+ * `rtm-auth token build|inspect|verify` (docs/protocol.md, "Command line"), run as the real command:
  * `node bin/rtm-auth.js …`, no shell. Exit codes and outputs are asserted exactly, and no output
  * of any run may contain a certificate.
  */

@@ -21,7 +21,7 @@ function certs(v: Vector): ActiveCertificate[] {
   return v.activeCertificates.map((value, i) => ({ slot: i === 0 ? "primary" : "secondary", value }));
 }
 
-describe("shared token vectors (token-formats.md §7)", () => {
+describe("shared token vectors (docs/tokens.md, \"Test vectors\")", () => {
   it("holds all 38 cases with unique names", () => {
     expect(vectors).toHaveLength(38);
     expect(new Set(vectors.map((v) => v.name)).size).toBe(38);

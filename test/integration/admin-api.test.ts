@@ -1,5 +1,5 @@
 /**
- * The admin API (gateway-protocol.md §3) on real gateways (port 0, fetch, the client SDK): every
+ * The admin API (docs/protocol.md, "Admin API") on real gateways (port 0, fetch, the client SDK): every
  * route's success and error statuses with their exact codes, the seed procedure of a project's
  * certificate lifecycle end to end, the activation delay, the one error serialiser (503/500),
  * admin JWT auth (HS256 and JWKS), dev mode, and no certificate or token in the logs.

@@ -194,7 +194,7 @@ describe.each(["rtm1", "rtm2"] as Profile[])("fault actions through the client S
   });
 });
 
-describe("a login still pending when a logout comes (rtm-semantics.md §3.5)", () => {
+describe("a login still pending when a logout comes (docs/agora-behaviour.md, \"Login\")", () => {
   it("rtm2: the pending (delayed) login fails with -10023 login_canceled; the logout resolves; the login is never made", async () => {
     const uid = freshUid();
     await addFault({ op: "login", uid, action: { type: "delay", ms: 200 } });

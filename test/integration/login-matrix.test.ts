@@ -1,5 +1,5 @@
 /**
- * rtm-semantics.md §3.5, the situation matrix: one test per row, for both profiles, through the
+ * The login situations (docs/agora-behaviour.md, "Login"; docs/reasons.md, "Login codes"): one test per row, for both profiles, through the
  * client SDK over real sockets. Each refusal asserts the reply code and name, the reason, and
  * the state events the profile shows (§6.2, §6.3).
  */
@@ -166,7 +166,7 @@ describe.each(["rtm1", "rtm2"] as Profile[])("session rules, profile %s", (profi
   });
 });
 
-it("rtm2: the App ID given as the token means no token (rtm-semantics.md §2.3)", async () => {
+it("rtm2: the App ID given as the token means no token (docs/agora-behaviour.md, \"The token argument\")", async () => {
   const r = recordedClient(h.gateway.url, APPS.appid.appId, "rtm2");
   try {
     await expect(r.client.login({ uid: "carol", token: APPS.appid.appId })).resolves.toMatchObject({ credential: "appid", expiresAt: null });

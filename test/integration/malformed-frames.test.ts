@@ -1,5 +1,5 @@
 /**
- * Hostile and malformed input against a real gateway (gateway-protocol.md §2, §2.1, §2.4): every
+ * Hostile and malformed input against a real gateway (docs/protocol.md, "Protocol violations"): every
  * case asserts the exact close code or error reply, and afterwards the same gateway still serves
  * a valid login and no promise was left rejected. Also the upgrade guards (404, 503, 429), the
  * login deadline (4001) and the plain HTTP routes (healthz 200, /rtm 426).

@@ -1,6 +1,6 @@
 /**
  * The same App-ID → token migration rehearsed against two gateway PROCESSES sharing one Redis
- * (docs/rehearsal.md, "Against running gateways"): the population is split between the two (each
+ * (docs/rehearsal.md, "Rehearsing against running gateways"): the population is split between the two (each
  * uid on one gateway), the plan is put on the first, both clocks are moved each step, and the
  * cohort counts of both add up in the guards. 20 % legacy clients roll the plan back at the 10 %
  * stage; with none the plan completes and "No certificate" is deleted, as both gateways see.

@@ -1,5 +1,5 @@
 /**
- * Per-method rate windows (issue 10, docs/fidelity.md "Rate windows"; rtm-semantics.md §8): login,
+ * Per-method rate windows (issue 10, docs/fidelity.md, "Rate windows"): login,
  * renewToken and logout each have their own window of CALLS_PER_SECOND (2) calls in any 1000 ms,
  * on the gateway's real monotonic clock. The harness's simulated clock is frozen throughout, and
  * every pause here is real time, as a user's suite on a manual clock paces its calls.

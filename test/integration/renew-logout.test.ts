@@ -1,5 +1,5 @@
 /**
- * rtm-semantics.md §4 (renewToken) and §5 (logout), both profiles, through the client SDK.
+ * renewToken and logout (docs/agora-behaviour.md, "renewToken"; "Logout"), both profiles, through the client SDK.
  * RTM 1.x swaps 5 and 6 between login and renew: renew uses TOKEN_EXPIRED = 5, INVALID_TOKEN = 6.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,5 +1,6 @@
 /**
- * rtm-semantics.md §6 (sequences: remote login, ban, relogin) and §7.5 (expiry), both profiles,
+ * The state-event sequences (docs/protocol.md, "State events": remote login, ban, relogin) and
+ * token expiry (docs/protocol.md, "Token expiry"), both profiles,
  * through the client SDK, with the simulated clock: no test waits for wall time.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -88,7 +89,7 @@ const EXPIRY_TABLE: Array<{ profile: Profile; version: "006" | "007"; warns: boo
   { profile: "rtm2", version: "006", warns: true, kicked: ["CONNECTED>FAILED/SERVER_REJECT/TOKEN_EXPIRED"] },
 ];
 
-describe("token expiry (rtm-semantics.md §7.5)", () => {
+describe("token expiry (docs/protocol.md, \"Token expiry\")", () => {
   it.each(EXPIRY_TABLE.map((row) => [`${row.profile} + ${row.version}`, row] as const))("%s", async (_name, row) => {
     const uid = freshUid();
     const a = recordedClient(h.gateway.url, APPS.token.appId, row.profile);

@@ -1,5 +1,5 @@
 /**
- * Property-based interop with Agora's official Node builders (token-formats.md §2–§5):
+ * Property-based interop with Agora's official Node builders (docs/tokens.md, "The two formats"):
  *
  * - theirs → ours: whatever `agora-access-token` (006) and `agora-token` (007, plus its 006 copy)
  *   build, our verifier accepts for the right user, with the right expiry, and refuses for another
@@ -483,7 +483,7 @@ describe("theirs → ours: tokens from the official builders verify with ours", 
           expect(t.ts).toBeGreaterThanOrEqual(before + 86_400);
           expect(t.ts).toBeLessThanOrEqual(after + 86_400);
           expect(t.privileges).toEqual([[RTM_LOGIN_006, privilege]]);
-          // The Node 006 salt is drawn once per process (token-formats.md §2.8).
+          // The Node 006 salt is drawn once per process (docs/tokens.md, "The 006 format").
           processSalt ??= t.salt;
           expect(t.salt).toBe(processSalt);
           // Rebuilding with their class and with ours, salt and ts fixed, gives the same string.

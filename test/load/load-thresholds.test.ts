@@ -1,5 +1,5 @@
 /**
- * `rtm-auth load` exit codes (gateway-protocol.md §4): thresholds decide 0 (every one passed) or
+ * `rtm-auth load` exit codes (docs/protocol.md, "Exit codes"): thresholds decide 0 (every one passed) or
  * 1 (one failed); a malformed threshold or another usage error is 2 before anything connects.
  * Each run is a short one against a real gateway in this process.
  */

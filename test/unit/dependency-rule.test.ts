@@ -1,5 +1,5 @@
 /**
- * The dependency rule of architecture.md §5.1, enforced: `gateway → policies → core`.
+ * The dependency rule of docs/architecture.md, "The dependency rule", enforced: `gateway → policies → core`.
  *
  * - core/ imports nothing from gateway/, policies/ or client/, and none of the I/O and framework
  *   packages (ws, express, ioredis, prom-client, pino, zod, jose); node: builtins are fine.
@@ -135,7 +135,7 @@ function filesUnder(dir: string): SourceFile[] {
     .map((e) => ({ path: `${dir}/${e}`, source: readFileSync(posix.join(ROOT, dir, e), "utf8") }));
 }
 
-describe("dependency rule (architecture.md §5.1)", () => {
+describe("dependency rule (docs/architecture.md)", () => {
   it("scans the real tree: every .ts file under core/, policies/, gateway/, client/", () => {
     const files = SCANNED.flatMap(filesUnder);
     // The scan is not vacuous: core/ is there and has its imports.

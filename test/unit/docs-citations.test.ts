@@ -36,13 +36,14 @@ interface Citation {
 /**
  * `docs/x.md`, then optionally a closing backtick and a quoted section after a comma or a blank (a
  * line break with a comment's `*` or `//` counts as one). A quote right after `.md` closes a string
- * literal (`"docs/x.md", …`), so at least a comma or a blank must come first.
+ * literal (`"docs/x.md", …`), so at least a comma or a blank must come first. Quotes escaped with a
+ * backslash (inside a string literal) count as quotes.
  */
 const WRAP = String.raw`\r?\n[ \t]*(?:\*|\/\/)?[ \t]*`;
 const CITATION = new RegExp(
   String.raw`\bdocs\/([A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*)\.md` +
     "`?" +
-    String.raw`(?:(?:(?:,|[ \t])[ \t]*(?:${WRAP})?|,?[ \t]*${WRAP})"([^"\n]{1,120}(?:${WRAP}[^"\n]{1,120})?)")?`,
+    String.raw`(?:(?:(?:,|[ \t])[ \t]*(?:${WRAP})?|,?[ \t]*${WRAP})\\?"([^"\\\n]{1,120}(?:${WRAP}[^"\\\n]{1,120})?)\\?")?`,
   "g",
 );
 
@@ -187,6 +188,7 @@ describe("citations of docs/", () => {
       ' * API" and docs/tokens.md, "Expiry" and `docs/reasons.md`, "Login codes" */',
       '// docs/no-such-doc.md and docs/protocol.md, "No such heading" and docs/tokens.md, "Expir"',
       'const s = readFileSync(new URL("../docs/hints.md", import.meta.url), "utf8");',
+      'describe("x (docs/protocol.md, \\"Requests\\")", () => {});',
     ].join("\n");
     const citations = citationsIn("bogus.ts", source);
     expect(citations.map((c) => [c.file, c.section])).toEqual([
@@ -199,6 +201,7 @@ describe("citations of docs/", () => {
       ["docs/protocol.md", "No such heading"],
       ["docs/tokens.md", "Expir"],
       ["docs/hints.md", null],
+      ["docs/protocol.md", "Requests"],
     ]);
     expect(brokenCitations(citations, readRepoDoc)).toEqual([
       "bogus.ts:4: cites docs/no-such-doc.md, which does not exist",

@@ -1,6 +1,6 @@
 /**
  * Malleated variants of real tokens: different strings with the same signed content, made without
- * the certificate (docs/tokens.md, "Malleability"). Written from token-formats.md §2.2 and §3.1 and
+ * the certificate (docs/tokens.md, "Malleability"). Written from docs/tokens.md, "The two formats", and
  * RFC 1950/1951 directly, not from core, so the tests check core against an independent reading.
  *
  * - 006: the two CRC-32 fields after the signature are not covered by the MAC.

@@ -22,7 +22,7 @@ describe("isActive", () => {
   });
 });
 
-describe("authMode (rtm-semantics.md §9)", () => {
+describe("authMode (docs/agora-behaviour.md, \"Auth modes\")", () => {
   it("lists the three modes", () => expect([...AUTH_MODES]).toEqual(["appid", "either", "token"]));
 
   const CASES: ReadonlyArray<readonly [string, Partial<ProjectRecord>, number, string]> = [

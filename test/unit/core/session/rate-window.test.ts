@@ -83,7 +83,7 @@ describe("RateWindow (at most `limit` calls in any 1000 ms)", () => {
   });
 });
 
-describe("MethodRateWindows: one window per method (rtm-semantics.md §8)", () => {
+describe("MethodRateWindows: one window per method (docs/fidelity.md, \"Rate windows\")", () => {
   it("login, renewToken and logout are counted apart: two of each at one instant all pass, the third of any is refused", () => {
     const w = new MethodRateWindows({ login: 2, renewToken: 2, logout: 2 });
     for (const m of RATE_METHODS) expect([w.hit(m, T), w.hit(m, T)]).toEqual([true, true]);

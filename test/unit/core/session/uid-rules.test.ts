@@ -5,10 +5,10 @@ const NONE: UidQuirks = DEFAULT_UID_QUIRKS;
 const LEADING: UidQuirks = { refuseLeadingSpace: true, web2Validator: false };
 const WEB2: UidQuirks = { refuseLeadingSpace: false, web2Validator: true };
 
-/** The special characters the RTM docs allow besides letters and digits (rtm-semantics.md §2.2). */
+/** The special characters the RTM docs allow besides letters and digits (docs/agora-behaviour.md, "User ids"). */
 const SPECIALS = [" ", "!", "#", "$", "%", "&", "(", ")", "+", "-", ":", ";", "<", "=", ".", ">", "?", "@", "[", "]", "^", "_", "{", "}", "|", "~", ","];
 
-describe("uidProblem (rtm-semantics.md §2.2)", () => {
+describe("uidProblem (docs/agora-behaviour.md, \"User ids\")", () => {
   it("the default quirks are both off", () => {
     expect(DEFAULT_UID_QUIRKS).toEqual({ refuseLeadingSpace: false, web2Validator: false });
   });

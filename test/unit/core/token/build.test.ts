@@ -146,7 +146,7 @@ describe("builders: misuse is an exception, never an empty token", () => {
 });
 
 describe("builders: output", () => {
-  it("buildRtmToken reproduces the worked examples (token-formats.md §2.9, §3.7)", () => {
+  it("buildRtmToken reproduces the worked examples (docs/tokens.md, \"Worked examples\")", () => {
     expect(buildRtmToken({ ...RTM, version: "006", expireSeconds: 3600, salt: 12_345_678 })).toBe(VECTOR_006_RTM_BASIC);
     expect(buildRtmToken({ ...RTM, version: "007", expireSeconds: 3600, salt: 7_654_321 })).toBe(VECTOR_007_RTM_BASIC);
     expect(
@@ -194,7 +194,7 @@ describe("builders: output", () => {
     expect(r.valid && r.token.expiresAt).toBe(ISSUE_TS + 3600);
   });
 
-  it("build007 writes every service type as token-formats.md §3.3 lays it out (read back by the parser)", () => {
+  it("build007 writes every service type as docs/token-services.md, \"The service types\", lays it out (read back by the parser)", () => {
     const permissions = [
       { resourceType: 0, permissions: [{ permType: 0, resources: ["message-a", "message-b"] }, { permType: 1, resources: [] }] },
       { resourceType: 4, permissions: [{ permType: 0, resources: ["*"] }] },

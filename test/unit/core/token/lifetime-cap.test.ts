@@ -18,7 +18,7 @@ function verify(token: string, now: number, maxLifetimeSeconds?: number): Verify
 /** `valid@expiresAt` or the reason: one comparable string per verdict. */
 const verdict = (r: VerifyResult): string => (r.valid ? `valid@${r.token.expiresAt}` : r.reason);
 
-/** The builder mistake of rtm-semantics.md §11 #6: now + 3600 where 007 wants seconds. */
+/** The builder mistake of docs/token-lifetime.md: now + 3600 where 007 wants seconds. */
 const TIMESTAMP_AS_EXPIRE = ISSUE_TS + 3600;
 
 describe("the helpers", () => {

@@ -1,6 +1,6 @@
 /**
  * Hand-made token bytes for the unit tests. The encoders and MACs here are written from
- * token-formats.md directly (node:crypto, node:zlib), not taken from core, so a test can build
+ * docs/tokens.md directly (node:crypto, node:zlib), not taken from core, so a test can build
  * exactly the malformed or unusual token it needs and core is checked against an independent
  * reading of the spec.
  */
@@ -84,7 +84,7 @@ export function rtm2Service(
   return Buffer.concat(parts);
 }
 
-/** The 007 MAC chain of token-formats.md §3.5: ts and salt are the HMAC keys. */
+/** The 007 MAC chain of docs/tokens.md, "The 007 format": ts and salt are the HMAC keys. */
 export function mac007(certificate: string, issueTs: number, salt: number, signingInfo: Buffer): Buffer {
   const k1 = createHmac("sha256", u32(issueTs)).update(Buffer.from(certificate, "latin1")).digest();
   const k2 = createHmac("sha256", u32(salt)).update(k1).digest();

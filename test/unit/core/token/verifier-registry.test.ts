@@ -217,7 +217,7 @@ describe("verifyToken: certificates (§4.4)", () => {
   });
 });
 
-describe("verifyToken: the 006 privilege-expiry mode (token-formats.md §2.7)", () => {
+describe("verifyToken: the 006 privilege-expiry mode (docs/fidelity.md, \"The switches\")", () => {
   const T = ISSUE_TS;
   const token006 = craft006({ ts: T + 100, privileges: [[1000, T + 50]] });
   const run = (token: string, now: number, privilege006?: "enforce" | "ignore"): VerifyResult =>

@@ -41,7 +41,7 @@ describe("admin OpenAPI document", () => {
     expect(OPENAPI_DOCUMENT.components.securitySchemes.bearer).toEqual({ type: "http", scheme: "bearer", bearerFormat: "JWT" });
   });
 
-  it("the router registers the routes of gateway-protocol.md §3 (the list this test guards)", () => {
+  it("the router registers the routes of docs/protocol.md, \"Admin API\" (the list this test guards)", () => {
     expect(registeredRoutes()).toEqual(
       [
         "POST /admin/projects",

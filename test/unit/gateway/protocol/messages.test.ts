@@ -3,7 +3,7 @@ import { parseFrame } from "../../../../gateway/protocol/messages.js";
 
 const j = (v: unknown): string => JSON.stringify(v);
 
-describe("parseFrame (gateway-protocol.md §2.1)", () => {
+describe("parseFrame (docs/protocol.md, \"Requests\")", () => {
   const VIOLATIONS: ReadonlyArray<readonly [string, string, RegExp]> = [
     ["empty text", "", /not JSON/],
     ["not JSON", "hello", /not JSON/],

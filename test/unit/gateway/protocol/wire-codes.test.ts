@@ -115,7 +115,7 @@ describe("WIRE_CODES: the reason → code table", () => {
     expect(WIRE_CODES.internal_error.http).toBe(500);
   });
 
-  // rtm-semantics.md §3.5 (login), §4.1 / §4.2 (renew), §5.1 (logout).
+  // docs/agora-behaviour.md, "Login" (login), "renewToken" (renew), "Logout" (logout).
   type Row = { reason: FailureReason; rtm1Login?: number; rtm1Renew?: number; rtm1Logout?: number; rtm2Login?: number; rtm2Renew?: number };
   const EXPECTED: readonly Row[] = [
     { reason: "malformed", rtm1Login: 5, rtm1Renew: 6, rtm2Login: -10005, rtm2Renew: -10005 },
@@ -163,7 +163,7 @@ describe("WIRE_CODES: the reason → code table", () => {
 });
 
 describe("ARGUMENT_ERROR and TIMEOUT_CODES", () => {
-  it("INVALID_ARGUMENT per profile and operation (gateway-protocol.md §2.1)", () => {
+  it("INVALID_ARGUMENT per profile and operation (docs/reasons.md, \"Argument errors\")", () => {
     expect(ARGUMENT_ERROR.rtm1.login).toEqual({ code: 3, name: "LOGIN_ERR_INVALID_ARGUMENT" });
     expect(ARGUMENT_ERROR.rtm1.renewToken).toEqual({ code: 2, name: "RENEW_TOKEN_ERR_INVALID_ARGUMENT" });
     expect(ARGUMENT_ERROR.rtm2.login).toEqual({ code: -10005, name: "RTM_ERROR_INVALID_TOKEN" });

@@ -16,7 +16,7 @@ function decodeCanonicalBase64(s: string, start?: number): Buffer | null {
   return decodeCanonical(s, start);
 }
 
-/** The definition in token-formats.md §4.2, written the slow way: regex, length, round trip. */
+/** The definition in docs/tokens.md, "Strict base64", written the slow way: regex, length, round trip. */
 function referenceCanonical(body: string): boolean {
   return /^[A-Za-z0-9+/]*={0,2}$/.test(body) && body.length % 4 === 0 && Buffer.from(body, "base64").toString("base64") === body;
 }
@@ -57,7 +57,7 @@ const REFUSE: ReadonlyArray<readonly [string, string]> = [
   ["percent-encoded '+'", "YW%2B"],
 ];
 
-describe("isCanonicalBase64 / decodeCanonicalBase64 (token-formats.md §4.2)", () => {
+describe("isCanonicalBase64 / decodeCanonicalBase64 (docs/tokens.md, \"Strict base64\")", () => {
   it.each(ACCEPT)("accepts %s", (_name, body, hex) => {
     expect(isCanonicalBase64(body)).toBe(true);
     expect(decodeBase64(body).toString("hex")).toBe(hex);

@@ -10,7 +10,7 @@ function verify(token: string, uid = "alice", now = ISSUE_TS) {
   return verifyToken({ token, appId: APP_ID, uid, certificates: certs(CERT), now });
 }
 
-describe("parse006 (token-formats.md §2, §4.3)", () => {
+describe("parse006 (docs/tokens.md, \"The 006 format\")", () => {
   it("the fixture reproduces the worked example 006-rtm-basic (§2.9)", () => {
     expect(craft006()).toBe(VECTOR_006_RTM_BASIC);
   });

@@ -37,7 +37,7 @@ function tokenWithPayloadSize(size: number, o: Craft007 = {}): string {
   return craft007({ ...o, trailing: Buffer.alloc(size - base) });
 }
 
-describe("parse007 (token-formats.md §3, §4.3)", () => {
+describe("parse007 (docs/tokens.md, \"The 007 format\")", () => {
   it("the fixture reproduces the worked example 007-rtm-basic (§3.7)", () => {
     expect(craft007()).toBe(VECTOR_007_RTM_BASIC);
   });
