@@ -183,7 +183,7 @@ function sequencesBlock(): string {
     return [a.event, loginFailed(p, a.state, "invalid_signature").event];
   });
   seq("login refused for `invalid_uid`", (p) => (p === "rtm1" ? [] : [loginFailed(p, initialState(p), "invalid_uid").event]));
-  seq("login after a failure or a session end", (p) => {
+  seq("login again after a refused login, on the same connection", (p) => {
     const failed = loginFailed(p, loginStarted(p, initialState(p)).state, "invalid_signature").state;
     return [loginStarted(p, failed).event];
   });
@@ -407,6 +407,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const stale = docs.filter((d) => d.current !== d.expected);
   if (check) {
     for (const d of stale) process.stderr.write(`${d.path} is out of date: run npm run docs:generate\n`);
+    if (stale.length === 0) process.stdout.write("docs: generated parts up to date\n");
     return stale.length === 0 ? 0 : 1;
   }
   for (const d of stale) writeFileSync(join(ROOT, d.path), d.expected);
