@@ -153,20 +153,20 @@ describe.skipIf(!RUN_BROWSER)("the console with JWT auth on (ADMIN_JWT_SECRET)",
     await page.getByRole("heading", { level: 1, name: "Live" }).waitFor();
     await page.goto(`${gw.httpUrl}/console/#/projects`);
     await page.locator("tr", { hasText: APP }).locator(".badge.mode-either").waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem("rtm-auth-console.admin-token"))).toBe(token);
-    expect(await page.evaluate(() => localStorage.length)).toBe(0);
-    expect(await page.evaluate(() => document.cookie)).toBe("");
+    expect(await page.evaluate('sessionStorage.getItem("rtm-auth-console.admin-token")')).toBe(token);
+    expect(await page.evaluate("localStorage.length")).toBe(0);
+    expect(await page.evaluate("document.cookie")).toBe("");
     expect(await browser.context.cookies()).toEqual([]);
     const authorized = adminCalls.filter((c) => c.status === 200);
     expect(authorized.length).toBeGreaterThan(0);
     expect(authorized.every((c) => c.authorization === `Bearer ${token}`)).toBe(true);
 
     // A token signed with another secret is refused: forgotten, and the prompt says so.
-    await page.evaluate((t) => sessionStorage.setItem("rtm-auth-console.admin-token", t), await adminJwt("another-secret-0123456789abcdef0123456789"));
+    await page.evaluate(`sessionStorage.setItem("rtm-auth-console.admin-token", ${JSON.stringify(await adminJwt("another-secret-0123456789abcdef0123456789"))})`);
     await page.reload();
     await page.getByRole("heading", { name: "Admin token needed" }).waitFor();
     await page.getByText("The gateway refused that token").waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem("rtm-auth-console.admin-token"))).toBeNull();
+    expect(await page.evaluate('sessionStorage.getItem("rtm-auth-console.admin-token")')).toBeNull();
     expect(await page.locator("body").innerText()).not.toContain(APP);
     expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
   }, 30_000);

@@ -298,7 +298,7 @@ function ExplainEntry({ entry: e, onClose }) {
     ${needsToken
       ? html`<form class="stack" onSubmit=${(ev) => { ev.preventDefault(); run(token.trim() === "" ? null : token.trim()); }}>
           <p class="muted">The journal keeps no token, only its tokenId. Paste the token this login sent to see the checks and hints.</p>
-          <label>Token of decision #${e.seq}<textarea class="token" name="explain-entry-token" value=${token} onInput=${(ev) => setToken(ev.currentTarget.value)} spellcheck="false"></textarea></label>
+          <label><span>Token of decision #${e.seq}</span><textarea class="token" name="explain-entry-token" value=${token} onInput=${(ev) => setToken(ev.currentTarget.value)} spellcheck="false"></textarea></label>
           <div class="actions"><button type="submit" class="primary">Explain</button></div>
         </form>`
       : null}

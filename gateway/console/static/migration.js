@@ -374,13 +374,13 @@ function RolloutView({ view: v }) {
   const statusClass = { running: "info", paused: "warn", rolled_back: "bad", completed: "ok", aborted: "warn" }[v.status] ?? "info";
   const left = v.stageMinUntil === null ? null : v.stageMinUntil - v.now;
   return html`
-    <p><span class=${`badge ${statusClass}`}>${v.status}</span>
-      ${v.stage >= 0 ? html` at stage ${v.stage + 1} of ${v.plan.stages.length}, “${v.stageName}”` : " no stage applied"}
-      · target <b>${v.plan.target.target === "token_only" ? "token only" : `delete the ${v.plan.target.slot}`}</b>
-      · ${v.plan.advance === "auto" ? "advances by itself" : "advanced by hand"}
-      · revision ${v.revision}
-      ${left !== null ? html` · ${left > 0 ? `${fmtDuration(left)} left on this stage` : "stage time passed"}` : null}
-      ${v.awaitingConfirmation ? html` · <span class="badge warn">awaiting confirmation of ${v.finalStep}</span>` : null}</p>
+    <p><span class=${`badge ${statusClass}`}>${v.status}</span> ${[
+      v.stage >= 0 ? `at stage ${v.stage + 1} of ${v.plan.stages.length}, “${v.stageName}”` : "no stage applied",
+      `target: ${v.plan.target.target === "token_only" ? "token only" : `delete the ${v.plan.target.slot}`}`,
+      v.plan.advance === "auto" ? "advances by itself" : "advanced by hand",
+      `revision ${v.revision}`,
+      ...(left === null ? [] : [left > 0 ? `${fmtDuration(left)} left on this stage` : "stage time passed"]),
+    ].join(" · ")}${v.awaitingConfirmation ? html` · <span class="badge warn">awaiting confirmation of ${v.finalStep}</span>` : null}</p>
     <ol class="stages" aria-label="Stages">
       ${v.plan.stages.map((s, i) => {
         const cls = i === v.stage ? "current" : v.status === "completed" || i < v.stage ? "done" : "";
@@ -407,7 +407,7 @@ function RolloutView({ view: v }) {
         (t) => html`<li class=${`cause-${t.cause}`}>
           <b>${t.cause.replace(/_/g, " ")}</b> by ${t.by} · ${fmtTime(t.at)} · ${stageName(v, t.fromStage)} → ${stageName(v, t.toStage)} · <span class="muted">${t.status}, revision ${t.revision}</span>
           ${t.trip ? html`<br /><span>guard ${t.trip.guard} tripped: ${t.trip.refused} of ${t.trip.decisions} refused with <code>${t.trip.reason}</code> (${t.trip.percent} % > ${t.trip.maxPercent} %)</span>` : null}
-          ${t.note ? html`<br /><span class="muted">${t.note}</span>` : null}
+          ${t.note && !t.trip ? html`<br /><span class="muted">${t.note}</span>` : null}
         </li>`,
       )}
     </ol>`;

@@ -307,7 +307,7 @@ function MintToken({ project }) {
     ${minted === null
       ? null
       : html`<div>
-          <label>Minted token for <code>${minted.uid}</code> (${minted.version}, expires ${fmtTime(minted.expiresAt)})
+          <label><span>Minted token for <code>${minted.uid}</code> (${minted.version}, expires ${fmtTime(minted.expiresAt)})</span>
             <textarea class="token" readonly id="minted-token" value=${minted.token}></textarea>
           </label>
           <div class="actions">

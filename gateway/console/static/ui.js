@@ -160,7 +160,7 @@ export function ConfirmDialog({ id, open, title, consequence, dry, blocked, type
       ${dry === "loading" ? html`<p role="status">Reading the dry-run figures…</p>` : html`<${DryRunFigures} dry=${dry} />`}
       ${blocked ? html`<div class="alert" role="alert">This step is not possible now: <code>${blocked.code}</code>: ${blocked.message}</div>` : null}
       ${typeToConfirm !== undefined && !blocked
-        ? html`<label>Type the App ID <code>${typeToConfirm}</code> to confirm
+        ? html`<label><span>Type the App ID <code>${typeToConfirm}</code> to confirm</span>
             <input id=${`${id}-type`} name="confirm-app-id" autocomplete="off" spellcheck="false" value=${typed} onInput=${(e) => setTyped(e.currentTarget.value)} />
           </label>`
         : null}
