@@ -9,8 +9,8 @@
  * Scanned: the source of core/, policies/, gateway/ (the console's static files included),
  * client/, bench/ and test/; README.md and docs/*.md; the OpenAPI document served at
  * `/admin/openapi.json` and the HELP text served at `/metrics`, both as the running gateway builds
- * them. Also: no file cites the team's internal specs (gateway-protocol.md, token-formats.md,
- * rtm-semantics.md, "architecture.md §"), which users cannot see.
+ * them. Also: no file cites the team's internal specs (the protocol, token-format and RTM
+ * semantics specs, and the design's numbered architecture sections), which users cannot see.
  */
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { posix } from "node:path";
