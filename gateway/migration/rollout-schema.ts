@@ -19,16 +19,22 @@ const Target = z.discriminatedUnion("target", [
   z.object({ target: z.literal("delete_certificate"), slot: z.enum(["primary", "secondary"]) }).strict(),
 ]);
 
-const Cohort = z.union([
-  z.object({ percent: z.number().gt(0, "must be above 0").max(100) }).strict(),
-  z
-    .object({ uidPattern: z.string() })
-    .strict()
-    .superRefine((c, ctx) => {
-      const problem = uidPatternProblem(c.uidPattern);
-      if (problem !== null) ctx.addIssue({ code: "custom", path: ["uidPattern"], message: problem });
-    }),
-]);
+const PERCENT = "must be above 0 and at most 100";
+const COHORT_SHAPE = 'a cohort is {"percent": P} (0 < P ≤ 100, by stable hash) or {"uidPattern": "glob or /regex/"}: exactly one of the two';
+
+/** One object with exactly one of `percent` and `uidPattern` (a typo gets both the unknown key and the shape named). */
+const Cohort = z
+  .object({ percent: z.number(PERCENT).gt(0, PERCENT).max(100, PERCENT).optional(), uidPattern: z.string().optional() }, { error: (iss) => (iss.code === "invalid_type" ? COHORT_SHAPE : undefined) })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.percent === undefined) === (c.uidPattern === undefined)) {
+      ctx.addIssue({ code: "custom", message: COHORT_SHAPE });
+      return;
+    }
+    const problem = c.uidPattern === undefined ? null : uidPatternProblem(c.uidPattern);
+    if (problem !== null) ctx.addIssue({ code: "custom", path: ["uidPattern"], message: problem });
+  })
+  .transform((c): { percent: number } | { uidPattern: string } => (c.percent !== undefined ? { percent: c.percent } : { uidPattern: c.uidPattern as string }));
 
 const GUARD_REASONS = [...REASONS.filter((r) => r !== "ok"), "any"] as const;
 
