@@ -18,7 +18,7 @@
  * same-origin`.
  *
  * Files are read on first request and kept in memory (a fixed set: the names allowed are the files
- * of `static/` matching {@link APP_FILE} and the {@link VENDOR_FILES} table, about 150 KiB in all), so
+ * of `static/` matching {@link APP_FILE} and the {@link VENDOR_FILES} table, about 250 KiB in all), so
  * with the console closed nothing is read and nothing runs. Any other path under `/console` is a 404.
  */
 import { createHash } from "node:crypto";
