@@ -92,7 +92,7 @@ export async function seriousViolations(page: Page): Promise<AxeFinding[]> {
 }
 
 /** Waits until `predicate()` resolves true (polling every 50 ms), else throws with `what` after `timeoutMs`. */
-export async function eventually(what: string, predicate: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
+export async function eventually(what: string, predicate: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (await predicate()) return;

@@ -114,5 +114,5 @@ it.skipIf(!RUN_BROWSER)(
     await eventually("the chart has drawn", async () => (await page.locator(".chart canvas").count()) === 1);
     await check("Live");
   },
-  30_000,
+  60_000,
 );

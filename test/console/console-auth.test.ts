@@ -169,5 +169,5 @@ describe.skipIf(!RUN_BROWSER)("the console with JWT auth on (ADMIN_JWT_SECRET)",
     expect(await page.evaluate('sessionStorage.getItem("rtm-auth-console.admin-token")')).toBeNull();
     expect(await page.locator("body").innerText()).not.toContain(APP);
     expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
-  }, 30_000);
+  }, 60_000);
 });

@@ -122,5 +122,5 @@ it.skipIf(!RUN_BROWSER)(
     expect(navigations).toEqual([]);
     expect(problems).toEqual([]);
   },
-  30_000,
+  60_000,
 );

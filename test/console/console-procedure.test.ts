@@ -134,5 +134,5 @@ it.skipIf(!RUN_BROWSER)(
 
     expect(problems).toEqual([]);
   },
-  30_000,
+  60_000,
 );
