@@ -7,11 +7,13 @@ import { z } from "zod";
 import { resolveSwitches, type BehaviourSwitches } from "./fidelity.js";
 
 const bool = z.union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])]).transform((v) => v === true || v === "1" || v === "true" || v === "yes" || v === "on");
-/** An integer given as a number or a plain decimal string (no blanks, hex or booleans). */
-const int = (min: number, max: number) =>
-  z
-    .union([z.number(), z.string().trim().regex(/^-?\d+$/, "must be a decimal integer").transform(Number)], { error: `must be a whole number from ${min} to ${max}` })
-    .pipe(z.number().int().min(min).max(max));
+/** An integer given as a number or a plain decimal string (no blanks, hex or booleans); every refusal says the range. */
+const int = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z
+    .union([z.number(), z.string().trim().regex(/^-?\d+$/, "must be a decimal integer").transform(Number)], { error })
+    .pipe(z.number().int({ error }).min(min, { error }).max(max, { error }));
+};
 
 export const configSchema = z
   .object({
@@ -195,7 +197,12 @@ export const configSchema = z
   // Contradictory options are refused (docs/configuration.md, "Validation"): one admin key source, not two.
   .superRefine((c, ctx) => {
     if (c.adminJwtSecret !== undefined && c.adminJwksUrl !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["adminJwksUrl"], message: "set either adminJwtSecret (ADMIN_JWT_SECRET) or adminJwksUrl (ADMIN_JWKS_URL), not both" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["adminJwksUrl"],
+        message: "set either adminJwtSecret (ADMIN_JWT_SECRET) or adminJwksUrl (ADMIN_JWKS_URL), not both",
+        params: { either: ["adminJwtSecret", "adminJwksUrl"] },
+      });
     }
   });
 
@@ -248,18 +255,37 @@ export const ENV_NAMES: Readonly<Record<keyof GatewayConfig, string>> = {
 };
 
 /**
- * Validates `input` and returns a frozen config; throws a TypeError naming each bad field. Each
- * behaviour switch left unset takes the value of the FIDELITY preset.
+ * Where each given config value came from, as the user wrote it: field → the environment variable
+ * or the command-line flag that set it, e.g. `{ adminJwtSecret: "ADMIN_JWT_SECRET", port: "--port" }`.
+ * Fields not listed were given by the embedding program (`startGateway({ config })`).
  */
-export function loadConfig(input: GatewayConfigInput = {}): GatewayConfig {
+export type ConfigSources = Readonly<Partial<Record<keyof GatewayConfig, string>>>;
+
+/**
+ * Validates `input` and returns a frozen config. Each behaviour switch left unset takes the value
+ * of the FIDELITY preset. A bad input is a TypeError, `invalid gateway configuration: …`, with one
+ * `NAME: problem` per problem, joined by `; `. NAME is what the user set: its entry in `sources`
+ * (`ADMIN_JWT_SECRET: must be at least 32 characters`, `--port: must be a whole number from 0 to
+ * 65535`); for a field without one, the field and its environment variable (`port: … [PORT]`).
+ * The message never repeats a value (a secret may be one).
+ */
+export function loadConfig(input: GatewayConfigInput = {}, sources: ConfigSources = {}): GatewayConfig {
   const r = configSchema.safeParse(input);
   if (!r.success) {
-    // Each problem names the field and, for a known one, the environment variable a user sets.
+    const env = ENV_NAMES as Readonly<Record<string, string>>;
+    const from = sources as Readonly<Record<string, string>>;
     const problems = r.error.issues
       .map((i) => {
         const field = String(i.path[0] ?? "");
-        const env = (ENV_NAMES as Readonly<Record<string, string>>)[field];
-        return `${i.path.join(".") || "(root)"}: ${i.message}${env === undefined ? "" : ` [${env}]`}`;
+        const source = from[field];
+        const either = i.code === "custom" ? (i.params as { either?: readonly string[] } | undefined)?.either : undefined;
+        if (either !== undefined && either.some((f) => from[f] !== undefined)) {
+          // Contradictory settings: named as the user set them.
+          return `${source ?? field}: set either ${either.map((f) => from[f] ?? env[f] ?? f).join(" or ")}, not both`;
+        }
+        if (source !== undefined) return `${[source, ...i.path.slice(1).map(String)].join(".")}: ${i.message}`;
+        const name = env[field];
+        return `${i.path.join(".") || "(root)"}: ${i.message}${name === undefined ? "" : ` [${name}]`}`;
       })
       .join("; ");
     throw new TypeError(`invalid gateway configuration: ${problems}`);
@@ -276,4 +302,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput {
     if (v !== undefined && v !== "") out[field] = v;
   }
   return out as GatewayConfigInput;
+}
+
+/** The sources of {@link configFromEnv}'s fields: each set field → its environment variable. */
+export function envSources(env: NodeJS.ProcessEnv): Partial<Record<keyof GatewayConfig, string>> {
+  const out: Partial<Record<keyof GatewayConfig, string>> = {};
+  for (const [field, name] of Object.entries(ENV_NAMES) as Array<[keyof GatewayConfig, string]>) {
+    const v = env[name];
+    if (v !== undefined && v !== "") out[field] = name;
+  }
+  return out;
 }

@@ -25,3 +25,13 @@ export function usageError(io: CliIo, command: string, message: string): number 
   io.err(`rtm-auth ${command}: ${message.replace(/[.\s]+$/, "")}${helpPointer(command)}`);
   return EXIT.usage;
 }
+
+/**
+ * The first sentence of a `node:util` `parseArgs` error, e.g. `Unknown option '--bogus'` (Node
+ * goes on with advice about positionals that only adds noise before the help pointer).
+ */
+export function parseArgsMessage(err: unknown): string {
+  const line = (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+  const end = line.indexOf(". ");
+  return (end < 0 ? line : line.slice(0, end)).replace(/\.$/, "");
+}

@@ -36,7 +36,7 @@ import {
   type Threshold,
 } from "../../client/load/index.js";
 import { describeConnectionFailure, probeWebSocket } from "../../client/load/probe.js";
-import { EXIT, usageError, type CliIo } from "./cli-io.js";
+import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
 
 const DEFAULT_WORKERS = Math.max(1, Math.min(8, os.availableParallelism() - 1));
 /** The open-file limit here is 20000 per process; leave room for everything else. */
@@ -183,10 +183,7 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
       },
     }).values;
   } catch (err) {
-    // Node's first sentence names the option; the rest is advice about positionals.
-    const line = (err as Error).message.split("\n")[0] ?? "";
-    const end = line.indexOf(". ");
-    throw new LoadOptionError(end < 0 ? line : line.slice(0, end));
+    throw new LoadOptionError(parseArgsMessage(err));
   }
   if (values.help) return "help";
   const missing = (["url", "app-id"] as const).filter((k) => values[k] === undefined);

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { createRtmClient, isRtmError } from "../../client/index.js";
 import { describeConnectionFailure, probeWebSocket } from "../../client/load/probe.js";
 import { PROFILES, type Profile } from "../../core/protocol/wire.js";
-import { EXIT, usageError, type CliIo } from "./cli-io.js";
+import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
 
 /** How long the probe that explains a failed connection may take, ms. */
 const PROBE_TIMEOUT_MS = 5_000;
@@ -45,7 +45,7 @@ export async function runLoginCommand(args: string[], io: CliIo): Promise<number
       },
     }).values;
   } catch (err) {
-    return usageError(io, "login", firstSentence((err as Error).message));
+    return usageError(io, "login", parseArgsMessage(err));
   }
   if (values.help) {
     io.out(HELP);
@@ -103,13 +103,6 @@ export async function runLoginCommand(args: string[], io: CliIo): Promise<number
   } finally {
     await client.close();
   }
-}
-
-/** The first line and sentence of a `parseArgs` error (Node appends advice on positionals). */
-function firstSentence(message: string): string {
-  const line = message.split("\n")[0] ?? message;
-  const end = line.indexOf(". ");
-  return end < 0 ? line : line.slice(0, end);
 }
 
 async function readStdin(): Promise<string> {

@@ -14,6 +14,7 @@ Commands:
   load                         load-test logins: virtual users, outcomes by reason and code, latency
   migrate status|plan|advance|pause|resume|rollback|abort|rehearse
                                a project's staged rollout on a running gateway (docs/rollouts.md)
+  admin-token                  mint a bearer JWT for an admin API started with ADMIN_JWT_SECRET
 
 Run \`rtm-auth <command> --help\` for a command's options.
 `;
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   login: async () => (await import("./login-command.js")).runLoginCommand,
   load: async () => (await import("./load-command.js")).runLoadCommand,
   migrate: async () => (await import("./migrate-command.js")).runMigrateCommand,
+  "admin-token": async () => (await import("./admin-token-command.js")).runAdminTokenCommand,
 };
 
 async function main(argv: string[], io: CliIo): Promise<number> {

@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import { AdminApiError, createAdminClient, type AdminClient, type RolloutView } from "../../client/admin-client.js";
 import { FINAL_STEPS, type Cohort, type FinalStep, type RolloutAction, type RolloutPlan } from "../../core/rollout/rollout.js";
-import { EXIT, type CliIo } from "./cli-io.js";
+import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
 import { PlanFileError, readPlanFile } from "./plan-file.js";
 
 export const MIGRATE_HELP = `Usage: rtm-auth migrate <subcommand> --admin-url http://HOST:PORT --app-id A [options]
@@ -140,7 +140,7 @@ function parse(sub: Subcommand, args: string[]): Options | "help" {
       },
     }).values;
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(parseArgsMessage(err));
   }
   if (values.help) return "help";
   const validateOnly = values["validate-only"] === true || values["dry-check"] === true;
@@ -239,7 +239,6 @@ export async function runMigrateCommand(args: string[], io: CliIo): Promise<numb
     return await run(o, io);
   } catch (err) {
     if (!(err instanceof UsageError) && !(err instanceof PlanFileError)) throw err;
-    io.err(`rtm-auth migrate ${name}: ${err.message}\n`);
-    return EXIT.usage;
+    return usageError(io, `migrate ${name}`, err.message);
   }
 }

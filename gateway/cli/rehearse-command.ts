@@ -11,7 +11,7 @@ import { loadPopulation, PopulationError } from "../../client/load/population.js
 import { PROFILES, type Profile } from "../../core/protocol/wire.js";
 import { renderRehearsalHtml } from "../migration/rehearsal-html.js";
 import { rehearse, RehearsalError, type RehearsalOptions, type RehearsalResult } from "../migration/rehearsal.js";
-import { EXIT, type CliIo } from "./cli-io.js";
+import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
 import { PlanFileError, readPlanFile } from "./plan-file.js";
 
 export const REHEARSE_HELP = `Usage: rtm-auth migrate rehearse --plan PLAN.json --population POPULATION.json [options]
@@ -160,13 +160,9 @@ export async function runRehearseCommand(args: string[], io: CliIo): Promise<num
           }),
     };
   } catch (err) {
-    if (err instanceof UsageError || err instanceof PopulationError || err instanceof PlanFileError) {
-      io.err(`rtm-auth migrate rehearse: ${err.message}\n(rtm-auth migrate rehearse --help for the options)`);
-      return EXIT.usage;
-    }
+    if (err instanceof UsageError || err instanceof PopulationError || err instanceof PlanFileError) return usageError(io, "migrate rehearse", err.message);
     if (err instanceof Error && "code" in err && typeof (err as { code: unknown }).code === "string" && (err as { code: string }).code.startsWith("ERR_PARSE_ARGS")) {
-      io.err(`rtm-auth migrate rehearse: ${err.message}`);
-      return EXIT.usage;
+      return usageError(io, "migrate rehearse", parseArgsMessage(err));
     }
     throw err;
   }
@@ -175,7 +171,7 @@ export async function runRehearseCommand(args: string[], io: CliIo): Promise<num
     result = await rehearse(options);
   } catch (err) {
     if (err instanceof RehearsalError) {
-      io.err(`rtm-auth migrate rehearse: ${err.message}`);
+      io.err(`rtm-auth migrate rehearse: ${err.message}\n`);
       return EXIT.negative;
     }
     throw err;

@@ -14,36 +14,23 @@ import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { buildRtmToken } from "../../core/token/index.js";
 import { PopulateBody, populateProjects } from "../admin/populate.js";
-import { configFromEnv, ENV_NAMES, loadConfig, type GatewayConfig } from "../config.js";
+import { formatSettings } from "../config-reference.js";
+import { configFromEnv, envSources, loadConfig, type ConfigSources, type GatewayConfig } from "../config.js";
 import { DEV_PROJECTS } from "../dev-seed.js";
 import { startGateway } from "../main.js";
 import { createLogger } from "../logger.js";
 import { AuthError } from "../../core/errors.js";
 import { RedisStartFailure } from "../infra/redis-clients.js";
-import { EXIT, type CliIo } from "./cli-io.js";
-
-/** The environment variables of every setting, wrapped for --help (from gateway/config.ts, so none is missed). */
-function envList(): string {
-  const lines: string[] = [];
-  let line = "";
-  for (const name of Object.values(ENV_NAMES)) {
-    const next = line === "" ? `  ${name}` : `${line}, ${name}`;
-    if (next.length > 100) {
-      lines.push(`${line},`);
-      line = `  ${name}`;
-    } else line = next;
-  }
-  if (line !== "") lines.push(line);
-  return lines.join("\n");
-}
+import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
 
 const HELP = `Usage: rtm-auth serve [--port N] [--host ADDR] [--no-dev-seed] [--populate FILE]
 
 Starts the gateway: WebSocket endpoint /rtm, GET /healthz, /readyz, /metrics, the admin API under /admin.
 Certificates live in memory unless REDIS_URL is set (then in Redis, shared by every gateway on the same
-REDIS_KEY_PREFIX). Every setting also reads its environment variable (defaults and ranges in
-gateway/config.ts; the abuse bounds in docs/robustness.md); flags win over the environment:
-${envList()}
+REDIS_KEY_PREFIX). Every setting reads its environment variable; flags win over the environment.
+The settings, their defaults and what they mean (generated from gateway/config.ts, where each has its
+range; the abuse bounds in docs/robustness.md):
+${formatSettings()}
 SIGTERM or SIGINT drains (docs/robustness.md) and exits 0; a second signal exits at once.
 
 Options:
@@ -76,8 +63,7 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
       },
     });
   } catch (err) {
-    io.err(`rtm-auth serve: ${(err as Error).message}\n`);
-    return EXIT.usage;
+    return usageError(io, "serve", parseArgsMessage(err));
   }
   const v = parsed.values;
   if (v.help) {
@@ -87,6 +73,8 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   const input = { ...configFromEnv(process.env) } as Record<string, unknown>;
   if (v.port !== undefined) input["port"] = v.port;
   if (v.host !== undefined) input["host"] = v.host;
+  // A bad setting is named as the user set it: the flag, else the environment variable.
+  const sources: ConfigSources = { ...envSources(process.env), ...(v.port === undefined ? {} : { port: "--port" }), ...(v.host === undefined ? {} : { host: "--host" }) };
   // `npm start --no-dev-seed` (without `--`) reaches us only as npm's own setting, npm_config_dev_seed
   // "" (or "false" for --dev-seed=false); honoured, so the public credentials are never loaded by mistake.
   const npmDevSeed = process.env["npm_config_dev_seed"];
@@ -100,15 +88,18 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     } catch (err) {
       const e = err as Error & { issues?: Array<{ path: PropertyKey[]; message: string }> };
       const detail = e.issues?.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`).join("; ") ?? e.message;
-      io.err(`rtm-auth serve: --populate ${v.populate}: ${detail}\n`);
-      return EXIT.usage;
+      return usageError(io, "serve", `--populate ${v.populate}: ${detail}`);
     }
   }
 
-  let config: GatewayConfig | undefined;
+  let config: GatewayConfig;
+  try {
+    config = loadConfig(input, sources);
+  } catch (err) {
+    return usageError(io, "serve", (err as Error).message);
+  }
   let gateway;
   try {
-    config = loadConfig(input);
     // Before Redis, the dev seed or anything else: a port in use is the commonest start failure.
     await portFree(config.port, config.host);
     // Log lines go to stderr (through io), so stdout holds only the banner or the --json line.

@@ -39,6 +39,18 @@ describe("docker-compose.yml", () => {
     expect(gw.healthcheck.test.join(" ")).toContain(`/readyz`);
   });
 
+  it("never opens the admin API without a key: ADMIN_JWT_SECRET is required from the user's environment, with no default", () => {
+    // Requests from the host reach the container from the Docker network, so loopback-only dev
+    // mode would refuse them; the published port makes a keyless admin API reachable by anyone.
+    const env = (services["gateway"] as { environment: Record<string, string> }).environment;
+    expect(env["ADMIN_JWT_SECRET"]).toMatch(/^\$\{ADMIN_JWT_SECRET:\?[^}]*openssl rand -hex 32[^}]*\}$/);
+    expect(env).not.toHaveProperty("ADMIN_JWKS_URL");
+    // The README shows the same steps: export the secret, mint with rtm-auth admin-token.
+    const readme = readFileSync(new URL("README.md", root), "utf8");
+    expect(readme).toContain("export ADMIN_JWT_SECRET=$(openssl rand -hex 32)");
+    expect(readme).toContain('-H "authorization: Bearer $(npx rtm-auth admin-token)"');
+  });
+
   it("has Prometheus scrape the gateway's /metrics after the gateway is healthy", () => {
     const prom = services["prometheus"] as { volumes: string[]; depends_on: Record<string, { condition: string }> };
     expect(prom.depends_on["gateway"]?.condition).toBe("service_healthy");

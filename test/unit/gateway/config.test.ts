@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configFromEnv, configSchema, ENV_NAMES, loadConfig, type GatewayConfigInput } from "../../../gateway/config.js";
+import { configFromEnv, configSchema, ENV_NAMES, envSources, loadConfig, type ConfigSources, type GatewayConfigInput } from "../../../gateway/config.js";
 import { BEHAVIOUR_SWITCHES, FIDELITY_PRESETS, PRESETS, resolveSwitches } from "../../../gateway/fidelity.js";
 
 describe("loadConfig: defaults", () => {
@@ -168,6 +168,48 @@ describe("loadConfig: bad values are a TypeError naming the field", () => {
   it("an unknown field is refused (strict schema)", () => {
     expect(() => loadConfig({ prot: 8080 } as unknown as GatewayConfigInput)).toThrow(TypeError);
     expect(() => loadConfig({ prot: 8080 } as unknown as GatewayConfigInput)).toThrow(/prot/);
+  });
+});
+
+describe("loadConfig: errors name what the user set (sources)", () => {
+  const message = (input: GatewayConfigInput, sources: ConfigSources): string => {
+    try {
+      loadConfig(input, sources);
+    } catch (e) {
+      expect(e).toBeInstanceOf(TypeError);
+      return (e as Error).message;
+    }
+    throw new Error("no error");
+  };
+
+  it("a short ADMIN_JWT_SECRET from the environment is named by its variable, never echoed", () => {
+    const env = { ADMIN_JWT_SECRET: "too-short-secret" };
+    const m = message(configFromEnv(env), envSources(env));
+    expect(m).toBe("invalid gateway configuration: ADMIN_JWT_SECRET: must be at least 32 characters");
+    expect(m).not.toContain("too-short-secret");
+    expect(m).not.toContain("adminJwtSecret");
+  });
+
+  it("a flag is named as the flag; the environment variable it overrode is not blamed", () => {
+    const env = { PORT: "8080", LOG_LEVEL: "loud" };
+    const m = message({ ...configFromEnv(env), port: "http" } as GatewayConfigInput, { ...envSources(env), port: "--port" });
+    expect(m).toBe('invalid gateway configuration: --port: must be a whole number from 0 to 65535; LOG_LEVEL: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"');
+  });
+
+  it("every integer refusal gives the range, whatever was wrong with it", () => {
+    for (const bad of ["-3", "80.5", "0x50", "", " ", "1e3", "65536"]) {
+      expect(message({ port: bad } as GatewayConfigInput, { port: "PORT" }), bad).toBe("invalid gateway configuration: PORT: must be a whole number from 0 to 65535");
+    }
+  });
+
+  it("contradictory settings are named as set", () => {
+    const env = { ADMIN_JWT_SECRET: "x".repeat(40), ADMIN_JWKS_URL: "https://auth.example/jwks.json" };
+    const m = message(configFromEnv(env), envSources(env));
+    expect(m).toBe("invalid gateway configuration: ADMIN_JWKS_URL: set either ADMIN_JWT_SECRET or ADMIN_JWKS_URL, not both");
+  });
+
+  it("envSources lists exactly the variables that are set (empty ones are unset)", () => {
+    expect(envSources({ PORT: "1", HOST: "", DEV_SEED: "0", UNRELATED: "x" })).toEqual({ port: "PORT", devSeed: "DEV_SEED" });
   });
 });
 
@@ -360,7 +402,7 @@ describe("FIDELITY presets (docs/fidelity.md)", () => {
 describe("loadConfig: errors name the environment variable a user sets", () => {
   it("a bad value names the field and its variable, and says what is expected", () => {
     expect(() => loadConfig(configFromEnv({ PINGS_PER_SECOND: "abc" }))).toThrow("pingsPerSecond: must be a whole number from 1 to 100000 [PINGS_PER_SECOND]");
-    expect(() => loadConfig(configFromEnv({ MAX_BUFFERED_BYTES: "100" }))).toThrow(/maxBufferedBytes: .*16384 \[MAX_BUFFERED_BYTES\]/);
+    expect(() => loadConfig(configFromEnv({ MAX_BUFFERED_BYTES: "100" }))).toThrow("maxBufferedBytes: must be a whole number from 16384 to 67108864 [MAX_BUFFERED_BYTES]");
     expect(() => loadConfig(configFromEnv({ FIDELITY: "foo" }))).toThrow(/fidelity: .*\[FIDELITY\]/);
   });
 });
