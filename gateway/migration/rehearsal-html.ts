@@ -31,12 +31,19 @@ export function renderRehearsalHtml(r: RehearsalResult): string {
     yLabel: "% refused",
     series: cohorts.map((name, i) => ({ name, color: PALETTE[i % PALETTE.length] as string, values: r.series.map((p) => p.cohorts[name]?.refusalPercent ?? null) })),
   });
+  // With percent cohorts the stage is shown as the share of uids it applies to; otherwise by number.
+  const percents = r.plan.stages.map((s) => ("percent" in s.cohort ? s.cohort.percent : null));
+  const byPercent = percents.every((x) => x !== null);
   const stages = lineChart({
-    title: "Stage applied (0 = none)",
+    title: byPercent ? "Cohort applied (% of uids; 0 = none)" : `Stage applied (1 to ${r.plan.stages.length}; 0 = none)`,
     x: days,
     xLabel: "simulated days",
-    yLabel: "stage",
-    series: [{ name: "stage", color: "#37474f", values: r.series.map((p) => p.stage + 1) }],
+    yLabel: byPercent ? "% of uids" : "stage",
+    series: [
+      { name: byPercent ? "cohort" : "stage", color: "#37474f", values: r.series.map((p) => (p.stage < 0 ? 0 : byPercent ? (percents[p.stage] as number) : p.stage + 1)) },
+      // The scale's top: the last stage (or 100 %), so the axis has whole steps.
+      { name: byPercent ? "everyone" : "last stage", color: "#bdbdbd", dashed: true, values: r.series.map(() => (byPercent ? 100 : r.plan.stages.length)) },
+    ],
   });
   const at = (s: number): string => `${(s / 86_400).toFixed(2)} d`;
   const stageName = (i: number, name: string | null): string => (i < 0 ? "(none)" : `${i + 1} ${name ?? ""}`);
@@ -68,6 +75,7 @@ export function renderRehearsalHtml(r: RehearsalResult): string {
 <body>
 <h1>Migration rehearsal: <span class="${outcomeClass(r.outcome)}">${e(r.outcome)}</span></h1>
 <p>${e(r.verdict)}</p>
+${r.warnings.map((w) => `<p class="bad">Warning: ${e(w)}</p>`).join("\n")}
 <p class="note">Target: ${e(target)}. ${r.steps} steps of ${r.stepSeconds} s (${e(at(r.simulatedSeconds))} simulated) in ${(r.wallMs / 1000).toFixed(1)} s of wall time; rollbacks: ${r.rollbacks}. Project at the end: mode ${e(r.project.mode)}.</p>
 ${refusal}
 ${stages}

@@ -13,7 +13,7 @@
  * - against running gateways (`targets`): their admin APIs set up the project, move their clocks
  *   and take the plan; with several gateways on one Redis, the cohort counts add up across them.
  */
-import { createProject, enablePrimary } from "../../core/certificate/project-lifecycle.js";
+import { createProject, enablePrimary, enableSecondary } from "../../core/certificate/project-lifecycle.js";
 import type { RolloutPlan, RolloutStatus, RolloutTransition } from "../../core/rollout/rollout.js";
 import type { Profile } from "../../core/protocol/wire.js";
 import { PopulationRunner, type CohortStepResult } from "../../client/load/population-runner.js";
@@ -39,7 +39,10 @@ export interface RehearsalOptions {
   readonly population: Population;
   /** Seeds the population's draws; the same seed gives the same run. */
   readonly seed: number;
-  /** Simulated seconds per step (default 3600). */
+  /**
+   * Simulated seconds per step (default {@link DEFAULT_STEP_SECONDS}). Keep it shorter than the
+   * tokens of the cohorts that hold sessions, or they expire between steps (`warnings` says so).
+   */
   readonly stepSeconds?: number;
   /** New client logins per step (default 100). */
   readonly loginsPerStep?: number;
@@ -47,7 +50,10 @@ export interface RehearsalOptions {
   readonly maxSeconds?: number;
   /** The SDK profile the clients speak (default rtm2). */
   readonly profile?: Profile;
-  /** The simulated start, Unix seconds (default 1 800 000 000). */
+  /**
+   * The simulated start, Unix seconds. Default: 1 800 000 000 on a gateway of its own; with
+   * `targets`, the gateways' latest clock (never earlier, nor before the primary is active).
+   */
   readonly startAt?: number;
   /**
    * Confirm the final step when the plan does not (default true): the rehearsal's gateway is a
@@ -57,7 +63,11 @@ export interface RehearsalOptions {
   readonly confirmFinalStep?: boolean;
   /** Running gateways to use instead of one of its own (all must share one store). */
   readonly targets?: readonly RehearsalTarget[];
-  /** The App ID to use (default: a fixed rehearsal App ID in process; with targets, a new project is created when absent). */
+  /**
+   * The App ID to use. In process the default is the dev seed's migration-window project. With
+   * `targets` it is required (the final step is real there): a project that does not exist is
+   * created in the migration window.
+   */
   readonly appId?: string;
   /** Called after every step (progress lines). */
   readonly onStep?: (p: RehearsalPoint) => void;
@@ -113,7 +123,14 @@ export interface RehearsalResult {
   readonly series: readonly RehearsalPoint[];
   /** Per cohort over the whole run. */
   readonly cohorts: Readonly<Record<string, CohortPoint & { readonly share: number; readonly credential: string; readonly bug: string | null }>>;
+  /** What may make the run unlike real traffic (a step longer than a cohort's tokens live, …), one sentence each. */
+  readonly warnings: readonly string[];
+  /** What the run left behind on running gateways (their frozen clocks), one sentence each. */
+  readonly notes: readonly string[];
 }
+
+/** The default step: 30 simulated minutes, shorter than the usual one-hour tokens, so holding clients renew. */
+export const DEFAULT_STEP_SECONDS = 1800;
 
 export class RehearsalError extends Error {
   override readonly name = "RehearsalError";
@@ -127,6 +144,8 @@ const REHEARSAL_START = 1_800_000_000;
 interface Driver {
   readonly wsUrls: readonly string[];
   readonly certificate: string;
+  /** The project's secondary certificate, or null when it has none. */
+  readonly secondaryCertificate: string | null;
   /** The simulated start: the asked one, or later when the gateways' clocks or the primary's activation are later. */
   readonly startAt: number;
   /** Moves every gateway's clock to `now` (the rollouts are judged before it resolves). */
@@ -135,13 +154,17 @@ interface Driver {
   rollout(): Promise<{ status: RolloutStatus; stage: number; history: readonly RolloutTransition[] }>;
   project(): Promise<RehearsalResult["project"]>;
   close(): Promise<void>;
+  /** What the run leaves behind, for `notes`. */
+  readonly leftBehind: (now: number) => string[];
 }
 
 /** Runs one rehearsal. Rejects with RehearsalError when it cannot start (a target refusing, a bad option). */
 export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
-  const stepSeconds = o.stepSeconds ?? 3600;
+  const stepSeconds = o.stepSeconds ?? DEFAULT_STEP_SECONDS;
   const loginsPerStep = o.loginsPerStep ?? 100;
-  const requestedStart = o.startAt ?? REHEARSAL_START;
+  const remote = o.targets !== undefined && o.targets.length > 0;
+  if (remote && o.appId === undefined) throw new RehearsalError("rehearsing against running gateways needs the project's App ID (--app-id): the final step is real there");
+  if (o.plan.target.target === "delete_certificate" && o.plan.target.slot === "primary") throw new RehearsalError("a plan deleting the primary certificate has no final step (swap, then roll out deleting the secondary)");
   if (!Number.isInteger(stepSeconds) || stepSeconds < 1 || stepSeconds > 86_400 * 7) throw new RehearsalError("the step must be 1 s to 7 days");
   if (!Number.isInteger(loginsPerStep) || loginsPerStep < 0 || loginsPerStep > 100_000) throw new RehearsalError("logins per step must be an integer in [0, 100000]");
   const planSeconds = o.plan.stages.reduce((n, s) => n + s.minSeconds, 0);
@@ -149,7 +172,8 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
   const plan: RolloutPlan = o.confirmFinalStep === false || o.plan.confirm !== undefined ? o.plan : withConfirm(o.plan);
   const appId = o.appId ?? SEED_EITHER.appId;
   const started = performance.now();
-  const driver = o.targets === undefined || o.targets.length === 0 ? await ownGateway(appId, requestedStart) : await remoteGateways(o.targets, appId, requestedStart);
+  const needsSecondary = plan.target.target === "delete_certificate" || o.population.cohorts.some((c) => c.certificate === "secondary" && c.share > 0);
+  const driver = !remote ? await ownGateway(appId, o.startAt ?? REHEARSAL_START, needsSecondary) : await remoteGateways(o.targets ?? [], appId, o.startAt ?? 0, needsSecondary);
   const startAt = driver.startAt;
   const runners = driver.wsUrls.map(
     (url, i) =>
@@ -159,6 +183,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
         profile: o.profile ?? "rtm2",
         population: o.population,
         certificate: driver.certificate,
+        secondaryCertificate: driver.secondaryCertificate,
         seed: o.seed + i,
         // Each uid on one gateway only: the same uid on two would kick itself out (remote login).
         ...(driver.wsUrls.length > 1 ? { uidShard: { index: i, count: driver.wsUrls.length } } : {}),
@@ -204,6 +229,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
     }));
     const rollbacks = timeline.filter((t) => t.cause === "guard" || t.cause === "rollback").length;
     const outcome: RehearsalOutcome = state.status === "completed" ? "completed" : state.status === "rolled_back" ? "rolled_back" : state.status === "aborted" ? "aborted" : "incomplete";
+    const refusedFinal = state.status === "paused" ? state.history.at(-1) : undefined;
     const project = await driver.project();
     const cohortTotals: Record<string, RehearsalResult["cohorts"][string]> = {};
     for (const c of o.population.cohorts) {
@@ -211,11 +237,15 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
       cohortTotals[c.name] = { ...t, refusalPercent: t.logins === 0 ? null : round2((t.refused / t.logins) * 100), share: c.share, credential: c.credential, bug: c.bug };
     }
     const simulatedSeconds = (series.at(-1)?.at ?? startAt) - startAt;
+    const lastAt = series.at(-1)?.at ?? startAt;
     return {
       outcome,
       rollbacks,
       timeline,
-      verdict: verdictOf(outcome, timeline, plan, project, simulatedSeconds),
+      verdict:
+        refusedFinal?.cause === "final_step_refused"
+          ? `the last stage held its guards, but the final step was refused (${refusedFinal.note ?? "by the certificate lifecycle"}): nothing irreversible was done.`
+          : verdictOf(outcome, timeline, plan, project, simulatedSeconds),
       steps: series.length,
       stepSeconds,
       simulatedSeconds,
@@ -225,6 +255,8 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
       project,
       series,
       cohorts: cohortTotals,
+      warnings: stepWarnings(o.population, stepSeconds),
+      notes: driver.leftBehind(lastAt),
     };
   } finally {
     await Promise.all(runners.map((r) => r.close().catch(() => undefined)));
@@ -232,8 +264,9 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
   }
 }
 
+/** A rehearsal has no operator: a paused rollout (a refused final step) would wait forever, so the run ends there. */
 function isRunning(s: RolloutStatus): boolean {
-  return s === "running" || s === "paused";
+  return s === "running";
 }
 
 function withConfirm(plan: RolloutPlan): RolloutPlan {
@@ -267,8 +300,28 @@ function cohortPoint(results: readonly CohortStepResult[]): CohortPoint {
 }
 
 function days(seconds: number): string {
-  const d = seconds / 86_400;
-  return d >= 1 ? `${round2(d)} days` : `${round2(seconds / 3600)} hours`;
+  const d = round2(seconds / 86_400);
+  if (d >= 1) return `${d} ${d === 1 ? "day" : "days"}`;
+  const h = round2(seconds / 3600);
+  return `${h} ${h === 1 ? "hour" : "hours"}`;
+}
+
+/**
+ * Cohorts whose sessions cannot survive a step: a client holding a session longer than a step,
+ * with tokens that live no longer than a step, finds its token expired at the next step (the
+ * gateway ends the session when the clock jumps past the expiry) and logs in again every step.
+ */
+export function stepWarnings(population: Population, stepSeconds: number): string[] {
+  const out: string[] = [];
+  for (const c of population.cohorts) {
+    if (c.share === 0 || c.credential !== "token" || c.tokenTtlSeconds === null || c.holdSeconds <= stepSeconds) continue;
+    if (c.tokenTtlSeconds <= stepSeconds) {
+      out.push(
+        `cohort ${c.name}: its ${c.tokenTtlSeconds} s tokens expire between two steps of ${stepSeconds} s, so its sessions end and log in again every step; use a step shorter than ${c.tokenTtlSeconds} s to see them renew`,
+      );
+    }
+  }
+  return out;
 }
 
 function verdictOf(outcome: RehearsalOutcome, timeline: readonly TimelineEntry[], plan: RolloutPlan, project: RehearsalResult["project"], simulated: number): string {
@@ -292,7 +345,7 @@ function verdictOf(outcome: RehearsalOutcome, timeline: readonly TimelineEntry[]
  * seed's migration-window project (App ID and tokens accepted), or for another App ID a new one
  * in the same state.
  */
-async function ownGateway(appId: string, startAt: number): Promise<Driver> {
+async function ownGateway(appId: string, startAt: number, withSecondary: boolean): Promise<Driver> {
   const clock = new SimulatedClock({ frozenAtSeconds: startAt });
   const gw: Gateway = await startGateway({
     config: { port: 0, host: "127.0.0.1", devSeed: false, journalSize: 1000, rolloutTickMs: 0, logLevel: "silent" },
@@ -300,11 +353,18 @@ async function ownGateway(appId: string, startAt: number): Promise<Driver> {
     logger: createLogger("silent"),
   });
   const certificate = appId === SEED_EITHER.appId ? (SEED_EITHER.certificate as string) : randomHex32();
-  await gw.store.update(appId, (p) => enablePrimary(createProject(p, appId, "appid", null), appId, { value: certificate, now: startAt - 60, delaySeconds: 0 }));
+  // With a secondary: the state of a rotation after "Set as primary" (the old certificate is the secondary).
+  const secondaryCertificate = withSecondary ? randomHex32() : null;
+  await gw.store.update(appId, (p) => {
+    const either = enablePrimary(createProject(p, appId, "appid", null), appId, { value: certificate, now: startAt - 60, delaySeconds: 0 });
+    return secondaryCertificate === null ? either : enableSecondary(either, appId, { value: secondaryCertificate, now: startAt - 60, delaySeconds: 0 });
+  });
   return {
     wsUrls: [gw.url],
     certificate,
+    secondaryCertificate,
     startAt,
+    leftBehind: () => [],
     setClock: async (now) => {
       clock.set(now);
       await gw.rollouts.tick();
@@ -332,7 +392,7 @@ function randomHex32(): string {
 }
 
 /** Running gateways through their admin APIs (the first one sets up; every one's clock is moved). */
-async function remoteGateways(targets: readonly RehearsalTarget[], appId: string, requestedStart: number): Promise<Driver> {
+async function remoteGateways(targets: readonly RehearsalTarget[], appId: string, requestedStart: number, needsSecondary: boolean): Promise<Driver> {
   const call = async <T>(t: RehearsalTarget, method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(new URL(`/admin${path}`, t.url), {
       method,
@@ -359,7 +419,7 @@ async function remoteGateways(targets: readonly RehearsalTarget[], appId: string
   };
   const first = targets[0] as RehearsalTarget;
   // The project: created in the migration window (App ID, then the primary), or reused as it is.
-  type View = { certificates?: { primary?: { value: string; status: string } | null }; noCertificate?: boolean };
+  type View = { certificates?: { primary?: { value: string; status: string } | null; secondary?: { value: string } | null }; noCertificate?: boolean };
   // Absent (404 project_not_found) is created below; anything else (unreachable, refused) stops here.
   let view = await call<View>(first, "GET", `/projects/${appId}`).catch((err: unknown) => {
     if (err instanceof RehearsalError && / answered 404 project_not_found/.test(err.message)) return null;
@@ -372,12 +432,18 @@ async function remoteGateways(targets: readonly RehearsalTarget[], appId: string
   const primary = view?.certificates?.primary as { value: string; activeAt?: number } | null | undefined;
   if (primary === undefined || primary === null) throw new RehearsalError(`project ${appId} has no primary certificate: enable one (the migration window) before rehearsing`);
   const certificate = primary.value;
+  const secondary = view?.certificates?.secondary ?? null;
+  if (needsSecondary && secondary === null) throw new RehearsalError(`project ${appId} has no secondary certificate, and the plan or the population needs one: enable it before rehearsing a rotation`);
   // Never move a running gateway's clock back, and start once the primary verifies tokens.
   const clocks = await Promise.all(targets.map((t) => call<{ now: number }>(t, "GET", "/clock")));
   const startAt = Math.max(requestedStart, primary.activeAt ?? 0, ...clocks.map((c) => c.now));
   for (const t of targets) await call(t, "PUT", "/clock", { frozen: true, now: startAt });
   return {
     startAt,
+    secondaryCertificate: secondary?.value ?? null,
+    leftBehind: (now) => [
+      `the gateways' clocks stay frozen at ${now} (simulated); PUT /admin/clock {"frozen": false} lets them run from there, {"now": <Unix seconds>, "frozen": false} returns them to real time`,
+    ],
     wsUrls: targets.map((t) => {
       const u = new URL("/rtm", t.url);
       u.protocol = u.protocol === "https:" ? "wss:" : "ws:";

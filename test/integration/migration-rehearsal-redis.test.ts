@@ -19,7 +19,7 @@ const example = (name: string): string => new URL(`../../docs/examples/${name}`,
 const example_ = JSON.parse(readFileSync(example("rollout-token-only.json"), "utf8")) as { stages: Array<{ guards: Array<{ minLogins: number }> }> };
 for (const s of example_.stages) for (const g of s.guards) g.minLogins /= 10;
 const plan = parseRolloutPlan(example_);
-const PACE = { stepSeconds: 7200, loginsPerStep: 20 } as const;
+const PACE = { stepSeconds: 1800, loginsPerStep: 10 } as const;
 
 describe.skipIf(!redis.available)("rehearsing on two gateway processes sharing one Redis", () => {
   const url = redis.available ? redis.url : "";

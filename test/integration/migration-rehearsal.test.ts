@@ -8,13 +8,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadPopulation } from "../../client/load/population.js";
-import { rehearse, type RehearsalResult } from "../../gateway/migration/rehearsal.js";
+import { parsePopulation } from "../../client/load/population.js";
+import { rehearse, RehearsalError, stepWarnings, type RehearsalResult } from "../../gateway/migration/rehearsal.js";
 import { parseRolloutPlan } from "../../gateway/migration/rollout-schema.js";
 
 const example = (name: string): string => new URL(`../../docs/examples/${name}`, import.meta.url).pathname;
 const plan = parseRolloutPlan(JSON.parse(readFileSync(example("rollout-token-only.json"), "utf8")));
-/** Two-hour steps of 200 logins: enough for every guard's minimum within its stage's least time. */
-const PACE = { stepSeconds: 7200, loginsPerStep: 200 } as const;
+/** Half-hour steps (shorter than the example's one-hour tokens) of 50 logins: enough for every guard's minimum within its stage's least time. */
+const PACE = { stepSeconds: 1800, loginsPerStep: 50 } as const;
 
 describe("rehearsing the seed's App-ID → token migration (memory store)", () => {
   let legacy: RehearsalResult;
@@ -46,6 +47,7 @@ describe("rehearsing the seed's App-ID → token migration (memory store)", () =
     // Each stage was left no earlier than its least time: 1 d, 1 d, 2 d, 3 d: a week in all.
     expect(ready.timeline.map((t) => t.elapsed)).toEqual([0, 86_400, 172_800, 345_600, 604_800]);
     expect(ready.project).toMatchObject({ noCertificate: false, mode: "token" });
+    expect(ready.warnings).toEqual([]);
     expect(ready.simulatedSeconds).toBeGreaterThanOrEqual(7 * 86_400);
     expect(Object.values(ready.cohorts).reduce((n, c) => n + c.refused, 0)).toBe(0);
   });
@@ -64,5 +66,46 @@ describe("rehearsing the seed's App-ID → token migration (memory store)", () =
     expect(r.outcome).toBe("incomplete");
     expect(r.timeline.map((t) => t.cause)).toEqual(["start", "awaiting_confirmation"]);
     expect(r.project.noCertificate).toBe(true);
+  });
+
+  it("a certificate rotation: clients on the old (secondary) certificate trip an invalid_signature guard; without them the secondary is deleted", async () => {
+    const rotation = parseRolloutPlan({
+      target: { target: "delete_certificate", slot: "secondary" },
+      stages: [
+        { name: "quarter", cohort: { percent: 25 }, minSeconds: 3 * 3600, guards: [{ reason: "invalid_signature", maxPercent: 1, minLogins: 20 }] },
+        { name: "all", cohort: { percent: 100 }, minSeconds: 3 * 3600, guards: [{ reason: "invalid_signature", maxPercent: 1, minLogins: 20 }] },
+      ],
+    });
+    const population = (old: number) =>
+      parsePopulation(
+        JSON.stringify({
+          cohorts: [
+            { name: "new-cert", share: 1 - old, credential: "token" },
+            { name: "old-cert", share: old, credential: "token", certificate: "secondary" },
+          ],
+        }),
+        "rotation.json",
+      );
+    const tripped = await rehearse({ plan: rotation, population: population(0.3), seed: 5, loginsPerStep: 40 });
+    expect(tripped.outcome).toBe("rolled_back");
+    expect(tripped.timeline.find((t) => t.cause === "guard")).toMatchObject({ fromStageName: "quarter", trip: { reason: "invalid_signature" } });
+    expect(tripped.cohorts["old-cert"]?.byReason).toEqual({ invalid_signature: expect.any(Number) });
+    expect(tripped.cohorts["new-cert"]?.refused).toBe(0);
+    expect(tripped.project.secondary).toBe(true);
+    const done = await rehearse({ plan: rotation, population: population(0), seed: 5, loginsPerStep: 40 });
+    expect(done.outcome).toBe("completed");
+    expect(done.project.secondary).toBe(false);
+    expect(done.verdict).toContain("secondary certificate deleted");
+  });
+
+  it("warns when a step is longer than a holding cohort's tokens live; refuses a plan without a final step and running gateways without an App ID", async () => {
+    const population = loadPopulation(example("population-ready.json"));
+    expect(stepWarnings(population, 3599)).toEqual([]);
+    expect(stepWarnings(population, 3600)).toEqual([
+      "cohort updated: its 3600 s tokens expire between two steps of 3600 s, so its sessions end and log in again every step; use a step shorter than 3600 s to see them renew",
+    ]);
+    const primary = parseRolloutPlan({ target: { target: "token_only" }, stages: [{ name: "a", cohort: { percent: 1 }, minSeconds: 0 }] });
+    await expect(rehearse({ plan: primary, population, seed: 1, targets: [{ url: "http://127.0.0.1:1" }] })).rejects.toThrow(RehearsalError);
+    await expect(rehearse({ plan: primary, population, seed: 1, targets: [{ url: "http://127.0.0.1:1" }] })).rejects.toThrow("needs the project's App ID (--app-id)");
   });
 });
