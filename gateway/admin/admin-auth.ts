@@ -15,8 +15,12 @@
  * with `ADMIN_JWT_CLOCK_SKEW_SECONDS` of tolerance; an `iat` further in the future is refused, and
  * the lifetime is at most `ADMIN_JWT_MAX_LIFETIME_SECONDS` (gateway/admin/admin-jwt-claims.ts).
  * The algorithm comes from a fixed allow-list, so `alg: none` and algorithm confusion are refused.
- * Every failure is the same 401 with a generic message; the reason (a jose code or ours) is logged
- * at debug level, the token never.
+ * Every failure is a 401 `unauthorized` whose message says which check failed
+ * ({@link refusalMessage}: no token, not a JWT, algorithm, signature, expired, not yet valid,
+ * audience, issuer, missing `exp`, `iat` in the future, lifetime) and never repeats the token or a
+ * configured value; the code behind it (a jose code or ours) is logged at debug level, the token
+ * never. The signature is checked before any claim, so only a holder of a correctly signed token
+ * learns which claim rule it broke.
  */
 import type { RequestHandler } from "express";
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
@@ -47,6 +51,44 @@ export type AdminJwtSettings = Pick<GatewayConfig, "adminJwtMaxLifetimeSeconds" 
 export const realNowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 const UNAUTHORIZED_MESSAGE = "a valid bearer token is required";
+
+/** What a claim check of jose names, by claim: the check in words (never the claim's value). */
+const CLAIM_CHECKS: Readonly<Record<string, { readonly missing: string; readonly failed: string }>> = {
+  exp: { missing: "missing exp: every admin JWT must carry an exp (expiry time)", failed: "expired: the JWT's exp has passed" },
+  aud: { missing: "audience: the JWT has no aud; it must name ADMIN_JWT_AUDIENCE (default rtm-auth-admin)", failed: "audience: the JWT's aud does not name ADMIN_JWT_AUDIENCE (default rtm-auth-admin)" },
+  iss: { missing: "issuer: the JWT has no iss; it must be ADMIN_JWT_ISSUER", failed: "issuer: the JWT's iss is not ADMIN_JWT_ISSUER" },
+  nbf: { missing: "not yet valid: the JWT's nbf is malformed", failed: "not yet valid: the JWT's nbf is still in the future" },
+  iat: { missing: "iat: the JWT's iat is malformed", failed: "iat: the JWT's iat is malformed" },
+};
+
+/** The checks that are not claims: jose codes and ours (admin-jwt-claims.ts) → the check in words. */
+const CHECKS: Readonly<Record<string, string>> = {
+  no_token: "no bearer token: send Authorization: Bearer <JWT> (rtm-auth admin-token mints one from ADMIN_JWT_SECRET)",
+  ERR_JWS_INVALID: "not a JWT: the bearer token is not a well-formed signed JWT (header.payload.signature)",
+  ERR_JWT_INVALID: "not a JWT: the bearer token's payload is not a JSON object of claims",
+  ERR_JOSE_ALG_NOT_ALLOWED: "algorithm: the JWT's alg is not accepted (HS256 with ADMIN_JWT_SECRET; RS256, ES256 or EdDSA with ADMIN_JWKS_URL)",
+  ERR_JOSE_NOT_SUPPORTED: "algorithm: the JWT's alg or key type is not supported",
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: "signature: the JWT's signature does not verify with the gateway's key",
+  ERR_JWKS_NO_MATCHING_KEY: "signature: no key of ADMIN_JWKS_URL matches the JWT's kid and alg",
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: "signature: several keys of ADMIN_JWKS_URL match the JWT and none verifies it",
+  ERR_JWT_EXPIRED: "expired: the JWT's exp has passed",
+  exp_missing: "missing exp: every admin JWT must carry an exp (expiry time)",
+  iat_in_future: "iat in the future: the JWT's iat is more than ADMIN_JWT_CLOCK_SKEW_SECONDS ahead of this gateway's clock",
+  lifetime_too_long: "lifetime: exp - iat (exp - now without iat) is over ADMIN_JWT_MAX_LIFETIME_SECONDS",
+};
+
+/**
+ * The 401 message for a refused admin token: `a valid bearer token is required: CHECK`, CHECK naming
+ * the failed check in words. `code` is a jose error code, one of ours (`no_token`, `exp_missing`,
+ * `iat_in_future`, `lifetime_too_long`) or anything else (then the message has no CHECK); `claim`
+ * and `missing` describe a jose claim validation failure (`ERR_JWT_CLAIM_VALIDATION_FAILED`).
+ * The message holds no part of the token and no configured value.
+ */
+export function refusalMessage(code: string, claim?: string, missing = false): string {
+  const byClaim = code === "ERR_JWT_CLAIM_VALIDATION_FAILED" && claim !== undefined ? CLAIM_CHECKS[claim] : undefined;
+  const check = byClaim !== undefined ? (missing ? byClaim.missing : byClaim.failed) : CHECKS[code];
+  return check === undefined ? UNAUTHORIZED_MESSAGE : `${UNAUTHORIZED_MESSAGE}: ${check}`;
+}
 
 /** The admin auth mode of a configuration. Both settings at once is a TypeError (misuse). */
 export function adminAuthMode(settings: AdminAuthSettings): AdminAuthMode {
@@ -136,15 +178,15 @@ export function createAdminAuth(settings: AdminAuthSettings & AdminJwtSettings, 
     algorithms = [...JWKS_ALGORITHMS];
   }
   const rules = { maxLifetimeSeconds: settings.adminJwtMaxLifetimeSeconds, clockSkewSeconds: settings.adminJwtClockSkewSeconds };
-  const refuse = (code: string) => {
+  const refuse = (code: string, claim?: string, missing = false) => {
     // The code (a jose code such as ERR_JWT_EXPIRED, or ours) helps operators; the token itself is never logged.
-    logger.debug({ code }, "admin token refused");
-    return new AdminError(401, "unauthorized", UNAUTHORIZED_MESSAGE);
+    logger.debug({ code, ...(claim === undefined ? {} : { claim }) }, "admin token refused");
+    return new AdminError(401, "unauthorized", refusalMessage(code, claim, missing));
   };
 
   return (req, _res, next) => {
     const token = bearer(req.headers.authorization);
-    if (token === null) return next(new AdminError(401, "unauthorized", UNAUTHORIZED_MESSAGE));
+    if (token === null) return next(new AdminError(401, "unauthorized", refusalMessage("no_token")));
     const now = nowSeconds();
     const options: JWTVerifyOptions = {
       audience: settings.adminJwtAudience,
@@ -163,7 +205,8 @@ export function createAdminAuth(settings: AdminAuthSettings & AdminJwtSettings, 
       },
       (err: unknown) => {
         if (isTokenRejection(err, mode)) {
-          next(refuse(err instanceof joseErrors.JOSEError ? err.code : "unknown"));
+          if (err instanceof joseErrors.JWTClaimValidationFailed) next(refuse(err.code, err.claim, err.reason === "missing"));
+          else next(refuse(err instanceof joseErrors.JOSEError ? err.code : "unknown"));
         } else {
           logger.warn({ err: err instanceof Error ? err.message : String(err) }, "admin token could not be checked (JWKS unavailable?)");
           next(new AdminError(503, "auth_unavailable", "the admin token could not be checked; try again"));

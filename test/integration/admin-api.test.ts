@@ -633,7 +633,10 @@ describe("admin auth: ADMIN_JWT_SECRET (HS256)", () => {
   });
 
   const get = (authorization?: string) => g.api.call("GET", "/admin/clock", undefined, authorization === undefined ? {} : { authorization });
-  const unauthorized = { error: { code: "unauthorized", message: "a valid bearer token is required" } };
+  const unauthorized = (check: string) => ({ error: { code: "unauthorized", message: `a valid bearer token is required: ${check}` } });
+  const NO_TOKEN = "no bearer token: send Authorization: Bearer <JWT> (rtm-auth admin-token mints one from ADMIN_JWT_SECRET)";
+  const NOT_JWT = "not a JWT: the bearer token is not a well-formed signed JWT (header.payload.signature)";
+  const ALGORITHM = "algorithm: the JWT's alg is not accepted (HS256 with ADMIN_JWT_SECRET; RS256, ES256 or EdDSA with ADMIN_JWKS_URL)";
 
   it("a valid HS256 token → 200", async () => {
     const r = await get(`Bearer ${await jwt()}`);
@@ -646,24 +649,25 @@ describe("admin auth: ADMIN_JWT_SECRET (HS256)", () => {
     expect((await api.call("POST", "/admin/projects", { mechanism: "appid" })).status).toBe(201);
   });
 
-  const cases: Array<[string, () => Promise<string | undefined>]> = [
-    ["no Authorization header", async () => undefined],
-    ["a non-Bearer scheme", async () => `Basic ${Buffer.from(`admin:${SECRET}`).toString("base64")}`],
-    ["Bearer with no token", async () => "Bearer "],
-    ["a wrong secret", async () => `Bearer ${await jwt({ secret: new TextEncoder().encode("another-secret-of-enough-length-000000") })}`],
-    ["alg none (unsigned)", async () => `Bearer ${b64url({ alg: "none", typ: "JWT" })}.${b64url({ aud: "rtm-auth-admin", exp: nowS() + 3600 })}.`],
-    ["HS512 with the right secret (not on the allow-list)", async () => `Bearer ${await jwt({ alg: "HS512" })}`],
-    ["an expired token", async () => `Bearer ${await jwt({ exp: nowS() - 60 })}`],
-    ["nbf in the future", async () => `Bearer ${await jwt({ nbf: nowS() + 600 })}`],
-    ["a wrong audience", async () => `Bearer ${await jwt({ aud: "someone-else" })}`],
-    ["no exp", async () => `Bearer ${await jwt({ exp: null })}`],
-    ["garbage", async () => "Bearer not.a.jwt"],
+  // [label, the Authorization header, the check the 401 names]
+  const cases: Array<[string, () => Promise<string | undefined>, string]> = [
+    ["no Authorization header", async () => undefined, NO_TOKEN],
+    ["a non-Bearer scheme", async () => `Basic ${Buffer.from(`admin:${SECRET}`).toString("base64")}`, NO_TOKEN],
+    ["Bearer with no token", async () => "Bearer ", NO_TOKEN],
+    ["a wrong secret", async () => `Bearer ${await jwt({ secret: new TextEncoder().encode("another-secret-of-enough-length-000000") })}`, "signature: the JWT's signature does not verify with the gateway's key"],
+    ["alg none (unsigned)", async () => `Bearer ${b64url({ alg: "none", typ: "JWT" })}.${b64url({ aud: "rtm-auth-admin", exp: nowS() + 3600 })}.`, ALGORITHM],
+    ["HS512 with the right secret (not on the allow-list)", async () => `Bearer ${await jwt({ alg: "HS512" })}`, ALGORITHM],
+    ["an expired token", async () => `Bearer ${await jwt({ exp: nowS() - 60 })}`, "expired: the JWT's exp has passed"],
+    ["nbf in the future", async () => `Bearer ${await jwt({ nbf: nowS() + 600 })}`, "not yet valid: the JWT's nbf is still in the future"],
+    ["a wrong audience", async () => `Bearer ${await jwt({ aud: "someone-else" })}`, "audience: the JWT's aud does not name ADMIN_JWT_AUDIENCE (default rtm-auth-admin)"],
+    ["no exp", async () => `Bearer ${await jwt({ exp: null })}`, "missing exp: every admin JWT must carry an exp (expiry time)"],
+    ["garbage", async () => "Bearer not.a.jwt", NOT_JWT],
   ];
-  it.each(cases)("%s → 401 unauthorized, generic message, no echo", async (_l, header) => {
+  it.each(cases)("%s → 401 unauthorized naming the failed check, no echo", async (_l, header, check) => {
     const authorization = await header();
     const r = await get(authorization);
     expect(r.status).toBe(401);
-    expect(r.body).toEqual(unauthorized);
+    expect(r.body).toEqual(unauthorized(check));
     expect(r.headers.get("www-authenticate")).toBe('Bearer realm="rtm-auth-admin"');
     const token = authorization?.split(" ")[1];
     if (token !== undefined && token.length > 0) expect(r.text).not.toContain(token);
@@ -717,13 +721,13 @@ describe("admin auth: ADMIN_JWKS_URL", () => {
   });
 
   it.each([
-    ["another key", async () => es256(otherKey)],
-    ["a wrong audience", async () => es256(privateKey, "other")],
-    ["an HS256 token (not on the JWKS allow-list)", async () => jwt()],
-  ])("%s → 401 unauthorized", async (_l, make) => {
+    ["another key", async () => es256(otherKey), "signature: the JWT's signature does not verify with the gateway's key"],
+    ["a wrong audience", async () => es256(privateKey, "other"), "audience: the JWT's aud does not name ADMIN_JWT_AUDIENCE (default rtm-auth-admin)"],
+    ["an HS256 token (not on the JWKS allow-list)", async () => jwt(), "algorithm: the JWT's alg is not accepted (HS256 with ADMIN_JWT_SECRET; RS256, ES256 or EdDSA with ADMIN_JWKS_URL)"],
+  ])("%s → 401 unauthorized naming the check", async (_l, make, check) => {
     const r = await get(await make());
     expect(r.status).toBe(401);
-    expect(r.body.error.code).toBe("unauthorized");
+    expect(r.body.error).toEqual({ code: "unauthorized", message: `a valid bearer token is required: ${check}` });
   });
 
   it("an unreachable JWKS → 503 auth_unavailable (never an accept)", async () => {

@@ -166,17 +166,18 @@ describe("admin JWT claims, default settings (24 h lifetime, 30 s skew, any issu
     expect((await get({ aud: "rtm-auth-admin", iat: nowS(), exp: nowS() + 3600 })).status).toBe(200);
   });
 
-  it.each<[string, () => Claims]>([
-    ["no exp", () => ({ aud: "rtm-auth-admin", iat: nowS() })],
-    ["a 100-year lifetime", () => ({ aud: "rtm-auth-admin", iat: nowS(), exp: nowS() + 100 * 365 * 86_400 })],
-    ["a lifetime one second over 24 h", () => ({ aud: "rtm-auth-admin", iat: nowS() - 60, exp: nowS() - 60 + 86_401 })],
-    ["no iat and exp 25 h away", () => ({ aud: "rtm-auth-admin", exp: nowS() + 25 * 3600 })],
-    ["iat 10 minutes in the future (beyond the 30 s skew)", () => ({ aud: "rtm-auth-admin", iat: nowS() + 600, exp: nowS() + 1200 })],
-    ["a wrong audience", () => ({ aud: "someone-else", iat: nowS(), exp: nowS() + 3600 })],
-  ])("%s → 401 unauthorized", async (_label, claims) => {
+  const LIFETIME = "lifetime: exp - iat (exp - now without iat) is over ADMIN_JWT_MAX_LIFETIME_SECONDS";
+  it.each<[string, () => Claims, string]>([
+    ["no exp", () => ({ aud: "rtm-auth-admin", iat: nowS() }), "missing exp: every admin JWT must carry an exp (expiry time)"],
+    ["a 100-year lifetime", () => ({ aud: "rtm-auth-admin", iat: nowS(), exp: nowS() + 100 * 365 * 86_400 }), LIFETIME],
+    ["a lifetime one second over 24 h", () => ({ aud: "rtm-auth-admin", iat: nowS() - 60, exp: nowS() - 60 + 86_401 }), LIFETIME],
+    ["no iat and exp 25 h away", () => ({ aud: "rtm-auth-admin", exp: nowS() + 25 * 3600 }), LIFETIME],
+    ["iat 10 minutes in the future (beyond the 30 s skew)", () => ({ aud: "rtm-auth-admin", iat: nowS() + 600, exp: nowS() + 1200 }), "iat in the future: the JWT's iat is more than ADMIN_JWT_CLOCK_SKEW_SECONDS ahead of this gateway's clock"],
+    ["a wrong audience", () => ({ aud: "someone-else", iat: nowS(), exp: nowS() + 3600 }), "audience: the JWT's aud does not name ADMIN_JWT_AUDIENCE (default rtm-auth-admin)"],
+  ])("%s → 401 unauthorized naming the check", async (_label, claims, check) => {
     const r = await get(claims());
     expect(r.status).toBe(401);
-    expect(r.body.error).toEqual({ code: "unauthorized", message: "a valid bearer token is required" });
+    expect(r.body.error).toEqual({ code: "unauthorized", message: `a valid bearer token is required: ${check}` });
   });
 
   it("the cross-site guard runs before auth: a cross-origin call without a token → 403 cross_site_request, not 401", async () => {

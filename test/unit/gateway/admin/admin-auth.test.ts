@@ -103,7 +103,7 @@ describe("admin auth, JWT claim rules (HS256, a fixed clock)", () => {
   const sign = (claims: Claims) => new SignJWT({ sub: "ops", ...claims }).setProtectedHeader({ alg: "HS256" }).sign(KEY);
   const good: Claims = { aud: ADMIN_AUDIENCE, iat: NOW, exp: NOW + 3600 };
 
-  async function check(claims: Claims, settings: Partial<AdminJwtSettings> = {}): Promise<{ result: unknown; lines: string[]; token: string }> {
+  async function check_(claims: Claims, settings: Partial<AdminJwtSettings> = {}): Promise<{ result: unknown; lines: string[]; token: string }> {
     const { logger, lines } = capture();
     const auth = createAdminAuth({ adminJwtSecret: SECRET, adminJwksUrl: undefined, ...DEFAULTS, ...settings }, logger, () => NOW);
     const token = await sign(claims);
@@ -112,34 +112,37 @@ describe("admin auth, JWT claim rules (HS256, a fixed clock)", () => {
   }
 
   it("a good token → next (no iat: exp - now within the bound)", async () => {
-    expect((await check(good)).result).toBe("next");
-    expect((await check({ aud: ADMIN_AUDIENCE, exp: NOW + 86_400 })).result).toBe("next");
+    expect((await check_(good)).result).toBe("next");
+    expect((await check_({ aud: ADMIN_AUDIENCE, exp: NOW + 86_400 })).result).toBe("next");
   });
 
-  // [label, claims, settings, the reason logged at debug]
-  const refusals: Array<[string, Claims, Partial<AdminJwtSettings>, string]> = [
-    ["no exp", { aud: ADMIN_AUDIENCE, iat: NOW }, {}, "ERR_JWT_CLAIM_VALIDATION_FAILED"],
-    ["lifetime exp - iat one second over the bound", { aud: ADMIN_AUDIENCE, iat: NOW - 10, exp: NOW - 10 + 86_401 }, {}, "lifetime_too_long"],
-    ["no iat and exp - now over the bound plus skew", { aud: ADMIN_AUDIENCE, exp: NOW + 86_400 + 31 }, {}, "lifetime_too_long"],
-    ["a 100-year token", { aud: ADMIN_AUDIENCE, iat: NOW, exp: NOW + 100 * 365 * 86_400 }, {}, "lifetime_too_long"],
-    ["a lower ADMIN_JWT_MAX_LIFETIME_SECONDS", good, { adminJwtMaxLifetimeSeconds: 600 }, "lifetime_too_long"],
-    ["iat 31 s in the future (skew 30)", { aud: ADMIN_AUDIENCE, iat: NOW + 31, exp: NOW + 600 }, {}, "iat_in_future"],
-    ["iat 1 s in the future with skew 0", { aud: ADMIN_AUDIENCE, iat: NOW + 1, exp: NOW + 600 }, { adminJwtClockSkewSeconds: 0 }, "iat_in_future"],
-    ["exp 31 s in the past (skew 30)", { aud: ADMIN_AUDIENCE, iat: NOW - 600, exp: NOW - 31 }, {}, "ERR_JWT_EXPIRED"],
-    ["nbf 31 s in the future (skew 30)", { ...good, nbf: NOW + 31 }, {}, "ERR_JWT_CLAIM_VALIDATION_FAILED"],
-    ["no issuer while ADMIN_JWT_ISSUER is set", good, { adminJwtIssuer: "https://idp.example" }, "ERR_JWT_CLAIM_VALIDATION_FAILED"],
-    ["a wrong issuer", { ...good, iss: "https://evil.example" }, { adminJwtIssuer: "https://idp.example" }, "ERR_JWT_CLAIM_VALIDATION_FAILED"],
-    ["the default audience while ADMIN_JWT_AUDIENCE is custom", good, { adminJwtAudience: "ops-console" }, "ERR_JWT_CLAIM_VALIDATION_FAILED"],
-    ["no audience", { iat: NOW, exp: NOW + 600 }, {}, "ERR_JWT_CLAIM_VALIDATION_FAILED"],
+  // [label, claims, settings, the reason logged at debug, the check the 401 names]
+  const refusals: Array<[string, Claims, Partial<AdminJwtSettings>, string, string]> = [
+    ["no exp", { aud: ADMIN_AUDIENCE, iat: NOW }, {}, "ERR_JWT_CLAIM_VALIDATION_FAILED", "missing exp: every admin JWT must carry an exp (expiry time)"],
+    ["lifetime exp - iat one second over the bound", { aud: ADMIN_AUDIENCE, iat: NOW - 10, exp: NOW - 10 + 86_401 }, {}, "lifetime_too_long", "lifetime: exp - iat (exp - now without iat) is over ADMIN_JWT_MAX_LIFETIME_SECONDS"],
+    ["no iat and exp - now over the bound plus skew", { aud: ADMIN_AUDIENCE, exp: NOW + 86_400 + 31 }, {}, "lifetime_too_long", "lifetime: exp - iat (exp - now without iat) is over ADMIN_JWT_MAX_LIFETIME_SECONDS"],
+    ["a 100-year token", { aud: ADMIN_AUDIENCE, iat: NOW, exp: NOW + 100 * 365 * 86_400 }, {}, "lifetime_too_long", "lifetime: exp - iat (exp - now without iat) is over ADMIN_JWT_MAX_LIFETIME_SECONDS"],
+    ["a lower ADMIN_JWT_MAX_LIFETIME_SECONDS", good, { adminJwtMaxLifetimeSeconds: 600 }, "lifetime_too_long", "lifetime: exp - iat (exp - now without iat) is over ADMIN_JWT_MAX_LIFETIME_SECONDS"],
+    ["iat 31 s in the future (skew 30)", { aud: ADMIN_AUDIENCE, iat: NOW + 31, exp: NOW + 600 }, {}, "iat_in_future", "iat in the future: the JWT's iat is more than ADMIN_JWT_CLOCK_SKEW_SECONDS ahead of this gateway's clock"],
+    ["iat 1 s in the future with skew 0", { aud: ADMIN_AUDIENCE, iat: NOW + 1, exp: NOW + 600 }, { adminJwtClockSkewSeconds: 0 }, "iat_in_future", "iat in the future: the JWT's iat is more than ADMIN_JWT_CLOCK_SKEW_SECONDS ahead of this gateway's clock"],
+    ["exp 31 s in the past (skew 30)", { aud: ADMIN_AUDIENCE, iat: NOW - 600, exp: NOW - 31 }, {}, "ERR_JWT_EXPIRED", "expired: the JWT's exp has passed"],
+    ["nbf 31 s in the future (skew 30)", { ...good, nbf: NOW + 31 }, {}, "ERR_JWT_CLAIM_VALIDATION_FAILED", "not yet valid: the JWT's nbf is still in the future"],
+    ["no issuer while ADMIN_JWT_ISSUER is set", good, { adminJwtIssuer: "https://idp.example" }, "ERR_JWT_CLAIM_VALIDATION_FAILED", "issuer: the JWT has no iss; it must be ADMIN_JWT_ISSUER"],
+    ["a wrong issuer", { ...good, iss: "https://evil.example" }, { adminJwtIssuer: "https://idp.example" }, "ERR_JWT_CLAIM_VALIDATION_FAILED", "issuer: the JWT's iss is not ADMIN_JWT_ISSUER"],
+    ["the default audience while ADMIN_JWT_AUDIENCE is custom", good, { adminJwtAudience: "ops-console" }, "ERR_JWT_CLAIM_VALIDATION_FAILED", "audience: the JWT's aud does not name ADMIN_JWT_AUDIENCE (default rtm-auth-admin)"],
+    ["no audience", { iat: NOW, exp: NOW + 600 }, {}, "ERR_JWT_CLAIM_VALIDATION_FAILED", "audience: the JWT has no aud; it must name ADMIN_JWT_AUDIENCE (default rtm-auth-admin)"],
   ];
-  it.each(refusals)("%s → 401 unauthorized; the reason at debug, never the token", async (_label, claims, settings, reason) => {
-    const { result, lines, token } = await check(claims, settings);
+  it.each(refusals)("%s → 401 unauthorized naming the check; the reason at debug, never the token", async (_label, claims, settings, reason, check) => {
+    const { result, lines, token } = await check_(claims, settings);
     expect(statusAndCode(result)).toEqual({ status: 401, code: "unauthorized" });
-    expect((result as AdminError).message).toBe("a valid bearer token is required");
+    expect((result as AdminError).message).toBe(`a valid bearer token is required: ${check}`);
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ level: 20, code: reason, msg: "admin token refused" });
     expect(lines.join("")).not.toContain(token);
     expect(lines.join("")).not.toContain(SECRET);
+    // Neither the token nor a configured value (issuer, audience) is repeated to the caller.
+    expect((result as AdminError).message).not.toContain(token);
+    for (const v of Object.values(settings)) if (typeof v === "string") expect((result as AdminError).message).not.toContain(v);
   });
 
   const accepted: Array<[string, Claims, Partial<AdminJwtSettings>]> = [
@@ -153,7 +156,7 @@ describe("admin auth, JWT claim rules (HS256, a fixed clock)", () => {
     ["an audience list that names it", { ...good, aud: ["other", ADMIN_AUDIENCE] }, {}],
   ];
   it.each(accepted)("%s → next", async (_label, claims, settings) => {
-    expect((await check(claims, settings)).result).toBe("next");
+    expect((await check_(claims, settings)).result).toBe("next");
   });
 });
 
