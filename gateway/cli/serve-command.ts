@@ -132,6 +132,32 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
       return EXIT.usage;
     }
   }
+  // SIGTERM/SIGINT, installed before anything is printed (a caller may signal as soon as it reads
+  // the banner): the graceful drain (docs/robustness.md), then exit 0. A second signal, or a
+  // drain that overruns DRAIN_SECONDS by more than the backstop, exits at once.
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      gateway.logger.warn({ signal }, "second signal: exiting without waiting for the drain");
+      process.exit(1);
+    }
+    stopping = true;
+    gateway.logger.info({ signal, drainSeconds: gateway.config.drainSeconds }, "shutting down: draining");
+    setTimeout(() => process.exit(0), (gateway.config.drainSeconds + DRAIN_BACKSTOP_SECONDS) * 1000).unref();
+    void gateway.close().then(
+      () => {
+        gateway.logger.info({ signal }, "stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        gateway.logger.error({ err }, "error while draining");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+
   const tokenProject = DEV_PROJECTS.find((p) => p.mode === "token");
   const sample =
     gateway.config.devSeed && tokenProject?.certificate
@@ -163,30 +189,6 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
     io.out(`${lines.join("\n")}\n`);
   }
 
-  // SIGTERM/SIGINT: the graceful drain (docs/robustness.md), then exit 0. A second signal, or a
-  // drain that overruns DRAIN_SECONDS by more than the backstop, exits at once.
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      gateway.logger.warn({ signal }, "second signal: exiting without waiting for the drain");
-      process.exit(1);
-    }
-    stopping = true;
-    gateway.logger.info({ signal, drainSeconds: gateway.config.drainSeconds }, "shutting down: draining");
-    setTimeout(() => process.exit(0), (gateway.config.drainSeconds + DRAIN_BACKSTOP_SECONDS) * 1000).unref();
-    void gateway.close().then(
-      () => {
-        gateway.logger.info({ signal }, "stopped");
-        process.exit(0);
-      },
-      (err: unknown) => {
-        gateway.logger.error({ err }, "error while draining");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
   return EXIT.running;
 }
 
