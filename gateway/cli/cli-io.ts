@@ -4,7 +4,7 @@ export interface CliIo {
   err(text: string): void;
 }
 
-/** Exit codes of gateway-protocol.md §4. `running` is internal: a server was started. */
+/** Exit codes (docs/protocol.md, "Exit codes"). `running` is internal: a server was started. */
 export const EXIT = { ok: 0, negative: 1, usage: 2, running: -1 } as const;
 
 /**
