@@ -46,6 +46,10 @@ type Op = "login" | "renewToken" | "logout";
 /** Refusals the SDKs detect locally, before any state change (docs/protocol.md, "Login"). */
 const SILENT_REFUSALS: ReadonlySet<FailureReason> = new Set(["already_logged_in", "too_often", "login_canceled"]);
 
+/** What every client frame must be, told with each protocol violation before the 4500 close. */
+const VIOLATION_RULE =
+  "each frame must be one JSON text frame, an object with a positive integer id and an op of login, renewToken, logout or ping (a login's profile rtm1 or rtm2); the gateway closes with 4500";
+
 export interface SessionManagerDeps {
   readonly config: GatewayConfig;
   readonly clock: SimulatedClock;
@@ -752,8 +756,15 @@ export class SessionManager {
     this.identities.delete(conn);
   }
 
+  /**
+   * A protocol violation (docs/protocol.md, "Protocol violations"): one error frame naming it,
+   * `{"event":"protocolViolation","violation":DETAIL,"closeCode":4500,"message":…}`, then close
+   * 4500. DETAIL is one of the fixed phrases of gateway/protocol/messages.ts (or "binary frame"),
+   * never an echo of what the client sent.
+   */
   private violation(conn: Connection, detail: string): void {
     this.logger.debug({ detail }, "protocol violation");
+    this.send(conn, { event: "protocolViolation", violation: detail, closeCode: CLOSE.protocolViolation, message: `${detail}: ${VIOLATION_RULE}` });
     this.closeConnection(conn, CLOSE.protocolViolation, "protocol violation");
   }
 

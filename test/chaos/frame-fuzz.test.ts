@@ -479,6 +479,9 @@ function checkEvent(f: Record<string, unknown>): string | null {
       return typeof f["expiresAt"] === "number" && typeof f["remainingSeconds"] === "number" ? null : "bad tokenPrivilegeWillExpire";
     case "tokenExpired":
       return null;
+    case "protocolViolation":
+      // The error frame before a 4500 close: a fixed phrase, never an echo of the frame.
+      return typeof f["violation"] === "string" && f["closeCode"] === 4500 && typeof f["message"] === "string" && (f["message"] as string).startsWith(`${f["violation"] as string}: `) ? null : "bad protocolViolation";
     default:
       return `unknown event ${String(f["event"])}`;
   }

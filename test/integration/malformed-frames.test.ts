@@ -185,35 +185,41 @@ describe("malformed frames against one gateway", () => {
     await h?.close();
   });
 
-  describe("protocol violations close with 4500", () => {
-    const CASES: ReadonlyArray<readonly [string, string]> = [
-      ["not JSON", "hello, gateway"],
-      ["truncated JSON", '{"id":1,"op":"login"'],
-      ["empty text frame", ""],
-      ["JSON array", JSON.stringify([{ id: 1, op: "ping" }])],
-      ["JSON string", JSON.stringify("ping")],
-      ["JSON null", "null"],
-      ["JSON number", "12"],
-      ["missing id", JSON.stringify({ op: "ping" })],
-      ["id 0", JSON.stringify({ id: 0, op: "ping" })],
-      ["id -1", JSON.stringify({ id: -1, op: "ping" })],
-      ["id 1.5", JSON.stringify({ id: 1.5, op: "ping" })],
-      ['id "1"', JSON.stringify({ id: "1", op: "ping" })],
-      ["unknown op", JSON.stringify({ id: 1, op: "publish" })],
-      ["missing op", JSON.stringify({ id: 1 })],
-      ["unknown profile", JSON.stringify({ id: 1, op: "login", appId: APPS.appid.appId, uid: "u", profile: "rtm3" })],
+  describe("protocol violations: one error frame naming the violation, then close 4500", () => {
+    const RULE =
+      "each frame must be one JSON text frame, an object with a positive integer id and an op of login, renewToken, logout or ping (a login's profile rtm1 or rtm2); the gateway closes with 4500";
+    const violation = (v: string): Frame => ({ event: "protocolViolation", violation: v, closeCode: 4500, message: `${v}: ${RULE}` });
+    const CASES: ReadonlyArray<readonly [string, string, string]> = [
+      ["not JSON", "hello, gateway", "frame is not JSON"],
+      ["truncated JSON", '{"id":1,"op":"login"', "frame is not JSON"],
+      ["empty text frame", "", "frame is not JSON"],
+      ["JSON array", JSON.stringify([{ id: 1, op: "ping" }]), "frame is not a JSON object"],
+      ["JSON string", JSON.stringify("ping"), "frame is not a JSON object"],
+      ["JSON null", "null", "frame is not a JSON object"],
+      ["JSON number", "12", "frame is not a JSON object"],
+      ["missing id", JSON.stringify({ op: "ping" }), "id is not a positive integer"],
+      ["id 0", JSON.stringify({ id: 0, op: "ping" }), "id is not a positive integer"],
+      ["id -1", JSON.stringify({ id: -1, op: "ping" }), "id is not a positive integer"],
+      ["id 1.5", JSON.stringify({ id: 1.5, op: "ping" }), "id is not a positive integer"],
+      ['id "1"', JSON.stringify({ id: "1", op: "ping" }), "id is not a positive integer"],
+      ["unknown op", JSON.stringify({ id: 1, op: "publish" }), "unknown op"],
+      ["missing op", JSON.stringify({ id: 1 }), "unknown op"],
+      ["unknown profile", JSON.stringify({ id: 1, op: "login", appId: APPS.appid.appId, uid: "u", profile: "rtm3" }), "unknown profile"],
     ];
-    it.each(CASES)("%s", async (_label, text) => {
+    it.each(CASES)("%s", async (_label, text, named) => {
       const c = await connect(url);
       c.ws.send(text);
       expect((await c.closeCode()).code).toBe(4500);
-      expect(c.frames).toEqual([]);
+      // The frame arrived before the close, and repeats nothing the client sent.
+      expect(c.frames).toEqual([violation(named)]);
+      if (text.length > 2) expect(JSON.stringify(c.frames)).not.toContain(text);
     });
 
     it("binary frame", async () => {
       const c = await connect(url);
       c.ws.send(Buffer.from(JSON.stringify({ id: 1, op: "ping" })), { binary: true });
       expect((await c.closeCode()).code).toBe(4500);
+      expect(c.frames).toEqual([violation("binary frame")]);
     });
 
     it("a violation after a successful login ends that session too", async () => {
@@ -223,6 +229,7 @@ describe("malformed frames against one gateway", () => {
       expect(h.gateway.sessions.list({ uid: "violator" })).toHaveLength(1);
       c.ws.send("{nope");
       expect((await c.closeCode()).code).toBe(4500);
+      expect(c.frames.at(-1)).toEqual(violation("frame is not JSON"));
       await until(() => h.gateway.sessions.list({ uid: "violator" }).length === 0);
     });
   });
