@@ -93,8 +93,11 @@ describe("cross-site safety in dev mode (no ADMIN_JWT_SECRET / ADMIN_JWKS_URL)",
   it("application/x-www-form-urlencoded (curl -d without -H) → 415; a body with no content-type → 415; nothing changed", async () => {
     const form = await send(port, "POST", "/admin/projects", { "content-type": "application/x-www-form-urlencoded" }, "mechanism=appid");
     expect({ status: form.status, code: form.body.error?.code }).toEqual({ status: 415, code: "unsupported_media_type" });
+    // The hint is the fix for exactly this mistake: the header curl -d needs.
+    expect(form.body.error?.message).toContain("(curl: -H 'content-type: application/json' -d '{…}')");
     const bare = await send(port, "POST", "/admin/projects", {}, JSON.stringify({ mechanism: "appid" }));
     expect({ status: bare.status, code: bare.body.error?.code }).toEqual({ status: 415, code: "unsupported_media_type" });
+    expect(bare.body.error?.message).toContain("send content-type: application/json");
     expect(await appIds(port)).toEqual(APP_IDS);
   });
 
