@@ -8,8 +8,9 @@
  * - docs/protocol.md: the close codes (core/protocol/wire.ts `CLOSE`), the state enumerations and
  *   the event sequences each profile shows (gateway/protocol/profile-events.ts);
  * - docs/configuration.md: every setting of gateway/config.ts (the zod schema for type, range and
- *   default, `ENV_NAMES` for the variable, the field's doc comment for what it does, the fidelity
- *   presets of gateway/fidelity.ts for the switches' defaults, `rtm-auth serve --help` for flags).
+ *   default, `ENV_NAMES` for the variable, the field's doc comment for what it does, read as
+ *   gateway/config-reference.ts reads it for `serve --help`, the fidelity presets of
+ *   gateway/fidelity.ts for the switches' defaults, `rtm-auth serve --help` for flags).
  *
  * Each generated part sits between `<!-- BEGIN generated:NAME … -->` and `<!-- END generated:NAME -->`;
  * everything outside the markers is written by hand and left alone. `--check` writes nothing and
@@ -34,6 +35,7 @@ import {
   type Profile,
 } from "../core/protocol/wire.js";
 import { runServeCommand } from "../gateway/cli/serve-command.js";
+import { describe as describeField, fieldDocs } from "../gateway/config-reference.js";
 import { configSchema, ENV_NAMES, type GatewayConfig } from "../gateway/config.js";
 import { BEHAVIOUR_SWITCHES, FIDELITY_PRESETS, PRESETS, type BehaviourSwitches } from "../gateway/fidelity.js";
 import { initialState, loggedOut, loginFailed, loginStarted, loginSucceeded, sessionEnded, type SessionEndReason } from "../gateway/protocol/profile-events.js";
@@ -296,34 +298,17 @@ function formatValue(v: unknown): string {
   return code(String(v));
 }
 
-/** The doc comment of every field of `configSchema` in gateway/config.ts, as one line each. */
-function fieldDocs(root: string): Map<string, string> {
-  const source = readFileSync(join(root, "gateway/config.ts"), "utf8");
-  const start = source.indexOf("export const configSchema");
-  const end = source.indexOf(".strict()", start);
-  if (start < 0 || end < 0) throw new Error("gateway/config.ts: configSchema … .strict() not found");
-  const docs = new Map<string, string>();
-  for (const m of source.slice(start, end).matchAll(/\/\*\*([\s\S]*?)\*\/\s*(\w+)\s*:/g)) {
-    const text = (m[1] as string)
-      .split("\n")
-      .map((l) => l.replace(/^\s*\*\s?/, "").trim())
-      .filter((l) => l !== "")
-      .join(" ");
-    docs.set(m[2] as string, text);
-  }
-  return docs;
-}
-
-/** What a field does: its doc comment without the `[ENV]` mark, and without a "Default X." that only restates the default. */
-function description(field: Field, doc: string | undefined, shownDefault: string): string {
+/**
+ * What a field does: its doc comment in gateway/config.ts without the `[ENV]` mark and the
+ * `Default …` clause (the same reading as `rtm-auth serve --help`, gateway/config-reference.ts).
+ * Throws when the comment is missing or does not name the field's variable.
+ */
+function description(field: Field, docs: ReadonlyMap<string, string>): string {
   const env = ENV_NAMES[field];
+  const doc = docs.get(field);
   if (doc === undefined) throw new Error(`gateway/config.ts: ${field} has no doc comment`);
   if (!doc.includes(`[${env}]`)) throw new Error(`gateway/config.ts: the doc comment of ${field} does not name its variable [${env}]`);
-  let text = doc.replace(`[${env}]`, " ").replace(/\s+/g, " ").trim();
-  const bare = shownDefault.replace(/`/g, "");
-  text = text.replace(new RegExp(`\\s*Default \`?${bare.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\`?\\.?$`), "").trim();
-  text = text.replace(/\s*Default unset\.?$/, "").trim();
-  return text;
+  return describeField(doc, env);
 }
 
 function configBlock(root: string, serveHelp: string): string {
@@ -339,7 +324,7 @@ function configBlock(root: string, serveHelp: string): string {
     const name = flag.flag.split(" ")[0] as string;
     if (!serveHelp.includes(name)) throw new Error(`bench/docs-generate.ts: flag ${name} (${f}) is not in rtm-auth serve --help`);
   }
-  const docs = fieldDocs(root);
+  const docs = fieldDocs(readFileSync(join(root, "gateway/config.ts"), "utf8"));
   const defaults = configSchema.parse({}) as Record<string, unknown>;
   const switches = new Set<string>(BEHAVIOUR_SWITCHES);
   const out: string[] = [];
@@ -354,7 +339,7 @@ function configBlock(root: string, serveHelp: string): string {
       } else shown = formatValue(defaults[f]);
       const flag = FLAGS[f];
       const flagCell = flag === undefined ? "" : `${code(flag.flag)}${flag.note === undefined ? "" : ` (${flag.note})`}`;
-      return [`${code(ENV_NAMES[f])} (${code(f)})`, flagCell, typeOf(shape[f] as ZodLike), shown, description(f, docs.get(f), shown)];
+      return [`${code(ENV_NAMES[f])} (${code(f)})`, flagCell, typeOf(shape[f] as ZodLike), shown, description(f, docs)];
     });
     out.push(table(["variable (field)", "`serve` flag", "type", "default", "what it does"], rows), "");
   }
