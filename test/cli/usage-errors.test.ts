@@ -76,6 +76,14 @@ describe("every usage error ends with its command's --help pointer (exit 2, stdo
   });
 });
 
+it("an unknown command: exit 2, the list of commands, ending with how to get a command's help", async () => {
+  const run = await cli(["serv"]);
+  expect([run.code, run.stdout]).toEqual([2, ""]);
+  expect(run.stderr.startsWith("rtm-auth: unknown command 'serv'\n")).toBe(true);
+  expect(run.stderr).toContain("  admin-token ");
+  expect(run.stderr.endsWith("Run `rtm-auth <command> --help` for a command's options.\n")).toBe(true);
+});
+
 describe("a bad setting stops serve, named as the user set it (exit 2, at once)", () => {
   it("a short ADMIN_JWT_SECRET: the variable, not the schema field; the value not echoed", async () => {
     const run = await cli(["serve", "--port", "0"], { ADMIN_JWT_SECRET: "short-admin-secret" });
