@@ -3,7 +3,7 @@
  * step at a time, on a clock the caller moves (the migration rehearsal sets the gateway's
  * simulated clock, then calls {@link PopulationRunner.step} with the same time).
  *
- * A step at simulated time `now` does, in this order (docs/population.md § The runner):
+ * A step at simulated time `now` does, in this order (docs/population.md, "The population runner"):
  *
  * 1. every client whose session the gateway ended since the last step logs in again
  *    (`reconnect: "next_step"`) or returns to its cohort's pool (`"never"`);

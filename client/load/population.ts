@@ -16,7 +16,7 @@ import { buildRtmToken } from "../../core/token/index.js";
 export const POPULATION_CREDENTIALS = ["token", "appid"] as const;
 export type PopulationCredential = (typeof POPULATION_CREDENTIALS)[number];
 
-/** What a cohort's token server gets wrong (docs/population.md § Bugs). */
+/** What a cohort's token server gets wrong (docs/population.md, "Bugs"). */
 export const POPULATION_BUGS = ["expiry_as_timestamp", "wrong_uid", "expired", "wrong_certificate"] as const;
 export type PopulationBug = (typeof POPULATION_BUGS)[number];
 
@@ -269,7 +269,7 @@ export interface CohortTokenInput {
 
 /**
  * The token a client of `cohort` gets from its token server at `nowSeconds` (null for an appid
- * cohort), bug included (docs/population.md § Bugs):
+ * cohort), bug included (docs/population.md, "Bugs"):
  *
  * - no bug: issued now, `expire` = `tokenTtlSeconds` (006: the RTM privilege, as the builders),
  *   signed with the certificate the cohort names (`secondaryCertificate` for `secondary`; an
