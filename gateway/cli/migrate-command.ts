@@ -89,13 +89,23 @@ export function formatRollout(v: RolloutView, historyLines = 5): string {
     lines.push("  guards: none");
   }
   if (v.counts === null && stage !== undefined) lines.push("  counts: could not be read");
+  if (v.counts !== null && stage !== undefined) {
+    // Every refusal of the stage's cohort, whatever the guards watch: a guard on one reason says nothing of the others.
+    const reasons = (o: { refused: Readonly<Record<string, number>> }): string[] => Object.entries(o.refused).map(([k, x]) => `${k} ${x}`);
+    const login = reasons(v.counts.login);
+    const renew = reasons(v.counts.renewToken);
+    lines.push(`  cohort this stage: ${v.counts.login.decisions} logins${login.length === 0 ? "" : ` (refused: ${login.join(", ")})`}, ${v.counts.renewToken.decisions} renewals${renew.length === 0 ? "" : ` (refused: ${renew.join(", ")})`}`);
+  }
+  if (v.status === "running" && !v.awaitingConfirmation && stage !== undefined && v.stageMinUntil !== null && v.stageMinUntil <= v.now && v.guards.some((g) => !g.holds && !g.tripped)) {
+    lines.push("  not advancing yet: the stage time has passed, but a guard has not seen its minimum of decisions");
+  }
   if (v.status === "rolled_back") lines.push("  rolled back: nothing advances by itself; `migrate resume` runs this stage again, `migrate advance` goes on");
   if (v.status === "paused") lines.push("  paused: nothing advances by itself (guards still roll back); `migrate resume` to continue");
   if (v.awaitingConfirmation) lines.push(`  awaiting confirmation: rtm-auth migrate advance --confirm ${v.finalStep ?? ""}`);
   lines.push(`  revision ${v.revision}, started ${iso(v.startedAt)}, updated ${iso(v.updatedAt)}`);
   const last = v.history.slice(Math.max(0, v.history.length - historyLines));
   if (last.length > 0) {
-    lines.push(`  last transitions (${last.length} of ${v.history.length} kept):`);
+    lines.push(last.length === v.history.length ? `  transitions:` : `  the last ${last.length} of ${v.history.length} transitions (--history N for more):`);
     const stageName = (i: number): string => (i < 0 ? "-" : `${i + 1}`);
     for (const t of last) {
       const move = t.fromStage === t.toStage ? `at ${stageName(t.toStage)}` : `${stageName(t.fromStage)} -> ${stageName(t.toStage)}`;
@@ -152,6 +162,9 @@ function parse(sub: Subcommand, args: string[]): Options | "help" {
   if (!validateOnly) {
     const missing = (["admin-url", "app-id"] as const).filter((k) => values[k] === undefined);
     if (missing.length > 0) throw new UsageError(`missing --${missing.join(", --")}`);
+    if (!/^[0-9a-fA-F]{32}$/.test(values["app-id"] as string)) {
+      throw new UsageError(`--app-id must be an App ID, 32 hexadecimal characters (as the project was created), got ${JSON.stringify(values["app-id"])}`);
+    }
     let url: URL;
     try {
       url = new URL(values["admin-url"] as string);

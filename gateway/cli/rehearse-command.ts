@@ -5,7 +5,8 @@
  * time (`--html FILE`). Exit 0 when the rehearsal ran (whatever its outcome), 1 when a gateway
  * refused it, 2 on a usage error (a bad option, plan or population file).
  */
-import { writeFileSync } from "node:fs";
+import { accessSync, constants, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadPopulation, PopulationError } from "../../client/load/population.js";
 import { PROFILES, type Profile } from "../../core/protocol/wire.js";
@@ -22,15 +23,18 @@ has the rollout judged. Prints the timeline (stages, guard trips, rollbacks) and
 
   --plan FILE           the rollout plan (the body of PUT /admin/projects/:appId/rollout)
   --population FILE     the client population (cohorts with shares)
-  --step D              simulated time per step (default 1h; s, m, h, d units, e.g. 30m, 6h)
+  --step D              simulated time per step (default 30m; s, m, h, d units, e.g. 10m, 1h). Keep it shorter
+                        than the tokens of clients that hold sessions, or they expire between steps (warned)
   --logins-per-step N   new client logins per step (default 100)
   --max-duration D      the longest simulated run (default: twice the plan's stage times + 2d)
   --seed N              seed of the population's draws (default 1): the same seed, the same run
   --profile P           rtm2 (default) or rtm1
   --no-confirm          do not confirm the final step for the plan (the run ends at the last stage)
   --gateway URL         rehearse against running gateways (repeatable; http://HOST:PORT each, sharing one
-                        store) instead of a gateway of its own; their clocks are moved
-  --app-id A            the project (default: a rehearsal App ID; created on --gateway when absent)
+                        store) instead of a gateway of its own; needs --app-id (the final step is real
+                        there); their clocks are moved, and stay frozen afterwards
+  --app-id A            the project (default: the dev seed's migration project, in the rehearsal's own
+                        gateway; with --gateway required, and created in the migration window when absent)
   --admin-token T       bearer JWT for the gateways' admin API (or RTM_AUTH_ADMIN_TOKEN)
   --json                print one JSON object (outcome, rollbacks, timeline, verdict, series, …)
   --html FILE           write an HTML report: refusal rate per cohort over simulated time, stages, timeline
@@ -69,7 +73,8 @@ export function formatRehearsal(r: RehearsalResult): string {
     return `+${d}d${String(h).padStart(2, "0")}h${String(m).padStart(2, "0")}m`;
   };
   const stage = (i: number, name: string | null): string => (i < 0 ? "(none)" : `${i + 1}/${r.plan.stages.length} "${name ?? ""}"`);
-  lines.push(`rehearsal: ${r.steps} steps of ${r.stepSeconds} s, ${Math.round((r.simulatedSeconds / 86_400) * 100) / 100} simulated days in ${(r.wallMs / 1000).toFixed(1)} s`);
+  const simDays = Math.round((r.simulatedSeconds / 86_400) * 100) / 100;
+  lines.push(`rehearsal: ${r.steps} ${r.steps === 1 ? "step" : "steps"} of ${r.stepSeconds} s, ${simDays} simulated ${simDays === 1 ? "day" : "days"} in ${(r.wallMs / 1000).toFixed(1)} s`);
   lines.push("");
   lines.push("timeline:");
   for (const t of r.timeline) {
@@ -87,6 +92,8 @@ export function formatRehearsal(r: RehearsalResult): string {
   lines.push("");
   lines.push(`outcome: ${r.outcome}, rollbacks: ${r.rollbacks}`);
   lines.push(`verdict: ${r.verdict}`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join("\n");
 }
 
@@ -139,14 +146,24 @@ export async function runRehearseCommand(args: string[], io: CliIo): Promise<num
     });
     const appId = values["app-id"];
     if (appId !== undefined && !/^[0-9a-fA-F]{32}$/.test(appId)) throw new UsageError("--app-id must be 32 hexadecimal characters");
+    // The final step is real on running gateways: they never get the dev seed's project by default.
+    if (targets.length > 0 && appId === undefined) throw new UsageError("--gateway needs --app-id: the final step is real on those gateways, so name the (staging) project to rehearse on");
     json = values.json === true;
     html = values.html;
+    // A report that cannot be written is said now, not after the whole run.
+    if (html !== undefined) {
+      try {
+        accessSync(dirname(resolve(html)), constants.W_OK);
+      } catch {
+        throw new UsageError(`--html ${html}: its folder does not exist or cannot be written`);
+      }
+    }
     const quiet = values.quiet === true || json;
     options = {
       plan,
       population,
       seed: int(values.seed, "--seed", 1, 0, 2 ** 31 - 1),
-      stepSeconds: values.step === undefined ? 3600 : parseSimulatedDuration(values.step, "--step"),
+      ...(values.step === undefined ? {} : { stepSeconds: parseSimulatedDuration(values.step, "--step") }),
       loginsPerStep: int(values["logins-per-step"], "--logins-per-step", 100, 0, 100_000),
       ...(values["max-duration"] === undefined ? {} : { maxSeconds: parseSimulatedDuration(values["max-duration"], "--max-duration") }),
       profile: profile as Profile,
@@ -178,6 +195,6 @@ export async function runRehearseCommand(args: string[], io: CliIo): Promise<num
   }
   if (options.onStep !== undefined) process.stderr.write("\n");
   if (html !== undefined) writeFileSync(html, renderRehearsalHtml(result));
-  io.out(json ? JSON.stringify(result) : formatRehearsal(result) + (html === undefined ? "" : `\nreport: ${html}`));
+  io.out(`${json ? JSON.stringify(result) : formatRehearsal(result) + (html === undefined ? "" : `\nreport: ${html}`)}\n`);
   return EXIT.ok;
 }

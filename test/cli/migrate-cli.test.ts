@@ -94,6 +94,8 @@ describe("rtm-auth migrate", () => {
     expect(status.stdout).toContain("stage time: 23h 0m left");
     expect(status.stdout).toContain("token_required <= 1 % of login over >= 200: 0 of 0 refused (0 %), waiting for 200 decisions");
     expect(status.stdout).toMatch(/2024-06-10T06:13:20Z {2}start +- -> 1 +running +by operator/);
+    expect(status.stdout).toContain("cohort this stage: 0 logins, 0 renewals");
+    expect(status.stdout).toContain("  transitions:");
 
     const json = await cli("migrate", "status", "--json", ...target());
     const view = JSON.parse(json.stdout) as RolloutView;
@@ -145,6 +147,8 @@ describe("rtm-auth migrate", () => {
   });
 
   it("a gateway that cannot be reached is exit 1; --help lists the subcommands; rtm-auth --help lists migrate", async () => {
+    const badApp = await cli("migrate", "status", "--admin-url", gw.httpUrl, "--app-id", "123");
+    expect([badApp.status, badApp.stderr]).toEqual([2, expect.stringContaining('--app-id must be an App ID, 32 hexadecimal characters (as the project was created), got "123"')]);
     const r = await cli("migrate", "status", "--admin-url", "http://127.0.0.1:1", "--app-id", APP);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/could not be reached/);

@@ -54,6 +54,7 @@ it("--json: one object with outcome, rollbacks and timeline; exit 0 for a rolled
   expect(out.timeline[1]?.fromStageName).toBe("10%");
   expect(out.project.noCertificate).toBe(true);
   expect(out.verdict).toMatch(/^rolled back at stage "10%"/);
+  expect(r.stdout.endsWith("}\n")).toBe(true);
 }, 60_000);
 
 it("the text report and --html: a completed run; the page loads in Chromium with both charts", async () => {
@@ -99,9 +100,14 @@ it("a bad plan or population is exit 2 naming the file and the JSON path; an unr
   expect(r2.status).toBe(2);
   expect(r2.stderr).toContain("pop.json");
   expect(r2.stderr).toMatch(/share/);
-  const r3 = await cli("--plan", example("rollout-token-only.json"), "--population", example("population-ready.json"), "--gateway", "http://127.0.0.1:9");
+  const noApp = await cli("--plan", example("rollout-token-only.json"), "--population", example("population-ready.json"), "--gateway", "http://127.0.0.1:9");
+  expect([noApp.status, noApp.stderr]).toEqual([2, expect.stringContaining("--gateway needs --app-id")]);
+  const r3 = await cli("--plan", example("rollout-token-only.json"), "--population", example("population-ready.json"), "--gateway", "http://127.0.0.1:45999", "--app-id", "7e4ea25a1000000000000000000000ff");
   expect(r3.status).toBe(1);
-  expect(r3.stderr).toContain("http://127.0.0.1:9");
+  expect(r3.stderr).toContain("http://127.0.0.1:45999: cannot reach the gateway's admin API");
+  expect(r3.stderr.endsWith("\n")).toBe(true);
+  const html = await cli("--plan", example("rollout-token-only.json"), "--population", example("population-ready.json"), "--html", "/nonexistent-dir/r.html");
+  expect([html.status, html.stderr]).toEqual([2, expect.stringContaining("--html /nonexistent-dir/r.html: its folder does not exist")]);
   const r4 = await cli("--plan", example("rollout-token-only.json"));
   expect([r4.status, r4.stderr]).toEqual([2, expect.stringContaining("--plan and --population are required")]);
 }, 60_000);
