@@ -44,7 +44,7 @@ export function readmeBlocks(markdown: string): Block[] {
   let pendingSkip: { reason: string; line: number } | undefined;
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!;
-    if (text.includes("readme-test:")) {
+    if (/^\s*<!--.*readme-test:/.test(text)) {
       const m = MARKER.exec(text.trim());
       if (m === null) throw new Error(`README.md:${i + 1}: malformed marker (expected <!-- readme-test: skip (REASON) -->): ${text}`);
       pendingSkip = { reason: m[1]!.trim(), line: i + 1 };
@@ -177,6 +177,8 @@ describe("README.md", () => {
     ]);
     expect(() => readmeBlocks("<!-- readme-test: skip (x y z) -->\nsome text\n```sh\nls\n```\n")).toThrow(/right before a block/);
     expect(() => readmeBlocks("<!-- readme-test: skip -->\n```sh\nls\n```\n")).toThrow(/malformed marker/);
+    // Prose that quotes the marker is not one.
+    expect(readmeBlocks("A block carries a `<!-- readme-test: skip (REASON) -->` line.\n```sh\nls\n```\n")).toEqual([{ line: 2, lang: "sh", code: "ls" }]);
   });
 
   it("every TypeScript block type-checks against the package's exports (NodeNext, strict)", () => {
