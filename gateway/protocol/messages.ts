@@ -5,6 +5,10 @@
  */
 import { PROFILES, type Profile } from "../../core/protocol/wire.js";
 
+/** What every client frame must be, told with each protocol violation before the 4500 close. */
+export const VIOLATION_RULE =
+  "each frame must be one JSON text frame, an object with a positive integer id and an op of login, renewToken, logout or ping (a login's profile rtm1 or rtm2); the gateway closes with 4500";
+
 export type ParsedFrame =
   | { readonly kind: "violation"; readonly detail: string }
   | { readonly kind: "login"; readonly id: number; readonly appId: unknown; readonly uid: unknown; readonly token: unknown; readonly profile: Profile }

@@ -19,7 +19,7 @@ import { decide, type AuthContext, type PolicySettings, type Refusal } from "../
 import type { SimulatedClock } from "../clock/simulated-clock.js";
 import type { GatewayConfig } from "../config.js";
 import type { Logger } from "../logger.js";
-import { parseFrame, type ParsedFrame } from "../protocol/messages.js";
+import { parseFrame, VIOLATION_RULE, type ParsedFrame } from "../protocol/messages.js";
 import {
   initialState,
   loggedOut,
@@ -40,15 +40,12 @@ import { policySettings } from "./policy-settings.js";
 import { SessionTimers } from "./session-timers.js";
 import { ShadowTargets, type ShadowOutcome } from "./shadow.js";
 import type { Decision, DecisionObserver } from "./decision.js";
+import { DecisionEvents, type SessionEventObserver } from "./decision-events.js";
 
 type Op = "login" | "renewToken" | "logout";
 
 /** Refusals the SDKs detect locally, before any state change (docs/protocol.md, "Login"). */
 const SILENT_REFUSALS: ReadonlySet<FailureReason> = new Set(["already_logged_in", "too_often", "login_canceled"]);
-
-/** What every client frame must be, told with each protocol violation before the 4500 close. */
-const VIOLATION_RULE =
-  "each frame must be one JSON text frame, an object with a positive integer id and an op of login, renewToken, logout or ping (a login's profile rtm1 or rtm2); the gateway closes with 4500";
 
 export interface SessionManagerDeps {
   readonly config: GatewayConfig;
@@ -65,18 +62,14 @@ export interface SessionManagerDeps {
   readonly hintFacts?: HintFacts;
 }
 
-/** A session event that is not a decision. */
-export type SessionEvent = { readonly type: "will_expire" } | { readonly type: "closed"; readonly code: number; readonly loggedIn: boolean };
-/** Receives session events; must be cheap and must not throw. */
-export type SessionEventObserver = (e: SessionEvent) => void;
+export type { SessionEvent, SessionEventObserver } from "./decision-events.js";
 
 export class SessionManager {
   private readonly config: GatewayConfig;
   private readonly clock: SimulatedClock;
   private readonly store: CertificateStore;
   private readonly logger: Logger;
-  private readonly observers: readonly DecisionObserver[];
-  private readonly sessionObservers: readonly SessionEventObserver[];
+  private readonly events: DecisionEvents;
   private readonly settings: PolicySettings;
   /** The facts the diagnostic hints read (refusals here, and explain). */
   readonly hintFacts: HintFacts;
@@ -112,8 +105,7 @@ export class SessionManager {
     this.clock = deps.clock;
     this.store = deps.store;
     this.logger = deps.logger;
-    this.observers = deps.observers ?? [];
-    this.sessionObservers = deps.sessionObservers ?? [];
+    this.events = new DecisionEvents(deps.observers ?? [], deps.sessionObservers ?? [], deps.logger);
     this.hintFacts = deps.hintFacts ?? NO_FACTS;
     this.settings = policySettings(deps.config);
     this.lookupProject = (appId, now) => this.store.auth(appId, now);
@@ -127,7 +119,7 @@ export class SessionManager {
       warn: (conn, now) => {
         const expiresAt = conn.expiresAt as number;
         this.sendEvent(conn, { event: "tokenPrivilegeWillExpire", expiresAt, remainingSeconds: Math.max(0, expiresAt - now) });
-        this.sessionEvent({ type: "will_expire" });
+        this.events.session({ type: "will_expire" });
       },
       expire: (conn) => this.endSession(conn, "session_token_expired"),
     });
@@ -248,7 +240,7 @@ export class SessionManager {
     this.faults.forget(conn);
     conn.pendingLogin = null;
     this.connections.delete(conn);
-    this.sessionEvent({ type: "closed", code, loggedIn });
+    this.events.session({ type: "closed", code, loggedIn });
   }
 
   /** Closes a connection from the gateway's side. */
@@ -445,7 +437,7 @@ export class SessionManager {
       // 1.x: 102 LOGOUT_ERR_USER_NOT_LOGGED_IN; 2.x: logging out while out resolves (docs/agora-behaviour.md, "Logout").
       if (conn.profile === "rtm1") {
         this.replyError(conn, id, "logout", "not_logged_in");
-        this.emit({ ...this.baseDecision(conn, "logout", now, started), result: "refused", reason: "not_logged_in", failedCheck: "must-be-logged-in", faultId: this.frameFault });
+        this.events.decision({ ...this.baseDecision(conn, "logout", now, started), result: "refused", reason: "not_logged_in", failedCheck: "must-be-logged-in", faultId: this.frameFault });
       } else {
         this.send(conn, { id, ok: true, op: "logout", result: { serverTime: now } });
       }
@@ -463,7 +455,7 @@ export class SessionManager {
     this.timers.cancel(conn);
     this.send(conn, { id, ok: true, op: "logout", result: { serverTime: now } });
     this.deadlines?.add(conn);
-    this.emit(decision);
+    this.events.decision(decision);
   }
 
   // ---- faults (/admin/faults): before the policies run ----
@@ -514,10 +506,10 @@ export class SessionManager {
         return;
       case "never_reply":
         if (frame.kind === "login") conn.pendingLogin = frame;
-        this.emit(this.faultDecision(conn, frame.kind, "unanswered", started, appId, uid, fired.id, null));
+        this.events.decision(this.faultDecision(conn, frame.kind, "unanswered", started, appId, uid, fired.id, null));
         return;
       case "drop":
-        this.emit(this.faultDecision(conn, frame.kind, "dropped", started, appId, uid, fired.id, null));
+        this.events.decision(this.faultDecision(conn, frame.kind, "dropped", started, appId, uid, fired.id, null));
         // No close frame: the peer sees the TCP connection go (an unexplained drop; docs/protocol.md, "Close codes").
         this.onClose(conn, 1006);
         if (conn.transport.destroy !== undefined) conn.transport.destroy();
@@ -618,7 +610,7 @@ export class SessionManager {
   /** Records what a fault did to an upgrade (the journal's `connect` entries). */
   recordConnectFault(fired: FiredFault, result: Decision["result"], closeCode: number | null): void {
     const now = this.clock.nowSeconds();
-    this.emit({
+    this.events.decision({
       op: "connect",
       result,
       reason: result === "accepted" ? "ok" : fired.action.type === "fail" ? fired.action.reason : fired.action.type === "kick" ? "banned" : "fault_injected",
@@ -689,7 +681,7 @@ export class SessionManager {
       if (refusal.reason !== "invalid_uid" || conn.profile === "rtm2") this.transition(conn, loginFailed(conn.profile, conn.visible, refusal.reason));
     }
     this.replyError(conn, id, op, refusal.reason, argument, this.refusalHints(ctx, refusal.reason, presented));
-    this.emit({
+    this.events.decision({
       op,
       result: "refused",
       reason: refusal.reason,
@@ -748,7 +740,7 @@ export class SessionManager {
     if (reason === "session_token_expired" && conn.profile === "rtm1") this.sendEvent(conn, { event: "tokenExpired" });
     this.transition(conn, sessionEnded(conn.profile, conn.visible, reason));
     this.closeConnection(conn, WIRE_CODES[reason].close ?? CLOSE.banned, reason);
-    this.emit(decision);
+    this.events.decision(decision);
   }
 
   private unregister(conn: Connection): void {
@@ -804,8 +796,8 @@ export class SessionManager {
 
   /** An accepted login or renew, as one flat object (this runs on every login). */
   private observe(conn: Connection, op: "login" | "renewToken", started: number, now: number, ctx: AuthContext, sessionId: string): void {
-    if (this.observers.length === 0) return;
-    this.emit({
+    if (!this.events.observed) return;
+    this.events.decision({
       op,
       result: "accepted",
       reason: "ok",
@@ -828,25 +820,6 @@ export class SessionManager {
     });
   }
 
-  private sessionEvent(e: SessionEvent): void {
-    for (const o of this.sessionObservers) {
-      try {
-        o(e);
-      } catch (err) {
-        this.logger.error({ err }, "session observer failed");
-      }
-    }
-  }
-
-  private emit(d: Decision): void {
-    for (const o of this.observers) {
-      try {
-        o(d);
-      } catch (err) {
-        this.logger.error({ err }, "decision observer failed");
-      }
-    }
-  }
 }
 
 /** The reply code of a refusal for a profile and operation (through the one table). */
