@@ -26,6 +26,7 @@ import { GatewayHintFacts } from "./sessions/hint-facts.js";
 import { ReadinessTracker } from "./migration/readiness.js";
 import { RedisReadinessShare, type RedisReadinessShareOptions } from "./infra/readiness-redis.js";
 import { RolloutController } from "./migration/rollout-controller.js";
+import { followSlotSwaps } from "./migration/slot-swaps.js";
 import { MemoryRolloutCounters, RedisRolloutCounters } from "./migration/rollout-counters.js";
 import { DecisionJournal } from "./sessions/journal.js";
 import { SessionManager, type SessionEventObserver } from "./sessions/session-manager.js";
@@ -175,6 +176,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         );
   readinessShare?.start();
 
+  // "Set as primary" moves what is kept by slot along with the certificates (docs/migration.md, "Readiness").
+  const unsubscribeSwaps = followSlotSwaps(store, (appId) => {
+    migrationReadiness.swapSlots(appId);
+    sessions.swapSlots(appId);
+  });
   const admin = createAdminRouter({
     config,
     store,
@@ -237,6 +243,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         await Drain.until(() => drain.inFlight === 0, deadline);
         sessions.shutdown();
         unsubscribeRolloutClock();
+        unsubscribeSwaps();
         await rollouts.close();
         dropHeldUpgrades();
         unsubscribeStore();

@@ -172,6 +172,27 @@ export class ReadinessTracker {
     return out;
   }
 
+  /**
+   * The project's certificates were swapped ("Set as primary"): its figures by slot follow their
+   * certificates, so the logins the old primary verified now count for the secondary, which is
+   * what deleting the secondary would refuse (docs/migration.md, "Readiness"). Call it on every
+   * gateway that sees the swap (each relabels its own figures; the shared ones follow).
+   */
+  swapSlots(appId: string): void {
+    const p = this.projects.get(appId);
+    if (p === undefined) return;
+    if (this.peers !== null) this.changed.add(appId);
+    for (const b of p.buckets) {
+      if (b === undefined) continue;
+      const primary = b.primary;
+      b.primary = b.secondary;
+      b.secondary = primary;
+    }
+    const last = p.lastUse.primary;
+    p.lastUse.primary = p.lastUse.secondary;
+    p.lastUse.secondary = last;
+  }
+
   /** Every tracked App ID, least recently active first. */
   trackedAppIds(): string[] {
     return [...this.projects.keys()];

@@ -132,6 +132,11 @@ export class SessionManager {
     });
   }
 
+  /** After a swap of `appId`'s certificates ("Set as primary"): each session's slot follows its certificate. */
+  swapSlots(appId: string): void {
+    for (const conn of this.sessions.values()) if (conn.appId === appId && conn.slot !== null) conn.slot = conn.slot === "primary" ? "secondary" : "primary";
+  }
+
   /** The settings the auth checks run with (for explain). */
   get policySettings(): PolicySettings {
     return this.settings;

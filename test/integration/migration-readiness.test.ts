@@ -109,6 +109,25 @@ describe("readiness, then each step's dry-run against its real outcome", () => {
     expect(replay.filter((r) => r !== null)).toEqual(Array.from({ length: dry.body.wouldRefuse }, () => "invalid_signature"));
   });
 
+  it("a rotation: after Set as primary the old certificate's logins and live sessions count for the secondary, and deleting it refuses exactly them", async () => {
+    await gw.admin.certificates.enableSecondary(APP);
+    // Tokens of the current primary: the certificate that will be the old one.
+    const onOld = await Promise.all(Array.from({ length: 3 }, async (_, i) => ({ uid: `old-cert-${i}`, token: await mint(`old-cert-${i}`, "primary") })));
+    expect(await loginAll(onOld.slice(0, 1), true)).toEqual([null]); // one of them stays logged in
+    expect(await loginAll(onOld.slice(1), false)).toEqual([null, null]);
+    const before = await gw.admin.migration.readiness(APP, 60);
+    await gw.admin.certificates.swap(APP); // "Set as primary": the old primary is now the secondary
+    const after = await gw.admin.migration.readiness(APP, 60);
+    expect(after.logins.bySlot).toEqual({ primary: before.logins.bySlot.secondary, secondary: before.logins.bySlot.primary });
+    expect(after.liveSessions.secondary).toBeGreaterThanOrEqual(1);
+    const dry = await send("DELETE", `/projects/${APP}/certificates/secondary?dryRun=true`);
+    expect(dry.body).toMatchObject({ dryRun: true, step: "delete_secondary", reason: "invalid_signature" });
+    expect(dry.body.wouldRefuse).toBeGreaterThanOrEqual(3);
+    expect(dry.body.liveSessionsAffected).toBeGreaterThanOrEqual(1);
+    await gw.admin.certificates.deleteSecondary(APP);
+    expect(await loginAll(onOld.slice(1), false)).toEqual(["invalid_signature", "invalid_signature"]);
+  });
+
   it("anything but dryRun=true|false is a 400 and never the real step (dryRun=1, dryrun=true, repeated, empty)", async () => {
     await gw.admin.certificates.enableSecondary(APP);
     for (const q of ["dryRun=1", "dryRun", "dryRun=", "dryRun=TRUE", "dryRun=yes", "dryrun=true", "dryRun=true&dryRun=true", "force=1"]) {
