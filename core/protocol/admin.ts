@@ -49,6 +49,8 @@ export interface Explanation {
   readonly expiresAt: number | null;
   /** Every decoded field of the token, or null (no token, or not decodable). */
   readonly token: Record<string, Described> | null;
+  /** The token's identity as the journal records it (docs/tokens.md, "Token identity"), or null (no token, or not decodable). */
+  readonly tokenId: string | null;
   /** Diagnostic hints (docs/hints.md): codes from a closed list, each with a sentence; never part of the decision. */
   readonly hints: readonly Hint[];
   /** The outcome against the project's shadow target, or null when it has none (docs/migration.md). */

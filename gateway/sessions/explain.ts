@@ -10,7 +10,7 @@ import type { Explanation } from "../../core/protocol/admin.js";
 import type { Profile } from "../../core/protocol/wire.js";
 import { MethodRateWindows } from "../../core/session/rate-window.js";
 import { tokenHints, type HintFacts } from "../../core/diagnostics/index.js";
-import { describeToken, parseToken } from "../../core/token/index.js";
+import { describeToken, parseToken, tokenIdentity } from "../../core/token/index.js";
 import { decide, type AuthContext, type PolicySettings } from "../../policies/index.js";
 import { errorCode } from "./session-manager.js";
 import type { ShadowTargets } from "./shadow.js";
@@ -72,6 +72,7 @@ export function explainLogin(
     slot: ctx.slot ?? null,
     expiresAt: ctx.verified?.expiresAt ?? null,
     token: parsed?.ok ? describeToken(parsed.token) : null,
+    tokenId: parsed?.ok ? tokenIdentity(parsed.token) : null,
     hints,
     shadow,
     cohort: ctx.cohort ?? null,
