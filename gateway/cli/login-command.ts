@@ -19,7 +19,8 @@ const HELP = `Usage: rtm-auth login --url ws://HOST:PORT/rtm --app-id A --uid U 
 Logs in once through the client SDK and prints the state events and the reply.
   --token T      a 006/007 token (omit for an App ID login; "-" reads it from stdin)
   --profile P    rtm1 (default) or rtm2: decides the codes and events
-  --hold S       stay logged in S seconds and print events (e.g. token expiry), then log out (default 0)
+  --hold S       stay logged in S seconds and print events (e.g. token expiry), then log out (default 0);
+                 a session the gateway ends (token expired, kicked) ends the hold
   --json         print one JSON object per line
 Exit: 0 logged in, 1 refused (the error's code, name and reason are printed) or the gateway could not
 be reached (the cause is named: connection refused, HTTP status of a refused upgrade, wrong path),
@@ -76,14 +77,25 @@ export async function runLoginCommand(args: string[], io: CliIo): Promise<number
   client.on("tokenPrivilegeWillExpire", (e) => print("event", e));
   client.on("tokenExpired", (e) => print("event", e));
   let closeCode: number | null = null;
+  // The hold ends early when the gateway ends the session (token expired, kicked, shutting down).
+  let endHold: () => void = () => undefined;
   client.on("closed", (e) => {
     closeCode = e.code;
     print("closed", e);
+    endHold();
   });
   try {
     const result = await client.login({ uid: values.uid as string, token });
     print("logged-in", result);
-    if (hold > 0) await new Promise((r) => setTimeout(r, hold * 1000));
+    if (hold > 0 && closeCode === null) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, hold * 1000);
+        endHold = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     if (client.state === "CONNECTED") await client.logout().catch(() => undefined);
     return EXIT.ok;
   } catch (err) {
