@@ -255,7 +255,10 @@ export interface AdminClient {
     /** See {@link waitForDecision}. */
     waitFor(filter: Omit<JournalFilter, "since" | "limit">, options?: Omit<WaitOptions, "bearer">): Promise<JournalEntry>;
   };
-  /** Back to the start state (sessions closed with 4002, no faults, projects or journal; real-time clock). */
+  /**
+   * Back to the start state: sessions closed with 4002, no faults, projects or journal, the clock at
+   * real time; with the dev seed on, the dev projects are seeded again in their start state.
+   */
   reset(): Promise<void>;
   /** Idempotent setup of projects. */
   populate(projects: readonly PopulateProject[]): Promise<PopulateResult>;
