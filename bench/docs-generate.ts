@@ -239,7 +239,7 @@ const GROUPS: ReadonlyArray<{ readonly title: string; readonly see: string; read
     see: "docs/admin-api-security.md",
     fields: ["adminJwtSecret", "adminJwksUrl", "adminJwtAudience", "adminJwtIssuer", "adminJwtMaxLifetimeSeconds", "adminJwtClockSkewSeconds"],
   },
-  { title: "Redis", see: "docs/redis.md", fields: ["redisUrl", "redisKeyPrefix", "redisMaxStalenessSeconds"] },
+  { title: "Redis", see: "docs/redis.md", fields: ["redisUrl", "redisKeyPrefix", "redisMaxStalenessSeconds", "redisStartTimeoutSeconds"] },
   { title: "Logging", see: "", fields: ["logLevel"] },
 ];
 

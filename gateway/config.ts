@@ -192,6 +192,12 @@ export const configSchema = z
      * [REDIS_MAX_STALENESS_SECONDS] Default 30.
      */
     redisMaxStalenessSeconds: int(1, 86_400).default(30),
+    /**
+     * How long, in seconds, the gateway waits at start for Redis to answer and its state to load
+     * before it gives up (`rtm-auth serve` exits 2 naming REDIS_URL). A refused password or an
+     * unknown host fails at once, whatever this says. [REDIS_START_TIMEOUT_SECONDS] Default 10.
+     */
+    redisStartTimeoutSeconds: int(1, 3_600).default(10),
   })
   .strict()
   // Contradictory options are refused (docs/configuration.md, "Validation"): one admin key source, not two.
@@ -252,6 +258,7 @@ export const ENV_NAMES: Readonly<Record<keyof GatewayConfig, string>> = {
   redisUrl: "REDIS_URL",
   redisKeyPrefix: "REDIS_KEY_PREFIX",
   redisMaxStalenessSeconds: "REDIS_MAX_STALENESS_SECONDS",
+  redisStartTimeoutSeconds: "REDIS_START_TIMEOUT_SECONDS",
 };
 
 /**

@@ -33,16 +33,18 @@ const RESEED_PAUSE_MS = 1_000;
 /**
  * Connects to `config.redisUrl`, loads the certificate state and subscribes. Rejects with
  * StoreUnavailable when Redis cannot be loaded: a RedisStartFailure (redis-clients.ts) names a
- * refused password or an unknown host at once, anything else after the start timeout.
+ * refused password or an unknown host at once, anything else after the start timeout
+ * (`config.redisStartTimeoutSeconds`, REDIS_START_TIMEOUT_SECONDS).
  */
 export async function startRedisBackend(config: GatewayConfig, logger: Logger, options: RedisBackendOptions): Promise<RedisBackend> {
   if (config.redisUrl === undefined) throw new TypeError("startRedisBackend needs redisUrl");
   const origin = randomBytes(4).toString("hex");
   const { redis, subscriber } = createRedisClients(config.redisUrl, { connectionName: `rtm-auth-${origin}` });
-  const sub = new RedisSubscriber(subscriber, { logger });
+  const startTimeoutMs = config.redisStartTimeoutSeconds * 1000;
+  const sub = new RedisSubscriber(subscriber, { logger, readyTimeoutMs: startTimeoutMs });
   const store = new RedisCertificateStore(
     { redis, subscriber: sub },
-    { keyPrefix: config.redisKeyPrefix, maxStalenessMs: config.redisMaxStalenessSeconds * 1000, logger },
+    { keyPrefix: config.redisKeyPrefix, maxStalenessMs: config.redisMaxStalenessSeconds * 1000, startTimeoutMs, logger },
   );
   try {
     await store.start();
@@ -52,7 +54,7 @@ export async function startRedisBackend(config: GatewayConfig, logger: Logger, o
   }
   if (config.devSeed) store.onEmptied(() => void reseed(store, options.nowSeconds, logger));
   const broadcast = new RedisLoginBroadcast({ redis, subscriber: sub }, { origin, keyPrefix: config.redisKeyPrefix, logger, ownsConnections: false });
-  await broadcast.start();
+  await broadcast.start(startTimeoutMs);
   return { store, broadcast, redis };
 }
 

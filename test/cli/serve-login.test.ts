@@ -64,12 +64,13 @@ it("serve with an unreachable Redis exits 2, naming REDIS_URL without its creden
   const r = spawnSync(process.execPath, [BIN, "serve", "--port", "0"], {
     encoding: "utf8",
     timeout: 30_000,
-    // Port 1 on loopback: nothing listens; the store gives up after its start timeout.
-    env: { ...process.env, REDIS_URL: "redis://user:secret@127.0.0.1:1", LOG_LEVEL: "silent" },
+    // Port 1 on loopback: nothing listens; the store gives up after its start timeout, here 1 s
+    // instead of the default 10 (REDIS_START_TIMEOUT_SECONDS).
+    env: { ...process.env, REDIS_URL: "redis://user:secret@127.0.0.1:1", REDIS_START_TIMEOUT_SECONDS: "1", LOG_LEVEL: "silent" },
   });
   expect(r.status).toBe(2);
   expect(r.stderr).toBe(
-    "rtm-auth serve: cannot load the certificate state from Redis at redis://127.0.0.1:1 (REDIS_URL): Redis not ready after 10000 ms (last error: connect ECONNREFUSED 127.0.0.1:1)\n",
+    "rtm-auth serve: cannot load the certificate state from Redis at redis://127.0.0.1:1 (REDIS_URL): Redis not ready after 1000 ms (last error: connect ECONNREFUSED 127.0.0.1:1)\n",
   );
   expect(r.stderr + r.stdout).not.toContain("secret");
 }, 40_000);

@@ -41,6 +41,7 @@ describe("loadConfig: defaults", () => {
       adminJwtAudience: "rtm-auth-admin",
       redisKeyPrefix: "rtm-auth:",
       redisMaxStalenessSeconds: 30,
+      redisStartTimeoutSeconds: 10,
     });
     expect(loadConfig()).not.toHaveProperty("redisUrl");
     expect(loadConfig()).not.toHaveProperty("adminJwtSecret");
@@ -306,12 +307,14 @@ describe("configFromEnv", () => {
       certActivationDelaySeconds: 0,
       redisKeyPrefix: "rtm-auth:",
       redisMaxStalenessSeconds: 30,
+      redisStartTimeoutSeconds: 10,
     });
   });
 
   it("maps the Redis settings and refuses a URL of another scheme", () => {
-    const c = loadConfig(configFromEnv({ REDIS_URL: "redis://127.0.0.1:6379/2", REDIS_KEY_PREFIX: "staging:", REDIS_MAX_STALENESS_SECONDS: "5" }));
-    expect([c.redisUrl, c.redisKeyPrefix, c.redisMaxStalenessSeconds]).toEqual(["redis://127.0.0.1:6379/2", "staging:", 5]);
+    const c = loadConfig(configFromEnv({ REDIS_URL: "redis://127.0.0.1:6379/2", REDIS_KEY_PREFIX: "staging:", REDIS_MAX_STALENESS_SECONDS: "5", REDIS_START_TIMEOUT_SECONDS: "2" }));
+    expect([c.redisUrl, c.redisKeyPrefix, c.redisMaxStalenessSeconds, c.redisStartTimeoutSeconds]).toEqual(["redis://127.0.0.1:6379/2", "staging:", 5, 2]);
+    expect(() => loadConfig(configFromEnv({ REDIS_START_TIMEOUT_SECONDS: "0" }))).toThrow(/REDIS_START_TIMEOUT_SECONDS/);
     expect(() => loadConfig({ redisUrl: "http://127.0.0.1:6379" })).toThrow(/redisUrl: must be a redis:\/\/ or rediss:\/\/ URL or a unix socket path/);
     expect(() => loadConfig({ redisKeyPrefix: "bad prefix" })).toThrow(/redisKeyPrefix/);
   });
