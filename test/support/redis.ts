@@ -2,10 +2,9 @@
  * The one place that finds a Redis for the test suite, in this order:
  *
  * 1. `REDIS_URL` (used as is; it must answer PING);
- * 2. testcontainers (`@testcontainers/redis`), when a container runtime answers;
- * 3. a `redis-server` binary (`REDIS_SERVER_BIN` or on PATH), started here on a unix socket in
+ * 2. a `redis-server` binary (`REDIS_SERVER_BIN` or on PATH), started here on a unix socket in
  *    a temp dir, without persistence, and stopped at teardown;
- * 4. 127.0.0.1:6379, if it answers PING (a shared server: tests only touch their own prefix).
+ * 3. 127.0.0.1:6379, if it answers PING (a shared server: tests only touch their own prefix).
  *
  * The search runs once per `vitest run` (test/support/redis-global-setup.ts provides the result
  * to every file); a file run without that global setup searches by itself.
@@ -30,7 +29,7 @@ import type { Logger } from "../../gateway/logger.js";
 
 /** What the search found: a Redis to use, or why there is none. */
 export type RedisDiscovery =
-  | { readonly available: true; readonly url: string; readonly source: "REDIS_URL" | "testcontainers" | "redis-server" | "127.0.0.1:6379"; readonly notes: readonly string[] }
+  | { readonly available: true; readonly url: string; readonly source: "REDIS_URL" | "redis-server" | "127.0.0.1:6379"; readonly notes: readonly string[] }
   | { readonly available: false; readonly reason: string };
 
 declare module "vitest" {
@@ -40,8 +39,6 @@ declare module "vitest" {
 }
 
 const SHARED = { host: "127.0.0.1", port: 6379 };
-const RUNTIME_PROBE_MS = 5_000;
-const CONTAINER_START_MS = 120_000;
 
 /** A silent logger for stores under test. */
 export const silentLogger: Logger = pino({ level: "silent" });
@@ -285,28 +282,6 @@ export interface AcquiredRedis {
 
 const nothing = async (): Promise<void> => undefined;
 
-async function tryTestcontainers(notes: string[]): Promise<AcquiredRedis | undefined> {
-  try {
-    const { getContainerRuntimeClient } = await import("testcontainers");
-    const probe = getContainerRuntimeClient();
-    probe.catch(() => undefined);
-    await Promise.race([probe, new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${RUNTIME_PROBE_MS} ms`)), RUNTIME_PROBE_MS).unref())]);
-  } catch (err) {
-    notes.push(`testcontainers: ${err instanceof Error ? err.message : String(err)}`);
-    return undefined;
-  }
-  try {
-    const { RedisContainer } = await import("@testcontainers/redis");
-    const started = new RedisContainer(process.env.REDIS_TEST_IMAGE ?? "redis:7-alpine").withStartupTimeout(CONTAINER_START_MS).start();
-    const container = await started;
-    const url = container.getConnectionUrl();
-    return { found: { available: true, url, source: "testcontainers", notes }, release: async () => void (await container.stop()) };
-  } catch (err) {
-    notes.push(`testcontainers: the runtime answered but Redis did not start: ${err instanceof Error ? err.message : String(err)}`);
-    return undefined;
-  }
-}
-
 /** Finds (or starts) a Redis in the documented order. Never throws: see `found.available`. */
 export async function acquireRedis(): Promise<AcquiredRedis> {
   const notes: string[] = [];
@@ -315,9 +290,6 @@ export async function acquireRedis(): Promise<AcquiredRedis> {
     if (await answersPing(endpointOf(fromEnv), 2_000)) return { found: { available: true, url: fromEnv, source: "REDIS_URL", notes }, release: nothing };
     return { found: { available: false, reason: `REDIS_URL is set but does not answer PING` }, release: nothing };
   }
-
-  const container = await tryTestcontainers(notes);
-  if (container !== undefined) return container;
 
   try {
     const server = await startSocketRedisServer();
