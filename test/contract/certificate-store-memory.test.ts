@@ -6,4 +6,5 @@ certificateStoreContract("memory", {
     const store = new MemoryCertificateStore();
     return { store, cleanup: () => store.close() };
   },
+  noPeer: "a MemoryCertificateStore is one process's own copy, so there is no second instance to share with (the Redis store runs these cases)",
 });

@@ -4,7 +4,9 @@
  *
  * `factory.create()` gives a fresh, empty, started store; `peer()` (when the implementation is
  * shared between processes) gives another instance over the same backend and namespace;
- * `cleanup()` closes everything and removes what the test stored.
+ * `cleanup()` closes everything and removes what the test stored. An implementation without a
+ * peer says why in `factory.noPeer`: its "shared between instances" cases are skipped with that
+ * reason, printed once when the file is collected and attached to each skipped case.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CertificateStore } from "../../core/certificate/certificate-store.js";
@@ -28,6 +30,8 @@ export interface StoreFixture {
 
 export interface StoreFactory {
   create(): Promise<StoreFixture>;
+  /** Why `create()` gives no `peer` (the peer cases are then skipped with this reason); unset when it gives one. */
+  readonly noPeer?: string;
 }
 
 const T0 = 1_718_000_000;
@@ -238,10 +242,14 @@ export function certificateStoreContract(name: string, factory: StoreFactory): v
     });
 
     describe("shared between instances (peer)", () => {
+      const skipped: string[] = [];
       const peerTest = (title: string, body: (peer: CertificateStore) => Promise<void>): void => {
+        if (factory.noPeer !== undefined) skipped.push(title);
         it(title, async (ctx) => {
           if (fx.peer === undefined) {
-            ctx.skip();
+            // A skip must say why: a factory that silently gives no peer fails here instead.
+            expect(factory.noPeer, `the ${name} fixture gives no peer and its factory does not say why (StoreFactory.noPeer)`).toBeTypeOf("string");
+            ctx.skip(`no peer: ${factory.noPeer}`);
             return;
           }
           await body(await fx.peer());
@@ -294,6 +302,7 @@ export function certificateStoreContract(name: string, factory: StoreFactory): v
           expect(store.get(A)?.primary?.enabledAt).toBe(50);
         }
       });
+      if (skipped.length > 0) console.warn(`[contract ${name}] skipping ${skipped.length} "shared between instances" cases (${skipped.join("; ")}): ${factory.noPeer}`);
     });
   });
 }
