@@ -13,6 +13,11 @@
  *  - 007 floor: base64 decode of the body, zlib inflateSync, and the three HMACs of the key
  *    chain (k1 = HMAC(u32le(issueTs), cert), k2 = HMAC(u32le(salt), k1), sig = HMAC(k2, info)).
  *
+ * The 007 inflater (core/token/codec/inflate-capped.ts, pako) is timed next to the capped
+ * `zlib.inflateSync` it replaced, on the token's body and on a zlib bomb filling the longest token
+ * allowed (docs/tokens.md, "Decoding"); a full verify of that bomb token must be refused within
+ * 100 µs.
+ *
  * Method: warm up every case (which also sizes its batches of ~2 ms), then run several rounds;
  * in each round every case runs for about `--ms` milliseconds in total, handed out in chunks of
  * up to 10 ms that cycle through the cases (the starting case rotates every round), so machine
@@ -30,9 +35,10 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { inflateSync } from "node:zlib";
+import { deflateSync, inflateSync } from "node:zlib";
 import type { ActiveCertificate } from "../core/certificate/active-certificate.js";
-import { buildRtmToken, verifyToken, type TokenVersion, type VerifyRequest } from "../core/token/index.js";
+import { inflateCapped } from "../core/token/codec/inflate-capped.js";
+import { buildRtmToken, DEFAULT_TOKEN_LIMITS, verifyToken, type TokenVersion, type VerifyRequest } from "../core/token/index.js";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -204,6 +210,73 @@ function floor007Case(t: string, certificate: string): Case {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// The inflaters, on the token body and on a zlib bomb in the longest token allowed
+
+const CAP = DEFAULT_TOKEN_LIMITS.maxInflatedBytes;
+
+/** The capped `zlib.inflateSync` the 007 parser used before core/token/codec/inflate-capped.ts. */
+function zlibCapped(data: Buffer, maxBytes: number): Buffer | null {
+  try {
+    const { buffer, engine } = inflateSync(data, { maxOutputLength: maxBytes, info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    return engine.bytesWritten === data.length ? buffer : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The longest zlib bomb that fits a token of `maxTokenLength` characters: zeros at level 9. */
+function bombToken(): { token: string; body: Buffer; inflates: number } {
+  const maxBody = Math.floor(((DEFAULT_TOKEN_LIMITS.maxTokenLength - 3) / 4) * 3);
+  let lo = 1 << 16;
+  let hi = 1 << 26;
+  while (hi - lo > 1024) {
+    const mid = (lo + hi) >> 1;
+    if (deflateSync(Buffer.alloc(mid), { level: 9 }).length <= maxBody) lo = mid;
+    else hi = mid;
+  }
+  const body = deflateSync(Buffer.alloc(lo), { level: 9 });
+  return { token: `007${body.toString("base64")}`, body, inflates: lo };
+}
+const BOMB = bombToken();
+
+function inflateCase(name: string, inflate: (d: Buffer, max: number) => Buffer | null, body: Buffer, expectBytes: number | null): Case {
+  return {
+    name,
+    run(n) {
+      let acc = 0;
+      for (let i = 0; i < n; i++) acc += inflate(body, CAP)?.length ?? 1;
+      return acc;
+    },
+    validate() {
+      const out = inflate(body, CAP);
+      if ((out?.length ?? null) !== expectBytes) throw new Error(`${name}: inflated ${out?.length ?? "nothing"}, expected ${expectBytes ?? "a refusal"}`);
+    },
+    checkSink: (n, sink) => sink === n * (expectBytes ?? 1),
+  };
+}
+
+function bombVerifyCase(): Case {
+  const req = request(BOMB.token, PRIMARY_ONLY);
+  return {
+    name: "007 bomb token refused (verify)",
+    run(n) {
+      let refused = 0;
+      for (let i = 0; i < n; i++) if (!verifyToken(req).valid) refused++;
+      return refused;
+    },
+    validate() {
+      if (BOMB.token.length > DEFAULT_TOKEN_LIMITS.maxTokenLength) throw new Error("bomb token longer than the limit");
+      const r = verifyToken(req);
+      if (r.valid || r.reason !== "malformed") throw new Error(`bomb token: expected malformed, got ${r.valid ? "valid" : r.reason}`);
+    },
+    checkSink: (n, sink) => sink === n,
+  };
+}
+
+const BODY_007 = Buffer.from(TOKENS["007"].primary.slice(3), "base64");
+const INFLATED_007 = inflateSync(BODY_007).length;
+
 const CASES: readonly Case[] = [
   verifyCase("006 verify, 1 cert", request(TOKENS["006"].primary, PRIMARY_ONLY), "primary"),
   verifyCase("006 verify, 2 certs", request(TOKENS["006"].secondary, BOTH), "secondary"),
@@ -211,8 +284,13 @@ const CASES: readonly Case[] = [
   verifyCase("007 verify, 1 cert", request(TOKENS["007"].primary, PRIMARY_ONLY), "primary"),
   verifyCase("007 verify, 2 certs", request(TOKENS["007"].secondary, BOTH), "secondary"),
   floor007Case(TOKENS["007"].primary, CERT_PRIMARY),
+  inflateCase("inflate 007 body, pako", inflateCapped, BODY_007, INFLATED_007),
+  inflateCase("inflate 007 body, zlib", zlibCapped, BODY_007, INFLATED_007),
+  inflateCase("inflate bomb, pako", inflateCapped, BOMB.body, null),
+  inflateCase("inflate bomb, zlib", zlibCapped, BOMB.body, null),
+  bombVerifyCase(),
 ];
-const [V006_1, V006_2, F006, V007_1, V007_2, F007] = [0, 1, 2, 3, 4, 5];
+const [V006_1, V006_2, F006, V007_1, V007_2, F007, INF_PAKO, INF_ZLIB, BOMB_PAKO, BOMB_ZLIB, BOMB_VERIFY] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
 // ---------------------------------------------------------------------------------------------
 // Timing
@@ -347,11 +425,29 @@ function ratio(name: string, slow: number, fast: number, target: number): Ratio 
 
 const ratios: Ratio[] = [
   ratio("verify006 / floor006", V006_1, F006, 1.5),
-  ratio("verify007 / floor007", V007_1, F007, 1.5),
+  ratio("verify007 / floor007", V007_1, F007, 1.2),
   ratio("006 two certs / one cert", V006_2, V006_1, 2.0),
   ratio("007 two certs / one cert", V007_2, V007_1, 2.0),
+  ratio("inflate 007 body: pako / zlib", INF_PAKO, INF_ZLIB, 1.0),
 ];
-const allPass = ratios.every((r) => r.pass);
+
+interface Limit {
+  readonly name: string;
+  /** Median time per op, µs. */
+  readonly micros: number;
+  /** Slowest round's time per op, µs. */
+  readonly worstRoundMicros: number;
+  readonly targetMicros: number;
+  readonly pass: boolean;
+}
+/** An absolute bound on a case's time per op (judged on the median of the rounds). */
+function limit(name: string, i: number, targetMicros: number): Limit {
+  const micros = 1e6 / ops(i);
+  const worstRoundMicros = 1e6 / Math.min(...(perRound[i] as number[]));
+  return { name, micros, worstRoundMicros, targetMicros, pass: micros <= targetMicros };
+}
+const limits: Limit[] = [limit("007 bomb token refused (verify), longest token allowed", BOMB_VERIFY, 100)];
+const allPass = ratios.every((r) => r.pass) && limits.every((l) => l.pass);
 
 // ---------------------------------------------------------------------------------------------
 // Report
@@ -386,6 +482,15 @@ for (const r of ratios) {
   );
 }
 console.log("");
+for (const l of limits) {
+  console.log(
+    `${l.name}: ${l.micros.toFixed(1)} µs (slowest round ${l.worstRoundMicros.toFixed(1)} µs)  target <= ${l.targetMicros} µs  ${l.pass ? "PASS" : "FAIL"}`,
+  );
+}
+console.log(
+  `(bomb: ${BOMB.body.length} B of zlib in a ${BOMB.token.length}-character token, ${BOMB.inflates} B uncompressed; zlib inflate ${(1e6 / ops(BOMB_ZLIB)).toFixed(1)} µs, pako ${(1e6 / ops(BOMB_PAKO)).toFixed(1)} µs)`,
+);
+console.log("");
 console.log(`${allPass ? "all targets met" : "some targets missed"}${CHECK ? "" : " (exit code 0; use --check to fail on a missed target)"}`);
 
 if (JSON_FILE !== undefined) {
@@ -405,6 +510,7 @@ if (JSON_FILE !== undefined) {
       roundsOpsPerSec: perRound[i],
     })),
     ratios,
+    limits,
     allPass,
   };
   writeFileSync(JSON_FILE, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,5 +1,5 @@
-import { inflateSync } from "node:zlib";
 import { ByteReader } from "../codec/byte-reader.js";
+import { inflateCapped } from "../codec/inflate-capped.js";
 import { decodeCanonicalBase64 } from "../codec/strict-base64.js";
 import type { ParsedToken007, Service007 } from "../parsed-token.js";
 import type { ParseResult } from "../parse-result.js";
@@ -7,24 +7,6 @@ import { readService } from "./services.js";
 
 const BODY_START = 3;
 const SIGNATURE_LENGTH = 32;
-
-/**
- * Inflates a zlib (RFC 1950) stream with a hard output cap. Returns null when the data is not
- * one complete zlib stream, when it would inflate past `maxBytes` (zlib bombs stop there), or
- * when bytes follow the end of the stream (Node would silently ignore them; we refuse them as
- * a non-canonical encoding, like non-canonical base64).
- */
-function inflateCapped(data: Buffer, maxBytes: number): Buffer | null {
-  try {
-    const { buffer, engine } = inflateSync(data, { maxOutputLength: maxBytes, info: true }) as unknown as {
-      buffer: Buffer;
-      engine: { bytesWritten: number };
-    };
-    return engine.bytesWritten === data.length ? buffer : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Parses a 007 token (docs/tokens.md, "Decoding"): canonical base64, zlib inflation capped at
