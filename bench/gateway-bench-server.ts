@@ -8,7 +8,9 @@
  *    gateway does, answering every text message with one small, constant JSON message. The
  *    transport floor every WebSocket service pays.
  *  - `gateway`: `startGateway()` with the dev seed (the token-only project is logged into with
- *    007 tokens), silent logging, the decision journal off, on 127.0.0.1 and a free port.
+ *    007 tokens), silent logging, on 127.0.0.1 and a free port, otherwise its default
+ *    configuration (the decision journal on, JOURNAL_SIZE 10000): what a user runs. The
+ *    idle-memory half passes `journalSize: 0` (memory-bench.ts).
  *
  * Requests (see bench-ipc.ts): `mark` starts a measurement window, `measure` ends it and returns
  * this process's CPU time (`process.cpuUsage()` delta) and event-loop utilisation over it;
@@ -81,9 +83,7 @@ async function startGatewayServer(overrides: Record<string, unknown>): Promise<R
   // `shadowTarget` (not a config field): set that shadow target on every dev project (docs/migration.md).
   const { shadowTarget, ...config } = overrides;
   const gw: Gateway = await startGateway({
-    // The decision journal is off, as for any load test (JOURNAL_SIZE=0): it is a bounded ring of
-    // the last decisions, a fixed cost that would otherwise land on the per-session figures.
-    config: { port: 0, host: "127.0.0.1", logLevel: "silent", devSeed: true, journalSize: 0, ...config },
+    config: { port: 0, host: "127.0.0.1", logLevel: "silent", devSeed: true, ...config },
   });
   if (shadowTarget !== undefined) for (const p of gw.store.list()) await gw.sessions.shadows.set(p.appId, shadowTarget as ShadowTarget);
   return {

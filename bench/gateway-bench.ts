@@ -338,7 +338,7 @@ let tp: Awaited<ReturnType<typeof throughput>> | null = null;
 if (!SKIP_THROUGHPUT) {
   log(`throughput: ${CONCURRENCY} cycles in flight, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run, ${ROUNDS} round(s) (bare, gateway, gateway, bare, …)`);
   log("  cycle = connect → upgrade → one login frame (007 token, distinct uid) → reply with id 1 → close; each server in its own process");
-  log("  gateway: startGateway() with its default config (login deadline 15 s, no per-IP limit), dev seed, log level silent");
+  log("  gateway: startGateway() with its default config (decision journal on, login deadline 15 s, no per-IP limit), dev seed, log level silent");
   tp = await throughput();
   const s = tp.summary;
   log("");

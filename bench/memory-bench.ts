@@ -67,7 +67,9 @@ function n(m: Message, key: string): number {
 }
 
 async function measureServer(kind: "bare" | "gateway", holders: readonly BenchChild[], counts: readonly number[], o: MemoryOptions): Promise<MemoryServerResult> {
-  const overrides = JSON.stringify({ loginDeadlineSeconds: 0, maxConnections: o.sessions + 1_000 });
+  // The decision journal off (JOURNAL_SIZE=0): it is a bounded ring of the last decisions, a fixed
+  // cost that would otherwise land on the per-session figures.
+  const overrides = JSON.stringify({ loginDeadlineSeconds: 0, maxConnections: o.sessions + 1_000, journalSize: 0 });
   const { child: server, ready } = await BenchChild.start(`${kind} server (memory)`, "./gateway-bench-server.js", [kind, overrides], ["--expose-gc"]);
   try {
     const port = n(ready, "port");
