@@ -117,7 +117,8 @@ export async function api(method, path, body, options = {}) {
     if (res.status === 401) {
       // A refused token is forgotten: the prompt asks for another.
       if (token !== null) sessionStorage.removeItem(TOKEN_KEY);
-      setAuth("token_needed", token !== null ? "The gateway refused that token (401 unauthorized): it may be expired, for another audience, or badly signed." : "");
+      // The gateway's 401 names the check that failed (docs/admin-api-security.md): say it as it came.
+      setAuth("token_needed", token !== null ? `The gateway refused that token (401 unauthorized): ${error.message}` : "");
     } else if (res.status === 403 && error.code === "forbidden") {
       setAuth("forbidden", error.message);
     } else {

@@ -29,8 +29,11 @@ function navigate(hash) {
   else location.hash = hash;
 }
 
-/** The prompt for an admin bearer token (JWT mode). The token goes to sessionStorage only. */
-function TokenPrompt({ message }) {
+/**
+ * The prompt for an admin bearer token (JWT mode). The token goes to sessionStorage only. `again`:
+ * the page had a token that stopped working; what it showed is kept, hidden, until a token works.
+ */
+function TokenPrompt({ message, again }) {
   const [value, setValue] = useState("");
   const submit = async (e) => {
     e.preventDefault();
@@ -45,10 +48,12 @@ function TokenPrompt({ message }) {
   return html`<section class="panel" aria-labelledby="token-title">
     <h2 id="token-title">Admin token needed</h2>
     <p>This gateway's admin API needs a bearer token (<code>ADMIN_JWT_SECRET</code> or <code>ADMIN_JWKS_URL</code> is set). Paste an admin JWT: it is kept in this browser tab only (sessionStorage), sent as an <code>Authorization</code> header with each admin call, and forgotten when the tab closes.</p>
+    <p>To make one with <code>ADMIN_JWT_SECRET</code>: run <code>npx rtm-auth admin-token</code> on a machine whose environment has the gateway's <code>ADMIN_JWT_SECRET</code> (and <code>ADMIN_JWT_AUDIENCE</code>, <code>ADMIN_JWT_ISSUER</code> when set); it prints a token that passes every check, valid for an hour (<code>--ttl</code> to change it).</p>
     ${message ? html`<div class="alert" role="alert">${message}</div>` : null}
+    ${again ? html`<p class="note">What you were doing on this page is kept: your forms come back as you left them once a token is accepted.</p>` : null}
     <form class="stack" onSubmit=${submit}>
       <label>Admin bearer token (JWT)
-        <input type="password" name="admin-token" autocomplete="off" spellcheck="false" value=${value} onInput=${(e) => setValue(e.currentTarget.value)} required />
+        <input type="password" name="admin-token" autocomplete="off" spellcheck=${false} value=${value} onInput=${(e) => setValue(e.currentTarget.value)} required />
       </label>
       <div class="actions"><button type="submit" class="primary">Use this token</button></div>
     </form>
@@ -60,6 +65,11 @@ function App() {
   const [auth, setAuth] = useState(authState());
   const [probeError, setProbeError] = useState(null);
   const heading = useRef(null);
+  /** True once the admin API has answered: from then on a refused token hides the page, keeping its forms. */
+  const answered = useRef(false);
+  answered.current ||= auth.state === "ok";
+  /** The project last shown (Edit Project or Migration): the Migration link goes back to it. */
+  const lastAppId = useRef(null);
   useEffect(() => {
     const onHash = () => setHash(location.hash);
     window.addEventListener("hashchange", onHash);
@@ -80,8 +90,10 @@ function App() {
     heading.current?.focus();
   }, [hash]);
 
+  if ((r.page === "edit" || r.page === "migration") && r.appId) lastAppId.current = r.appId;
+  const keep = auth.state === "token_needed" && answered.current;
   let body;
-  if (auth.state === "token_needed") body = html`<${TokenPrompt} message=${auth.message} />`;
+  if (auth.state === "token_needed" && !keep) body = html`<${TokenPrompt} message=${auth.message} />`;
   else if (auth.state === "forbidden")
     body = html`<div class="alert" role="alert"><p><b>The admin API refused this browser.</b> ${auth.message}</p><p>In dev mode (no <code>ADMIN_JWT_SECRET</code> or <code>ADMIN_JWKS_URL</code>) the console works only from the gateway's own machine, opened as <code>http://localhost:PORT/console/</code> or <code>http://127.0.0.1:PORT/console/</code>.</p></div>`;
   else if (auth.state === "unknown") body = probeError ? html`<${ErrorNote} error=${probeError} />` : html`<p role="status">Connecting to the admin API…</p>`;
@@ -92,13 +104,14 @@ function App() {
 
   const locked = auth.state !== "ok";
   const hasToken = getToken() !== null;
+  const nav = NAV.map((n) => (n.label === "Migration" && lastAppId.current !== null ? { ...n, href: `#/migration/${encodeURIComponent(lastAppId.current)}` } : n));
   return html`
     <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>Skip to content</a>
     <header class="top">
       <span class="brand">rtm-auth console</span>
       <nav aria-label="Console pages">
         <ul>
-          ${NAV.map((n) => html`<li><a href=${n.href} aria-current=${!locked && n.pages.includes(r.page) ? "page" : undefined}>${n.label}</a></li>`)}
+          ${nav.map((n) => html`<li><a href=${n.href} aria-current=${!locked && n.pages.includes(r.page) ? "page" : undefined}>${n.label}</a></li>`)}
         </ul>
       </nav>
       <div class="who">
@@ -107,7 +120,8 @@ function App() {
     </header>
     <main id="main" tabindex="-1">
       <h1 ref=${heading} tabindex="-1">${locked ? "rtm-auth console" : r.title}</h1>
-      ${body}
+      ${keep ? html`<${TokenPrompt} message=${auth.message} again=${true} />` : null}
+      <div class="page" hidden=${keep}>${body}</div>
     </main>`;
 }
 

@@ -2,30 +2,33 @@
 // and the Edit Project page: certificates masked with reveal and copy, "pending until …", Enable,
 // Set as primary, Delete, delete "No certificate" (typing the App ID), each destructive click behind
 // a dialog with the dry-run figures (docs/migration.md); mint a token, copy it, explain a token.
+//
+// A line that reports a result ("Swapped…", an explanation, a mint error) belongs to the project's
+// state when it was made: it is cleared once the project's certificates change (stateKey).
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, meta } from "./api.js";
-import { ConfirmDialog, CopyButton, ErrorNote, ExplainView, fmtDuration, fmtTime, html, MODE_SENTENCES, ModeBadge, Secret, usePoll } from "./ui.js";
+import { ConfirmDialog, CopyButton, ErrorNote, ExplainView, fmtDuration, fmtTime, html, MODE_SENTENCES, ModeBadge, Secret, StaleNote, staleClass, useFreshness, usePoll } from "./ui.js";
 
 const enc = encodeURIComponent;
 
 /** The list of projects and the Create project form. */
 export function ProjectsPage({ navigate }) {
   const [projects, setProjects] = useState(null);
-  const [error, setError] = useState(null);
+  const fresh = useFreshness();
   usePoll(async () => {
     try {
       setProjects((await api("GET", "/projects")).projects);
-      setError(null);
+      fresh.ok();
     } catch (err) {
-      setError(err);
+      fresh.fail(err);
     }
   }, 3000);
   return html`
     <p class="lead">The projects of this gateway, as Agora's console lists them: each with its authentication mode.</p>
     <${CreateProject} navigate=${navigate} />
-    <section class="panel" aria-labelledby="list-title">
+    <section class=${staleClass("panel", fresh)} aria-labelledby="list-title">
       <h2 id="list-title">Projects</h2>
-      <${ErrorNote} error=${error} />
+      <${StaleNote} fresh=${fresh} />
       ${projects === null
         ? html`<p role="status">Loading…</p>`
         : projects.length === 0
@@ -84,7 +87,7 @@ function CreateProject({ navigate }) {
           <span><b>APP ID</b> Testing mode: the App ID alone logs in (the project has “No certificate”). Enable a certificate later to move to tokens.</span></label>
       </fieldset>
       <label>App ID (32 hex characters; leave empty to generate one)
-        <input name="appId" value=${appId} onInput=${(e) => setAppId(e.currentTarget.value)} pattern="[0-9a-fA-F]{32}" maxlength="32" autocomplete="off" spellcheck="false" />
+        <input name="appId" value=${appId} onInput=${(e) => setAppId(e.currentTarget.value)} pattern="[0-9a-fA-F]{32}" maxlength="32" autocomplete="off" spellcheck=${false} />
       </label>
       <${ErrorNote} error=${error} />
       <div class="actions"><button type="submit" class="primary" disabled=${busy}>${busy ? "Creating…" : "Create project"}</button></div>
@@ -132,14 +135,29 @@ function CertStatus({ cert, now }) {
   return html`<span class="badge warn">pending</span> pending until ${fmtTime(cert.activeAt)}${left !== null && left > 0 ? html` <span class="muted">(in ${fmtDuration(left)} on the simulated clock)</span>` : null}`;
 }
 
+/**
+ * The part of a project's state that changes what a login gets: its certificates (value and
+ * status), "No certificate" and the mode. A result shown on the page is kept with the key it was
+ * made under, and is no longer shown once the key differs.
+ */
+function stateKey(p) {
+  const c = (x) => (x === null ? "-" : `${x.value}:${x.status}`);
+  return `${p.mode}|${p.noCertificate}|${c(p.certificates.primary)}|${c(p.certificates.secondary)}`;
+}
+
 /** The Edit Project page of `appId`. */
 export function EditProjectPage({ appId, navigate }) {
   const [project, setProject] = useState(null);
   const [now, setNow] = useState(null);
-  const [error, setError] = useState(null);
-  const [said, setSaid] = useState("");
+  const fresh = useFreshness();
+  /** A refused Enable: { error, key }, shown while the project is as it was. */
+  const [actionError, setActionError] = useState(null);
+  /** The last step's result: { text, key }, shown while the project is as that step left it. */
+  const [said, setSaid] = useState(null);
   const [busy, setBusy] = useState(null);
   const [dialog, setDialog] = useState(null);
+  /** The certificate values revealed (by value, so a swapped certificate keeps its state); at most two. */
+  const [revealed, setRevealed] = useState(() => new Set());
 
   const refresh = usePoll(
     async () => {
@@ -147,9 +165,9 @@ export function EditProjectPage({ appId, navigate }) {
         const [p, clock] = await Promise.all([api("GET", `/projects/${enc(appId)}`), api("GET", "/clock")]);
         setProject(p);
         setNow(clock.now);
-        setError(null);
+        fresh.ok();
       } catch (err) {
-        setError(err);
+        fresh.fail(err);
       }
     },
     2000,
@@ -158,13 +176,14 @@ export function EditProjectPage({ appId, navigate }) {
 
   const enable = async (slot) => {
     setBusy(slot);
-    setSaid("");
+    setSaid(null);
+    setActionError(null);
     try {
       const p = await api("POST", `/projects/${enc(appId)}/certificates/${slot}`, undefined, { write: true });
       setProject(p);
-      setSaid(`The ${slot} certificate is enabled${p.certificates[slot].status === "pending" ? `, pending until ${fmtTime(p.certificates[slot].activeAt)}` : ""}.`);
+      setSaid({ text: `The ${slot} certificate is enabled${p.certificates[slot].status === "pending" ? `, pending until ${fmtTime(p.certificates[slot].activeAt)}` : ""}.`, key: stateKey(p) });
     } catch (err) {
-      setError(err);
+      setActionError({ error: err, key: project === null ? null : stateKey(project) });
     } finally {
       setBusy(null);
     }
@@ -173,6 +192,7 @@ export function EditProjectPage({ appId, navigate }) {
   /** Opens the dialog of `step` and reads its dry-run; a step refused as the real one would be shows why. */
   const open = async (step) => {
     const s = STEPS[step];
+    setActionError(null);
     setDialog({ step, dry: "loading", blocked: null, busy: false, error: null });
     try {
       const dry = await api(s.method, `/projects/${enc(appId)}${s.suffix}?dryRun=true`);
@@ -190,7 +210,7 @@ export function EditProjectPage({ appId, navigate }) {
       const p = await api(s.method, `/projects/${enc(appId)}${s.suffix}`, undefined, { write: true });
       setProject(p);
       setDialog(null);
-      setSaid(s.done);
+      setSaid({ text: s.done, key: stateKey(p) });
       refresh();
     } catch (err) {
       setDialog((d) => ({ ...d, busy: false, error: err }));
@@ -198,23 +218,40 @@ export function EditProjectPage({ appId, navigate }) {
   };
 
   if (project === null) {
-    return html`<${ErrorNote} error=${error} />${error === null ? html`<p role="status">Loading ${appId}…</p>` : html`<p><a href="#/projects">Back to the projects</a></p>`}`;
+    return html`<${StaleNote} fresh=${fresh} />${fresh.error === null ? html`<p role="status">Loading ${appId}…</p>` : html`<p><a href="#/projects">Back to the projects</a></p>`}`;
   }
+  const key = stateKey(project);
   const { primary, secondary } = project.certificates;
   const step = dialog === null ? null : STEPS[dialog.step];
+  const secret = (cert, label) =>
+    html`<${Secret}
+      value=${cert.value}
+      label=${label}
+      shown=${revealed.has(cert.value)}
+      onToggle=${(show) =>
+        setRevealed((old) => {
+          // Only the project's current certificates stay in the set.
+          const next = new Set([...old].filter((v) => v === primary?.value || v === secondary?.value));
+          if (show) next.add(cert.value);
+          else next.delete(cert.value);
+          return next;
+        })}
+    />`;
   return html`
     <p class="lead">App ID <code>${project.appId}</code> <${CopyButton} text=${project.appId} label="Copy the App ID" /></p>
     <p><${ModeBadge} mode=${project.mode} /> ${MODE_SENTENCES[project.mode]} <a href=${`#/migration/${project.appId}`}>Migration dashboard</a></p>
-    <${ErrorNote} error=${error} />
-    <p role="status" class="status-line" id="edit-status">${said}</p>
-    <section class="panel" aria-labelledby="cert-title">
+    <${StaleNote} fresh=${fresh} />
+    ${actionError !== null && actionError.key === key ? html`<${ErrorNote} error=${actionError.error} />` : null}
+    <p role="status" class="status-line" id="edit-status">${said !== null && said.key === key ? said.text : ""}</p>
+    <section class=${staleClass("panel", fresh)} aria-labelledby="cert-title">
       <h2 id="cert-title">App certificate</h2>
-      <table>
+      <div class="table-scroll">
+      <table class="certificates">
         <thead><tr><th scope="col">Certificate</th><th scope="col">Value</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
         <tbody>
           <tr data-row="primary">
             <th scope="row">Primary certificate</th>
-            <td>${primary === null ? html`<span class="muted">not enabled</span>` : html`<${Secret} value=${primary.value} label="primary certificate" />`}</td>
+            <td>${primary === null ? html`<span class="muted">not enabled</span>` : secret(primary, "primary certificate")}</td>
             <td>${primary === null ? "—" : html`<${CertStatus} cert=${primary} now=${now} />`}</td>
             <td>
               ${primary === null
@@ -224,7 +261,7 @@ export function EditProjectPage({ appId, navigate }) {
           </tr>
           <tr data-row="secondary">
             <th scope="row">Secondary certificate</th>
-            <td>${secondary === null ? html`<span class="muted">not enabled</span>` : html`<${Secret} value=${secondary.value} label="secondary certificate" />`}</td>
+            <td>${secondary === null ? html`<span class="muted">not enabled</span>` : secret(secondary, "secondary certificate")}</td>
             <td>${secondary === null ? "—" : html`<${CertStatus} cert=${secondary} now=${now} />`}</td>
             <td><div class="actions">
               ${secondary === null
@@ -247,10 +284,11 @@ export function EditProjectPage({ appId, navigate }) {
           </tr>
         </tbody>
       </table>
+      </div>
     </section>
     <div class="grid2">
-      <${MintToken} project=${project} />
-      <${ExplainForm} appId=${project.appId} />
+      <${MintToken} project=${project} stateKey=${key} />
+      <${ExplainForm} appId=${project.appId} stateKey=${key} />
     </div>
     ${step === null
       ? null
@@ -272,44 +310,93 @@ export function EditProjectPage({ appId, navigate }) {
     <p><a href="#/projects" onClick=${(e) => { e.preventDefault(); navigate("#/projects"); }}>Back to the projects</a></p>`;
 }
 
+/** The RTM uid rules (docs/agora-behaviour.md, "User ids"): the characters a uid may hold. */
+const UID_CHARS = /^[A-Za-z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]*$/;
+
+/**
+ * What a login would meet with `uid` (docs/agora-behaviour.md, "User ids", the gateway's own rules):
+ * `{ refuse }` when every login with it is refused (`invalid_uid`), so a token for it is useless;
+ * `{ warn }` when it is accepted here but easy to get wrong; null when it is fine.
+ */
+export function uidCheck(uid) {
+  if (uid.length === 0) return { refuse: "Give a uid: an empty uid is refused at login (invalid_uid)." };
+  if (uid === "null") return { refuse: "The uid “null” is refused at login (invalid_uid)." };
+  if (!UID_CHARS.test(uid)) {
+    return { refuse: "This uid has a character outside the allowed set (a–z A–Z 0–9, the space and ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,): logins with it are refused (invalid_uid), so a token for it could never log in." };
+  }
+  if (uid.length > 64) return { refuse: `This uid is ${uid.length} bytes long; a uid is 1 to 64 bytes, so logins with it are refused (invalid_uid) and a token for it could never log in.` };
+  if (uid.trim() === "") return { warn: "This uid is only spaces. The gateway accepts it, but it is easy to send by mistake, and the SDKs that refuse a leading space refuse it." };
+  if (uid.startsWith(" ")) return { warn: "This uid starts with a space: the gateway and the Web 1.6.0 SDK accept it, the early C++ SDK refuses it." };
+  return null;
+}
+
 /** Explain: the events the MintToken form sends to the ExplainForm on the same page. */
 const explainRequests = new EventTarget();
 
-/** Mint a token for a uid (`POST /admin/tokens`), copy it, explain it. */
-function MintToken({ project }) {
+/** A 006 token's own lifetime, seconds (its RTM privilege may say less, never more). */
+const TOKEN_006_LIFETIME_SECONDS = 86400;
+
+/**
+ * Mint a token for a uid (`POST /admin/tokens`), copy it, explain it. A uid every login would
+ * refuse is not sent; an expiry the gateway caps (MAX_TOKEN_LIFETIME_SECONDS) is said.
+ */
+function MintToken({ project, stateKey: key }) {
   const [uid, setUid] = useState("alice");
   const [version, setVersion] = useState("007");
   const [expire, setExpire] = useState("3600");
   const [cert, setCert] = useState("primary");
   const [minted, setMinted] = useState(null);
+  /** { error, key }: shown while the project is as it was when minting failed. */
   const [error, setError] = useState(null);
+  const uidNote = uidCheck(uid);
   const submit = async (e) => {
     e.preventDefault();
     setError(null);
+    if (uidNote?.refuse) {
+      document.getElementById("mint-uid")?.focus();
+      return;
+    }
+    const seconds = Number(expire);
     try {
-      const t = await api("POST", "/tokens", { appId: project.appId, uid, version, expireSeconds: Number(expire), certificate: cert });
-      setMinted({ ...t, uid });
+      // The simulated clock before minting: the token is issued at or after it, so an expiry
+      // earlier than it + the lifetime asked for was capped by the gateway.
+      let before = null;
+      try {
+        before = (await api("GET", "/clock")).now;
+      } catch {
+        before = null;
+      }
+      const t = await api("POST", "/tokens", { appId: project.appId, uid, version, expireSeconds: seconds, certificate: cert });
+      const natural = version === "007" ? seconds : seconds === 0 ? TOKEN_006_LIFETIME_SECONDS : Math.min(TOKEN_006_LIFETIME_SECONDS, seconds);
+      const notes = [];
+      if (before !== null && t.expiresAt < before + natural) {
+        notes.push(`Capped: you asked for ${fmtDuration(seconds)}, but this gateway ends a token's logins ${fmtDuration(t.expiresAt - before)} after its issue (MAX_TOKEN_LIFETIME_SECONDS), so it expires at ${fmtTime(t.expiresAt)}.`);
+      }
+      if (version === "006" && seconds > TOKEN_006_LIFETIME_SECONDS) notes.push(`A 006 token itself lives 24 h: its RTM privilege of ${fmtDuration(seconds)} cannot outlive it.`);
+      setMinted({ ...t, uid, notes });
     } catch (err) {
       setMinted(null);
-      setError(err);
+      setError({ error: err, key });
     }
   };
   return html`<section class="panel" aria-labelledby="mint-title">
     <h2 id="mint-title">Mint a token</h2>
     <form class="inline" onSubmit=${submit}>
-      <label>uid <input name="uid" value=${uid} onInput=${(e) => setUid(e.currentTarget.value)} required maxlength="1024" autocomplete="off" /></label>
+      <label>uid <input id="mint-uid" name="uid" value=${uid} onInput=${(e) => setUid(e.currentTarget.value)} required maxlength="1024" autocomplete="off" spellcheck=${false} aria-invalid=${uidNote?.refuse ? "true" : undefined} aria-describedby=${uidNote ? "mint-uid-note" : undefined} /></label>
       <label>Version <select name="version" value=${version} onChange=${(e) => setVersion(e.currentTarget.value)}><option value="007">007</option><option value="006">006</option></select></label>
-      <label>Expires in (seconds) <input name="expire" type="number" min="0" step="1" value=${expire} onInput=${(e) => setExpire(e.currentTarget.value)} required /></label>
+      <label>Expires in (seconds) <input name="expire" type="number" min="0" max="4294967295" step="1" value=${expire} onInput=${(e) => setExpire(e.currentTarget.value)} required /></label>
       <label>Signed by <select name="certificate" value=${cert} onChange=${(e) => setCert(e.currentTarget.value)}><option value="primary">primary</option><option value="secondary">secondary</option></select></label>
       <button type="submit" class="primary">Mint token</button>
     </form>
-    <${ErrorNote} error=${error} />
+    ${uidNote === null ? null : html`<p id="mint-uid-note" class=${uidNote.refuse ? "field-error" : "note"}>${uidNote.refuse ?? uidNote.warn}</p>`}
+    ${error !== null && error.key === key ? html`<${ErrorNote} error=${error.error} />` : null}
     ${minted === null
       ? null
       : html`<div>
           <label><span>Minted token for <code>${minted.uid}</code> (${minted.version}, expires ${fmtTime(minted.expiresAt)})</span>
-            <textarea class="token" readonly id="minted-token" value=${minted.token}></textarea>
+            <textarea class="token" readonly id="minted-token" value=${minted.token} spellcheck=${false}></textarea>
           </label>
+          ${minted.notes.map((n) => html`<p class="note" role="status">${n}</p>`)}
           <div class="actions">
             <${CopyButton} text=${minted.token} label="Copy the minted token" />
             <button type="button" onClick=${() => explainRequests.dispatchEvent(new CustomEvent("explain", { detail: { uid: minted.uid, token: minted.token } }))}>Explain this token</button>
@@ -318,18 +405,23 @@ function MintToken({ project }) {
   </section>`;
 }
 
-/** Explain a login (`POST /admin/explain`): the decision, the failed check, the hints. */
-function ExplainForm({ appId }) {
+/**
+ * Explain a login (`POST /admin/explain`): the decision, the failed check, the hints. The result
+ * is the decision *now*: once the project's certificates change it is cleared, not left to claim so.
+ */
+function ExplainForm({ appId, stateKey: key }) {
   const [uid, setUid] = useState("alice");
   const [token, setToken] = useState("");
   const [profile, setProfile] = useState("rtm1");
   const [profiles, setProfiles] = useState(["rtm1", "rtm2"]);
+  /** { x, key } */
   const [result, setResult] = useState(null);
   const [error, setError] = useState(null);
   const run = async (u, t, p) => {
     setError(null);
     try {
-      setResult(await api("POST", "/explain", { appId, uid: u, token: t.trim() === "" ? null : t.trim(), profile: p }));
+      const x = await api("POST", "/explain", { appId, uid: u, token: t.trim() === "" ? null : t.trim(), profile: p });
+      setResult({ x, key });
     } catch (err) {
       setResult(null);
       setError(err);
@@ -347,16 +439,21 @@ function ExplainForm({ appId }) {
     };
     explainRequests.addEventListener("explain", onExplain);
     return () => explainRequests.removeEventListener("explain", onExplain);
-  }, [appId, profile]);
+  }, [appId, profile, key]);
+  const outdated = result !== null && result.key !== key;
   return html`<section class="panel" aria-labelledby="explain-title">
     <h2 id="explain-title">Explain a token</h2>
     <form class="stack" onSubmit=${(e) => { e.preventDefault(); run(uid, token, profile); }}>
-      <label>uid <input name="explain-uid" value=${uid} onInput=${(e) => setUid(e.currentTarget.value)} required autocomplete="off" /></label>
-      <label>Token (leave empty for an App ID login) <textarea class="token" name="explain-token" value=${token} onInput=${(e) => setToken(e.currentTarget.value)} spellcheck="false"></textarea></label>
+      <label>uid <input name="explain-uid" value=${uid} onInput=${(e) => setUid(e.currentTarget.value)} required autocomplete="off" spellcheck=${false} /></label>
+      <label>Token (leave empty for an App ID login) <textarea class="token" name="explain-token" value=${token} onInput=${(e) => setToken(e.currentTarget.value)} spellcheck=${false}></textarea></label>
       <label>SDK profile <select name="explain-profile" value=${profile} onChange=${(e) => setProfile(e.currentTarget.value)}>${profiles.map((p) => html`<option value=${p}>${p}</option>`)}</select></label>
-      <div class="actions"><button type="submit" class="primary">Explain</button></div>
+      <div class="actions"><button type="submit" class="primary">${outdated ? "Explain again" : "Explain"}</button></div>
     </form>
     <${ErrorNote} error=${error} />
-    <div aria-live="polite"><${ExplainView} explanation=${result} /></div>
+    <div aria-live="polite">
+      ${outdated
+        ? html`<p class="note" id="explain-outdated">The project's certificates changed after this explanation, so its “decision now” no longer holds and it was cleared. Explain again to see the decision now.</p>`
+        : html`<${ExplainView} explanation=${result?.x ?? null} />`}
+    </div>
   </section>`;
 }
