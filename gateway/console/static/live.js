@@ -399,6 +399,7 @@ export function parseWhen(text) {
   if (m === null) return { error: `“${t}” is not a date-time: ${hint}.` };
   const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((i) => (m[i] === undefined ? 0 : Number(m[i])));
   const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, "0"));
+  if (h > 23 || mi > 59 || sec > 59) return { error: `“${t}” is not a time of day: hours are 00 to 23, minutes and seconds 00 to 59.` };
   const at = new Date(Date.UTC(y, mo - 1, d, h, mi, sec, ms));
   if (y < 1970 || at.getUTCFullYear() !== y || at.getUTCMonth() !== mo - 1 || at.getUTCDate() !== d) {
     if (y < 1970) return { error: `${m[1]} is before 1970: the clock counts Unix seconds from 1970-01-01 00:00:00 UTC.` };
@@ -406,9 +407,7 @@ export function parseWhen(text) {
     const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
     return { error: `“${t}” is not a date: ${MONTHS[mo - 1]} ${y} has ${days} days.` };
   }
-  if (at.getUTCHours() !== h || at.getUTCMinutes() !== mi || at.getUTCSeconds() !== sec) {
-    return { error: `“${t}” is not a time of day: hours are 00 to 23, minutes and seconds 00 to 59.` };
-  }
+  if (at.getUTCHours() !== h || at.getUTCMinutes() !== mi || at.getUTCSeconds() !== sec) return { error: `“${t}” does not read back as the same time.` };
   let offset = 0;
   const zone = m[8];
   if (zone !== undefined && !/^(z|utc)$/i.test(zone)) {
