@@ -130,7 +130,8 @@ const STEPS = {
 
 /** "active since …" or "pending until … (in …)" of a certificate at the simulated `now`. */
 function CertStatus({ cert, now }) {
-  if (cert.status === "active") return html`<span class="badge ok">active</span> <span class="muted">since ${fmtTime(cert.activeAt)}</span>`;
+  // A certificate stated by populate is active from the epoch: say so rather than "since 1970".
+  if (cert.status === "active") return html`<span class="badge ok">active</span> <span class="muted">${cert.activeAt === 0 ? "from the start (stated with the project)" : `since ${fmtTime(cert.activeAt)}`}</span>`;
   const left = now === null ? null : cert.activeAt - now;
   return html`<span class="badge warn">pending</span> pending until ${fmtTime(cert.activeAt)}${left !== null && left > 0 ? html` <span class="muted">(in ${fmtDuration(left)} on the simulated clock)</span>` : null}`;
 }
