@@ -5,7 +5,9 @@
  * served. With JWT auth on (ADMIN_JWT_SECRET), the console without a token sees nothing: every data
  * call is a 401 and the page shows only the token prompt; with a valid token it works, the token in
  * sessionStorage and in the Authorization header, never in a cookie; a refused token brings the
- * prompt back. `GET /admin/decision-counts` answers the counts the live chart divides.
+ * prompt back with the gateway's own 401 message (it names the failed check) and the way to make a
+ * token (`npx rtm-auth admin-token`); a token refused mid-task keeps the page's half-filled forms
+ * for when a good one is given. `GET /admin/decision-counts` answers the counts the live chart divides.
  */
 import { createHash } from "node:crypto";
 import { SignJWT } from "jose";
@@ -161,11 +163,31 @@ describe.skipIf(!RUN_BROWSER)("the console with JWT auth on (ADMIN_JWT_SECRET)",
     expect(authorized.length).toBeGreaterThan(0);
     expect(authorized.every((c) => c.authorization === `Bearer ${token}`)).toBe(true);
 
+    await page.goto(`${gw.httpUrl}/console/#/migration/${APP}`);
+    const plan = page.getByLabel(/^Plan \(JSON/);
+    await plan.waitFor();
+    // A token that stops working mid-task: the prompt comes back with the gateway's own 401 message
+    // (it names the failed check), and the half-typed plan is still there once a good token is given.
+    await plan.fill('{"target": {"target": "token_only"}, "stages": [ half typed');
+    const wrong = await adminJwt("another-secret-0123456789abcdef0123456789");
+    await page.evaluate(`sessionStorage.setItem("rtm-auth-console.admin-token", ${JSON.stringify(wrong)})`);
+    await page.getByRole("heading", { name: "Admin token needed" }).waitFor();
+    await page.getByRole("alert").getByText("The gateway refused that token (401 unauthorized): a valid bearer token is required: signature").waitFor();
+    await page.getByText("npx rtm-auth admin-token").waitFor();
+    expect(await plan.isVisible()).toBe(false);
+    expect(await page.locator("body").innerText()).not.toContain("half typed");
+    await page.getByLabel("Admin bearer token (JWT)").fill(await adminJwt());
+    await page.getByRole("button", { name: "Use this token" }).click();
+    await page.getByRole("heading", { name: "Admin token needed" }).waitFor({ state: "detached" });
+    expect(await plan.inputValue()).toBe('{"target": {"target": "token_only"}, "stages": [ half typed');
+    expect((await fetch(`${gw.httpUrl}/admin/projects/${APP}/rollout`, { headers: { authorization: `Bearer ${await adminJwt()}` } })).status).toBe(404);
+
     // A token signed with another secret is refused: forgotten, and the prompt says so.
     await page.evaluate(`sessionStorage.setItem("rtm-auth-console.admin-token", ${JSON.stringify(await adminJwt("another-secret-0123456789abcdef0123456789"))})`);
     await page.reload();
     await page.getByRole("heading", { name: "Admin token needed" }).waitFor();
     await page.getByText("The gateway refused that token").waitFor();
+    await page.getByText("npx rtm-auth admin-token").waitFor();
     expect(await page.evaluate('sessionStorage.getItem("rtm-auth-console.admin-token")')).toBeNull();
     expect(await page.locator("body").innerText()).not.toContain(APP);
     expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);

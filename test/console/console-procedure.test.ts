@@ -2,7 +2,8 @@
  * The seed's whole procedure, clicked through the console in Debian's Chromium (issue 12): create an
  * App ID project, enable the primary (mode either), delete "No certificate" behind its dialog (the
  * dry-run figures, "cannot be undone", the App ID typed), enable the secondary, Set as primary, and
- * delete the old certificate (the secondary, after the swap). After each click the admin API's
+ * delete the old certificate (the secondary, after the swap): its dialog counts the login and the
+ * live session made with it while it was the primary (the readiness follows the swap). After each click the admin API's
  * state is checked with the typed admin client. Certificates have an activation delay of an hour,
  * so each one shows "pending until …" until the test moves the manual clock.
  *
@@ -10,6 +11,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ProjectView } from "../../client/admin-client.js";
+import { createRtmClient } from "../../client/index.js";
 import { startGateway, type TestGateway } from "../../client/testing.js";
 import { eventually, launchBrowser, RUN_BROWSER, warnIfSkipped, type Browser, type WatchedPage } from "./browser.js";
 
@@ -102,6 +104,10 @@ it.skipIf(!RUN_BROWSER)(
     await secondaryRow.getByText("active", { exact: true }).waitFor();
     expect((await gw.admin.projects.get(appId)).certificates.secondary?.status).toBe("active");
 
+    // A login with a token of the first primary, kept open: after the swap it depends on the secondary.
+    const frank = createRtmClient({ url: gw.url, appId });
+    await frank.login({ uid: "frank", token: (await gw.admin.tokens.mint({ appId, uid: "frank", version: "007", expireSeconds: 86400 })).token });
+
     // Set as primary: the swap's dialog with its dry-run figures.
     await secondaryRow.getByRole("button", { name: "Set as primary" }).click();
     const swap = page.getByRole("dialog", { name: "Set the secondary certificate as primary" });
@@ -116,7 +122,13 @@ it.skipIf(!RUN_BROWSER)(
     await secondaryRow.getByRole("button", { name: "Delete the secondary certificate" }).click();
     const del = page.getByRole("dialog", { name: "Delete the secondary certificate" });
     await del.getByText(/This cannot be undone: the secondary certificate is deleted/).waitFor();
-    await del.getByRole("table", { name: "Dry-run figures" }).waitFor();
+    // The readiness follows the swap (issue 12, bug 1): frank's login and session, made with the
+    // certificate that is now the secondary, are what deleting it would refuse and strand.
+    const figures = del.getByRole("table", { name: "Dry-run figures" });
+    await figures.waitFor();
+    expect(await figures.locator("tr", { hasText: "Logins it would have refused" }).locator("td").innerText()).toBe("1 login (100.0 % of the accepted logins) of the last 1 h");
+    expect(await figures.locator("tr", { hasText: "Reason they would get" }).locator("td").innerText()).toBe("invalid_signature");
+    expect(await figures.locator("tr", { hasText: "Live sessions stranded" }).locator("td").innerText()).toBe("1 session");
     await del.getByRole("button", { name: "Delete the secondary certificate" }).click();
     await del.waitFor({ state: "hidden" });
     p = await gw.admin.projects.get(appId);
@@ -132,6 +144,7 @@ it.skipIf(!RUN_BROWSER)(
       return (await page.locator("tr", { hasText: appId }).locator(".badge.mode-token").count()) === 1;
     });
 
+    await frank.close();
     expect(problems).toEqual([]);
   },
   60_000,
