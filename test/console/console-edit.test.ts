@@ -14,7 +14,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startGateway, type TestGateway } from "../../client/testing.js";
-import { eventually, launchBrowser, RUN_BROWSER, warnIfSkipped, type Browser } from "./browser.js";
+import { eventually, launchBrowser, RUN_BROWSER, seriousViolations, warnIfSkipped, type Browser } from "./browser.js";
 
 warnIfSkipped("console-edit.test.ts");
 
@@ -123,6 +123,7 @@ it.skipIf(!RUN_BROWSER)(
     await gw.admin.certificates.swap(APP);
     await explain.locator("#explain-outdated").getByText("The project's certificates changed after this explanation").waitFor();
     expect(await explain.getByRole("table", { name: "Explanation" }).count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
     // The revealed certificate is revealed in its new row; the new primary is masked.
     await secondaryRow.locator('code[data-secret="shown"]').getByText(first).waitFor();
     expect(await primaryRow.locator("code[data-secret]").getAttribute("data-secret")).toBe("masked");

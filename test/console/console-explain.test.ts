@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createRtmClient } from "../../client/index.js";
 import { startGateway, type TestGateway } from "../../client/testing.js";
-import { eventually, launchBrowser, RUN_BROWSER, warnIfSkipped, type Browser } from "./browser.js";
+import { eventually, launchBrowser, RUN_BROWSER, seriousViolations, warnIfSkipped, type Browser } from "./browser.js";
 
 warnIfSkipped("console-explain.test.ts");
 
@@ -105,6 +105,7 @@ it.skipIf(!RUN_BROWSER)(
     await explain.getByLabel(/Token of decision/).fill(carolToken);
     await explain.getByRole("button", { name: "Explain", exact: true }).click();
     await explain.locator('[data-token-match="same"]').getByText(refused?.tokenId as string).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
     expect(await explain.locator('[data-token-match="different"]').count()).toBe(0);
 
     // Filters: the App ID column shows 8 characters, its title the whole App ID; a prefix filters.
@@ -142,6 +143,7 @@ it.skipIf(!RUN_BROWSER)(
     await page.getByRole("table", { name: "Fault rules" }).getByText(`${TOKEN_APP.slice(0, 8)}…`).waitFor();
     expect((await gw.admin.faults.list())[0]?.appId).toBe(TOKEN_APP);
     expect(await page.locator("#fault-appId-error").count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
 
     expect(problems).toEqual([]);
   },

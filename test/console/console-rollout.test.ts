@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createRtmClient } from "../../client/index.js";
 import { startGateway, type TestGateway } from "../../client/testing.js";
-import { eventually, launchBrowser, RUN_BROWSER, warnIfSkipped, type Browser } from "./browser.js";
+import { eventually, launchBrowser, RUN_BROWSER, seriousViolations, warnIfSkipped, type Browser } from "./browser.js";
 
 warnIfSkipped("console-rollout.test.ts");
 
@@ -65,6 +65,7 @@ it.skipIf(!RUN_BROWSER)(
     await shadow.getByLabel("Shadow target").selectOption("token_only");
     expect(await shadow.locator("#shadow-warning").count()).toBe(0);
     await shadow.locator("#shadow-current-warning").getByText("The primary certificate cannot be deleted").waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
     // Cleared by someone else: the "set" line goes with the target it reported.
     const cleared = await fetch(`${gw.httpUrl}/admin/projects/${APP}/shadow`, { method: "DELETE" });
     expect(cleared.status).toBe(204);
@@ -120,6 +121,7 @@ it.skipIf(!RUN_BROWSER)(
     await final.getByLabel(/Type the App ID/).fill(APP);
     const take = final.getByRole("button", { name: "Take the final step" });
     expect(await take.isDisabled()).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
     // Two token logins of the cohort: the guard holds, the note goes, the button is enabled.
     for (const uid of ["t1", "t2"]) {
       const c = createRtmClient({ url: gw.url, appId: APP });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startGateway, type TestGateway } from "../../client/testing.js";
-import { eventually, launchBrowser, RUN_BROWSER, warnIfSkipped, type Browser } from "./browser.js";
+import { eventually, launchBrowser, RUN_BROWSER, seriousViolations, warnIfSkipped, type Browser } from "./browser.js";
 
 warnIfSkipped("console-stale.test.ts");
 
@@ -86,6 +86,9 @@ it.skipIf(!RUN_BROWSER)(
       });
       return Number(dim) < 1 && plain === "1";
     });
+
+    // Dimmed is still readable: no serious or critical axe finding (contrast included) on the stale Live page.
+    expect(await seriousViolations(live.page)).toEqual([]);
 
     // Nothing went wrong but the refused connections.
     for (const p of [projects, migration, live]) {
