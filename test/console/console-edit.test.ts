@@ -34,11 +34,11 @@ afterAll(async () => {
 });
 
 /** What `document.activeElement` is: its tag, and its accessible words (aria-label or text). */
-const focused = (page: import("playwright-core").Page) =>
-  page.evaluate(() => {
-    const a = document.activeElement as HTMLElement | null;
-    return a === null ? "" : `${a.tagName} ${a.getAttribute("aria-label") ?? a.textContent?.trim() ?? ""}`;
-  });
+const focused = (page: import("playwright-core").Page): Promise<string> =>
+  page.evaluate(`(() => {
+    const a = document.activeElement;
+    return a === null ? "" : a.tagName + " " + (a.getAttribute("aria-label") ?? a.textContent?.trim() ?? "");
+  })()`);
 
 /** Waits until the focused element is `what` (a dialog gives the focus back once it is gone). */
 const focusIs = async (page: import("playwright-core").Page, what: string) => {
@@ -66,9 +66,7 @@ it.skipIf(!RUN_BROWSER)(
     expect(await page.getByRole("navigation").getByRole("link", { name: "Migration" }).getAttribute("href")).toBe(`#/migration/${APP}`);
 
     // Spellcheck really off where App IDs, uids and tokens are typed.
-    const spell = await page.evaluate(() =>
-      ["uid", "explain-uid", "explain-token"].map((n) => [n, (document.querySelector(`[name="${n}"]`) as HTMLInputElement | null)?.spellcheck]),
-    );
+    const spell = await page.evaluate(`["uid", "explain-uid", "explain-token"].map((n) => [n, document.querySelector('[name="' + n + '"]')?.spellcheck])`);
     expect(spell).toEqual([
       ["uid", false],
       ["explain-uid", false],
@@ -153,7 +151,7 @@ it.skipIf(!RUN_BROWSER)(
     await del.getByRole("button", { name: "Delete the secondary certificate" }).click();
     await del.waitFor({ state: "hidden" });
     await secondaryRow.getByText("not enabled").waitFor();
-    await page.waitForFunction(() => document.activeElement?.id === "cert-title");
+    await page.waitForFunction('document.activeElement?.id === "cert-title"');
 
     // 420 px wide, with a decoded token on the page: nothing scrolls sideways but inside its box.
     await mint.getByRole("button", { name: "Mint token" }).click();
@@ -162,15 +160,16 @@ it.skipIf(!RUN_BROWSER)(
     await primaryRow.getByRole("button", { name: /Reveal primary certificate|Hide primary certificate/ }).click();
     await page.setViewportSize({ width: 420, height: 900 });
     await page.waitForTimeout(300);
-    const widths = await page.evaluate(() => ({
-      page: document.documentElement.scrollWidth,
-      view: document.documentElement.clientWidth,
-      tables: ["Decoded token", "Explanation"].map((name) => {
-        const t = document.querySelector(`table[aria-label="${name}"]`) as HTMLElement;
-        return t.getBoundingClientRect().right <= document.documentElement.clientWidth;
-      }),
-      certificates: (document.querySelector("table.certificates")?.parentElement as HTMLElement).getBoundingClientRect().right <= document.documentElement.clientWidth,
-    }));
+    const widths = (await page.evaluate(`(() => {
+      const view = document.documentElement.clientWidth;
+      const inside = (el) => el.getBoundingClientRect().right <= view;
+      return {
+        page: document.documentElement.scrollWidth,
+        view,
+        tables: ["Decoded token", "Explanation"].map((name) => inside(document.querySelector('table[aria-label="' + name + '"]'))),
+        certificates: inside(document.querySelector("table.certificates").parentElement),
+      };
+    })()`)) as { page: number; view: number; tables: boolean[]; certificates: boolean };
     expect(widths).toEqual({ page: widths.view, view: widths.view, tables: [true, true], certificates: true });
 
     // The one request refused on purpose: the mint with no secondary certificate (404 secondary_not_found).

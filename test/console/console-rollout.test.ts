@@ -46,7 +46,7 @@ it.skipIf(!RUN_BROWSER)(
   async () => {
     const { page, problems } = await browser.newPage();
     page.setDefaultTimeout(10_000);
-    const focused = () => page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent?.trim() ?? ""}`);
+    const focused = (): Promise<string> => page.evaluate('document.activeElement?.tagName + " " + (document.activeElement?.textContent?.trim() ?? "")');
     const focusIs = (what: string) => eventually(`the focus on ${what}`, async () => (await focused()) === what, 3000);
     await page.goto(`${gw.httpUrl}/console/#/migration/${APP}`);
     await page.getByRole("heading", { name: "What each step would do now" }).waitFor();
@@ -134,7 +134,7 @@ it.skipIf(!RUN_BROWSER)(
     await final.waitFor({ state: "hidden" });
     await rollout.locator("#rollout-said").getByText("Rollout advanced: now completed, the final step was taken.").waitFor();
     expect((await gw.admin.projects.get(APP)).noCertificate).toBe(false);
-    await page.waitForFunction(() => document.activeElement?.id === "rollout-title");
+    await page.waitForFunction('document.activeElement?.id === "rollout-title"');
 
     expect(problems).toEqual([]);
   },

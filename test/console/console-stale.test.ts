@@ -78,12 +78,12 @@ it.skipIf(!RUN_BROWSER)(
     await stale(live.page, "Fault rules").getByText("No fault rule").waitFor();
     // The dimming is the style of the stale panel's content, not of its note.
     await eventually("the clock panel's content is dimmed, its note is not", async () => {
-      const [dim, plain] = await live.page.evaluate(() => {
+      const [dim, plain] = (await live.page.evaluate(`(() => {
         const section = [...document.querySelectorAll("section.stale")].find((s) => s.querySelector("h2")?.textContent === "Simulated clock");
         const p = section?.querySelector("#clock-now")?.parentElement;
         const n = section?.querySelector(".stale-note");
         return [p ? getComputedStyle(p).opacity : "", n ? getComputedStyle(n).opacity : ""];
-      });
+      })()`)) as [string, string];
       return Number(dim) < 1 && plain === "1";
     });
 

@@ -43,7 +43,7 @@ export function ProjectsPage({ navigate }) {
                     <td>${certWord(p.certificates.primary)}</td>
                     <td>${certWord(p.certificates.secondary)}</td>
                     <td>${p.noCertificate ? "present" : "deleted"}</td>
-                    <td>${p.rollout === null ? "—" : html`<a href=${`#/migration/${p.appId}`}>${p.rollout.status}${p.rollout.stageName === null ? "" : ` (${p.rollout.stageName})`}</a>`}</td>
+                    <td>${p.rollout === null ? "—" : html`<a href=${`#/migration/${p.appId}`}>${p.rollout.status.replace(/_/g, " ")}${p.rollout.stageName === null ? "" : ` (${p.rollout.stageName})`}</a>`}</td>
                   </tr>`,
                 )}
               </tbody>
