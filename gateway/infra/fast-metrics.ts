@@ -18,11 +18,15 @@ export class PendingCounter<L extends Record<string, string>> {
     this.counter = counter;
   }
 
-  /** Adds one for `key`; `labels()` runs only the first time a key is seen. */
-  inc(key: string, labels: () => L): void {
-    const e = this.pending.get(key);
+  /**
+   * Adds one for `key`; `labels()` runs only the first time a key is seen. Returns the key's
+   * pending count: a caller may add to its `n` directly for more of the same key.
+   */
+  inc(key: string, labels: () => L): { n: number } {
+    let e = this.pending.get(key);
     if (e !== undefined) e.n++;
-    else this.pending.set(key, { labels: labels(), n: 1 });
+    else this.pending.set(key, (e = { labels: labels(), n: 1 }));
+    return e;
   }
 
   /** Moves the pending counts into the prom-client counter. */

@@ -169,7 +169,23 @@ export function createMetrics(options: MetricsOptions): Metrics {
   });
   const pendingAttempts = new PendingCounter<Record<(typeof METRICS.attempts.labelNames)[number], string>>(attempts);
   const duration = new SingleLabelHistogram({ ...METRICS.duration, labelName: "op", buckets: DURATION_BUCKETS, registers });
-  const sessionCloses = new Counter({ ...METRICS.sessionCloses, labelNames: [...METRICS.sessionCloses.labelNames], registers });
+  // Closes of logged-in sessions: plain counts per close code (one array slot per code of the
+  // closed set, the last one "other"), folded into prom-client at scrape time (no label hashing per close).
+  const closeCodes: readonly string[] = [...L.code, "other"];
+  const pendingCloses = new Float64Array(closeCodes.length);
+  const sessionCloses = new Counter({
+    ...METRICS.sessionCloses,
+    labelNames: [...METRICS.sessionCloses.labelNames],
+    registers,
+    collect() {
+      for (let i = 0; i < pendingCloses.length; i++) {
+        const n = pendingCloses[i] as number;
+        if (n === 0) continue;
+        this.inc({ code: closeCodes[i] as string }, n);
+        pendingCloses[i] = 0;
+      }
+    },
+  });
   const expiryWarnings = new Counter({ ...METRICS.expiryWarnings, labelNames: [], registers });
   const expiries = new Counter({ ...METRICS.expiries, labelNames: [], registers });
   const cacheEvents = new Counter({ ...METRICS.cacheEvents, labelNames: [...METRICS.cacheEvents.labelNames], registers });
@@ -178,7 +194,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
 
   // Zero-initialise the small closed sets so rate() sees the first increment.
   for (const event of L.event) cacheEvents.inc({ event }, 0);
-  for (const code of [...L.code, "other"]) sessionCloses.inc({ code }, 0);
+  for (const code of closeCodes) sessionCloses.inc({ code }, 0);
   // Shadow outcomes are interned objects (gateway/sessions/shadow.ts): counted by identity, no key built per login.
   const pendingShadow = new Map<ShadowOutcome, number>();
   new Counter({
@@ -236,30 +252,52 @@ export function createMetrics(options: MetricsOptions): Metrics {
   }
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
+  // The label tuple of the previous decision and its pending count: a run of alike decisions (a
+  // load test's logins) is counted without building or hashing a key.
+  let last: Decision | null = null;
+  let lastCount: { n: number } | null = null;
   const decisionObserver: DecisionObserver = (d: Decision) => {
     if (d.op === "session_end") {
       if (d.reason === "session_token_expired") expiries.inc();
       return;
     }
-    pendingAttempts.inc(`${d.op} ${d.result} ${d.reason} ${d.mode} ${d.credential} ${d.slot} ${d.profile}`, () => ({
-      op: closed(d.op, L.op),
-      result: closed(d.result, L.result),
-      reason: closed(d.reason, L.reason),
-      mode: closed(d.mode, L.mode),
-      credential: closed(d.credential, L.credential),
-      slot: closed(d.slot, L.slot),
-      profile: closed(d.profile, L.profile),
-    }));
+    if (
+      last !== null &&
+      lastCount !== null &&
+      d.op === last.op &&
+      d.result === last.result &&
+      d.reason === last.reason &&
+      d.mode === last.mode &&
+      d.credential === last.credential &&
+      d.slot === last.slot &&
+      d.profile === last.profile
+    ) {
+      lastCount.n++;
+    } else {
+      lastCount = pendingAttempts.inc(`${d.op} ${d.result} ${d.reason} ${d.mode} ${d.credential} ${d.slot} ${d.profile}`, () => ({
+        op: closed(d.op, L.op),
+        result: closed(d.result, L.result),
+        reason: closed(d.reason, L.reason),
+        mode: closed(d.mode, L.mode),
+        credential: closed(d.credential, L.credential),
+        slot: closed(d.slot, L.slot),
+        profile: closed(d.profile, L.profile),
+      }));
+      // Only the label fields are compared later; keep them, not the decision (it may carry a token).
+      last = { op: d.op, result: d.result, reason: d.reason, mode: d.mode, credential: d.credential, slot: d.slot, profile: d.profile } as Decision;
+    }
     if (Number.isFinite(d.latencyMs) && d.latencyMs >= 0) duration.observe(closed(d.op, L.op), d.latencyMs / 1000);
     const shadow = d.shadow;
     if (shadow !== undefined && shadow !== null) pendingShadow.set(shadow, (pendingShadow.get(shadow) ?? 0) + 1);
   };
 
+  const closeCodeIndex = new Map<number, number>(L.code.map((c, i) => [Number(c), i]));
   const sessionObserver: SessionEventObserver = (e) => {
     if (e.type === "will_expire") expiryWarnings.inc();
     else if (e.loggedIn) {
-      const code = String(e.code);
-      sessionCloses.inc({ code: (L.code as readonly string[]).includes(code) ? code : "other" });
+      let i = closeCodeIndex.get(e.code);
+      if (i === undefined) i = closeCodes.length - 1;
+      pendingCloses[i] = (pendingCloses[i] as number) + 1;
     }
   };
 

@@ -84,6 +84,25 @@ describe("DecisionJournal tokenId", () => {
     expect(stored).not.toHaveProperty("decodedToken");
   });
 
+  it("stores a decision that carried a token with every other field it had (only the token is left out)", () => {
+    const full: Decision = {
+      ...base,
+      faultId: "f-1",
+      shadow: { target: "token_only", result: "refused", reason: "invalid_signature" },
+      cohort: { revision: 3, stage: 1, stageName: "canary" },
+      rollout: { at: 1_718_000_001, cause: "advance", by: "operator", fromStage: 0, toStage: 1, status: "running", revision: 3, note: "n" },
+    };
+    const withToken = new DecisionJournal(1, () => 5);
+    const without = new DecisionJournal(1, () => 5);
+    withToken.observer({ ...full, decodedToken: decoded(token("007")) });
+    without.observer(full);
+    const [a] = withToken.query({ limit: 1 });
+    const [b] = without.query({ limit: 1 });
+    expect({ ...a, tokenId: null }).toEqual(b);
+    const stored = (withToken as unknown as { decisions: Array<Decision | undefined> }).decisions[0];
+    expect(stored).toEqual(full);
+  });
+
   it("forgets identities on clear()", () => {
     const j = new DecisionJournal(2, () => 0);
     j.observer({ ...base, decodedToken: decoded(token("007")) });
