@@ -25,6 +25,9 @@
  *    sessions against RSS per idle bare `ws` connection. Target: ratio ≤ 1.25.
  *
  * Exit 0 unless `--check` is given and a target failed (exit 1); 2 on a usage error.
+ * `--baseline DIST` adds a third throughput server: the gateway of another build (DIST is that
+ * build's `dist/` directory, e.g. the previous commit built elsewhere), run in the same rounds, so
+ * a change is judged by its CPU per login against the build before it in one run (paired per round).
  * `--profile DIR` runs both throughput servers under `node --cpu-prof` and leaves the profiles there
  * (summarise one with `node dist/bench/cpuprofile-summary.js FILE`). `--pool N`: login frames
  * minted up front (default 10000); the pool is topped up before each gateway run so that every
@@ -33,6 +36,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { BenchChild, type Message } from "./bench-ipc.js";
@@ -41,7 +45,8 @@ import { MAX_SESSIONS, runMemoryBench, type MemoryResult } from "./memory-bench.
 const USAGE =
   "usage: node dist/bench/gateway-bench.js [--duration S] [--warmup S] [--concurrency N] [--rounds N] [--pool N]\n" +
   "                                        [--sessions N] [--skip-memory] [--skip-throughput] [--profile DIR] [--json FILE] [--check]\n" +
-  "                                        [--shadow]  (also a gateway with a shadow target: its CPU per login / none, target ≤ 1.10)";
+  "                                        [--shadow]  (also a gateway with a shadow target: its CPU per login / none, target ≤ 1.10)\n" +
+  "                                        [--baseline DIST]  (also the gateway of another build's dist/ directory, in the same rounds)";
 
 const TARGET_RATE = 0.85;
 const TARGET_CPU = 1.2;
@@ -65,6 +70,7 @@ function parseCli() {
       json: { type: "string" },
       check: { type: "boolean", default: false },
       shadow: { type: "boolean", default: false },
+      baseline: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -112,11 +118,13 @@ const CHECK = args.values.check === true;
 const SHADOW = args.values.shadow === true;
 /** Target: a shadow target costs at most this much CPU per login (issue 9). */
 const TARGET_SHADOW_CPU = 1.1;
+/** Another build's dist/ directory whose gateway runs in the same rounds (`--baseline`). */
+const BASELINE = args.values.baseline === undefined ? undefined : resolve(args.values.baseline);
 
 // ---------------------------------------------------------------------------------------------
 // Throughput
 
-type Kind = "bare" | "gateway" | "shadow";
+type Kind = "bare" | "gateway" | "shadow" | "baseline";
 
 interface RunResult {
   readonly kind: Kind;
@@ -237,12 +245,18 @@ async function throughput() {
     servers.set("bare", await BenchChild.start("bare server", "./gateway-bench-server.js", ["bare"], execArgv));
     servers.set("gateway", await BenchChild.start("gateway server", "./gateway-bench-server.js", ["gateway", "{}"], execArgv));
     if (SHADOW) servers.set("shadow", await BenchChild.start("shadow server", "./gateway-bench-server.js", ["gateway", '{"shadowTarget":{"target":"token_only"}}'], execArgv));
+    if (BASELINE !== undefined) {
+      const module = pathToFileURL(resolve(BASELINE, "bench/gateway-bench-server.js")).href;
+      servers.set("baseline", await BenchChild.start("baseline server", module, ["gateway", "{}"], execArgv));
+    }
 
     const widths = [8, 5, 7, 9, 7, 7, 7, 10, 7, 10, 7, 6];
     log("");
     log(row(["server", "round", "cycles", "cycles/s", "p50 ms", "p90 ms", "p99 ms", "srv µs/cyc", "srv ELU", "load µs/cyc", "load ELU", "errors"], widths));
     for (let round = 1; round <= ROUNDS; round++) {
-      const kinds: Kind[] = SHADOW ? ["bare", "gateway", "shadow"] : ["bare", "gateway"];
+      const kinds: Kind[] = ["bare", "gateway"];
+      if (SHADOW) kinds.push("shadow");
+      if (BASELINE !== undefined) kinds.push("baseline");
       const order: Kind[] = round % 2 === 1 ? kinds : [...kinds].reverse();
       for (const kind of order) {
         const s = servers.get(kind)!;
@@ -302,10 +316,21 @@ async function throughput() {
     const sh = runs.find((r) => r.kind === "shadow" && r.round === round);
     if (g !== undefined && sh !== undefined) pairedShadowCpu.push(sh.serverCpuUsPerCycle / g.serverCpuUsPerCycle);
   }
+  const baseline = BASELINE !== undefined ? best("baseline") : null;
+  const pairedBaselineCpu: number[] = [];
+  for (let round = 1; round <= ROUNDS && baseline !== null; round++) {
+    const g = runs.find((r) => r.kind === "gateway" && r.round === round);
+    const b = runs.find((r) => r.kind === "baseline" && r.round === round);
+    if (g !== undefined && b !== undefined) pairedBaselineCpu.push(g.serverCpuUsPerCycle / b.serverCpuUsPerCycle);
+  }
   const summary = {
     bare,
     gateway,
     shadow,
+    baseline,
+    baselineDir: BASELINE ?? null,
+    baselineCpuRatio: baseline === null ? null : gateway.serverCpuUsPerCycle / baseline.serverCpuUsPerCycle,
+    pairedBaselineCpuRatios: pairedBaselineCpu,
     shadowCpuRatio: shadow === null ? null : shadow.serverCpuUsPerCycle / gateway.serverCpuUsPerCycle,
     pairedShadowCpuRatios: pairedShadowCpu,
     rateRatio: gateway.rate / bare.rate,
@@ -348,6 +373,7 @@ if (!SKIP_THROUGHPUT) {
   log(row(["bare ws", fmt(s.bare.rate, 0), fmt(s.bare.p50Ms, 2), fmt(s.bare.p99Ms, 2), fmt(s.bare.serverCpuUsPerCycle, 1)], w2));
   log(row(["gateway", fmt(s.gateway.rate, 0), fmt(s.gateway.p50Ms, 2), fmt(s.gateway.p99Ms, 2), fmt(s.gateway.serverCpuUsPerCycle, 1)], w2));
   if (s.shadow !== null) log(row(["shadow", fmt(s.shadow.rate, 0), fmt(s.shadow.p50Ms, 2), fmt(s.shadow.p99Ms, 2), fmt(s.shadow.serverCpuUsPerCycle, 1)], w2));
+  if (s.baseline !== null) log(row(["baseline", fmt(s.baseline.rate, 0), fmt(s.baseline.p50Ms, 2), fmt(s.baseline.p99Ms, 2), fmt(s.baseline.serverCpuUsPerCycle, 1)], w2));
   if (s.poolWrapped) log("  note: the uid pool wrapped (a uid was reused long after its session had closed); raise --pool for all-distinct uids");
   verdicts.push(
     { name: "rate gateway / bare", value: s.rateRatio, target: `≥ ${TARGET_RATE}`, pass: s.rateRatio >= TARGET_RATE },
@@ -357,7 +383,12 @@ if (!SKIP_THROUGHPUT) {
     verdicts.push({ name: "server CPU per login, shadow target / none", value: s.shadowCpuRatio, target: `≤ ${TARGET_SHADOW_CPU}`, pass: s.shadowCpuRatio <= TARGET_SHADOW_CPU });
     log(`  (per-round shadow / none CPU ratios ${s.pairedShadowCpuRatios.map((r) => fmt(r, 3)).join(", ")})`);
   }
-  noErrors = s.bare.errors === 0 && s.gateway.errors === 0 && (s.shadow === null || s.shadow.errors === 0);
+  if (s.baselineCpuRatio !== null) {
+    log(
+      `  server CPU per login, this build / baseline (${s.baselineDir}): best ${fmt(s.baselineCpuRatio, 3)}, median of rounds ${fmt(median(s.pairedBaselineCpuRatios), 3)} (per round ${s.pairedBaselineCpuRatios.map((r) => fmt(r, 3)).join(", ")})`,
+    );
+  }
+  noErrors = s.bare.errors === 0 && s.gateway.errors === 0 && (s.shadow === null || s.shadow.errors === 0) && (s.baseline === null || s.baseline.errors === 0);
 }
 
 let memory: MemoryResult | null = null;
