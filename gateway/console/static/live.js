@@ -643,7 +643,7 @@ function FaultsPanel({ meta: m }) {
               )}
             </tbody>
           </table></div>`}
-    <p class="muted">A rule with a limit (“at most N times”) or a duration is removed by the gateway once it is used up or expired; the line below says so.</p>
+    <p class="muted">A rule with a limit (“at most N times”) or a duration is removed by the gateway once it is used up or expired; this panel then says which rule went, and why.</p>
     ${gone.length === 0 ? null : html`<ul class="gone" aria-label="Rules no longer listed">${gone.map((line) => html`<li>${line}</li>`)}</ul>`}
     <h3>Add a rule</h3>
     <form class="stack" onSubmit=${add}>
