@@ -345,6 +345,10 @@ const SCHEMAS: Record<string, Json> = {
         description: "the staged rollout stage whose cohort the uid is in (docs/rollouts.md): the decision was made against the rollout's target; null when none",
         properties: { revision: { type: "integer" }, stage: { type: "integer" }, stageName: { type: "string" } },
       },
+      tokenId: {
+        type: ["string", "null"],
+        description: "the token's identity (docs/tokens.md, \"Token identity\"), as the journal records it; null without a decodable token",
+      },
       now: unixSeconds,
     },
   },
