@@ -71,19 +71,19 @@ describe("createMetrics", () => {
   it("counts runs of alike decisions and switches between label sets exactly, across scrapes", async () => {
     const m = createMetrics({ registry: new Registry(), defaultMetrics: false });
     const refused: Decision = { ...base, result: "refused", reason: "invalid_signature", slot: null };
-    const series = (out: string, d: Decision): string =>
+    const series = (d: Decision): string =>
       `rtm_auth_attempts_total{op="${d.op}",result="${d.result}",reason="${d.reason}",mode="token",credential="token",slot="${d.slot ?? "none"}",profile="rtm1"}`;
     for (const d of [base, base, base, refused, refused, base, { ...base, profile: "rtm2" as const }, base]) m.decisionObserver(d);
     let out = await text(m.registry);
-    expect(out).toContain(`${series(out, base)} 5`);
-    expect(out).toContain(`${series(out, refused)} 2`);
+    expect(out).toContain(`${series(base)} 5`);
+    expect(out).toContain(`${series(refused)} 2`);
     expect(out).toContain('rtm_auth_attempts_total{op="login",result="accepted",reason="ok",mode="token",credential="token",slot="primary",profile="rtm2"} 1');
     // After a scrape, the same run goes on counting into the same series.
     m.decisionObserver(base);
     m.decisionObserver(base);
     m.sessionObserver({ type: "closed", code: 1000, loggedIn: true });
     out = await text(m.registry);
-    expect(out).toContain(`${series(out, base)} 7`);
+    expect(out).toContain(`${series(base)} 7`);
     m.sessionObserver({ type: "closed", code: 1000, loggedIn: true });
     out = await text(m.registry);
     expect(out).toContain('rtm_auth_session_closes_total{code="1000"} 2');
