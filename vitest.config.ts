@@ -1,12 +1,75 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+
+/**
+ * How `vitest run` shares the machine (README, "Testing"). Three groups, one after the other:
+ *
+ * 1. "parallel": every file not listed below, two files at a time on 2 cores (vitest's default
+ *    there would be one), more on bigger machines.
+ * 2. "paced": the load generator's files. Each run is paced by the wall clock and asserts that the
+ *    generator kept up (an arrival more than 100 ms late counts as saturation), so they share the
+ *    machine only with each other: light, mostly waiting, two at a time.
+ * 3. "serial": files that must not share the machine at all, one at a time: the chaos suite
+ *    (heap and RSS after a forced GC, descriptor counts, flood and slowloris timings, Redis stalled
+ *    under login load) and every file that asserts an upper bound on wall time.
+ */
+const PACED = ["test/load/**/*.test.ts"];
+
+const SERIAL = [
+  // Every chaos file but token-fuzz (50,000 mutated tokens through the verifier, in this process:
+  // nothing timed or measured, so it runs with the parallel files).
+  "test/chaos/!(token-fuzz).test.ts",
+  "test/cli/serve-start.test.ts", // the port-in-use exit comes in < 3 s
+  "test/integration/control-plane.test.ts", // a whole expiry story in < 1 s of wall time
+  "test/integration/malformed-frames.test.ts", // the login deadline closes within 1.5 s
+  "test/integration/redis-admin-writes.test.ts", // the read-back is bounded (< 1 s)
+  "test/integration/redis-outage.test.ts", // store_unavailable in < 1 s
+  "test/unit/core/fault/uid-pattern.test.ts", // a many-star glob in < 50 ms
+];
+
+/** Settings every group shares (a project does not inherit the root's test settings). */
+const shared = {
+  testTimeout: 20_000,
+  hookTimeout: 30_000,
+  pool: "forks",
+} as const;
+
+const workers = Math.max(2, availableParallelism() - 1);
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
-    pool: "forks",
-    // One Redis for the whole run (REDIS_URL, testcontainers, redis-server or 127.0.0.1:6379).
-    globalSetup: ["test/support/redis-global-setup.ts"],
+    // Run once by the root project, for every group's files: dist/ built from the current sources
+    // (the gateway and CLI the tests spawn), and one Redis (REDIS_URL, a redis-server binary, or
+    // 127.0.0.1:6379) provided to every file.
+    globalSetup: ["test/support/build-global-setup.ts", "test/support/redis-global-setup.ts"],
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: "parallel",
+          include: ["test/**/*.test.ts"],
+          exclude: [...PACED, ...SERIAL],
+          maxWorkers: workers,
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: "paced",
+          include: PACED,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: "serial",
+          include: SERIAL,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+        },
+      },
+    ],
   },
 });
