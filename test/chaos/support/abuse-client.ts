@@ -55,7 +55,9 @@ export class AbuseClient {
 
   /**
    * Connects and upgrades. The socket is half-open: the server's FIN does not end our side, and
-   * nothing answers the server's close frame unless the test does.
+   * nothing answers the server's close frame unless the test does. A FIN (or a close) before the
+   * upgrade answer is final: `failed`, at once, and the socket is destroyed (a half-open socket
+   * would otherwise wait for `timeoutMs` for an answer that cannot come).
    */
   static open(port: number, options: { host?: string; keepTexts?: boolean; timeoutMs?: number } = {}): Promise<Upgrade> {
     const host = options.host ?? "127.0.0.1";
@@ -72,9 +74,15 @@ export class AbuseClient {
         clearTimeout(timer);
         socket.off("data", onData);
         socket.off("close", onClose);
+        socket.off("end", onEnd);
         resolve(u);
       };
       const onClose = (): void => done({ kind: "failed", error: "closed before the upgrade answer" });
+      // Every byte before the FIN has been through onData: no answer will follow.
+      const onEnd = (): void => {
+        done({ kind: "failed", error: "closed before the upgrade answer" });
+        socket.destroy();
+      };
       const onData = (chunk: Buffer): void => {
         head = Buffer.concat([head, chunk]);
         const r = readUpgradeResponse(head);
@@ -85,6 +93,7 @@ export class AbuseClient {
       };
       socket.on("data", onData);
       socket.on("close", onClose);
+      socket.on("end", onEnd);
       socket.write(upgradeRequest({ host, port, path: "/rtm" }));
     });
   }
