@@ -6,13 +6,46 @@ function u32le(n: number): Buffer {
   return b;
 }
 
+/** How many (certificate, issueTs) → k1 results {@link signingKey007} keeps: a fixed bound. */
+export const K1_MEMO_SIZE = 8;
+
+interface K1Entry {
+  certificate: string;
+  issueTs: number;
+  k1: Buffer;
+}
+/** The last K1_MEMO_SIZE k1 values, replaced round-robin. */
+const k1Memo: K1Entry[] = [];
+let k1Next = 0;
+
+/**
+ * k1 = HMAC(u32le(issueTs), certificate), remembered for the last {@link K1_MEMO_SIZE} pairs.
+ * `issueTs` is in seconds, so every token minted in the same second for the same certificate shares
+ * its k1: under a load test, most 007 logins then cost two HMACs instead of three. The memo is a
+ * pure function's cache (same inputs, same bytes), holds key material no more secret than the
+ * certificates the gateway already holds, and a hit only says that a token of the same issue
+ * second was verified lately, which the issue time in every token makes public anyway.
+ */
+function k1Of(certificate: string, issueTs: number): Buffer {
+  for (let i = 0; i < k1Memo.length; i++) {
+    const e = k1Memo[i] as K1Entry;
+    if (e.issueTs === issueTs && e.certificate === certificate) return e.k1;
+  }
+  const k1 = createHmac("sha256", u32le(issueTs)).update(certificate, "latin1").digest();
+  const entry = { certificate, issueTs, k1 };
+  if (k1Memo.length < K1_MEMO_SIZE) k1Memo.push(entry);
+  else k1Memo[k1Next] = entry;
+  k1Next = (k1Next + 1) % K1_MEMO_SIZE;
+  return k1;
+}
+
 /**
  * The 007 signing key: k1 = HMAC(u32le(issueTs), certificate), k2 = HMAC(u32le(salt), k1).
- * The timestamp and the salt are the HMAC keys (docs/tokens.md, "The 007 format").
+ * The timestamp and the salt are the HMAC keys (docs/tokens.md, "The 007 format"). k1 comes from a
+ * small memo when the same certificate and issue second were seen lately ({@link k1Of}).
  */
 export function signingKey007(certificate: string, issueTs: number, salt: number): Buffer {
-  const k1 = createHmac("sha256", u32le(issueTs)).update(certificate, "latin1").digest();
-  return createHmac("sha256", u32le(salt)).update(k1).digest();
+  return createHmac("sha256", u32le(salt)).update(k1Of(certificate, issueTs)).digest();
 }
 
 /** The 007 MAC over the exact signing_info bytes. */
