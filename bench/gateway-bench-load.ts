@@ -3,9 +3,11 @@
  * client of lean-ws-client.ts. The same process and the same frames drive the bare `ws` server
  * and the gateway. Requests:
  *
- *  - `mint {count, prefix, append}`: builds `count` login frames, one fresh 007 token per distinct
- *    uid (`<prefix><i>`) for the dev seed's token-only project, each pre-masked; with `append` they
- *    are added to the pool (the orchestrator tops the pool up between runs). Never during a run.
+ *  - `mint {count, prefix, append, version}`: builds `count` login frames, one fresh token per
+ *    distinct uid (`<prefix><i>`) for the dev seed's token-only project, each pre-masked; with
+ *    `append` they are added to the pool (the orchestrator tops the pool up between runs). Never
+ *    during a run. `version` "007" (default) or "006": each version has a pool (and a cursor) of
+ *    its own, and `run`, `hold` and `rewind` take the same `version` to choose it.
  *  - `run {port, path, concurrency, warmupMs, durationMs | maxCycles, advance}`: a closed loop of
  *    `concurrency` cycles in flight, each connect → upgrade → send one login frame → reply with
  *    id 1 → close frame + end. After `warmupMs` it notifies `window-start`, after `durationMs`
@@ -32,9 +34,16 @@ if (TOKEN_PROJECT === undefined || TOKEN_PROJECT.certificate === null) throw new
 const APP_ID = TOKEN_PROJECT.appId;
 const CERTIFICATE = TOKEN_PROJECT.certificate;
 
-let frames: Buffer[] = [];
-let cursor = 0;
-let wraps = 0;
+/** The login frames of one token version, and the cursor `advance` runs take them from. */
+interface Pool {
+  frames: Buffer[];
+  cursor: number;
+  wraps: number;
+}
+const pools: Record<"006" | "007", Pool> = { "006": { frames: [], cursor: 0, wraps: 0 }, "007": { frames: [], cursor: 0, wraps: 0 } };
+function poolOf(m: Message): Pool {
+  return pools[m["version"] === "006" ? "006" : "007"];
+}
 const held: LeanWsConnection[] = [];
 
 function num(m: Message, key: string, fallback?: number): number {
@@ -49,29 +58,31 @@ function target(m: Message): WsTarget {
 }
 
 function mint(m: Message): Record<string, unknown> {
+  const pool = poolOf(m);
+  const version = m["version"] === "006" ? "006" : "007";
   const count = num(m, "count");
   const prefix = typeof m["prefix"] === "string" ? m["prefix"] : "bench-";
   const append = m["append"] === true;
   const started = performance.now();
   const issueTs = Math.floor(Date.now() / 1000);
-  const first = append ? frames.length : 0;
+  const first = append ? pool.frames.length : 0;
   const out: Buffer[] = new Array<Buffer>(count);
   let bytes = 0;
   for (let i = 0; i < count; i++) {
     const uid = `${prefix}${first + i}`;
-    const token = buildRtmToken({ version: "007", appId: APP_ID, certificate: CERTIFICATE, uid, expireSeconds: 3600, issueTs, salt: randomInt(1, 2 ** 32 - 1) });
+    const token = buildRtmToken({ version, appId: APP_ID, certificate: CERTIFICATE, uid, expireSeconds: 3600, issueTs, salt: randomInt(1, 2 ** 32 - 1) });
     const frame = maskedTextFrame(JSON.stringify({ id: 1, op: "login", appId: APP_ID, uid, token, profile: "rtm1" }));
     bytes += frame.length;
     out[i] = frame;
   }
   if (append) {
-    for (const f of out) frames.push(f);
+    for (const f of out) pool.frames.push(f);
   } else {
-    frames = out;
-    cursor = 0;
-    wraps = 0;
+    pool.frames = out;
+    pool.cursor = 0;
+    pool.wraps = 0;
   }
-  return { count, pool: frames.length, unused: frames.length - cursor, ms: performance.now() - started, meanFrameBytes: count === 0 ? 0 : bytes / count };
+  return { count, pool: pool.frames.length, unused: pool.frames.length - pool.cursor, ms: performance.now() - started, meanFrameBytes: count === 0 ? 0 : bytes / count };
 }
 
 function percentile(sorted: Float64Array, q: number): number {
@@ -81,6 +92,8 @@ function percentile(sorted: Float64Array, q: number): number {
 }
 
 function run(m: Message): Promise<Record<string, unknown>> {
+  const pool = poolOf(m);
+  const frames = pool.frames;
   if (frames.length === 0) throw new Error("run before mint");
   const tgt = target(m);
   const request = upgradeRequest(tgt);
@@ -91,7 +104,7 @@ function run(m: Message): Promise<Record<string, unknown>> {
   const timeoutMs = num(m, "timeoutMs", 10_000);
   const advance = m["advance"] === true;
   let local = 0;
-  const wrapsBefore = wraps;
+  const wrapsBefore = pool.wraps;
 
   return new Promise((resolve) => {
     let phase = 0; // 0 warm-up, 1 measured window, 2 draining
@@ -116,10 +129,10 @@ function run(m: Message): Promise<Record<string, unknown>> {
       started++;
       let frame: Buffer;
       if (advance) {
-        frame = frames[cursor]!;
-        if (++cursor === frames.length) {
-          cursor = 0;
-          wraps++;
+        frame = frames[pool.cursor]!;
+        if (++pool.cursor === frames.length) {
+          pool.cursor = 0;
+          pool.wraps++;
         }
       } else {
         frame = frames[local % frames.length]!;
@@ -209,8 +222,8 @@ function run(m: Message): Promise<Record<string, unknown>> {
         firstError,
         clientCpuUs,
         clientElu,
-        poolWrapped: wraps > wrapsBefore,
-        unused: frames.length - cursor,
+        poolWrapped: pool.wraps > wrapsBefore,
+        unused: frames.length - pool.cursor,
       });
     };
 
@@ -219,13 +232,15 @@ function run(m: Message): Promise<Record<string, unknown>> {
 }
 
 function hold(m: Message): Promise<Record<string, unknown>> {
+  const pool = poolOf(m);
+  const frames = pool.frames;
   if (frames.length === 0) throw new Error("hold before mint");
   const tgt = target(m);
   const request = upgradeRequest(tgt);
   const count = num(m, "count");
   const concurrency = num(m, "concurrency", 128);
   const timeoutMs = num(m, "timeoutMs", 20_000);
-  if (cursor + count > frames.length) throw new Error(`hold ${count}: only ${frames.length - cursor} unused frames left`);
+  if (pool.cursor + count > frames.length) throw new Error(`hold ${count}: only ${frames.length - pool.cursor} unused frames left`);
   const startedAt = performance.now();
   return new Promise((resolve) => {
     let started = 0;
@@ -236,7 +251,7 @@ function hold(m: Message): Promise<Record<string, unknown>> {
     const next = (): void => {
       if (started >= count) return;
       started++;
-      const frame = frames[cursor++]!;
+      const frame = frames[pool.cursor++]!;
       inFlight.add(new LeanWsConnection(tgt, request, frame, true, onReply));
     };
     const onReply: ReplyListener = (conn, ok, detail) => {
@@ -302,9 +317,10 @@ serveChild(
     run,
     hold,
     release,
-    rewind: () => {
-      cursor = 0;
-      return { count: frames.length };
+    rewind: (m: Message) => {
+      const pool = poolOf(m);
+      pool.cursor = 0;
+      return { count: pool.frames.length };
     },
     stats: () => heldStats(),
   },

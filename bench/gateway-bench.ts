@@ -21,6 +21,11 @@
  *    the server set the rate. Figures: the best run of each server (highest rate, lowest CPU).
  *    Targets: rate gateway/bare ≥ 0.85, server CPU per login / per bare cycle ≤ 1.2.
  *
+ *    Two more gateways run in the same rounds: one with REDIS_URL set (its own redis-server, as
+ *    bench/redis-server.ts starts it; skipped with a note when none can start, or with
+ *    `--skip-redis`), target CPU per login ≤ 1.25× a bare cycle and reported against the memory-mode
+ *    gateway; and one logged into with fresh 006 tokens instead (`--skip-006` leaves it out).
+ *
  * 2. Idle memory (memory-bench.ts): RSS per logged-in idle gateway session at `--sessions`
  *    sessions against RSS per idle bare `ws` connection. Target: ratio ≤ 1.25.
  *
@@ -40,17 +45,20 @@ import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { BenchChild, type Message } from "./bench-ipc.js";
+import { startRedisServer, type OwnRedis } from "./redis-server.js";
 import { MAX_SESSIONS, runMemoryBench, type MemoryResult } from "./memory-bench.js";
 
 const USAGE =
   "usage: node dist/bench/gateway-bench.js [--duration S] [--warmup S] [--concurrency N] [--rounds N] [--pool N]\n" +
   "                                        [--sessions N] [--skip-memory] [--skip-throughput] [--profile DIR] [--json FILE] [--check]\n" +
   "                                        [--shadow]  (also a gateway with a shadow target: its CPU per login / none, target ≤ 1.10)\n" +
-  "                                        [--baseline DIST]  (also the gateway of another build's dist/ directory, in the same rounds)";
+  "                                        [--baseline DIST]  (also the gateway of another build's dist/ directory, in the same rounds)\n" +
+  "                                        [--skip-redis] [--skip-006]  (no Redis-mode row, no 006 row)";
 
 const TARGET_RATE = 0.85;
 const TARGET_CPU = 1.2;
-const TARGET_MEMORY = 1.25;
+/** Issue 13: RSS per idle session at most 1.05× a bare connection's. */
+const TARGET_MEMORY = 1.05;
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -71,6 +79,8 @@ function parseCli() {
       check: { type: "boolean", default: false },
       shadow: { type: "boolean", default: false },
       baseline: { type: "string" },
+      "skip-redis": { type: "boolean", default: false },
+      "skip-006": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -120,11 +130,17 @@ const SHADOW = args.values.shadow === true;
 const TARGET_SHADOW_CPU = 1.1;
 /** Another build's dist/ directory whose gateway runs in the same rounds (`--baseline`). */
 const BASELINE = args.values.baseline === undefined ? undefined : resolve(args.values.baseline);
+const SKIP_REDIS = args.values["skip-redis"] === true;
+const SKIP_006 = args.values["skip-006"] === true;
+/** Target (issue 13): a login with REDIS_URL set costs at most this many bare cycles of CPU. */
+const TARGET_REDIS_CPU = 1.25;
 
 // ---------------------------------------------------------------------------------------------
 // Throughput
 
-type Kind = "bare" | "gateway" | "shadow" | "baseline";
+type Kind = "bare" | "gateway" | "shadow" | "baseline" | "redis" | "v006";
+/** The token version a server's logins carry. */
+const versionOf = (kind: Kind): "006" | "007" => (kind === "v006" ? "006" : "007");
 
 interface RunResult {
   readonly kind: Kind;
@@ -173,6 +189,7 @@ async function runOne(kind: Kind, round: number, server: BenchChild, ready: Mess
       durationMs: DURATION_S * 1000,
       timeoutMs: 10_000,
       advance: kind !== "bare",
+      version: versionOf(kind),
     },
     (WARMUP_S + DURATION_S) * 1000 + 60_000,
   );
@@ -229,21 +246,34 @@ async function throughput() {
   const runs: RunResult[] = [];
   let mintMs = 0;
   let minted = 0;
-  let unused = 0;
+  const unused = { "006": 0, "007": 0 };
   let bestRate = 0;
   const prefix = `tp-${process.pid}-`;
-  /** Mints `count` more login frames (never while a run is timed). */
-  const mint = async (count: number, append: boolean): Promise<void> => {
-    const m = await load.request({ type: "mint", count, prefix, append }, 300_000);
+  let redis: OwnRedis | null = null;
+  /** Mints `count` more login frames of `version` (never while a run is timed). */
+  const mint = async (count: number, append: boolean, version: "006" | "007"): Promise<void> => {
+    const m = await load.request({ type: "mint", count, prefix: `${prefix}${version}-`, append, version }, 300_000);
     mintMs += num(m, "ms");
     minted += count;
-    unused = num(m, "unused");
-    if (!append) log(`  minted ${count} login frames (one fresh 007 token per uid, ${fmt(num(m, "meanFrameBytes"), 0)} bytes each) in ${fmt(num(m, "ms") / 1000, 1)} s`);
+    unused[version] = num(m, "unused");
+    if (!append) log(`  minted ${count} login frames (one fresh ${version} token per uid, ${fmt(num(m, "meanFrameBytes"), 0)} bytes each) in ${fmt(num(m, "ms") / 1000, 1)} s`);
   };
   try {
-    await mint(POOL, false);
+    await mint(POOL, false, "007");
+    if (!SKIP_006) await mint(POOL, false, "006");
     servers.set("bare", await BenchChild.start("bare server", "./gateway-bench-server.js", ["bare"], execArgv));
     servers.set("gateway", await BenchChild.start("gateway server", "./gateway-bench-server.js", ["gateway", "{}"], execArgv));
+    if (!SKIP_REDIS) {
+      try {
+        redis = await startRedisServer();
+        const overrides = JSON.stringify({ redisUrl: redis.url, redisKeyPrefix: `gwbench-${process.pid}:` });
+        servers.set("redis", await BenchChild.start("redis-mode gateway server", "./gateway-bench-server.js", ["gateway", overrides], execArgv));
+        log(`  redis-mode gateway on its own redis-server ${redis.version} (${redis.url})`);
+      } catch (err) {
+        log(`  no Redis-mode row: ${(err as Error).message}`);
+      }
+    }
+    if (!SKIP_006) servers.set("v006", await BenchChild.start("006 gateway server", "./gateway-bench-server.js", ["gateway", "{}"], execArgv));
     if (SHADOW) servers.set("shadow", await BenchChild.start("shadow server", "./gateway-bench-server.js", ["gateway", '{"shadowTarget":{"target":"token_only"}}'], execArgv));
     if (BASELINE !== undefined) {
       const module = pathToFileURL(resolve(BASELINE, "bench/gateway-bench-server.js")).href;
@@ -255,20 +285,23 @@ async function throughput() {
     log(row(["server", "round", "cycles", "cycles/s", "p50 ms", "p90 ms", "p99 ms", "srv µs/cyc", "srv ELU", "load µs/cyc", "load ELU", "errors"], widths));
     for (let round = 1; round <= ROUNDS; round++) {
       const kinds: Kind[] = ["bare", "gateway"];
+      if (servers.has("redis")) kinds.push("redis");
+      if (servers.has("v006")) kinds.push("v006");
       if (SHADOW) kinds.push("shadow");
       if (BASELINE !== undefined) kinds.push("baseline");
       const order: Kind[] = round % 2 === 1 ? kinds : [...kinds].reverse();
       for (const kind of order) {
         const s = servers.get(kind)!;
+        const version = versionOf(kind);
         if (kind !== "bare") {
           // Top the pool up so that every login of this run uses a uid never used before.
           const need = Math.ceil(Math.max(bestRate, 2_000) * (WARMUP_S + DURATION_S) * 2) + 2 * CONCURRENCY;
-          if (unused < need) await mint(need - unused, true);
+          if (unused[version] < need) await mint(need - unused[version], true, version);
         }
         const r = await runOne(kind, round, s.child, s.ready, load);
         runs.push(r);
         bestRate = Math.max(bestRate, r.rate);
-        if (kind !== "bare") unused = r.unused;
+        if (kind !== "bare") unused[version] = r.unused;
         log(
           row(
             [kind, String(round), String(r.cycles), fmt(r.rate, 0), fmt(r.p50Ms, 2), fmt(r.p90Ms, 2), fmt(r.p99Ms, 2), fmt(r.serverCpuUsPerCycle, 1), fmt(r.serverElu, 2), fmt(r.clientCpuUsPerCycle, 1), fmt(r.clientElu, 2), String(r.errors)],
@@ -282,6 +315,7 @@ async function throughput() {
   } finally {
     await load.stop();
     for (const s of servers.values()) await s.child.stop();
+    await redis?.stop();
   }
 
   const of = (k: Kind) => runs.filter((r) => r.kind === k);
@@ -316,6 +350,18 @@ async function throughput() {
     const sh = runs.find((r) => r.kind === "shadow" && r.round === round);
     if (g !== undefined && sh !== undefined) pairedShadowCpu.push(sh.serverCpuUsPerCycle / g.serverCpuUsPerCycle);
   }
+  /** Per round: CPU per cycle of `a` over that of `b`. */
+  const pairedCpuOf = (a: Kind, b: Kind): number[] => {
+    const out: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const x = runs.find((r) => r.kind === a && r.round === round);
+      const y = runs.find((r) => r.kind === b && r.round === round);
+      if (x !== undefined && y !== undefined) out.push(x.serverCpuUsPerCycle / y.serverCpuUsPerCycle);
+    }
+    return out;
+  };
+  const redisBest = servers.has("redis") ? best("redis") : null;
+  const v006 = servers.has("v006") ? best("v006") : null;
   const baseline = BASELINE !== undefined ? best("baseline") : null;
   const pairedBaselineCpu: number[] = [];
   for (let round = 1; round <= ROUNDS && baseline !== null; round++) {
@@ -326,6 +372,14 @@ async function throughput() {
   const summary = {
     bare,
     gateway,
+    redis: redisBest,
+    redisCpuRatio: redisBest === null ? null : redisBest.serverCpuUsPerCycle / bare.serverCpuUsPerCycle,
+    redisOverMemoryCpuRatio: redisBest === null ? null : redisBest.serverCpuUsPerCycle / gateway.serverCpuUsPerCycle,
+    pairedRedisCpuRatios: redisBest === null ? [] : pairedCpuOf("redis", "bare"),
+    pairedRedisOverMemoryCpuRatios: redisBest === null ? [] : pairedCpuOf("redis", "gateway"),
+    v006,
+    v006CpuRatio: v006 === null ? null : v006.serverCpuUsPerCycle / bare.serverCpuUsPerCycle,
+    pairedV006CpuRatios: v006 === null ? [] : pairedCpuOf("v006", "bare"),
     shadow,
     baseline,
     baselineDir: BASELINE ?? null,
@@ -373,12 +427,23 @@ if (!SKIP_THROUGHPUT) {
   log(row(["bare ws", fmt(s.bare.rate, 0), fmt(s.bare.p50Ms, 2), fmt(s.bare.p99Ms, 2), fmt(s.bare.serverCpuUsPerCycle, 1)], w2));
   log(row(["gateway", fmt(s.gateway.rate, 0), fmt(s.gateway.p50Ms, 2), fmt(s.gateway.p99Ms, 2), fmt(s.gateway.serverCpuUsPerCycle, 1)], w2));
   if (s.shadow !== null) log(row(["shadow", fmt(s.shadow.rate, 0), fmt(s.shadow.p50Ms, 2), fmt(s.shadow.p99Ms, 2), fmt(s.shadow.serverCpuUsPerCycle, 1)], w2));
+  if (s.redis !== null) log(row(["redis mode", fmt(s.redis.rate, 0), fmt(s.redis.p50Ms, 2), fmt(s.redis.p99Ms, 2), fmt(s.redis.serverCpuUsPerCycle, 1)], w2));
+  if (s.v006 !== null) log(row(["006 login", fmt(s.v006.rate, 0), fmt(s.v006.p50Ms, 2), fmt(s.v006.p99Ms, 2), fmt(s.v006.serverCpuUsPerCycle, 1)], w2));
   if (s.baseline !== null) log(row(["baseline", fmt(s.baseline.rate, 0), fmt(s.baseline.p50Ms, 2), fmt(s.baseline.p99Ms, 2), fmt(s.baseline.serverCpuUsPerCycle, 1)], w2));
   if (s.poolWrapped) log("  note: the uid pool wrapped (a uid was reused long after its session had closed); raise --pool for all-distinct uids");
   verdicts.push(
     { name: "rate gateway / bare", value: s.rateRatio, target: `≥ ${TARGET_RATE}`, pass: s.rateRatio >= TARGET_RATE },
     { name: "server CPU per login / per bare cycle", value: s.cpuRatio, target: `≤ ${TARGET_CPU}`, pass: s.cpuRatio <= TARGET_CPU },
   );
+  if (s.redisCpuRatio !== null && s.redisOverMemoryCpuRatio !== null) {
+    verdicts.push({ name: "CPU per login, REDIS_URL set / bare cycle", value: s.redisCpuRatio, target: `≤ ${TARGET_REDIS_CPU}`, pass: s.redisCpuRatio <= TARGET_REDIS_CPU });
+    log(
+      `  REDIS_URL set / memory store, CPU per login: best ${fmt(s.redisOverMemoryCpuRatio, 3)}, median of rounds ${fmt(median(s.pairedRedisOverMemoryCpuRatios), 3)} (per round ${s.pairedRedisOverMemoryCpuRatios.map((r) => fmt(r, 3)).join(", ")})`,
+    );
+  }
+  if (s.v006CpuRatio !== null) {
+    log(`  006 login CPU / bare cycle: best ${fmt(s.v006CpuRatio, 3)}, median of rounds ${fmt(median(s.pairedV006CpuRatios), 3)} (per round ${s.pairedV006CpuRatios.map((r) => fmt(r, 3)).join(", ")})`);
+  }
   if (s.shadowCpuRatio !== null) {
     verdicts.push({ name: "server CPU per login, shadow target / none", value: s.shadowCpuRatio, target: `≤ ${TARGET_SHADOW_CPU}`, pass: s.shadowCpuRatio <= TARGET_SHADOW_CPU });
     log(`  (per-round shadow / none CPU ratios ${s.pairedShadowCpuRatios.map((r) => fmt(r, 3)).join(", ")})`);
@@ -388,7 +453,7 @@ if (!SKIP_THROUGHPUT) {
       `  server CPU per login, this build / baseline (${s.baselineDir}): best ${fmt(s.baselineCpuRatio, 3)}, median of rounds ${fmt(median(s.pairedBaselineCpuRatios), 3)} (per round ${s.pairedBaselineCpuRatios.map((r) => fmt(r, 3)).join(", ")})`,
     );
   }
-  noErrors = s.bare.errors === 0 && s.gateway.errors === 0 && (s.shadow === null || s.shadow.errors === 0) && (s.baseline === null || s.baseline.errors === 0);
+  noErrors = [s.bare, s.gateway, s.redis, s.v006, s.shadow, s.baseline].every((b) => b === null || b.errors === 0);
 }
 
 let memory: MemoryResult | null = null;

@@ -55,7 +55,17 @@ interface MemoryServer {
 }
 interface GatewayJson {
   readonly options: { readonly concurrency: number; readonly durationS: number; readonly rounds: number };
-  readonly throughput: { readonly bare: ServerBest; readonly gateway: ServerBest; readonly rateRatio: number; readonly cpuRatio: number } | null;
+  readonly throughput: {
+    readonly bare: ServerBest;
+    readonly gateway: ServerBest;
+    readonly rateRatio: number;
+    readonly cpuRatio: number;
+    /** Absent from figures written before the Redis-mode and 006 rows existed. */
+    readonly redis?: ServerBest | null;
+    readonly redisOverMemoryCpuRatio?: number | null;
+    readonly v006?: ServerBest | null;
+    readonly v006CpuRatio?: number | null;
+  } | null;
   readonly memory: { readonly sessions: number; readonly bare: MemoryServer; readonly gateway: MemoryServer; readonly ratio: number } | null;
   readonly verdicts: readonly { readonly name: string; readonly value: number; readonly target: string; readonly pass: boolean }[];
 }
@@ -165,10 +175,16 @@ function gatewaySection(g: GatewayJson | null, steps: readonly StepJson[]): stri
       [
         ["bare ws", f(t.bare.rate), f(t.bare.p50Ms, 2), f(t.bare.p99Ms, 2), f(t.bare.serverCpuUsPerCycle, 1)],
         ["gateway (007 login)", f(t.gateway.rate), f(t.gateway.p50Ms, 2), f(t.gateway.p99Ms, 2), f(t.gateway.serverCpuUsPerCycle, 1)],
+        ...(t.redis == null ? [] : [["gateway, REDIS_URL set (007 login)", f(t.redis.rate), f(t.redis.p50Ms, 2), f(t.redis.p99Ms, 2), f(t.redis.serverCpuUsPerCycle, 1)]]),
+        ...(t.v006 == null ? [] : [["gateway (006 login)", f(t.v006.rate), f(t.v006.p50Ms, 2), f(t.v006.p99Ms, 2), f(t.v006.serverCpuUsPerCycle, 1)]]),
       ],
       [1, 2, 3, 4],
     ),
   );
+  const extra: string[] = [];
+  if (t.redisOverMemoryCpuRatio != null) extra.push(`CPU per login with REDIS_URL set / with the memory store: ${f(t.redisOverMemoryCpuRatio, 3)} (target ≤ 1.05).`);
+  if (t.v006CpuRatio != null) extra.push(`CPU per 006 login / per bare cycle: ${f(t.v006CpuRatio, 3)}.`);
+  if (extra.length > 0) out.push("", extra.join(" "));
   out.push("", table(["ratio", "value", "target", ""], g.verdicts.filter((v) => !v.name.startsWith("RSS")).map((v) => [v.name, f(v.value, 3), v.target, verdict(v.pass)]), [1]));
   return out.join("\n");
 }
