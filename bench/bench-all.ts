@@ -6,6 +6,7 @@
  *
  * Steps (each a child process, bounded in time):
  *  1. verify       node dist/bench/verify-bench.js --json verify.json
+ *     login        node dist/bench/login-path-bench.js --json login.json   (the login path in one process, journal on and off)
  *  2. gateway      node dist/bench/gateway-bench.js --json gateway.json   (throughput; idle memory at 10k sessions)
  *  3. propagation  node dist/bench/propagation-bench.js --json propagation.json   (Redis commands per login)
  *  4. capacity     one `rtm-auth serve` (memory store) with a project taking App ID and token logins,
@@ -25,8 +26,8 @@ import { parseArgs } from "node:util";
 import { repoRoot, startGatewayProcess } from "./gateway-process.js";
 import { renderPerformancePage } from "./performance-page.js";
 
-const USAGE = "usage: node dist/bench/bench-all.js [--dir DIR] [--out FILE] [--only verify,gateway,propagation,capacity,cluster]";
-const STEPS = ["verify", "gateway", "propagation", "capacity", "cluster"] as const;
+const USAGE = "usage: node dist/bench/bench-all.js [--dir DIR] [--out FILE] [--only verify,login,gateway,propagation,capacity,cluster]";
+const STEPS = ["verify", "login", "gateway", "propagation", "capacity", "cluster"] as const;
 type StepName = (typeof STEPS)[number];
 
 /** The capacity search: arguments of `rtm-auth load` besides the target and the output files. */
@@ -156,6 +157,7 @@ writeFileSync(
 console.log(`bench: ${os.cpus().length} CPUs, node ${process.version}; figures go to ${dir}`);
 
 await step("verify", "npm run bench:verify -- --json verify.json", () => run([join(dist, "verify-bench.js"), "--json", join(dir, "verify.json")], 5 * 60_000));
+await step("login", "npm run bench:login -- --json login.json", () => run([join(dist, "login-path-bench.js"), "--json", join(dir, "login.json")], 5 * 60_000));
 await step("gateway", "npm run bench:gateway -- --json gateway.json", () => run([join(dist, "gateway-bench.js"), "--json", join(dir, "gateway.json")], 8 * 60_000));
 await step("propagation", "npm run bench:propagation -- --json propagation.json", () => run([join(dist, "propagation-bench.js"), "--json", join(dir, "propagation.json")], 5 * 60_000));
 await step("capacity", `rtm-auth load ${CAPACITY_ARGS.join(" ")}`, capacity);
