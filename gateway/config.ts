@@ -6,7 +6,9 @@
 import { z } from "zod";
 import { resolveSwitches, type BehaviourSwitches } from "./fidelity.js";
 
-const bool = z.union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])]).transform((v) => v === true || v === "1" || v === "true" || v === "yes" || v === "on");
+const bool = z
+  .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])], { error: "must be one of 1, true, yes, on (on) or 0, false, no, off (off)" })
+  .transform((v) => v === true || v === "1" || v === "true" || v === "yes" || v === "on");
 /** An integer given as a number or a plain decimal string (no blanks, hex or booleans); every refusal says the range. */
 const int = (min: number, max: number) => {
   const error = `must be a whole number from ${min} to ${max}`;
@@ -17,7 +19,7 @@ const int = (min: number, max: number) => {
 
 export const configSchema = z
   .object({
-    /** TCP port of the gateway (WebSocket, health, later admin and metrics). `0` picks a free port. [PORT] Default 8080. */
+    /** TCP port of the gateway: WebSocket, health, admin API, metrics and console. `0` picks a free port. [PORT] Default 8080. */
     port: int(0, 65535).default(8080),
     /** Address to listen on. [HOST] Default `127.0.0.1`; use `0.0.0.0` or `::` to accept remote clients. */
     host: z.string().min(1).default("127.0.0.1"),

@@ -86,7 +86,7 @@ describe("loadConfig: booleans", () => {
     expect([c.devSeed, c.uidRefuseLeadingSpace, c.uidWeb2Validator]).toEqual([false, false, false]);
   });
   it.each(["TRUE", "2", "y", "", "enabled"])("%j is refused", (v) => {
-    expect(() => loadConfig({ devSeed: v } as GatewayConfigInput)).toThrow(/devSeed/);
+    expect(() => loadConfig({ devSeed: v } as GatewayConfigInput)).toThrow(/devSeed.*must be one of 1, true, yes, on \(on\) or 0, false, no, off \(off\)/);
   });
 });
 
