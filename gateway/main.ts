@@ -139,7 +139,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   // The journal reads the wall clock here, where the system time may be read (docs/architecture.md, "Time").
   const journal = config.journalSize === 0 ? null : new DecisionJournal(config.journalSize, Date.now);
   // Migration readiness per project, over a sliding window of the simulated clock (docs/migration.md).
-  const migrationReadiness = new ReadinessTracker();
+  const migrationReadiness = new ReadinessTracker({ startedAt: clock.nowSeconds() });
   // What the diagnostic hints read (docs/hints.md); certificates are remembered by salted hash only.
   const hintFacts = new GatewayHintFacts({ store, journal, nowSeconds: () => clock.nowSeconds(), salt: randomBytes(32) });
   // Staged rollouts (docs/rollouts.md): cohort counts shared through Redis when there is one.

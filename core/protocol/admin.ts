@@ -174,6 +174,11 @@ export interface ReadinessReport {
   readonly gateways: number;
   /** Why figures are missing (Redis unreachable, a gateway over the read limit, …), or null. */
   readonly warning: string | null;
+  /**
+   * Set when the window reaches back before this gateway started keeping figures (they live in
+   * memory and start empty at each start): one sentence saying how much it really saw. Null otherwise.
+   */
+  readonly partial: string | null;
   /** Accepted logins in the window by credential, token version and certificate slot. */
   readonly logins: {
     readonly appid: number;

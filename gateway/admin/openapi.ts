@@ -631,7 +631,7 @@ export const OPENAPI_DOCUMENT = {
     "/admin/projects/{appId}/readiness": {
       get: op("migration", {
         summary:
-          "Migration readiness over a sliding window of the simulated clock: logins by credential, version and slot, distinct uids, the uids still on the App ID, live sessions, and a verdict per step that cannot be undone; with Redis, of every live gateway (`scope`, `gateways`, `warning`; docs/migration.md)",
+          "Migration readiness over a sliding window of the simulated clock: logins by credential, version and slot, distinct uids, the uids still on the App ID, live sessions, and a verdict per step that cannot be undone; with Redis, of every live gateway (`scope`, `gateways`, `warning`; docs/migration.md); `partial` says when the window reaches back before this gateway started keeping figures",
         params: [appIdParam, { name: "windowSeconds", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 3600 }, description: "default and maximum 3600" }],
         ok: { status: "200", description: "the readiness report", schema: { type: "object", required: ["appId", "windowSeconds", "scope", "gateways", "logins", "liveSessions", "verdicts"] } },
         errors: { "400": errorReply("`invalid_request`"), "404": notFound },

@@ -51,6 +51,11 @@ export interface ReadinessOptions {
   readonly recentCap?: number;
   /** Projects tracked at once. Default 1000. */
   readonly maxProjects?: number;
+  /**
+   * When this gateway started keeping figures (Unix seconds of the simulated clock): a window
+   * reaching back before it is said to be partial (`partial`). Absent: never said.
+   */
+  readonly startedAt?: number;
 }
 
 /**
@@ -118,8 +123,10 @@ export class ReadinessTracker {
   /** Sharing only: projects dropped since the last takeChanges() (past maxProjects, `full` instead). */
   private readonly dropped = new Set<string>();
   private full = true;
+  private readonly startedAt: number | undefined;
 
   constructor(options: ReadinessOptions = {}) {
+    this.startedAt = options.startedAt;
     this.windowSeconds = options.windowSeconds ?? 3600;
     this.bucketSeconds = Math.max(1, Math.ceil(this.windowSeconds / BUCKETS));
     this.uidCap = options.uidCap ?? 1_000;
@@ -415,6 +422,10 @@ export class ReadinessTracker {
       scope,
       gateways,
       warning: warnings.length === 0 ? null : warnings.join("; "),
+      partial:
+        this.startedAt !== undefined && now - this.startedAt < window
+          ? `this gateway has kept figures for ${Math.max(0, now - this.startedAt)} s of the ${window} s window: they are kept in memory from its start, so earlier logins are not counted; wait, or keep traffic flowing, before an irreversible step`
+          : null,
       logins: { appid, token, byVersion: { "006": v006, "007": v007 }, bySlot: { primary, secondary } },
       refused,
       distinctUids: { appid: distinct("appid"), token: distinct("token") },

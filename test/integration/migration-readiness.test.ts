@@ -128,6 +128,18 @@ describe("readiness, then each step's dry-run against its real outcome", () => {
     expect(await loginAll(onOld.slice(1), false)).toEqual(["invalid_signature", "invalid_signature"]);
   });
 
+  it("a window reaching back before the gateway started is said to be partial; once the gateway has seen a whole window it is not", async () => {
+    const fresh = await startGateway({ clock: "manual", projects: [{ appId: APP, mode: "either" }] });
+    try {
+      expect((await fresh.admin.migration.readiness(APP, 3600)).partial).toMatch(/^this gateway has kept figures for 0 s of the 3600 s window: they are kept in memory from its start/);
+      await fresh.admin.clock.advance(600);
+      expect((await fresh.admin.migration.readiness(APP, 600)).partial).toBeNull();
+      expect((await fresh.admin.migration.readiness(APP, 3600)).partial).toMatch(/kept figures for 600 s of the 3600 s window/);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("anything but dryRun=true|false is a 400 and never the real step (dryRun=1, dryrun=true, repeated, empty)", async () => {
     await gw.admin.certificates.enableSecondary(APP);
     for (const q of ["dryRun=1", "dryRun", "dryRun=", "dryRun=TRUE", "dryRun=yes", "dryrun=true", "dryRun=true&dryRun=true", "force=1"]) {
