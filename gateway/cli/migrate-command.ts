@@ -215,7 +215,9 @@ async function run(o: Options, io: CliIo): Promise<number> {
   } catch (err) {
     if (err instanceof AdminApiError) {
       if (o.json) io.out(`${JSON.stringify({ error: { status: err.status, code: err.code, message: err.message } })}\n`);
-      io.err(`rtm-auth migrate ${o.sub}: refused: ${err.code} (HTTP ${err.status}): ${err.message}\n`);
+      // A CLI user's remedy for 401 is a flag, not a header.
+      const hint = err.status === 401 ? `\n  pass an admin JWT: --admin-token "$(npx rtm-auth admin-token)" (with the gateway's ADMIN_JWT_SECRET set here), or RTM_AUTH_ADMIN_TOKEN` : "";
+      io.err(`rtm-auth migrate ${o.sub}: refused: ${err.code} (HTTP ${err.status}): ${err.message}${hint}\n`);
       return EXIT.negative;
     }
     const cause = (err as { cause?: { code?: string } }).cause?.code;

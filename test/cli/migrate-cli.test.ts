@@ -146,6 +146,18 @@ describe("rtm-auth migrate", () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it("a gateway that wants an admin JWT: exit 1, and the message names --admin-token", async () => {
+    const secured = await startGateway({ config: { adminJwtSecret: "s".repeat(40) } });
+    try {
+      const r = await cli("migrate", "status", "--admin-url", secured.httpUrl, "--app-id", APP);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("(HTTP 401)");
+      expect(r.stderr).toContain('pass an admin JWT: --admin-token "$(npx rtm-auth admin-token)"');
+    } finally {
+      await secured.close();
+    }
+  });
+
   it("a gateway that cannot be reached is exit 1; --help lists the subcommands; rtm-auth --help lists migrate", async () => {
     const badApp = await cli("migrate", "status", "--admin-url", gw.httpUrl, "--app-id", "123");
     expect([badApp.status, badApp.stderr]).toEqual([2, expect.stringContaining('--app-id must be an App ID, 32 hexadecimal characters (as the project was created), got "123"')]);
