@@ -31,10 +31,16 @@ export class Connection implements RateLimiter {
   /** Ping budget (a token bucket of one second's worth), allocated at the first ping: tokens left (may go below 0), when last spent (ms). */
   private ping: { tokens: number; at: number } | null = null;
 
-  // TOO_OFTEN: one window per method, as the SDKs keep them (docs/fidelity.md, "Rate windows"), each ring
-  // allocated at its method's first call, each allowing `rateLimit` calls per 1000 ms.
+  // TOO_OFTEN: one window per method, as the SDKs keep them (docs/fidelity.md, "Rate windows"), each
+  // allowing `rateLimit` calls per 1000 ms. A ring is allocated at its method's first call, except
+  // login's: most connections log in once, so its first call is kept as one number and the ring
+  // made (with that call replayed into it) only at a second login on the connection. The first call
+  // of an empty window is always allowed, so the replay gives the ring exactly the state it would
+  // have had; a logged-in idle session keeps no ring (docs/robustness.md).
   private readonly rateLimit: number;
   private loginRing: Ring | null = null;
+  /** The time of the connection's only login call so far (ms), or NaN: before its ring exists. */
+  private firstLoginAt = Number.NaN;
   private renewRing: Ring | null = null;
   private logoutRing: Ring | null = null;
 
@@ -62,8 +68,19 @@ export class Connection implements RateLimiter {
    */
   hit(method: RateMethod, monotonicMs: number, minSpacingMs = 0): boolean {
     let ring: Ring;
-    if (method === "login") ring = this.loginRing ??= newRing(this.rateLimit);
-    else if (method === "renewToken") ring = this.renewRing ??= newRing(this.rateLimit);
+    if (method === "login") {
+      if (this.loginRing === null) {
+        if (Number.isNaN(this.firstLoginAt)) {
+          // The first call of an empty window: always allowed (ringHit would say so too).
+          this.firstLoginAt = monotonicMs;
+          return true;
+        }
+        this.loginRing = newRing(this.rateLimit);
+        ringHit(this.loginRing, this.firstLoginAt);
+        this.firstLoginAt = Number.NaN;
+      }
+      ring = this.loginRing;
+    } else if (method === "renewToken") ring = this.renewRing ??= newRing(this.rateLimit);
     else ring = this.logoutRing ??= newRing(this.rateLimit);
     return ringHit(ring, monotonicMs, minSpacingMs);
   }
