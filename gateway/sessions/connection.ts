@@ -7,6 +7,16 @@ import type { VisibleState } from "../protocol/profile-events.js";
 import type { Transport } from "../ws/transport.js";
 import type { HeldFrame } from "./faults.js";
 
+/** A connection's state that few connections ever need, kept out of the object every connection pays for. */
+interface RareState {
+  /** Login's call window, from its second call on (see {@link Connection.hit}). */
+  loginRing: Ring | null;
+  renewRing: Ring | null;
+  logoutRing: Ring | null;
+  /** Ping budget (a token bucket of one second's worth), from the first ping: tokens left (may go below 0), when last spent (ms). */
+  ping: { tokens: number; at: number } | null;
+}
+
 /**
  * One WebSocket connection and, once logged in, its session. Kept flat and small on purpose:
  * the idle-memory benchmark compares a logged-in session with a bare `ws` connection, so there
@@ -23,13 +33,15 @@ export class Connection implements RateLimiter {
   timer: ScheduledItem<Connection> | null = null;
   /** A login a fault holds (delayed or never answered): a 2.x logout or new login cancels it. */
   pendingLogin: HeldFrame | null = null;
-  /** When the pending login deadline falls (performance.now() ms), or 0 when none is pending. */
+  /**
+   * When the pending login deadline falls (performance.now() ms, rounded up to a whole ms: a small
+   * integer, which V8 keeps in the object itself rather than in a heap number of its own), or 0
+   * when none is pending.
+   */
   deadlineAt = 0;
   /** Neighbours in the login-deadline queue (an intrusive list: leaving it is O(1)). */
   deadlinePrev: Connection | null = null;
   deadlineNext: Connection | null = null;
-  /** Ping budget (a token bucket of one second's worth), allocated at the first ping: tokens left (may go below 0), when last spent (ms). */
-  private ping: { tokens: number; at: number } | null = null;
 
   // TOO_OFTEN: one window per method, as the SDKs keep them (docs/fidelity.md, "Rate windows"), each
   // allowing `rateLimit` calls per 1000 ms. A ring is allocated at its method's first call, except
@@ -38,11 +50,10 @@ export class Connection implements RateLimiter {
   // of an empty window is always allowed, so the replay gives the ring exactly the state it would
   // have had; a logged-in idle session keeps no ring (docs/robustness.md).
   private readonly rateLimit: number;
-  private loginRing: Ring | null = null;
   /** The time of the connection's only login call so far (ms), or NaN: before its ring exists. */
   private firstLoginAt = Number.NaN;
-  private renewRing: Ring | null = null;
-  private logoutRing: Ring | null = null;
+  /** What few connections need (call windows, the ping budget), in one object made at first need. */
+  private rare: RareState | null = null;
 
   // The session, valid while phase === "logged_in".
   /** Sequence number of the session on this gateway; the session id is `${origin}-${seq in base 36}`. */
@@ -67,21 +78,22 @@ export class Connection implements RateLimiter {
    * `minSpacingMs` to the method's previous call.
    */
   hit(method: RateMethod, monotonicMs: number, minSpacingMs = 0): boolean {
-    let ring: Ring;
-    if (method === "login") {
-      if (this.loginRing === null) {
-        if (Number.isNaN(this.firstLoginAt)) {
-          // The first call of an empty window: always allowed (ringHit would say so too).
-          this.firstLoginAt = monotonicMs;
-          return true;
-        }
-        this.loginRing = newRing(this.rateLimit);
-        ringHit(this.loginRing, this.firstLoginAt);
-        this.firstLoginAt = Number.NaN;
+    if (method === "login" && (this.rare === null || this.rare.loginRing === null)) {
+      if (Number.isNaN(this.firstLoginAt)) {
+        // The first call of an empty window: always allowed (ringHit would say so too).
+        this.firstLoginAt = monotonicMs;
+        return true;
       }
-      ring = this.loginRing;
-    } else if (method === "renewToken") ring = this.renewRing ??= newRing(this.rateLimit);
-    else ring = this.logoutRing ??= newRing(this.rateLimit);
+      const ring = newRing(this.rateLimit);
+      ringHit(ring, this.firstLoginAt);
+      this.firstLoginAt = Number.NaN;
+      this.rareState().loginRing = ring;
+    }
+    const rare = this.rareState();
+    let ring: Ring;
+    if (method === "login") ring = rare.loginRing as Ring;
+    else if (method === "renewToken") ring = rare.renewRing ??= newRing(this.rateLimit);
+    else ring = rare.logoutRing ??= newRing(this.rateLimit);
     return ringHit(ring, monotonicMs, minSpacingMs);
   }
 
@@ -91,10 +103,15 @@ export class Connection implements RateLimiter {
    * until the bucket is back to zero: the time the gateway stops reading this peer.
    */
   spendPing(nowMs: number, perSecond: number): number {
-    const b = (this.ping ??= { tokens: perSecond, at: nowMs });
+    const rare = this.rareState();
+    const b = (rare.ping ??= { tokens: perSecond, at: nowMs });
     b.tokens = Math.min(perSecond, b.tokens + ((nowMs - b.at) * perSecond) / 1000) - 1;
     b.at = nowMs;
     return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens * 1000) / perSecond);
+  }
+
+  private rareState(): RareState {
+    return (this.rare ??= { loginRing: null, renewRing: null, logoutRing: null, ping: null });
   }
 
   /** The session as the admin API and journal see it. */

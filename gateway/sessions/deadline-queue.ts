@@ -29,7 +29,8 @@ export class DeadlineQueue {
   /** Starts (or restarts) `conn`'s deadline now. */
   add(conn: Connection): void {
     this.remove(conn);
-    conn.deadlineAt = performance.now() + this.ms;
+    // A whole ms (rounded up: never early), so the field holds a small integer (Connection.deadlineAt).
+    conn.deadlineAt = Math.ceil(performance.now() + this.ms);
     conn.deadlinePrev = this.tail;
     if (this.tail === null) this.head = conn;
     else this.tail.deadlineNext = conn;
