@@ -3,22 +3,12 @@
  * at the second login: for any sequence of calls it answers exactly as a ring made at the first call.
  */
 import { expect, it } from "vitest";
+import { seededRandom as prng } from "../../../../client/load/rng.js";
 import { newRing, ringHit } from "../../../../core/session/rate-window.js";
 import { Connection } from "../../../../gateway/sessions/connection.js";
 
 const transport = { remoteAddress: "127.0.0.1", send: () => undefined, close: () => undefined };
 
-/** mulberry32, seeded: a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 it("answers every login call as an eagerly made ring does, for any limit, spacing and timing", () => {
   const rand = prng(13);

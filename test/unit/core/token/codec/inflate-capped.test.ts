@@ -15,6 +15,7 @@
 import { constants, deflateRawSync, deflateSync, gzipSync, inflateSync, type ZlibOptions } from "node:zlib";
 import { Deflate, Z_FULL_FLUSH, Z_SYNC_FLUSH } from "pako";
 import { describe, expect, it } from "vitest";
+import { seededRandom as prng } from "../../../../../client/load/rng.js";
 import { inflateCapped } from "../../../../../core/token/codec/inflate-capped.js";
 import { DEFAULT_TOKEN_LIMITS } from "../../../../../core/token/index.js";
 
@@ -23,17 +24,6 @@ const CAP = DEFAULT_TOKEN_LIMITS.maxInflatedBytes;
 const LARGEST_BODY = Math.floor(((DEFAULT_TOKEN_LIMITS.maxTokenLength - 3) / 4) * 3);
 const SEED = Number(process.env["CHAOS_SEED"] ?? 13);
 
-/** mulberry32: a small seeded PRNG, so a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(SEED);
 const int = (n: number): number => Math.floor(rand() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;

@@ -5,6 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { seededRandom as prng } from "../../../../../client/load/rng.js";
 import { K1_MEMO_SIZE, mac007, signingKey007 } from "../../../../../core/token/v007/mac.js";
 
 function u32le(n: number): Buffer {
@@ -19,17 +20,6 @@ function reference(certificate: string, issueTs: number, salt: number, info: Buf
   return createHmac("sha256", k2).update(info).digest();
 }
 
-/** mulberry32, seeded: a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("mac007 and its k1 memo", () => {
   it("equals the chain from scratch for repeated, interleaved and evicted (certificate, issueTs) pairs", () => {
