@@ -34,10 +34,6 @@ const SERIAL = [
   "test/cli/serve-start.test.ts", // the port-in-use exit comes in < 3 s
   "test/integration/control-plane.test.ts", // a whole expiry story in < 1 s of wall time
   "test/integration/malformed-frames.test.ts", // the login deadline closes within 1.5 s
-  // "The same seed gives the same run" only holds at the same pace: the rehearsal's gateway keeps
-  // the per-connection call windows on the wall clock (CALLS_PER_SECOND), so a slower second run
-  // has fewer renewals refused too_often.
-  "test/integration/migration-rehearsal.test.ts",
   "test/integration/migration-readiness-cluster.test.ts", // a gateway's figures live 400 ms, refreshed every 50 ms
   "test/integration/redis-admin-writes.test.ts", // the read-back is bounded (< 1 s)
   "test/integration/redis-outage.test.ts", // store_unavailable in < 1 s

@@ -347,8 +347,12 @@ function verdictOf(outcome: RehearsalOutcome, timeline: readonly TimelineEntry[]
  */
 async function ownGateway(appId: string, startAt: number, withSecondary: boolean): Promise<Driver> {
   const clock = new SimulatedClock({ frozenAtSeconds: startAt });
+  // The per-connection call windows read the wall clock (docs/fidelity.md, "Rate windows"), while a
+  // rehearsal packs hours of simulated renewals into seconds: at the default of 2 per second a fast
+  // machine would see `too_often` that a slow one does not. Lifting the limit keeps a rehearsal's
+  // outcome a function of its plan, population and seed only.
   const gw: Gateway = await startGateway({
-    config: { port: 0, host: "127.0.0.1", devSeed: false, journalSize: 1000, rolloutTickMs: 0, logLevel: "silent" },
+    config: { port: 0, host: "127.0.0.1", devSeed: false, journalSize: 1000, rolloutTickMs: 0, logLevel: "silent", callsPerSecond: 1000 },
     clock,
     logger: createLogger("silent"),
   });
