@@ -8,10 +8,13 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
 const root = new URL("../../", import.meta.url);
-const compose = parse(readFileSync(new URL("docker-compose.yml", root), "utf8")) as {
+// Compose reads YAML merge keys (`<<: *anchor`, used by the scale profile); so does this parse.
+const compose = parse(readFileSync(new URL("docker-compose.yml", root), "utf8"), { merge: true }) as {
   services: Record<string, Record<string, unknown>>;
 };
-const services = compose.services;
+// The default profile: the services `docker compose up` starts. The scale profile's services
+// (`profiles: ["scale"]`) are checked by test/unit/compose-stack.test.ts.
+const services = Object.fromEntries(Object.entries(compose.services).filter(([, s]) => s["profiles"] === undefined));
 
 describe("docker-compose.yml", () => {
   it("has redis, gateway and prometheus, each with a healthcheck", () => {
