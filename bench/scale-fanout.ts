@@ -67,6 +67,8 @@ export interface FanoutResult {
   readonly failed: number;
   readonly firstError: string | null;
   readonly relogins: number;
+  /** Redis commands per gateway per second over an idle window before the logins (heartbeats). */
+  readonly idleCommandsPerGatewayPerSecond: number;
   /** Remote-login messages received, per gateway per second: each gateway's figure. */
   readonly receivedPerGatewayPerSecond: readonly number[];
   /** The same, averaged over the gateways. */
@@ -90,6 +92,7 @@ export interface FanoutResult {
 }
 
 const TICK_MS = 10;
+const IDLE_WINDOW_MS = 3_000;
 
 async function metricsText(g: GatewayProcess): Promise<string> {
   const res = await fetch(`${g.http}/metrics`);
@@ -196,6 +199,14 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
       }
     };
 
+    // Heartbeats: the commands of an idle deployment.
+    await sleep(1_000);
+    const idle0 = await Promise.all(o.redis.nodes.map(nodeFigures));
+    await sleep(IDLE_WINDOW_MS);
+    const idle1 = await Promise.all(o.redis.nodes.map(nodeFigures));
+    let idleCommands = 0;
+    for (let i = 0; i < idle1.length; i++) for (const [k, v] of commandStatsDelta(idle0[i]!.stats, idle1[i]!.stats)) if (k !== "info") idleCommands += v;
+
     // Warm-up, not measured: every gateway's login path compiled.
     const warm = Array.from({ length: 100 * o.gateways }, (_, i) => new LeanWsConnection(targets[i % o.gateways]!, requests[i % o.gateways]!, frameFor(`warm-${i}`), false, () => undefined));
     for (let i = 0; i < 500 && !warm.every((c) => c.finished); i++) await sleep(10);
@@ -263,6 +274,7 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
       failed,
       firstError,
       relogins,
+      idleCommandsPerGatewayPerSecond: idleCommands / o.gateways / (IDLE_WINDOW_MS / 1000),
       receivedPerGatewayPerSecond: receivedRates,
       receivedPerGatewayPerSecondMean: receivedRates.reduce((s, r) => s + r, 0) / receivedRates.length,
       broadcastPerGatewayPerSecond: (o.rate * (o.gateways - 1)) / o.gateways,
