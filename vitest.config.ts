@@ -37,6 +37,7 @@ const SERIAL = [
   "test/integration/migration-readiness-cluster.test.ts", // a gateway's figures live 400 ms, refreshed every 50 ms
   "test/integration/redis-admin-writes.test.ts", // the read-back is bounded (< 1 s)
   "test/integration/redis-outage.test.ts", // store_unavailable in < 1 s
+  "test/integration/remote-login-redis.test.ts", // a remote login closes the other session within 2 s; heartbeats every 100 ms
   "test/integration/rollout-redis.test.ts", // the other gateway sees a transition within 2 s
   "test/integration/two-gateways-redis.test.ts", // a remote login closes the other session within 2 s
   "test/unit/core/fault/uid-pattern.test.ts", // a many-star glob in < 50 ms

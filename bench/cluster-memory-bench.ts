@@ -13,7 +13,8 @@
  * token, own uid) round-robin over the gateways and keep the sockets open; after the same settle
  * delay the figures are read again, with rtm_auth_active_sessions to check every session is
  * there. Per session = (after − before) / sessions on that gateway. Redis' used_memory is read
- * around it too (sessions live in the gateways, not in Redis).
+ * around it too (sessions live in the gateways; Redis holds one ownership record per session,
+ * docs/redis.md "Session ownership").
  *
  * Exit 0, or 1 when not every session was opened and held; 2 on a usage error.
  */

@@ -301,7 +301,7 @@ function memorySection(g: GatewayJson | null, cl: ClusterJson | null, steps: rea
         [1, 2, 3, 4, 5],
       ),
     );
-    out.push("", `All gateways: +${mib(cl.rssDelta)} for ${f(cl.perGateway.reduce((s, p) => s + p.sessions, 0))} sessions, **${f(cl.rssPerSession)} B per session**. Redis used_memory ${mib(cl.redisUsedMemoryBefore)} → ${mib(cl.redisUsedMemoryAfter)}: sessions live in the gateways, not in Redis.`);
+    out.push("", `All gateways: +${mib(cl.rssDelta)} for ${f(cl.perGateway.reduce((s, p) => s + p.sessions, 0))} sessions, **${f(cl.rssPerSession)} B per session**. Redis used_memory ${mib(cl.redisUsedMemoryBefore)} → ${mib(cl.redisUsedMemoryAfter)}: the sessions live in the gateways; Redis holds one small ownership record per session (docs/redis.md, "Session ownership").`);
   }
   return out.join("\n");
 }

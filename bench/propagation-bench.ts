@@ -26,8 +26,9 @@
  *    (lean-ws-client.ts), each a fresh connection with its own uid and 007 token; the
  *    `INFO commandstats` deltas over the run are printed per login. Certificate reads (GET,
  *    MGET, HGET, HGETALL, EVAL, EVALSHA, SMEMBERS, SCAN, …) per login must be 0: the gateway
- *    verifies against its in-process copy; the one expected command is the login announcement
- *    (PUBLISH), besides the store's heartbeat PINGs (every 5 s per connection).
+ *    verifies against its in-process copy; the one expected command is the identity's ownership
+ *    record (one SET … GET; no PUBLISH for a fresh identity: docs/redis.md, "Session ownership"),
+ *    besides heartbeats (the store's PINGs, the liveness and readiness MULTIs, once a second).
  *
  * Exit 0 unless `--check` is given and a target failed (exit 1); 2 on a usage error.
  */
@@ -318,7 +319,7 @@ async function loginCommands(B: GatewayProcess, appId: string, certificate: stri
   };
   const frames = Array.from({ length: LOGINS }, (_, i) => frame(`bench-${tag}-${i}`));
   const target: WsTarget = { host: "127.0.0.1", port: B.port, path: RTM_PATH };
-  // A few logins outside the measurement (their announcements land before the first snapshot).
+  // A few logins outside the measurement (their ownership writes land before the first snapshot).
   await runLogins(target, Array.from({ length: 20 }, (_, i) => frame(`warm-${tag}-${i}`)));
   await sleep(50);
 
@@ -326,9 +327,9 @@ async function loginCommands(B: GatewayProcess, appId: string, certificate: stri
   const started = performance.now();
   const r = await runLogins(target, frames);
   const seconds = (performance.now() - started) / 1000;
-  // The announcements are fire-and-forget: give the last PUBLISHes a moment to reach Redis.
+  // The ownership writes are fire-and-forget: give the last SETs a moment to reach Redis.
   let after = await commandStats(redis);
-  for (let i = 0; i < 50 && (after.get("publish") ?? 0) - (before.get("publish") ?? 0) < r.accepted; i++) {
+  for (let i = 0; i < 50 && (after.get("set") ?? 0) - (before.get("set") ?? 0) < r.accepted; i++) {
     await sleep(10);
     after = await commandStats(redis);
   }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { resolveSwitches, type BehaviourSwitches } from "./fidelity.js";
+import { parseRedisUrl, RedisUrlError } from "./infra/redis-url.js";
 
 const bool = z
   .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])], { error: "must be one of 1, true, yes, on (on) or 0, false, no, off (off)" })
@@ -179,12 +180,22 @@ export const configSchema = z
      */
     adminJwksUrl: z.url({ protocol: /^https?$/ }).optional(),
     /**
-     * Redis holding the shared certificate state (`redis://…`, `rediss://…`, or a unix socket path).
-     * Unset means the embedded in-memory store (one gateway). [REDIS_URL] Default unset.
+     * Redis holding the shared certificate state. One server: `redis://[user:pass@]host:port[/db]`,
+     * `rediss://…` (TLS) or a unix socket path. Redis Cluster:
+     * `redis+cluster://[user:pass@]host1:port1,host2:port2,…` (seed nodes; `rediss+cluster://` for
+     * TLS). Sentinel: `redis+sentinel://[user:pass@]s1:26379,s2:26379,…/<masterName>[/db]`, with
+     * `?sentinelPassword=…` when the Sentinels ask for one (docs/redis.md, "REDIS_URL"). Unset
+     * means the embedded in-memory store (one gateway). [REDIS_URL] Default unset.
      */
     redisUrl: z
       .string()
-      .regex(/^(rediss?:\/\/|\/)/, "must be a redis:// or rediss:// URL or a unix socket path")
+      .superRefine((url, ctx) => {
+        try {
+          parseRedisUrl(url);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: err instanceof RedisUrlError ? err.message : "is not a usable Redis URL" });
+        }
+      })
       .optional(),
     /** Prefix of every Redis key and channel, so several deployments can share one Redis. [REDIS_KEY_PREFIX] Default `rtm-auth:`. */
     redisKeyPrefix: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, "1–64 characters of A–Z a–z 0–9 : _ . -").default("rtm-auth:"),

@@ -19,6 +19,7 @@ import { loadConfig, type GatewayConfig, type GatewayConfigInput } from "./confi
 import { seedDevProjects } from "./dev-seed.js";
 import { Drain } from "./drain.js";
 import { createMetrics, type Metrics } from "./infra/metrics.js";
+import type { RemoteLoginTuning } from "./infra/login-broadcast-redis.js";
 import { startRedisBackend } from "./infra/redis-backend.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { DecisionObserver } from "./sessions/decision.js";
@@ -56,6 +57,11 @@ export interface GatewayOptions {
    * "Several gateways"); the defaults are a write every 1000 ms and a 5000 ms TTL.
    */
   readonly readinessShare?: Omit<RedisReadinessShareOptions, "logger" | "keyPrefix">;
+  /**
+   * With Redis: the session ownership's heartbeat, live window and record lifetime (docs/redis.md,
+   * "Session ownership"); the defaults are a heartbeat every 1000 ms, a 5000 ms window and 900 s.
+   */
+  readonly remoteLogin?: RemoteLoginTuning;
 }
 
 /** A running gateway. */
@@ -111,11 +117,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? new SimulatedClock();
   // The store: given, or Redis when configured (shared by several gateways), or in memory.
-  const redis = options.store === undefined && config.redisUrl !== undefined ? await startRedisBackend(config, logger, { nowSeconds: () => clock.nowSeconds() }) : null;
+  const redis = options.store === undefined && config.redisUrl !== undefined ? await startRedisBackend(config, logger, { nowSeconds: () => clock.nowSeconds(), ...(options.remoteLogin === undefined ? {} : { remoteLogin: options.remoteLogin }) }) : null;
   const store = options.store ?? redis?.store ?? new MemoryCertificateStore();
   const broadcast = options.broadcast ?? redis?.broadcast;
   const readiness = options.readiness ?? (redis === null ? undefined : () => redis.store.isReady());
   const redisUp = options.redisUp ?? (redis === null ? undefined : () => redis.store.status().connected);
+  const remoteLogin = broadcast?.stats?.bind(broadcast);
   if (redis !== null) logger.info({ keyPrefix: config.redisKeyPrefix }, "certificate store: Redis");
   if (options.store === undefined && config.devSeed) await seedDevProjects(store, clock.nowSeconds());
   warnIfAdminOpen(config, logger);
@@ -132,6 +139,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     sessions: () => sessions.sessionCount,
     sockets: () => gatewayServer.sockets(),
     ...(redisUp === undefined ? {} : { redisUp }),
+    ...(remoteLogin === undefined ? {} : { remoteLogin }),
     version: packageVersion(),
   });
   const unsubscribeStore = store.onChange(metrics.onStoreChange);

@@ -52,7 +52,8 @@ import type { ShadowTarget } from "../../core/protocol/admin.js";
 import { StoreUnavailable, WriteOutcomeUnknown } from "../../core/errors.js";
 import type { Logger } from "../logger.js";
 import { storedRollout } from "../migration/rollout-schema.js";
-import { assertFailFast, closeClient, errorMessage, waitForReady, withTimeout } from "./redis-clients.js";
+import { migrateLegacyProjects, scanKeys } from "./legacy-migration.js";
+import { assertFailFast, closeClient, errorMessage, isCluster, publish, waitForReady, withTimeout, type RedisConnection, type SubscriberConnection } from "./redis-clients.js";
 import { DEFAULT_KEY_PREFIX, isValidAppId, redisKeys, type RedisKeys } from "./redis-keys.js";
 import { RedisSubscriber } from "./redis-subscriber.js";
 
@@ -83,10 +84,10 @@ export interface RedisCertificateStoreOptions {
 }
 
 export interface RedisStoreConnections {
-  /** The command connection (reads, scripts, PUBLISH). */
-  readonly redis: Redis;
-  /** The subscriber connection, or a RedisSubscriber shared with other pub/sub users. */
-  readonly subscriber: Redis | RedisSubscriber;
+  /** The command connection (reads, scripts, PUBLISH): one server's, a Sentinel primary's, or a cluster's. */
+  readonly redis: RedisConnection;
+  /** The subscriber side (redis-clients.ts), or a RedisSubscriber shared with other pub/sub users. */
+  readonly subscriber: SubscriberConnection | RedisSubscriber;
 }
 
 /** For /readyz and metrics. */
@@ -124,50 +125,55 @@ function script(source: string): Script {
 }
 
 /**
- * KEYS: project, versions. ARGV: appId, idempotency key name ('' = none).
+ * KEYS: project, version[, idempotency[, legacy idempotency]].
  * → [json | nil, version | nil, version the idempotent write produced | nil]
  */
 const READ = script(`
 local done = false
-if ARGV[2] ~= '' then done = redis.call('GET', ARGV[2]) end
-return { redis.call('GET', KEYS[1]), redis.call('HGET', KEYS[2], ARGV[1]), done }
+if KEYS[3] then
+  done = redis.call('GET', KEYS[3])
+  if not done and KEYS[4] then done = redis.call('GET', KEYS[4]) end
+end
+return { redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), done }
 `);
 
 /** What a write script answers, and what a write attempt's mark says. */
 const OUTCOME = { conflict: 0, applied: 1, fenced: 2, replayed: 3 } as const;
 
 /**
- * KEYS: project, index, versions, attempt mark. ARGV: appId, expected version, JSON ('' deletes),
- * channel, mark TTL ms, idempotency key name ('' = none), idempotency TTL ms.
+ * KEYS (all of one project: one slot): project, version, attempt mark[, idempotency[, legacy
+ * idempotency]]. ARGV: expected version, JSON ('' deletes), mark TTL ms, idempotency TTL ms,
+ * channel ('' = announced by the caller: SPUBLISH in a cluster), appId, index ('' = written by
+ * the caller: in a cluster it is in another slot).
  * → [1, version] written; [0, current version] on a conflict; [2, 0] when the attempt was fenced
  * by a read-back before it ran; [3, version] when a write with the same idempotency key was applied.
  */
 const WRITE = script(`
-if redis.call('EXISTS', KEYS[4]) == 1 then return { 2, 0 } end
-if ARGV[6] ~= '' then
-  local done = redis.call('GET', ARGV[6])
+if redis.call('EXISTS', KEYS[3]) == 1 then return { 2, 0 } end
+if KEYS[4] then
+  local done = redis.call('GET', KEYS[4])
+  if not done and KEYS[5] then done = redis.call('GET', KEYS[5]) end
   if done then
-    redis.call('SET', KEYS[4], 'replayed', 'PX', ARGV[5])
+    redis.call('SET', KEYS[3], 'replayed', 'PX', ARGV[3])
     return { 3, tonumber(done) }
   end
 end
-local current = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
-if current ~= tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[4], 'conflict', 'PX', ARGV[5])
+local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+if current ~= tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[3], 'conflict', 'PX', ARGV[3])
   return { 0, current }
 end
 local version = current + 1
-if ARGV[3] == '' then
+if ARGV[2] == '' then
   redis.call('DEL', KEYS[1])
-  redis.call('SREM', KEYS[2], ARGV[1])
 else
-  redis.call('SET', KEYS[1], ARGV[3])
-  redis.call('SADD', KEYS[2], ARGV[1])
+  redis.call('SET', KEYS[1], ARGV[2])
 end
-redis.call('HSET', KEYS[3], ARGV[1], version)
-redis.call('SET', KEYS[4], 'applied', 'PX', ARGV[5])
-if ARGV[6] ~= '' then redis.call('SET', ARGV[6], version, 'PX', ARGV[7]) end
-redis.call('PUBLISH', ARGV[4], '{"appId":"' .. ARGV[1] .. '","version":' .. version .. '}')
+redis.call('SET', KEYS[2], version)
+if ARGV[7] ~= '' then redis.call('SADD', ARGV[7], ARGV[6]) end
+redis.call('SET', KEYS[3], 'applied', 'PX', ARGV[3])
+if KEYS[4] then redis.call('SET', KEYS[4], version, 'PX', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], '{"appId":"' .. ARGV[6] .. '","version":' .. version .. '}') end
 return { 1, version }
 `);
 
@@ -183,45 +189,11 @@ redis.call('SET', KEYS[1], 'fenced', 'PX', ARGV[1])
 return 'fenced'
 `);
 
-/** KEYS: index, versions. ARGV: project key base. → [[id, json | nil, …], [id, version, …]] (one consistent snapshot) */
-const LOAD = script(`
-local ids = redis.call('SMEMBERS', KEYS[1])
-local projects = {}
-for _, id in ipairs(ids) do
-  projects[#projects + 1] = id
-  projects[#projects + 1] = redis.call('GET', ARGV[1] .. id)
-end
-return { projects, redis.call('HGETALL', KEYS[2]) }
-`);
+/** Projects read at once by a reload (each one EVALSHA; the rest wait). */
+const LOAD_CONCURRENCY = 256;
 
-/**
- * KEYS: index, versions, attempt mark. ARGV: project key base, channel, mark TTL ms, idempotency
- * key name ('' = none), idempotency TTL ms.
- * → [1, [id, version, …] of the deleted projects]; [2] fenced; [3] already applied with this key.
- */
-const CLEAR = script(`
-if redis.call('EXISTS', KEYS[3]) == 1 then return { 2 } end
-if ARGV[4] ~= '' and redis.call('EXISTS', ARGV[4]) == 1 then
-  redis.call('SET', KEYS[3], 'replayed', 'PX', ARGV[3])
-  return { 3 }
-end
-local ids = redis.call('SMEMBERS', KEYS[1])
-local out = {}
-for _, id in ipairs(ids) do
-  redis.call('DEL', ARGV[1] .. id)
-  local version = redis.call('HINCRBY', KEYS[2], id, 1)
-  redis.call('PUBLISH', ARGV[2], '{"appId":"' .. id .. '","version":' .. version .. '}')
-  out[#out + 1] = id
-  out[#out + 1] = version
-end
-redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[3], 'applied', 'PX', ARGV[3])
-if ARGV[4] ~= '' then redis.call('SET', ARGV[4], '0', 'PX', ARGV[5]) end
-return { 1, out }
-`);
-
-/** ioredis rejects a command at once, unsent, when the connection is down (no offline queue). */
-const UNSENT_MESSAGE = "Stream isn't writeable and enableOfflineQueue options is false";
+/** ioredis rejects a command at once, unsent, when the connection (or the cluster) is down (no offline queue). */
+const UNSENT_MESSAGES = new Set(["Stream isn't writeable and enableOfflineQueue options is false", "Cluster isn't ready and enableOfflineQueue options is false"]);
 
 /** A command that was never sent to Redis (so it cannot have been applied). */
 class NotSent extends Error {}
@@ -309,7 +281,11 @@ interface Emptied {
 }
 
 export class RedisCertificateStore implements CertificateStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
+  /** A cluster: changes are announced with SPUBLISH after the write, not PUBLISH inside it. */
+  private readonly sharded: boolean;
+  /** One server or Sentinel: the layout before hash tags may exist and is migrated at each load. */
+  private readonly migrateLegacy: boolean;
   private readonly subscriber: RedisSubscriber;
   private readonly keys: RedisKeys;
   private readonly maxStalenessMs: number;
@@ -349,6 +325,9 @@ export class RedisCertificateStore implements CertificateStore {
 
   // Background work.
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Cluster: changes not announced yet (SPUBLISH failed), newest version per project. */
+  private readonly announcements = new Map<string, { version: number; since: number }>();
+  private announcing = false;
   private readonly refreshing = new Set<string>();
   private readonly refreshAgain = new Set<string>();
   private reloading = false;
@@ -365,6 +344,8 @@ export class RedisCertificateStore implements CertificateStore {
   constructor(connections: RedisStoreConnections, options: RedisCertificateStoreOptions) {
     assertFailFast(connections.redis, "command");
     this.redis = connections.redis;
+    this.sharded = isCluster(connections.redis);
+    this.migrateLegacy = !this.sharded;
     this.logger = options.logger.child({ component: "certificate-store-redis" });
     this.subscriber = connections.subscriber instanceof RedisSubscriber ? connections.subscriber : new RedisSubscriber(connections.subscriber, { logger: options.logger });
     this.keys = redisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
@@ -513,64 +494,99 @@ export class RedisCertificateStore implements CertificateStore {
    */
   async update(appId: string, fn: ProjectUpdate, options: WriteOptions = {}): Promise<ProjectRecord | undefined> {
     const key = this.keys.project(appId); // validates the App ID
-    const idempotency = this.idempotencyKeyName(appId, options.idempotencyKey);
+    const idempotency = this.idempotencyKeys(appId, options.idempotencyKey);
     if (this.closed) throw new StoreUnavailable("the certificate store is closed");
     // Writes of this process to one project queue up: only other gateways can conflict.
-    return this.serialized(appId, async () => {
-      for (let attempt = 1; ; attempt++) {
-        const read = await this.read(appId, idempotency);
-        if (read.unreadable) throw new StoreUnavailable(`the stored record of ${appId} is unreadable`);
-        this.applyRead(appId, read);
-        if (read.replayed) return read.record;
-        const current = read.record;
-        const next = fn(current);
-        if (next === current) return current;
-        if (next !== undefined && next.appId !== appId) throw new TypeError("an update may not change the App ID");
-        const version = read.version + 1;
-        const stored = next === undefined ? undefined : normalize(next, version);
-        const mark = this.keys.writeMark(randomBytes(16).toString("hex"));
-        const reply = await this.write(
-          `write of ${appId}`,
-          WRITE,
-          [key, this.keys.index, this.keys.versions, mark],
-          [appId, String(read.version), stored === undefined ? "" : JSON.stringify(stored), this.keys.changes, String(WRITE_MARK_TTL_MS), idempotency, String(IDEMPOTENCY_TTL_MS)],
-          mark,
-        );
-        if (reply.outcome === OUTCOME.applied) {
-          this.apply(appId, stored, version);
-          return stored;
-        }
-        if (reply.outcome === OUTCOME.replayed) return await this.current(appId, idempotency);
-        this.logger.debug({ appId, attempt }, "certificate store write conflict, retrying");
-        if (attempt >= this.maxWriteAttempts) throw new StoreUnavailable(`too many concurrent writes to ${appId}`);
-        await sleep(Math.floor(Math.random() * 5 * attempt));
-      }
-    });
+    return this.serialized(appId, () => this.writeProject(appId, key, fn, idempotency));
   }
 
-  /** Removes every project. Outcomes as for `update` (with `idempotencyKey`: at most once). */
+  private async writeProject(appId: string, key: string, fn: ProjectUpdate, idempotency: readonly string[]): Promise<ProjectRecord | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const read = await this.read(appId, idempotency);
+      if (read.unreadable) throw new StoreUnavailable(`the stored record of ${appId} is unreadable`);
+      this.applyRead(appId, read);
+      if (read.replayed) {
+        this.announce(appId, read.version);
+        return read.record;
+      }
+      const current = read.record;
+      const next = fn(current);
+      if (next === current) return current;
+      if (next !== undefined && next.appId !== appId) throw new TypeError("an update may not change the App ID");
+      const version = read.version + 1;
+      const stored = next === undefined ? undefined : normalize(next, version);
+      // The index names every project that may exist. One server or Sentinel: in the write
+      // script. A cluster: written first (another slot), so a write that stops half-way leaves
+      // an entry too many, never one missing.
+      if (this.sharded) await this.command("index write", () => this.redis.sadd(this.keys.index, appId));
+      const mark = this.keys.writeMark(appId, randomBytes(16).toString("hex"));
+      const reply = await this.write(
+        `write of ${appId}`,
+        WRITE,
+        [key, this.keys.version(appId), mark, ...idempotency],
+        [
+          String(read.version),
+          stored === undefined ? "" : JSON.stringify(stored),
+          String(WRITE_MARK_TTL_MS),
+          String(IDEMPOTENCY_TTL_MS),
+          this.sharded ? "" : this.keys.changes,
+          appId,
+          this.sharded ? "" : this.keys.index,
+        ],
+        mark,
+      );
+      if (reply.outcome === OUTCOME.applied) {
+        this.apply(appId, stored, version);
+        this.announce(appId, version);
+        return stored;
+      }
+      if (reply.outcome === OUTCOME.replayed) {
+        const now = await this.current(appId, idempotency);
+        this.announce(appId, this.versions.get(appId) ?? 0);
+        return now;
+      }
+      this.logger.debug({ appId, attempt }, "certificate store write conflict, retrying");
+      if (attempt >= this.maxWriteAttempts) throw new StoreUnavailable(`too many concurrent writes to ${appId}`);
+      await sleep(Math.floor(Math.random() * 5 * attempt));
+    }
+  }
+
+  /**
+   * Removes every project: one compare-and-set delete per project in the index (each atomic and
+   * announced; docs/redis.md, "Key layout"). Outcomes as for `update`, with one more: when some
+   * projects were deleted before a failure, WriteOutcomeUnknown (partly applied; repeating the
+   * call completes it). With `idempotencyKey`, a clear that completed is not applied again for
+   * 24 hours, and a repeat of one that stopped half-way skips the projects it deleted already.
+   */
   async clear(options: WriteOptions = {}): Promise<void> {
     if (this.closed) throw new StoreUnavailable("the certificate store is closed");
-    const idempotency = this.idempotencyKeyName("clear", options.idempotencyKey);
-    const mark = this.keys.writeMark(randomBytes(16).toString("hex"));
-    const reply = await this.write(
-      "clear",
-      CLEAR,
-      [this.keys.index, this.keys.versions, mark],
-      [this.keys.projectBase, this.keys.changes, String(WRITE_MARK_TTL_MS), idempotency, String(IDEMPOTENCY_TTL_MS)],
-      mark,
-    );
-    if (reply.outcome === OUTCOME.applied && Array.isArray(reply.value)) {
-      const flat = reply.value as unknown[];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const id = String(flat[i]);
-        if (isValidAppId(id)) this.apply(id, undefined, toInt(flat[i + 1]));
+    const digest = this.idempotencyDigest("clear", options.idempotencyKey);
+    const record = digest === undefined ? undefined : this.keys.clearIdempotency(digest);
+    if (record !== undefined) {
+      const done = await this.command("clear read", () => this.redis.get(record));
+      if (done !== null) {
+        // Applied before with this key: the copy catches up with what Redis holds now.
+        for (const id of [...this.projects.keys(), ...this.unreadable]) this.refresh(id);
+        return;
       }
-      return;
     }
-    // Applied (now, or before with this key) without the list in hand: read every project of
-    // the copy again; the change messages the script published bring the same news.
-    for (const id of [...this.projects.keys(), ...this.unreadable]) this.refresh(id);
+    const listed = await this.command("clear read", () => this.redis.smembers(this.keys.index));
+    const ids = [...new Set([...listed.filter(isValidAppId), ...this.projects.keys(), ...this.unreadable])].sort();
+    let deleted = 0;
+    for (const id of ids) {
+      const key = options.idempotencyKey === undefined ? undefined : `clear\n${options.idempotencyKey}`;
+      try {
+        const before = this.projects.has(id) || this.unreadable.has(id);
+        await this.serialized(id, () => this.writeProject(id, this.keys.project(id), () => undefined, this.idempotencyKeys(id, key)));
+        if (before) deleted++;
+      } catch (err) {
+        if (err instanceof StoreUnavailable && deleted > 0 && !(err instanceof WriteOutcomeUnknown)) {
+          throw new WriteOutcomeUnknown(`clear stopped after deleting ${deleted} of ${ids.length} projects (${err.message}); repeat it to finish`);
+        }
+        throw err;
+      }
+    }
+    if (record !== undefined) await this.command("clear record", () => this.redis.set(record, "1", "PX", IDEMPOTENCY_TTL_MS));
   }
 
   async close(): Promise<void> {
@@ -686,28 +702,27 @@ export class RedisCertificateStore implements CertificateStore {
   private async loadAll(): Promise<void> {
     this.reloading = true;
     this.pendingDuringReload = new Set();
-    // Known before the snapshot is taken: versions are never removed from Redis (deletes and
-    // clear() keep them), so a snapshot without any means Redis lost its data.
+    // Known before the load: versions are never removed from Redis (deletes and clear() keep
+    // them), so a load that finds none means Redis lost its data.
     const knewVersions = this.versions.size > 0;
     const projectsBefore = this.projects.size;
     try {
-      const result = await this.command("load", () => this.run(LOAD, [this.keys.index, this.keys.versions], [this.keys.projectBase]));
-      const [flatProjects, flatVersions] = Array.isArray(result) ? (result as unknown[]) : [];
+      if (this.migrateLegacy) await this.migrateLegacyLayout();
+      const ids = await this.projectIds();
       const versions = new Map<string, number>();
-      if (Array.isArray(flatVersions)) {
-        for (let i = 0; i + 1 < flatVersions.length; i += 2) versions.set(String(flatVersions[i]), toInt(flatVersions[i + 1]));
-      }
       const projects = new Map<string, ProjectRecord>();
       const unreadable = new Set<string>();
-      if (Array.isArray(flatProjects)) {
-        for (let i = 0; i + 1 < flatProjects.length; i += 2) {
-          const id = String(flatProjects[i]);
-          const json = flatProjects[i + 1];
-          if (!isValidAppId(id) || typeof json !== "string") continue;
-          const version = versions.get(id) ?? 0;
-          const record = parseRecord(id, json, version);
-          if (record === undefined) unreadable.add(id);
-          else projects.set(id, record);
+      // Each project is read atomically (record and version in one script); projects are not one
+      // snapshot together, and need not be: a change during the load is heard on the channel
+      // (subscribed first) and read again below.
+      for (let i = 0; i < ids.length; i += LOAD_CONCURRENCY) {
+        const batch = ids.slice(i, i + LOAD_CONCURRENCY);
+        const reads = await Promise.all(batch.map((id) => this.read(id, [], false)));
+        for (const [j, read] of reads.entries()) {
+          const id = batch[j]!;
+          if (read.version > 0) versions.set(id, read.version);
+          if (read.unreadable) unreadable.add(id);
+          else if (read.record !== undefined) projects.set(id, read.record);
         }
       }
       for (const id of unreadable) this.logger.error({ appId: id }, "stored project record is unreadable; its logins are refused");
@@ -777,7 +792,7 @@ export class RedisCertificateStore implements CertificateStore {
     void (async () => {
       do {
         this.refreshAgain.delete(appId);
-        this.applyRead(appId, await this.read(appId, ""));
+        this.applyRead(appId, await this.read(appId, []));
       } while (this.refreshAgain.has(appId) && !this.closed);
     })()
       .catch((err: unknown) => {
@@ -791,15 +806,18 @@ export class RedisCertificateStore implements CertificateStore {
       });
   }
 
-  /** Reads one project (and, given an idempotency key name, whether that write was applied). StoreUnavailable when it cannot. */
-  private async read(appId: string, idempotency: string): Promise<Read> {
-    const result = await this.command("read", () => this.run(READ, [this.keys.project(appId), this.keys.versions], [appId, idempotency]));
+  /**
+   * Reads one project (and, given its idempotency keys, whether that write was applied).
+   * StoreUnavailable when it cannot.
+   */
+  private async read(appId: string, idempotency: readonly string[], logUnreadable = true): Promise<Read> {
+    const result = await this.command("read", () => this.run(READ, [this.keys.project(appId), this.keys.version(appId), ...idempotency], []));
     const [json, v, done] = Array.isArray(result) ? (result as unknown[]) : [];
     const version = toInt(v);
     const replayed = done !== null && done !== undefined;
     if (typeof json !== "string") return { record: undefined, version, unreadable: false, replayed };
     const record = parseRecord(appId, json, version);
-    if (record === undefined) this.logger.error({ appId }, "stored project record is unreadable");
+    if (record === undefined && logUnreadable) this.logger.error({ appId }, "stored project record is unreadable");
     return { record, version, unreadable: record === undefined, replayed };
   }
 
@@ -808,7 +826,7 @@ export class RedisCertificateStore implements CertificateStore {
    * applied before. The write is applied either way: when Redis cannot be read, the copy's
    * record stands in (never a StoreUnavailable, which would say it was not).
    */
-  private async current(appId: string, idempotency: string): Promise<ProjectRecord | undefined> {
+  private async current(appId: string, idempotency: readonly string[]): Promise<ProjectRecord | undefined> {
     try {
       const read = await this.read(appId, idempotency);
       if (!read.unreadable) {
@@ -821,13 +839,89 @@ export class RedisCertificateStore implements CertificateStore {
     return this.projects.get(appId);
   }
 
-  /** The Redis key of the caller's idempotency key for `scope` (an App ID, or "clear"), or '' for none. */
-  private idempotencyKeyName(scope: string, idempotencyKey: string | undefined): string {
-    if (idempotencyKey === undefined) return "";
+  /** The digest of the caller's idempotency key for `scope` (an App ID, or "clear"), or undefined for none. */
+  private idempotencyDigest(scope: string, idempotencyKey: string | undefined): string | undefined {
+    if (idempotencyKey === undefined) return undefined;
     if (typeof idempotencyKey !== "string" || idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
       throw new TypeError(`an idempotency key is 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
     }
-    return this.keys.idempotency(createHash("sha256").update(`${scope}\n${idempotencyKey}`).digest("hex"));
+    return createHash("sha256").update(`${scope}\n${idempotencyKey}`).digest("hex");
+  }
+
+  /**
+   * The Redis keys of the caller's idempotency key for one project: none, the record, and (one
+   * server or Sentinel) the record of the layout before hash tags, still honoured until it
+   * expires (docs/redis.md, "Upgrading from one-server keys").
+   */
+  private idempotencyKeys(appId: string, idempotencyKey: string | undefined): string[] {
+    const digest = this.idempotencyDigest(appId, idempotencyKey);
+    if (digest === undefined) return [];
+    const key = this.keys.idempotency(appId, digest);
+    return this.sharded ? [key] : [key, this.keys.legacy.idempotency(digest)];
+  }
+
+  /**
+   * Every App ID a reload reads: the index; when the index is empty (a new deployment, or a
+   * Redis that lost it), every master is scanned for version keys and the index is written again
+   * from what is found.
+   */
+  private async projectIds(): Promise<string[]> {
+    const listed = (await this.command("load", () => this.redis.smembers(this.keys.index))).filter(isValidAppId);
+    if (listed.length > 0) return listed;
+    const found = await this.command("scan", () => scanKeys(this.redis, this.keys.versionPattern));
+    const ids = [...new Set(found.map((k) => this.keys.appIdOfVersionKey(k)).filter((id): id is string => id !== undefined))];
+    if (ids.length > 0) {
+      this.logger.warn({ projects: ids.length }, "the project index was empty but projects exist: written again from a scan");
+      for (let i = 0; i < ids.length; i += 1_000) await this.command("index write", () => this.redis.sadd(this.keys.index, ...ids.slice(i, i + 1_000)));
+    }
+    return ids;
+  }
+
+  /**
+   * Moves the projects of the layout before hash tags into this one (one server or Sentinel
+   * only: that layout never existed in a cluster). See legacy-migration.ts.
+   */
+  private async migrateLegacyLayout(): Promise<void> {
+    const moved = await this.command("migration", () => migrateLegacyProjects(this.redis as Redis, this.keys, this.logger));
+    if (moved > 0) this.logger.warn({ projects: moved, keyPrefix: this.keys.prefix }, "projects moved from the one-server key layout to the hash-tagged one (docs/redis.md)");
+  }
+
+  /**
+   * Cluster only: tells the other gateways about a change with SPUBLISH on the shard channel (a
+   * write script cannot: the channel is in another slot). Retried in the background while it
+   * fails, for up to the staleness window; at most one pending announcement per project (the
+   * newest version). One server or Sentinel: the write script published already.
+   */
+  private announce(appId: string, version: number): void {
+    if (!this.sharded || version <= 0 || this.closed) return;
+    const pending = this.announcements.get(appId);
+    if (pending === undefined || pending.version < version) this.announcements.set(appId, { version, since: pending?.since ?? this.now() });
+    if (!this.announcing) void this.sendAnnouncements();
+  }
+
+  private async sendAnnouncements(): Promise<void> {
+    this.announcing = true;
+    try {
+      for (let failures = 0; this.announcements.size > 0 && !this.closed; ) {
+        let failed = false;
+        for (const [appId, { version, since }] of [...this.announcements]) {
+          try {
+            await publish(this.redis, this.keys.changes, JSON.stringify({ appId, version }));
+            if (this.announcements.get(appId)?.version === version) this.announcements.delete(appId);
+          } catch (err) {
+            failed = true;
+            if (this.now() - since > Math.max(this.maxStalenessMs, 1_000)) {
+              this.announcements.delete(appId);
+              this.logger.error({ appId, version, err: errorMessage(err) }, "a change could not be announced to the other gateways; they apply it at their next reload");
+            }
+          }
+        }
+        if (!failed) failures = 0;
+        else await sleep(Math.min(100 * 2 ** Math.min(failures++, 4), 2_000));
+      }
+    } finally {
+      this.announcing = false;
+    }
   }
 
   /**
@@ -845,7 +939,7 @@ export class RedisCertificateStore implements CertificateStore {
       if (this.redis.status !== "ready") throw new NotSent("the connection is down");
       result = await this.run(s, keys, args);
     } catch (err) {
-      if (err instanceof NotSent || errorMessage(err) === UNSENT_MESSAGE) {
+      if (err instanceof NotSent || UNSENT_MESSAGES.has(errorMessage(err))) {
         throw new StoreUnavailable(`redis ${what} not sent (${errorMessage(err)}); nothing was changed`);
       }
       // Redis answered with an error: the script did not run (BUSY, OOM, READONLY, NOPERM are

@@ -1,88 +1,234 @@
 /**
- * The Redis LoginBroadcast: tells the other gateways of a deployment that an identity logged
- * in here, over pub/sub (channel `${prefix}logins`, message `{appId, uid, sessionId, origin}`).
+ * The Redis LoginBroadcast: one ownership record per identity, and a message to the one gateway
+ * whose session a login replaced (docs/redis.md, "Session ownership"; docs/agora-behaviour.md,
+ * "Remote login").
  *
- * - `announce` is fire-and-forget: it never throws and never waits; a failed PUBLISH is logged
- *   at warn (at most once per 10 s, with the number of failures in between).
- * - Listeners hear only logins whose `origin` differs from ours.
- * - Pub/sub is at-most-once: a login announced while a gateway is disconnected is not heard
- *   there (its older session then lives until it ends by itself).
+ * Per login, ONE command, fire-and-forget (the login reply never waits for it):
+ * `SET ${prefix}owner:{appId:uid} "<gatewayId> <sessionId>" EX <recordTtlSeconds> GET`. The reply
+ * is the previous owner. Only when that is ANOTHER gateway, and that gateway is alive, does one
+ * PUBLISH go to that gateway's own channel `${prefix}gateway:{<gatewayId>}`, carrying
+ * `"<replaced session> <new session> <new gatewayId> <appId> <uid>"` (the uid last: it may hold
+ * spaces). The receiver ends its session only if its id is the replaced one. Redis orders two
+ * SETs of one identity, so of two simultaneous logins on two gateways the later SET tells the
+ * earlier owner: exactly one session survives.
+ *
+ * - Liveness: every `heartbeatMs` (default 1 s) one MULTI/EXEC adds this gateway to the sorted set
+ *   `${prefix}gateways:live` with its wall clock (ms) and reads back the ids seen within
+ *   `liveWindowMs` (default 5 s). That list is kept in memory: the "is the previous owner alive"
+ *   check of a login costs no round trip. An owner not in it is judged again at the next heartbeat
+ *   sent after the login's reply (a gateway that started a moment ago), then dropped as dead: a
+ *   dead gateway's records get no message and are simply taken over. `close()` removes the id.
+ * - Records expire `recordTtlSeconds` (default 900 s) after their last write; a background sweep
+ *   every third of that refreshes the record of every live session here, restores records that
+ *   are missing (Redis restarted empty, a write lost in an outage) and ends sessions here whose
+ *   record names another session (a remote-login message lost while the subscriber reconnected).
+ *   The sweep also runs at the first heartbeat that succeeds after a failure, and after the
+ *   subscriber connection was down.
+ * - Redis unreachable: logins go on; the record is not written (warned at most once per 10 s, with
+ *   the count in between). The session is remembered (at most `maxUnwritten`) and its record is
+ *   written, with the same SET … GET, once Redis answers again: the session it replaced elsewhere
+ *   is then ended.
+ * - Logout (`release`): the record is deleted if it still names this session (a Lua
+ *   compare-and-delete on the one key).
  *
  * It can share the store's RedisSubscriber (pass `ownsConnections: false` and close it before
- * the store), or own its connections.
+ * the store), or own its connections. The channel is subscribed in `start()` and published to in
+ * `publishTo()`, nowhere else.
  */
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { LoginBroadcast, RemoteLogin } from "../../core/session/login-broadcast.js";
+import type { LiveSessionRef, LoginBroadcast, LoginBroadcastStats, RemoteLogin } from "../../core/session/login-broadcast.js";
 import type { Logger } from "../logger.js";
-import { assertFailFast, closeClient, errorMessage, waitForReady } from "./redis-clients.js";
-import { DEFAULT_KEY_PREFIX, redisKeys } from "./redis-keys.js";
+import { assertFailFast, closeClient, errorMessage, waitForReady, withTimeout } from "./redis-clients.js";
+import { DEFAULT_KEY_PREFIX, isGatewayId, redisKeys, type RedisKeys } from "./redis-keys.js";
 import { RedisSubscriber } from "./redis-subscriber.js";
 
 export interface RedisLoginBroadcastOptions {
-  /** This gateway's id (also the prefix of its session ids). */
+  /** This gateway's id (also the prefix of its session ids): 1-64 of `[0-9A-Za-z_-]`. */
   readonly origin: string;
   readonly logger: Logger;
-  /** Prefix of the channel. Default `rtm-auth:`. */
+  /** Prefix of the keys and channels. Default `rtm-auth:`. */
   readonly keyPrefix?: string;
   /** Whether `close()` quits the two connections. Default true. */
   readonly ownsConnections?: boolean;
+  /** Heartbeat period, ms, in [50, 10 000]. Default 1 000. */
+  readonly heartbeatMs?: number;
+  /** A gateway is alive while its last heartbeat is at most this old, ms, in [2 × heartbeatMs, 60 000]. Default 5 000. */
+  readonly liveWindowMs?: number;
+  /** Lifetime of an ownership record after its last write, seconds, in [3, 86 400]. Default 900. */
+  readonly recordTtlSeconds?: number;
+  /** Sessions whose record could not be written, remembered to write it later; in [0, 1 000 000]. Default 100 000. */
+  readonly maxUnwritten?: number;
 }
 
+/** The timings a deployment may tune (tests shorten them). */
+export type RemoteLoginTuning = Pick<RedisLoginBroadcastOptions, "heartbeatMs" | "liveWindowMs" | "recordTtlSeconds" | "maxUnwritten">;
+
 export interface RedisBroadcastConnections {
-  /** Publishes (may be the store's command connection). */
+  /** Writes records, heartbeats and publishes (may be the store's command connection). */
   readonly redis: Redis;
   readonly subscriber: Redis | RedisSubscriber;
 }
 
+/** The commands of one heartbeat (for tests that account for Redis commands: once per period, whatever the logins). */
+export const HEARTBEAT_COMMANDS: readonly string[] = ["multi", "exec", "zadd", "zremrangebyscore", "zrangebyscore", "pexpire"];
+/** Gateways read back by a heartbeat, at most. */
+export const MAX_GATEWAYS = 4_096;
+/** Logins waiting for the next heartbeat to judge their previous owner, at most (over that: judged dead). */
+export const MAX_DEFERRED = 10_000;
+/** Gateway ids not seen for this long leave the live set; the set itself expires this long after the last heartbeat. */
+const LIVE_SET_RETENTION_MS = 60_000;
+/** Commands in flight at once during a sweep. */
+const SWEEP_BATCH = 256;
 const WARN_EVERY_MS = 10_000;
 const MAX_FIELD = 1_024;
 
-const isField = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= MAX_FIELD;
+interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(source: string): Script {
+  // SHA-1 names the script for EVALSHA (Redis's choice; no security use).
+  return { source, sha: createHash("sha1").update(source).digest("hex") };
+}
+
+/**
+ * KEYS: a record. ARGV: this session's value, TTL seconds. Ours: refreshed (0). Missing: written
+ * (1). Another session's: left alone and returned.
+ */
+const REFRESH = script(`
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  return 0
+end
+if not v then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+return v
+`);
+
+/** KEYS: a record. ARGV: this session's value. Deleted only if it is still ours (1), else 0. */
+const RELEASE = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
+/** A login whose previous owner was not known alive: judged at a heartbeat sent after `afterBeat`. */
+interface Deferred {
+  readonly owner: string;
+  readonly replaced: string;
+  readonly sessionId: string;
+  readonly appId: string;
+  readonly uid: string;
+  readonly afterBeat: number;
+}
+
+const isField = (v: string): boolean => v.length > 0 && v.length <= MAX_FIELD;
+
+function inRange(value: number | undefined, fallback: number, min: number, max: number, what: string): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${what} must be an integer in [${min}, ${max}]`);
+  return v;
+}
 
 export class RedisLoginBroadcast implements LoginBroadcast {
   readonly origin: string;
   private readonly redis: Redis;
   private readonly subscriber: RedisSubscriber;
+  private readonly keys: RedisKeys;
   private readonly channel: string;
   private readonly logger: Logger;
   private readonly ownsConnections: boolean;
+  private readonly heartbeatMs: number;
+  private readonly liveWindowMs: number;
+  private readonly ttl: number;
+  private readonly maxUnwritten: number;
   private readonly listeners = new Set<(login: RemoteLogin) => void>();
   private unsubscribe: (() => Promise<void>) | undefined;
+  private unsubscribeDown: (() => void) | undefined;
+  private sessions: (() => Iterable<LiveSessionRef>) | undefined;
+  /** Gateway ids alive at the last heartbeat (this one included). */
+  private live = new Set<string>();
+  private deferred: Deferred[] = [];
+  /** Sessions here whose record could not be written (written again once Redis answers). */
+  private unwritten = new Set<string>();
+  /** Heartbeats sent so far (the id of the last one). */
+  private beats = 0;
+  private beatTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private beating: Promise<void> = Promise.resolve();
+  /** A sweep is due at the next heartbeat that succeeds. */
+  private sweepDue = false;
+  private sweeping = false;
   private closed = false;
   private lastWarnAt = Number.NEGATIVE_INFINITY;
   private suppressed = 0;
+  private readonly counts = { sent: 0, received: 0, none: 0, thisGateway: 0, liveGateway: 0, deadGateway: 0, failures: 0 };
 
   constructor(connections: RedisBroadcastConnections, options: RedisLoginBroadcastOptions) {
-    if (!isField(options.origin)) throw new TypeError("a gateway origin is a non-empty string");
-    assertFailFast(connections.redis, "publishing");
+    if (!isGatewayId(options.origin)) throw new TypeError("a gateway origin is 1-64 characters of [0-9A-Za-z_-]");
+    assertFailFast(connections.redis, "session owner");
     this.origin = options.origin;
     this.redis = connections.redis;
     this.logger = options.logger.child({ component: "login-broadcast-redis" });
     this.subscriber = connections.subscriber instanceof RedisSubscriber ? connections.subscriber : new RedisSubscriber(connections.subscriber, { logger: options.logger });
-    this.channel = redisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX).logins;
+    this.keys = redisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
+    this.channel = this.keys.gatewayChannel(this.origin);
     this.ownsConnections = options.ownsConnections ?? true;
-    // Without a listener ioredis prints every connection error; failures are reported by announce().
+    this.heartbeatMs = inRange(options.heartbeatMs, 1_000, 50, 10_000, "heartbeatMs");
+    this.liveWindowMs = inRange(options.liveWindowMs, 5_000, 2 * this.heartbeatMs, 60_000, "liveWindowMs");
+    this.ttl = inRange(options.recordTtlSeconds, 900, 3, 86_400, "recordTtlSeconds");
+    this.maxUnwritten = inRange(options.maxUnwritten, 100_000, 0, 1_000_000, "maxUnwritten");
+    // Without a listener ioredis prints every connection error; failures are reported where they happen.
     this.redis.on("error", this.onConnectionError);
   }
 
-  /** Connects the publishing connection and subscribes to the channel. Rejects when Redis cannot be reached in time. */
+  /**
+   * Subscribes to this gateway's channel, connects, and sends the first heartbeat (this gateway is
+   * alive for the others before its first login). Rejects when Redis cannot be reached in time.
+   */
   async start(timeoutMs = 10_000): Promise<void> {
     if (this.closed) throw new Error("the login broadcast is closed");
-    this.unsubscribe ??= await this.subscriber.subscribe(this.channel, (m) => this.onMessage(m));
+    this.unsubscribe ??= await this.subscriber.subscribe(this.channel, this.onMessage);
+    // Messages published while the subscriber was down are lost: the next sweep finds what they said.
+    this.unsubscribeDown ??= this.subscriber.onDown(() => {
+      this.sweepDue = true;
+    });
     await waitForReady(this.redis, timeoutMs);
+    await this.heartbeat(true);
+    this.scheduleBeat();
+    this.sweepTimer ??= setInterval(() => void this.sweep(), Math.floor((this.ttl * 1000) / 3));
+    this.sweepTimer.unref();
   }
 
   announce(appId: string, uid: string, sessionId: string): void {
     if (this.closed) return;
-    const message = JSON.stringify({ appId, uid, sessionId, origin: this.origin });
-    let published: Promise<number>;
+    let key: string;
     try {
-      published = this.redis.publish(this.channel, message);
-    } catch (err) {
-      this.publishFailed(appId, err);
+      key = this.keys.sessionOwner(appId, uid);
+    } catch {
+      return; // not an identity a record can name (the Redis store only holds 32-hex App IDs)
+    }
+    void this.claim(key, appId, uid, sessionId);
+  }
+
+  release(appId: string, uid: string, sessionId: string): void {
+    if (this.closed) return;
+    if (this.unwritten.size > 0) this.unwritten.delete(sessionId);
+    let key: string;
+    try {
+      key = this.keys.sessionOwner(appId, uid);
+    } catch {
       return;
     }
-    published.catch((err: unknown) => this.publishFailed(appId, err));
+    this.run(RELEASE, key, [`${this.origin} ${sessionId}`]).catch(this.onReleaseFailed);
+  }
+
+  trackSessions(list: () => Iterable<LiveSessionRef>): void {
+    this.sessions = list;
   }
 
   onRemoteLogin(listener: (login: RemoteLogin) => void): () => void {
@@ -90,10 +236,71 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     return () => this.listeners.delete(listener);
   }
 
+  stats(): LoginBroadcastStats {
+    const c = this.counts;
+    return {
+      messagesSent: c.sent,
+      messagesReceived: c.received,
+      ownerWrites: { none: c.none, thisGateway: c.thisGateway, liveGateway: c.liveGateway, deadGateway: c.deadGateway },
+      ownerWriteFailures: c.failures,
+    };
+  }
+
+  /** The gateway ids alive at the last heartbeat (this one included). */
+  liveGateways(): ReadonlySet<string> {
+    return this.live;
+  }
+
+  /**
+   * Refreshes, restores or reconciles the record of every live session here (see the file's
+   * docstring); resolves when done. Runs by itself; exposed for tests.
+   */
+  async sweep(): Promise<void> {
+    if (this.sweeping || this.closed || this.sessions === undefined) return;
+    this.sweeping = true;
+    this.sweepDue = false;
+    try {
+      const sessions = [...this.sessions()];
+      const unwritten = this.unwritten;
+      this.unwritten = new Set();
+      for (let i = 0; i < sessions.length && !this.closed; i += SWEEP_BATCH) {
+        await Promise.all(
+          sessions.slice(i, i + SWEEP_BATCH).map((s) => {
+            let key: string;
+            try {
+              key = this.keys.sessionOwner(s.appId, s.uid);
+            } catch {
+              return undefined; // never announced either
+            }
+            return unwritten.has(s.sessionId) ? this.claim(key, s.appId, s.uid, s.sessionId) : this.refresh(key, s);
+          }),
+        );
+      }
+    } catch (err) {
+      this.sweepDue = true;
+      this.logger.debug({ err: errorMessage(err) }, "ownership sweep stopped");
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.listeners.clear();
+    if (this.beatTimer !== null) clearTimeout(this.beatTimer);
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.beatTimer = this.sweepTimer = null;
+    this.deferred = [];
+    this.unwritten.clear();
+    this.unsubscribeDown?.();
+    await this.beating;
+    // No longer alive for the others: its records get no message from now on, and expire.
+    if (this.redis.status === "ready") {
+      await withTimeout(this.redis.zrem(this.keys.liveGateways, this.origin), 1_000, "leaving the live gateways").catch((err: unknown) =>
+        this.logger.debug({ err: errorMessage(err) }, "gateway not removed from the live set at close; it drops out by itself"),
+      );
+    }
     const unsubscribe = this.unsubscribe;
     this.unsubscribe = undefined;
     if (this.ownsConnections) await Promise.all([closeClient(this.redis), this.subscriber.close()]);
@@ -101,43 +308,205 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     this.redis.off("error", this.onConnectionError);
   }
 
-  private readonly onConnectionError = (err: unknown): void => {
-    this.logger.debug({ err: errorMessage(err) }, "redis publishing connection error");
-  };
+  // ---- the record ----
 
-  private publishFailed(appId: string, err: unknown): void {
-    if (this.closed) return;
-    const now = Date.now();
-    if (now - this.lastWarnAt < WARN_EVERY_MS) {
-      this.suppressed++;
+  /** SET … GET of one session's record, and what the previous owner calls for. Never rejects. */
+  private async claim(key: string, appId: string, uid: string, sessionId: string): Promise<void> {
+    let previous: string | null;
+    try {
+      previous = await this.redis.set(key, `${this.origin} ${sessionId}`, "EX", this.ttl, "GET");
+    } catch (err) {
+      this.writeFailed(err);
+      if (!this.closed && this.unwritten.size < this.maxUnwritten) this.unwritten.add(sessionId);
       return;
     }
-    this.logger.warn({ appId, err: errorMessage(err), suppressedSinceLastWarning: this.suppressed }, "remote login could not be announced");
-    this.lastWarnAt = now;
-    this.suppressed = 0;
+    if (previous === null) {
+      this.counts.none++;
+      return;
+    }
+    const space = previous.indexOf(" ");
+    const owner = space < 0 ? previous : previous.slice(0, space);
+    if (owner === this.origin) {
+      // A session here (the session manager ended it already), or this one written again.
+      this.counts.thisGateway++;
+      return;
+    }
+    const replaced = previous.slice(space + 1);
+    if (space <= 0 || !isField(replaced) || !isGatewayId(owner)) {
+      this.counts.deadGateway++; // unreadable: nobody to tell
+      return;
+    }
+    if (this.live.has(owner)) {
+      this.counts.liveGateway++;
+      this.tell(owner, replaced, sessionId, appId, uid);
+    } else if (this.deferred.length < MAX_DEFERRED && !this.closed) {
+      this.deferred.push({ owner, replaced, sessionId, appId, uid, afterBeat: this.beats });
+    } else {
+      this.counts.deadGateway++;
+    }
   }
 
-  private onMessage(message: string): void {
-    if (this.closed) return;
-    let v: unknown;
+  /** The sweep's step for one session not known to be unwritten. Rejects when Redis fails. */
+  private async refresh(key: string, s: LiveSessionRef): Promise<void> {
+    let r: unknown;
     try {
-      v = JSON.parse(message);
-    } catch {
-      v = undefined;
+      r = await this.run(REFRESH, key, [`${this.origin} ${s.sessionId}`, String(this.ttl)]);
+    } catch (err) {
+      this.writeFailed(err);
+      throw err;
     }
-    const m = (v !== null && typeof v === "object" ? v : {}) as Record<string, unknown>;
-    if (!isField(m.appId) || !isField(m.uid) || !isField(m.sessionId) || !isField(m.origin)) {
-      this.logger.warn("ignoring a malformed login broadcast message");
+    if (typeof r !== "string") return;
+    const space = r.indexOf(" ");
+    const owner = space < 0 ? r : r.slice(0, space);
+    const other = r.slice(space + 1);
+    // Another session here: the session manager keeps only the newest of an identity anyway.
+    if (space <= 0 || owner === this.origin || !isField(other)) return;
+    // A newer login elsewhere took the identity over and its message never arrived.
+    this.dispatch({ appId: s.appId, uid: s.uid, sessionId: other, origin: owner, replaces: s.sessionId });
+  }
+
+  // ---- messages ----
+
+  /** Tells `owner` that `replaced` was replaced by `sessionId` of this gateway. */
+  private tell(owner: string, replaced: string, sessionId: string, appId: string, uid: string): void {
+    this.counts.sent++;
+    this.publishTo(owner, `${replaced} ${sessionId} ${this.origin} ${appId} ${uid}`);
+  }
+
+  /** The one place that publishes: to one gateway's own channel. */
+  private publishTo(gatewayId: string, message: string): void {
+    try {
+      this.redis.publish(this.keys.gatewayChannel(gatewayId), message).catch(this.onPublishFailed);
+    } catch (err) {
+      this.onPublishFailed(err);
+    }
+  }
+
+  private readonly onMessage = (message: string): void => {
+    if (this.closed) return;
+    // "<replaced> <new session> <new gatewayId> <appId> <uid…>"
+    const a = message.indexOf(" ");
+    const b = a < 0 ? -1 : message.indexOf(" ", a + 1);
+    const c = b < 0 ? -1 : message.indexOf(" ", b + 1);
+    const d = c < 0 ? -1 : message.indexOf(" ", c + 1);
+    const replaced = a < 0 ? "" : message.slice(0, a);
+    const sessionId = b < 0 ? "" : message.slice(a + 1, b);
+    const origin = c < 0 ? "" : message.slice(b + 1, c);
+    const appId = d < 0 ? "" : message.slice(c + 1, d);
+    const uid = d < 0 ? "" : message.slice(d + 1);
+    if (!isField(replaced) || !isField(sessionId) || !isGatewayId(origin) || !isField(appId) || !isField(uid) || origin === this.origin) {
+      this.logger.warn("ignoring a malformed remote-login message");
       return;
     }
-    if (m.origin === this.origin) return;
-    const login: RemoteLogin = { appId: m.appId, uid: m.uid, sessionId: m.sessionId, origin: m.origin };
+    this.counts.received++;
+    this.dispatch({ appId, uid, sessionId, origin, replaces: replaced });
+  };
+
+  private dispatch(login: RemoteLogin): void {
+    if (this.closed) return;
     for (const l of this.listeners) {
       try {
         l(login);
       } catch (err) {
         this.logger.error({ err: errorMessage(err) }, "remote login listener failed");
       }
+    }
+  }
+
+  // ---- liveness ----
+
+  private scheduleBeat(): void {
+    if (this.closed) return;
+    this.beatTimer = setTimeout(() => {
+      this.beating = this.heartbeat(false).finally(() => this.scheduleBeat());
+    }, this.heartbeatMs);
+    this.beatTimer.unref();
+  }
+
+  /** One heartbeat: this gateway alive now, and the ids alive. Rejects only when `strict`. */
+  private async heartbeat(strict: boolean): Promise<void> {
+    const id = ++this.beats;
+    const now = Date.now();
+    const key = this.keys.liveGateways;
+    let ids: string[];
+    try {
+      const replies = await this.redis
+        .multi()
+        .zadd(key, now, this.origin)
+        .zremrangebyscore(key, "-inf", now - LIVE_SET_RETENTION_MS)
+        .zrangebyscore(key, now - this.liveWindowMs, "+inf", "LIMIT", 0, MAX_GATEWAYS)
+        .pexpire(key, LIVE_SET_RETENTION_MS)
+        .exec();
+      const read = replies?.[2];
+      if (read === undefined || read[0] !== null || !Array.isArray(read[1])) throw new Error("the heartbeat's reply is not a list of gateways");
+      ids = (read[1] as unknown[]).filter((v): v is string => typeof v === "string");
+    } catch (err) {
+      this.sweepDue = true;
+      if (strict) throw err;
+      this.logger.debug({ err: errorMessage(err) }, "heartbeat failed");
+      return;
+    }
+    if (this.closed) return;
+    const live = new Set(ids);
+    live.add(this.origin);
+    this.live = live;
+    this.judgeDeferred(id);
+    if (this.sweepDue && !strict) void this.sweep();
+  }
+
+  /** Owners of logins answered before heartbeat `id` was sent: alive now, or dead for good. */
+  private judgeDeferred(id: number): void {
+    if (this.deferred.length === 0) return;
+    const waiting: Deferred[] = [];
+    for (const d of this.deferred) {
+      if (d.afterBeat >= id) waiting.push(d);
+      else if (this.live.has(d.owner)) {
+        this.counts.liveGateway++;
+        this.tell(d.owner, d.replaced, d.sessionId, d.appId, d.uid);
+      } else this.counts.deadGateway++;
+    }
+    this.deferred = waiting;
+  }
+
+  // ---- failures ----
+
+  private readonly onConnectionError = (err: unknown): void => {
+    this.logger.debug({ err: errorMessage(err) }, "redis command connection error");
+  };
+
+  private readonly onPublishFailed = (err: unknown): void => {
+    this.warn(err, "a remote-login message could not be published; the other gateway's session is ended by its next ownership sweep");
+  };
+
+  private readonly onReleaseFailed = (err: unknown): void => {
+    this.logger.debug({ err: errorMessage(err) }, "ownership record not deleted at logout; it expires by itself");
+  };
+
+  private writeFailed(err: unknown): void {
+    this.counts.failures++;
+    this.sweepDue = true;
+    this.warn(err, "session ownership could not be written; remote logins cannot end this gateway's sessions until Redis answers");
+  }
+
+  /** Warns at most once per 10 s, with the number of failures in between. Never logs a uid. */
+  private warn(err: unknown, what: string): void {
+    if (this.closed) return;
+    const now = Date.now();
+    if (now - this.lastWarnAt < WARN_EVERY_MS) {
+      this.suppressed++;
+      return;
+    }
+    this.logger.warn({ err: errorMessage(err), suppressedSinceLastWarning: this.suppressed }, what);
+    this.lastWarnAt = now;
+    this.suppressed = 0;
+  }
+
+  private async run(s: Script, key: string, args: readonly string[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(s.sha, 1, key, ...args);
+    } catch (err) {
+      if (!errorMessage(err).startsWith("NOSCRIPT")) throw err;
+      return await this.redis.eval(s.source, 1, key, ...args);
     }
   }
 }

@@ -17,6 +17,9 @@
  * | rtm_auth_shadow_decisions_total | counter | target, result, reason | DecisionObserver: logins and renews decided again against a shadow target (docs/migration.md) |
  * | rtm_auth_rollout_transitions_total | counter | cause, status | RolloutController: transitions of staged rollouts this gateway made (docs/rollouts.md) |
  * | rtm_auth_redis_up | gauge | — | `redisUp()` at scrape time (only when given) |
+ * | rtm_auth_remote_login_messages_total | counter | direction | `remoteLogin()` at scrape time (only when given): remote-login messages sent to, and received from, another gateway (docs/redis.md, "Session ownership") |
+ * | rtm_auth_session_owner_writes_total | counter | previous_owner | `remoteLogin()`: ownership records written at login, by what they replaced (none, this_gateway, live_gateway, dead_gateway) |
+ * | rtm_auth_session_owner_write_failures_total | counter | — | `remoteLogin()`: ownership records that could not be written |
  * | rtm_auth_open_sockets | gauge | kind | `sockets()` at scrape time (when given): "websocket" (upgraded, until the descriptor is released), "other" |
  * | rtm_auth_backpressure_pauses_total | counter | reason | ServerObserver: a connection's reading paused (write_buffer, pending_requests, ping_budget) |
  * | rtm_auth_upgrades_refused_total | counter | reason | ServerObserver: an upgrade refused (draining, not_found, max_connections, per_ip_connections, per_ip_rate) |
@@ -28,6 +31,7 @@ import { AUTH_MODES } from "../../core/certificate/project.js";
 import { REASONS } from "../../core/errors.js";
 import { CLOSE, PROFILES } from "../../core/protocol/wire.js";
 import type { ShadowOutcome } from "../../core/protocol/admin.js";
+import type { LoginBroadcastStats } from "../../core/session/login-broadcast.js";
 import { ROLLOUT_STATUSES, TRANSITION_CAUSES, type RolloutTransition } from "../../core/rollout/rollout.js";
 import type { Decision, DecisionObserver } from "../sessions/decision.js";
 import type { SessionEventObserver } from "../sessions/session-manager.js";
@@ -112,6 +116,21 @@ export const METRICS = {
     labelNames: ["cause", "status"],
   },
   redisUp: { name: "rtm_auth_redis_up", help: "1 while the Redis certificate store is reachable, else 0.", labelNames: [] },
+  remoteLoginMessages: {
+    name: "rtm_auth_remote_login_messages_total",
+    help: 'Remote-login messages: "sent" to the one other gateway whose session a login here replaced, "received" from another gateway (docs/redis.md, "Session ownership").',
+    labelNames: ["direction"],
+  },
+  ownerWrites: {
+    name: "rtm_auth_session_owner_writes_total",
+    help: "Session ownership records written at login, by their previous owner: none, this_gateway, live_gateway (a message was sent to it) or dead_gateway (taken over without a message).",
+    labelNames: ["previous_owner"],
+  },
+  ownerWriteFailures: {
+    name: "rtm_auth_session_owner_write_failures_total",
+    help: "Session ownership records that could not be written (Redis unreachable or refusing); the login itself succeeded.",
+    labelNames: [],
+  },
   buildInfo: { name: "rtm_auth_build_info", help: "Always 1; the labels name the gateway version and the Node.js version.", labelNames: ["version", "node"] },
 } as const;
 
@@ -122,6 +141,8 @@ export interface MetricsOptions {
   readonly sessions?: () => number;
   /** Whether Redis is reachable now; registers rtm_auth_redis_up when given (no Redis, no gauge). */
   readonly redisUp?: () => boolean;
+  /** The login broadcast's counters; registers the remote-login and ownership metrics when given (Redis only). */
+  readonly remoteLogin?: () => LoginBroadcastStats;
   /** Open sockets now; registers rtm_auth_open_sockets when given. */
   readonly sockets?: () => SocketCounts;
   /** The gateway version for rtm_auth_build_info. Default "unknown". */
@@ -250,6 +271,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
       },
     });
   }
+  const remoteLogin = options.remoteLogin;
+  if (remoteLogin !== undefined) registerRemoteLogin(remoteLogin, registers);
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   // The label tuple of the previous decision and its pending count: a run of alike decisions (a
@@ -313,4 +336,47 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     onRolloutTransition: (t) => rolloutTransitions.inc({ cause: closed(t.cause, TRANSITION_CAUSES), status: closed(t.status, ROLLOUT_STATUSES) }),
   };
+}
+
+/**
+ * The remote-login counters: the broadcast keeps plain totals (nothing on the login path touches
+ * prom-client); each scrape adds what they grew by since the previous one.
+ */
+function registerRemoteLogin(read: () => LoginBroadcastStats, registers: Registry[]): void {
+  const seen = { sent: 0, received: 0, none: 0, thisGateway: 0, liveGateway: 0, deadGateway: 0, failures: 0 };
+  const grow = (field: keyof typeof seen, now: number): number => {
+    const d = now - seen[field];
+    seen[field] = now;
+    return d > 0 ? d : 0;
+  };
+  new Counter({
+    ...METRICS.remoteLoginMessages,
+    labelNames: [...METRICS.remoteLoginMessages.labelNames],
+    registers,
+    collect() {
+      const s = read();
+      this.inc({ direction: "sent" }, grow("sent", s.messagesSent));
+      this.inc({ direction: "received" }, grow("received", s.messagesReceived));
+    },
+  });
+  new Counter({
+    ...METRICS.ownerWrites,
+    labelNames: [...METRICS.ownerWrites.labelNames],
+    registers,
+    collect() {
+      const w = read().ownerWrites;
+      this.inc({ previous_owner: "none" }, grow("none", w.none));
+      this.inc({ previous_owner: "this_gateway" }, grow("thisGateway", w.thisGateway));
+      this.inc({ previous_owner: "live_gateway" }, grow("liveGateway", w.liveGateway));
+      this.inc({ previous_owner: "dead_gateway" }, grow("deadGateway", w.deadGateway));
+    },
+  });
+  new Counter({
+    ...METRICS.ownerWriteFailures,
+    labelNames: [],
+    registers,
+    collect() {
+      this.inc(grow("failures", read().ownerWriteFailures));
+    },
+  });
 }

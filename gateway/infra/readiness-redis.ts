@@ -3,11 +3,11 @@
  *
  * Each gateway writes, every `periodMs` (1 s), the snapshots of the projects whose figures changed
  * since its last write (readiness-snapshot.ts) into its own hash
- * `${prefix}readiness:gateway:${id}` (App ID → snapshot JSON, plus a marker field `~`), and gives
+ * `${prefix}{readiness}:gateway:${id}` (App ID → snapshot JSON, plus a marker field `~`), and gives
  * that key a TTL of `ttlMs` (5 s), in one MULTI/EXEC of plain writes ({@link WRITE_COMMANDS}: no
  * script, no read). A gateway is live while its hash exists: one that stops writing (crashed, cut
  * off) drops out when the TTL runs out, one that closes deletes its hash at once. The sorted set
- * `${prefix}readiness:gateways` is only the index of the hashes, scored with each gateway's last
+ * `${prefix}{readiness}:gateways` is only the index of the hashes, scored with each gateway's last
  * write (its wall clock, ms); a reader removes the ids whose hash is gone, and each write removes
  * ids not refreshed for {@link INDEX_RETENTION_MS} (an hour: far beyond any clock skew).
  *
@@ -25,12 +25,11 @@
  * with live sessions here.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import type { SessionInfo } from "../../core/session/session.js";
 import type { Logger } from "../logger.js";
 import { countLive, type PeerFigures, type ReadinessPeers, type ReadinessTracker } from "../migration/readiness.js";
 import { decodeSnapshot, encodeSnapshot, noLive, type LiveCounts, type ReadinessSnapshot } from "../migration/readiness-snapshot.js";
-import { errorMessage, withTimeout } from "./redis-clients.js";
+import { errorMessage, withTimeout, type RedisConnection } from "./redis-clients.js";
 import { DEFAULT_KEY_PREFIX, redisKeys } from "./redis-keys.js";
 
 export interface RedisReadinessShareOptions {
@@ -54,8 +53,8 @@ export interface RedisReadinessShareOptions {
 }
 
 export interface RedisReadinessShareDeps {
-  /** The command connection (fail-fast, see redis-clients.ts); not closed here. */
-  readonly redis: Redis;
+  /** The command connection (fail-fast, see redis-clients.ts; a cluster's too); not closed here. */
+  readonly redis: RedisConnection;
   readonly tracker: ReadinessTracker;
   /** This gateway's live sessions, all projects. */
   readonly sessions: () => Iterable<SessionInfo>;
@@ -122,7 +121,7 @@ const sameLive = (a: LiveCounts | undefined, b: LiveCounts): boolean =>
 export class RedisReadinessShare implements ReadinessPeers {
   /** This gateway's id in the gateways set. */
   readonly gatewayId: string;
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly tracker: ReadinessTracker;
   private readonly sessions: () => Iterable<SessionInfo>;
   private readonly nowSeconds: () => number;

@@ -11,14 +11,14 @@ import { seedDevProjects } from "../dev-seed.js";
 import type { Logger } from "../logger.js";
 import { RedisCertificateStore } from "./certificate-store-redis.js";
 import { RedisLoginBroadcast } from "./login-broadcast-redis.js";
-import { createRedisClients, errorMessage } from "./redis-clients.js";
+import { createRedisClients, errorMessage, type RedisConnection } from "./redis-clients.js";
 import { RedisSubscriber } from "./redis-subscriber.js";
 
 export interface RedisBackend {
   readonly store: RedisCertificateStore;
   readonly broadcast: RedisLoginBroadcast;
   /** The command connection (shared; closed with the store): for the rollout counters and readiness snapshots. */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
 }
 
 export interface RedisBackendOptions {
@@ -53,7 +53,7 @@ export async function startRedisBackend(config: GatewayConfig, logger: Logger, o
     throw err;
   }
   if (config.devSeed) store.onEmptied(() => void reseed(store, options.nowSeconds, logger));
-  const broadcast = new RedisLoginBroadcast({ redis, subscriber: sub }, { origin, keyPrefix: config.redisKeyPrefix, logger, ownsConnections: false });
+  const broadcast = new RedisLoginBroadcast({ redis: redis as Redis, subscriber: sub }, { origin, keyPrefix: config.redisKeyPrefix, logger, ownsConnections: false });
   await broadcast.start(startTimeoutMs);
   return { store, broadcast, redis };
 }

@@ -1,20 +1,61 @@
 /**
  * How the gateway's ioredis connections are built and handled. The composition root creates
  * two connections per Redis: a command connection (reads, Lua writes, PUBLISH) and a separate
- * subscriber connection (a connection in SUBSCRIBE mode can run nothing else).
+ * subscriber side (a connection in SUBSCRIBE mode can run nothing else). REDIS_URL says which
+ * kind of Redis (gateway/infra/redis-url.ts, docs/redis.md, "REDIS_URL"):
+ *
+ * - one server (`redis://`, `rediss://`, a socket path): two ioredis `Redis` connections;
+ * - Sentinel (`redis+sentinel://`): two `Redis` connections that ask the Sentinels for the
+ *   current primary, and follow a failover (docs/redis.md, "Sentinel");
+ * - Redis Cluster (`redis+cluster://`): an ioredis `Cluster` for commands, and for the
+ *   subscriber side a {@link ShardedSubscriberSource}: RedisSubscriber then holds one connection
+ *   per shard channel's slot, to the master that owns it, in SSUBSCRIBE mode (docs/redis.md,
+ *   "Redis Cluster").
  *
  * ```ts
  * const { redis, subscriber } = createRedisClients(config.redisUrl, { connectionName: "rtm-auth" });
  * const sub = new RedisSubscriber(subscriber, { logger });
  * const store = new RedisCertificateStore({ redis, subscriber: sub }, { keyPrefix, logger });
  * await store.start(); // rejects with StoreUnavailable when Redis cannot be loaded
- * const broadcast = new RedisLoginBroadcast({ redis, subscriber: sub }, { origin, keyPrefix, logger, ownsConnections: false });
- * await broadcast.start();
- * // shutdown: await broadcast.close(); await store.close(); (the store quits both connections)
+ * // shutdown: await store.close(); (the store quits both sides)
  * ```
  */
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import { StoreUnavailable } from "../../core/errors.js";
+import { parseRedisUrl, type RedisTarget } from "./redis-url.js";
+
+/** A command connection: one server's or a Sentinel-managed primary's (`Redis`), or a cluster's (`Cluster`). */
+export type RedisConnection = Redis | Cluster;
+
+/** Which kind of Redis a REDIS_URL names. */
+export type RedisMode = RedisTarget["mode"];
+
+/**
+ * The subscriber side of a Redis Cluster: a `Cluster` used only to learn which master owns a
+ * slot (its slot table, refreshed on demand), and the options of the per-slot connections
+ * RedisSubscriber opens to those masters (credentials, TLS, timeouts; fail-fast).
+ */
+export interface ShardedSubscriberSource {
+  readonly kind: "sharded";
+  readonly topology: Cluster;
+  readonly nodeOptions: RedisOptions;
+}
+
+/** What RedisSubscriber subscribes through. */
+export type SubscriberConnection = Redis | ShardedSubscriberSource;
+
+/** True for a cluster's command connection. */
+export function isCluster(client: RedisConnection): client is Cluster {
+  return (client as { isCluster?: unknown }).isCluster === true;
+}
+
+/**
+ * Publishes `message` the way the subscribers listen (RedisSubscriber): PUBLISH on one server or
+ * Sentinel, SPUBLISH to the shard channel in a cluster (give `channel` a hash tag there).
+ */
+export async function publish(client: RedisConnection, channel: string, message: string): Promise<number> {
+  return Number(isCluster(client) ? await client.spublish(channel, message) : await client.publish(channel, message));
+}
 
 /**
  * The options every gateway connection needs (callers may add host, password, TLS, …):
@@ -40,16 +81,93 @@ export function redisClientOptions(overrides: RedisOptions = {}): RedisOptions {
   };
 }
 
-/** The two connections of one Redis (`url` is a redis:// URL or a unix socket path). Both start lazily. */
-export function createRedisClients(url: string, overrides: RedisOptions = {}): { redis: Redis; subscriber: Redis } {
+/**
+ * The cluster's options, with every node connection built from {@link redisClientOptions}:
+ * - no offline queue, at the cluster too (`enableOfflineQueue: false`);
+ * - `retryDelayOnFailover: 0`: a command whose node connection closed while it was in flight is
+ *   rejected, never re-sent to the new master (its outcome is read back, as above). Commands a
+ *   node refused unrun (`MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN`) are redirected or retried,
+ *   at most `maxRedirections` times;
+ * - reads from masters only (`scaleReads: "master"`): a replica may lag behind a write;
+ * - `clusterRetryStrategy`: the `retryStrategy` of the overrides (bounded, as above).
+ */
+export function clusterClientOptions(target: Extract<RedisTarget, { mode: "cluster" }>, overrides: RedisOptions = {}): ClusterOptions {
+  const node = nodeOptions(target, overrides);
+  const { retryStrategy, enableOfflineQueue: _queue, lazyConnect: _lazy, host: _h, port: _p, path: _path, sentinels: _s, readOnly: _ro, ...redisOptions } = node;
+  return {
+    enableOfflineQueue: false,
+    enableReadyCheck: true,
+    scaleReads: "master",
+    maxRedirections: 16,
+    retryDelayOnFailover: 0,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    retryDelayOnMoved: 0,
+    slotsRefreshTimeout: 1_000,
+    slotsRefreshInterval: 5_000,
+    lazyConnect: true,
+    clusterRetryStrategy: (attempt: number) => (typeof retryStrategy === "function" ? (retryStrategy(attempt) ?? 2_000) : 2_000),
+    redisOptions,
+  };
+}
+
+/** A cluster node connection's options: credentials and TLS of the URL, fail-fast, the overrides. */
+function nodeOptions(target: Extract<RedisTarget, { mode: "cluster" }>, overrides: RedisOptions): RedisOptions {
+  return redisClientOptions({
+    ...(target.username === undefined ? {} : { username: target.username }),
+    ...(target.password === undefined ? {} : { password: target.password }),
+    ...(target.tls ? { tls: {} } : {}),
+    ...overrides,
+  });
+}
+
+/** Options of a Sentinel-managed connection: the Sentinels, the master name, failover detection. */
+function sentinelOptions(target: Extract<RedisTarget, { mode: "sentinel" }>, overrides: RedisOptions): RedisOptions {
+  return redisClientOptions({
+    sentinels: target.sentinels.map((s) => ({ host: s.host, port: s.port })),
+    name: target.name,
+    role: "master",
+    db: target.db,
+    ...(target.username === undefined ? {} : { username: target.username }),
+    ...(target.password === undefined ? {} : { password: target.password }),
+    ...(target.sentinelUsername === undefined ? {} : { sentinelUsername: target.sentinelUsername }),
+    ...(target.sentinelPassword === undefined ? {} : { sentinelPassword: target.sentinelPassword }),
+    ...(target.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+    // Subscribes to the Sentinels' +switch-master: a failover is followed at once, not only when
+    // the old primary's connection drops.
+    failoverDetector: true,
+    sentinelCommandTimeout: 1_000,
+    sentinelRetryStrategy: (attempt: number) => Math.min(100 * attempt, 1_000),
+    // A primary demoted to a replica answers READONLY: reconnect (through the Sentinels) without
+    // re-sending the refused command (it did not run).
+    reconnectOnError: (err: Error) => (err.message.startsWith("READONLY") ? 1 : false),
+    ...overrides,
+  });
+}
+
+/**
+ * The command connection and the subscriber side of REDIS_URL (see the file comment). Nothing
+ * connects before first use (`lazyConnect`). Throws a RedisUrlError (redis-url.ts) for a URL it
+ * cannot use, naming the problem without its credentials.
+ */
+export function createRedisClients(url: string, overrides: RedisOptions = {}): { mode: RedisMode; redis: RedisConnection; subscriber: SubscriberConnection } {
+  const target = parseRedisUrl(url);
   const name = overrides.connectionName;
-  const redis = new Redis(url, redisClientOptions({ ...overrides, ...(name === undefined ? {} : { connectionName: `${name}:cmd` }) }));
-  const subscriber = new Redis(url, redisClientOptions({ ...overrides, ...(name === undefined ? {} : { connectionName: `${name}:sub` }) }));
-  return { redis, subscriber };
+  const named = (role: string): RedisOptions => ({ ...overrides, ...(name === undefined ? {} : { connectionName: `${name}:${role}` }) });
+  if (target.mode === "standalone") {
+    return { mode: target.mode, redis: new Redis(url, redisClientOptions(named("cmd"))), subscriber: new Redis(url, redisClientOptions(named("sub"))) };
+  }
+  if (target.mode === "sentinel") {
+    return { mode: target.mode, redis: new Redis(sentinelOptions(target, named("cmd"))), subscriber: new Redis(sentinelOptions(target, named("sub"))) };
+  }
+  const seeds = target.nodes.map((n) => ({ host: n.host, port: n.port }));
+  const redis = new Cluster(seeds, clusterClientOptions(target, named("cmd")));
+  const topology = new Cluster(seeds, clusterClientOptions(target, named("topology")));
+  return { mode: target.mode, redis, subscriber: { kind: "sharded", topology, nodeOptions: nodeOptions(target, named("sub")) } };
 }
 
 /** Throws unless `client` fails fast while disconnected (see redisClientOptions). */
-export function assertFailFast(client: Redis, role: string): void {
+export function assertFailFast(client: RedisConnection, role: string): void {
   if (client.options.enableOfflineQueue !== false) {
     throw new TypeError(`the ${role} Redis connection must be created with enableOfflineQueue: false (use redisClientOptions())`);
   }
@@ -88,6 +206,9 @@ const AUTH_REFUSED = /\b(WRONGPASS|NOAUTH)\b|^ERR invalid (username-)?password/;
 
 /** The start-up cause an ioredis `error` event reveals, and whether it is final (retrying cannot help). */
 function classify(err: unknown): { cause: RedisStartCause; final: boolean; message: string; hostname?: string } {
+  // A cluster reports "Failed to refresh slots cache." and keeps the node's own error beside it.
+  const nodeError = typeof err === "object" && err !== null ? (err as { lastNodeError?: unknown }).lastNodeError : undefined;
+  if (nodeError instanceof Error) return classify(nodeError);
   const message = errorMessage(err);
   const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
   const hostname = typeof err === "object" && err !== null && typeof (err as { hostname?: unknown }).hostname === "string" ? (err as { hostname: string }).hostname : undefined;
@@ -103,7 +224,7 @@ function classify(err: unknown): { cause: RedisStartCause; final: boolean; messa
  * `timeoutMs` naming the last error seen (a resolver that does not answer, a refused
  * connection, …), or at once when the connection is closed.
  */
-export function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
+export function waitForReady(client: RedisConnection, timeoutMs: number): Promise<void> {
   if (client.status === "ready") return Promise.resolve();
   if (client.status === "end") return Promise.reject(new RedisStartFailure("unreachable", "the Redis connection is closed"));
   return new Promise<void>((resolve, reject) => {
@@ -151,7 +272,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 }
 
 /** Quits `client` (QUIT when connected, a plain disconnect otherwise); never throws. */
-export async function closeClient(client: Redis): Promise<void> {
+export async function closeClient(client: RedisConnection): Promise<void> {
   if (client.status === "end") return;
   if (client.status === "ready") {
     try {

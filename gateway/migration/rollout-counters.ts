@@ -10,8 +10,8 @@
  * Bounds: one entry per project with a live rollout (the latest revision only), and within it one
  * number per operation and refusal reason (a closed set).
  */
-import type { Redis } from "ioredis";
 import { EMPTY_STAGE_COUNTS, type OpCounts, type StageCounts } from "../../core/rollout/rollout.js";
+import type { RedisConnection } from "../infra/redis-clients.js";
 import type { Logger } from "../logger.js";
 
 /** The operations a guard counts. */
@@ -98,7 +98,7 @@ export interface RedisRolloutCountersOptions {
  * decisions, `login:<reason>` and `renewToken:<reason>` the refused ones.
  */
 export class RedisRolloutCounters implements RolloutCounters {
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly prefix: string;
   private readonly logger: Logger | undefined;
   /** Deltas not yet written. */
@@ -106,7 +106,7 @@ export class RedisRolloutCounters implements RolloutCounters {
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | null = null;
 
-  constructor(redis: Redis, options: RedisRolloutCountersOptions) {
+  constructor(redis: RedisConnection, options: RedisRolloutCountersOptions) {
     this.redis = redis;
     this.prefix = options.keyPrefix;
     this.logger = options.logger;

@@ -125,11 +125,13 @@ export class SessionManager {
     });
     this.broadcast = deps.broadcast ?? new LocalLoginBroadcast(randomBytes(4).toString("hex"));
     this.sessionPrefix = this.broadcast.origin;
-    // Newest wins across gateways too: a login announced elsewhere kicks ours (docs/agora-behaviour.md, "Remote login").
+    // Newest wins across gateways too: a login elsewhere kicks ours, only the session it replaced when named (docs/agora-behaviour.md, "Remote login").
     this.unsubscribeBroadcast = this.broadcast.onRemoteLogin((login) => {
       const conn = this.identities.get(login.appId, login.uid);
-      if (conn !== undefined && this.sessionId(conn) !== login.sessionId) this.endSession(conn, "remote_login");
+      const id = conn === undefined ? undefined : this.sessionId(conn);
+      if (conn !== undefined && id !== login.sessionId && (login.replaces === undefined || id === login.replaces)) this.endSession(conn, "remote_login");
     });
+    this.broadcast.trackSessions?.(() => this.list());
   }
 
   /** After a swap of `appId`'s certificates ("Set as primary"): each session's slot follows its certificate. */
@@ -455,6 +457,7 @@ export class SessionManager {
     }
     const decision = { ...this.baseDecision(conn, "logout", now, started), result: "accepted" as const, reason: "ok" as const, faultId: this.frameFault };
     this.transition(conn, loggedOut(conn.profile, conn.visible));
+    this.broadcast.release?.(conn.appId, conn.uid, this.sessionId(conn));
     this.unregister(conn);
     conn.phase = "awaiting_login";
     this.timers.cancel(conn);

@@ -19,6 +19,7 @@ const url = redis.available ? redis.url : "";
 
 const T0 = 1_718_000_000;
 const A = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const B = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 const SECRET = "5ec4e75ec4e75ec4e75ec4e75ec4e75e";
 const record = (appId: string, over: Partial<ProjectRecord> = {}): ProjectRecord => ({
   appId,
@@ -90,39 +91,54 @@ describe.skipIf(!redis.available)(`RedisCertificateStore (${redis.available ? re
       await check.quit();
     });
 
-    it("stores one key per project, an index, the versions, a short-lived mark per write, and announces {appId, version}", async () => {
+    it("keeps each project's keys under its hash tag, an index, a short-lived mark per write, and announces {appId, version}", async () => {
       const p = prefix("layout");
       const s = await store(p);
       const listener = admin().duplicate();
       clients.push(listener);
       const messages: string[] = [];
       listener.on("message", (_channel: string, m: string) => messages.push(m));
-      await listener.subscribe(`${p}changes`);
+      await listener.subscribe(`${p}{changes}`);
 
       const stored = await s.update(A, () => record(A, { primary: { value: SECRET, enabledAt: T0, activeAt: T0 } }));
       const c = admin();
       const keys = await keysUnder(c, p);
-      expect(keys.filter((k) => !k.startsWith(`${p}write:`))).toEqual([`${p}project:${A}`, `${p}projects`, `${p}versions`]);
+      expect(keys.filter((k) => !k.startsWith(`${p}{${A}}:write:`))).toEqual([`${p}{${A}}:project`, `${p}{${A}}:version`, `${p}{index}:projects`]);
       // The write's outcome mark (read back only when a reply is lost), with its bounded life.
-      const marks = keys.filter((k) => k.startsWith(`${p}write:`));
+      const marks = keys.filter((k) => k.startsWith(`${p}{${A}}:write:`));
       expect(marks).toHaveLength(1);
-      expect(marks[0]).toMatch(new RegExp(`^${p}write:[0-9a-f]{32}$`));
+      expect(marks[0]!.slice(`${p}{${A}}:write:`.length)).toMatch(/^[0-9a-f]{32}$/);
       expect(await c.get(marks[0]!)).toBe("applied");
       const ttl = await c.pttl(marks[0]!);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(WRITE_MARK_TTL_MS);
-      expect(JSON.parse((await c.get(`${p}project:${A}`))!)).toEqual(stored);
-      expect(await c.smembers(`${p}projects`)).toEqual([A]);
-      expect(await c.hget(`${p}versions`, A)).toBe("1");
+      expect(JSON.parse((await c.get(`${p}{${A}}:project`))!)).toEqual(stored);
+      expect(await c.smembers(`${p}{index}:projects`)).toEqual([A]);
+      expect(await c.get(`${p}{${A}}:version`)).toBe("1");
 
       await s.update(A, () => undefined);
-      expect(await c.exists(`${p}project:${A}`)).toBe(0);
-      expect(await c.smembers(`${p}projects`)).toEqual([]);
-      expect(await c.hget(`${p}versions`, A)).toBe("2"); // versions only grow, across deletes too
+      expect(await c.exists(`${p}{${A}}:project`)).toBe(0);
+      expect(await c.smembers(`${p}{index}:projects`)).toEqual([A]); // the index may name a deleted project
+      expect(await c.get(`${p}{${A}}:version`)).toBe("2"); // versions only grow, across deletes too
       await vi.waitFor(() => expect(messages.map((m) => JSON.parse(m) as unknown)).toEqual([
         { appId: A, version: 1 },
         { appId: A, version: 2 },
       ]), { timeout: 2_000, interval: 10 });
+    });
+
+    it("finds projects by their version keys when the index is gone, and writes the index again", async () => {
+      const p = prefix("noindex");
+      const s = await store(p);
+      await s.update(A, () => record(A));
+      await s.update(B, () => record(B));
+      await s.update(B, () => undefined);
+      const c = admin();
+      await c.del(`${p}{index}:projects`);
+      const fresh = await store(p);
+      expect(fresh.list().map((r) => r.appId)).toEqual([A]);
+      expect((await c.smembers(`${p}{index}:projects`)).sort()).toEqual([A, B].sort());
+      // B's version survived its delete: a re-created B is version 3, after the deleted one.
+      expect((await fresh.update(B, () => record(B)))?.version).toBe(3);
     });
 
     it("auth(), get() and list() make no Redis round trip", async () => {
@@ -178,31 +194,31 @@ describe.skipIf(!redis.available)(`RedisCertificateStore (${redis.available ? re
       const s = await store(p);
       const stored = await s.update(A, () => record(A));
       const c = admin();
-      await c.publish(`${p}changes`, "not json");
-      await c.publish(`${p}changes`, JSON.stringify({ appId: "*", version: 9 }));
-      await c.publish(`${p}changes`, JSON.stringify({ appId: A, version: 0 }));
+      await c.publish(`${p}{changes}`, "not json");
+      await c.publish(`${p}{changes}`, JSON.stringify({ appId: "*", version: 9 }));
+      await c.publish(`${p}{changes}`, JSON.stringify({ appId: A, version: 0 }));
       // A write that bypasses this instance (as another gateway's would), then its message.
       const newer = { ...stored!, enabled: false, version: 2 };
-      await c.set(`${p}project:${A}`, JSON.stringify(newer));
-      await c.hset(`${p}versions`, A, "2");
-      await c.publish(`${p}changes`, JSON.stringify({ appId: A, version: 2 }));
+      await c.set(`${p}{${A}}:project`, JSON.stringify(newer));
+      await c.set(`${p}{${A}}:version`, "2");
+      await c.publish(`${p}{changes}`, JSON.stringify({ appId: A, version: 2 }));
       await vi.waitFor(() => expect(s.get(A)).toEqual(newer), { timeout: 2_000, interval: 10 });
     });
 
     it("an unreadable stored record refuses its logins (StoreUnavailable), never 'unknown'", async () => {
       const p = prefix("corrupt");
       const c = admin();
-      await c.set(`${p}project:${A}`, "{not json");
-      await c.sadd(`${p}projects`, A);
-      await c.hset(`${p}versions`, A, "3");
+      await c.set(`${p}{${A}}:project`, "{not json");
+      await c.sadd(`${p}{index}:projects`, A);
+      await c.set(`${p}{${A}}:version`, "3");
       const s = await store(p);
       expect(s.get(A)).toBeUndefined();
       expect(() => s.auth(A, T0)).toThrow(StoreUnavailable);
       await expect(s.update(A, (cur) => cur)).rejects.toThrow(StoreUnavailable);
       // Repaired by a write that replaces it.
-      await c.set(`${p}project:${A}`, JSON.stringify(record(A, { version: 4 })));
-      await c.hset(`${p}versions`, A, "4");
-      await c.publish(`${p}changes`, JSON.stringify({ appId: A, version: 4 }));
+      await c.set(`${p}{${A}}:project`, JSON.stringify(record(A, { version: 4 })));
+      await c.set(`${p}{${A}}:version`, "4");
+      await c.publish(`${p}{changes}`, JSON.stringify({ appId: A, version: 4 }));
       await vi.waitFor(() => expect(s.auth(A, T0)?.mode).toBe("appid"), { timeout: 2_000, interval: 10 });
     });
 
@@ -222,9 +238,9 @@ describe.skipIf(!redis.available)(`RedisCertificateStore (${redis.available ? re
       await vi.waitFor(() => expect(peer.get(A)?.primary?.value).toBe(SECRET), { timeout: 2_000, interval: 10 });
       await peer.update(A, (cur) => ({ ...cur!, secondary: { value: SECRET.replace(/5/g, "6"), enabledAt: T0, activeAt: T0 } }));
       // Failures too: a corrupt record, a write refused by a closed store.
-      await admin().set(`${p}project:${A}`, `{"appId":"${A}","primary":{"value":"${SECRET}"}`);
-      await admin().hset(`${p}versions`, A, "9");
-      await admin().publish(`${p}changes`, JSON.stringify({ appId: A, version: 9 }));
+      await admin().set(`${p}{${A}}:project`, `{"appId":"${A}","primary":{"value":"${SECRET}"}`);
+      await admin().set(`${p}{${A}}:version`, "9");
+      await admin().publish(`${p}{changes}`, JSON.stringify({ appId: A, version: 9 }));
       await vi.waitFor(() => expect(() => s.auth(A, T0)).toThrow(StoreUnavailable), { timeout: 2_000, interval: 10 });
       await s.close();
       await expect(s.update(A, () => record(A, { primary: { value: SECRET, enabledAt: T0, activeAt: T0 } }))).rejects.toThrow(StoreUnavailable);

@@ -139,7 +139,7 @@ describe.skipIf(noServer !== undefined)("readiness figures of every gateway on o
   it("figures lost from Redis (deleted, a flush) are written again in full at the next write, with nothing new to write", async () => {
     const client = adminClient(redis.url);
     try {
-      const hashes = await keysUnder(client, `${prefix}readiness:gateway:`);
+      const hashes = await keysUnder(client, `${prefix}{readiness}:gateway:`);
       expect(hashes).toHaveLength(2);
       await client.del(...hashes);
     } finally {

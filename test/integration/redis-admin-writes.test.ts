@@ -60,13 +60,14 @@ const record = (appId: string, over: Partial<ProjectRecord> = {}): ProjectRecord
 /** A project whose every update is visible: a counter in the primary's enabledAt. */
 const bump: ProjectUpdate = (cur) => (cur === undefined ? record(A, { primary: { value: CERT_X, enabledAt: 1, activeAt: 0 } }) : { ...cur, primary: { value: CERT_X, enabledAt: (cur.primary?.enabledAt ?? 0) + 1, activeAt: 0 } });
 
-/** Which script a call is, from its keys (READ 2 keys; LOAD 2; WRITE 4, the last a mark; CLEAR 3, the last a mark; FENCE 1, a mark). */
-type ScriptKind = "write" | "clear" | "fence" | "other";
+/** Which script a call is, from its keys (READ 2-4 keys, no mark; WRITE 3-5, the third a mark; FENCE 1, a mark). */
+type ScriptKind = "write" | "fence" | "other";
 function kindOf(args: readonly unknown[]): ScriptKind {
   const n = Number(args[1]);
-  const last = String(args[1 + n] ?? "");
-  if (!last.includes(":write:")) return "other";
-  return n === 4 ? "write" : n === 3 ? "clear" : n === 1 ? "fence" : "other";
+  const keys = args.slice(2, 2 + n).map(String);
+  const mark = keys.findIndex((k) => k.includes(":write:"));
+  if (mark < 0) return "other";
+  return n === 1 ? "fence" : mark === 2 ? "write" : "other";
 }
 
 type Fate = "pass" | "lose-reply" | "drop";
@@ -130,7 +131,7 @@ describe.skipIf(!suite.available)("write outcomes of the Redis store (determinis
     interceptScripts(redis, (k) => (k === "write" ? "lose-reply" : "pass"));
     const stored = await store.update(A, bump);
     expect(stored).toMatchObject({ appId: A, version: 1 });
-    expect(JSON.parse((await direct.get(`${prefix}project:${A}`))!)).toEqual(stored);
+    expect(JSON.parse((await direct.get(`${prefix}{${A}}:project`))!)).toEqual(stored);
     expect(store.get(A)).toEqual(stored);
   });
 
@@ -147,8 +148,8 @@ describe.skipIf(!suite.available)("write outcomes of the Redis store (determinis
     const [method, ...args] = dropped[0]!;
     expect(method).toBe("evalsha");
     expect(await (redis.evalsha as (...a: unknown[]) => Promise<unknown>).call(redis, ...args)).toEqual([2, 0]);
-    expect(await direct.exists(`${prefix}project:${A}`)).toBe(0);
-    expect(await direct.hget(`${prefix}versions`, A)).toBeNull();
+    expect(await direct.exists(`${prefix}{${A}}:project`)).toBe(0);
+    expect(await direct.get(`${prefix}{${A}}:version`)).toBeNull();
     expect(store.get(A)).toBeUndefined();
   });
 
@@ -165,7 +166,7 @@ describe.skipIf(!suite.available)("write outcomes of the Redis store (determinis
     expect(mapped.body.error.code).toBe("outcome_unknown");
     expect(mapped.body.error.message).toBe("the write may or may not have been applied; read the project back before retrying, or retry with the same Idempotency-Key");
     // And indeed it was applied: "unknown" was the honest answer.
-    expect(await direct.exists(`${prefix}project:${A}`)).toBe(1);
+    expect(await direct.exists(`${prefix}{${A}}:project`)).toBe(1);
   });
 
   it("with an idempotency key a write applies at most once: a repeat resolves to the project as it is, without running fn", async () => {
@@ -175,12 +176,12 @@ describe.skipIf(!suite.available)("write outcomes of the Redis store (determinis
     const again = await store.update(A, runs, { idempotencyKey: "k1" });
     expect(runs).toHaveBeenCalledTimes(1);
     expect(again).toEqual(first);
-    expect(await direct.hget(`${prefix}versions`, A)).toBe("1");
+    expect(await direct.get(`${prefix}{${A}}:version`)).toBe("1");
     // Another key, or the same key on another project, is another write.
     expect((await store.update(A, bump, { idempotencyKey: "k2" }))?.version).toBe(2);
     expect((await store.update(B, () => record(B), { idempotencyKey: "k1" }))?.version).toBe(1);
     // The key is kept as a digest, with a bounded life.
-    const idem = (await direct.keys(`${prefix}idem:*`)).sort();
+    const idem = (await direct.keys(`${prefix}{*}:idem:*`)).sort();
     expect(idem).toHaveLength(3);
     for (const k of idem) {
       expect(k).not.toContain("k1");
@@ -201,23 +202,45 @@ describe.skipIf(!suite.available)("write outcomes of the Redis store (determinis
     const [method, ...args] = dropped.find((d) => kindOf(d.slice(1)) === "write")!;
     expect(method).toBe("evalsha");
     expect(await (redis.evalsha as (...a: unknown[]) => Promise<unknown>).call(redis, ...args)).toEqual([3, 1]);
-    expect(await direct.hget(`${prefix}versions`, A)).toBe("1");
-    expect(JSON.parse((await direct.get(`${prefix}project:${A}`))!)).toMatchObject({ primary: { enabledAt: 1 } });
+    expect(await direct.get(`${prefix}{${A}}:version`)).toBe("1");
+    expect(JSON.parse((await direct.get(`${prefix}{${A}}:project`))!)).toMatchObject({ primary: { enabledAt: 1 } });
   });
 
-  it("clear() settles the same way: a lost reply of an applied clear resolves, and the copy follows", async () => {
+  it("clear() settles the same way: lost replies of its applied deletes resolve, and the copy follows", async () => {
     const { prefix, store, redis, direct } = await setup("clear");
     await store.update(A, bump);
     await store.update(B, () => record(B));
-    interceptScripts(redis, (k) => (k === "clear" ? "lose-reply" : "pass"));
+    interceptScripts(redis, (k) => (k === "write" ? "lose-reply" : "pass"));
     await store.clear({ idempotencyKey: "reset-1" });
-    expect(await direct.smembers(`${prefix}projects`)).toEqual([]);
+    expect(await direct.exists(`${prefix}{${A}}:project`, `${prefix}{${B}}:project`, `${prefix}{${W}}:project`)).toBe(0);
     await vi.waitFor(() => expect(store.list()).toEqual([]), { timeout: 2_000, interval: 10 });
     vi.restoreAllMocks();
     // A repeat of the same reset does not wipe what was created since.
     await store.update(A, bump);
     await store.clear({ idempotencyKey: "reset-1" });
-    expect(await direct.smembers(`${prefix}projects`)).toEqual([A]);
+    expect(await direct.exists(`${prefix}{${A}}:project`)).toBe(1);
+  });
+
+  it("a clear that stops half-way is WriteOutcomeUnknown (not 'nothing was changed'); repeating it with its key finishes it", async () => {
+    const { prefix, store, redis, direct } = await setup("clear-partial");
+    await store.update(A, bump);
+    await store.update(B, () => record(B));
+    // Projects are deleted in App ID order (A, B, W): the second delete is refused unsent.
+    let writes = 0;
+    const original = redis.evalsha.bind(redis) as (...a: unknown[]) => Promise<unknown>;
+    vi.spyOn(redis, "evalsha").mockImplementation(((...args: unknown[]) => {
+      if (kindOf(args) === "write" && ++writes === 2) return Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
+      return original(...args);
+    }) as never);
+    const err = await store.clear({ idempotencyKey: "reset-2" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WriteOutcomeUnknown);
+    expect(mapError(err).body.error.code).toBe("outcome_unknown");
+    expect(await direct.exists(`${prefix}{${A}}:project`)).toBe(0);
+    expect(await direct.exists(`${prefix}{${B}}:project`)).toBe(1);
+    vi.restoreAllMocks();
+    await store.clear({ idempotencyKey: "reset-2" });
+    expect(await direct.exists(`${prefix}{${A}}:project`, `${prefix}{${B}}:project`, `${prefix}{${W}}:project`)).toBe(0);
+    expect(store.list()).toEqual([]);
   });
 });
 
@@ -340,7 +363,7 @@ describe.skipIf(!suite.available)("Idempotency-Key on the admin API (Redis store
     expect(again.body).toEqual(first.body);
     const appId = (first.body as { appId: string }).appId;
     expect(appId).toMatch(/^[0-9a-f]{32}$/);
-    expect(await direct.hget(`${prefix}versions`, appId)).toBe("1");
+    expect(await direct.get(`${prefix}{${appId}}:version`)).toBe("1");
     // The same key with another body is another request.
     const other = await api.call("POST", "/admin/projects", { mechanism: "appid" }, { "idempotency-key": "create-1" });
     expect(other.status).toBe(201);
@@ -361,13 +384,13 @@ describe.skipIf(!suite.available)("Idempotency-Key on the admin API (Redis store
 
   it("refuses a malformed key with 400 invalid_request before writing anything", async () => {
     const api = adminApi(gw.httpUrl);
-    const before = await direct.hget(`${prefix}versions`, P);
+    const before = await direct.get(`${prefix}{${P}}:version`);
     for (const bad of ["two words", "x".repeat(256), '""', "é"]) {
       const r = await api.call("POST", `/admin/projects/${P}/certificates/swap`, undefined, { "idempotency-key": bad });
       expect(r.status).toBe(400);
       expect(r.body).toEqual({ error: { code: "invalid_request", message: "Idempotency-Key: 1-255 visible ASCII characters" } });
     }
-    expect(await direct.hget(`${prefix}versions`, P)).toBe(before);
+    expect(await direct.get(`${prefix}{${P}}:version`)).toBe(before);
   });
 });
 
@@ -493,7 +516,7 @@ describe.skipIf(noServer !== undefined)("admin writes while the own redis-server
       await g.recovered();
 
       // Redis, read directly: every 201 is there, no store_unavailable is.
-      const present = await Promise.all(appIds.map((id) => direct.exists(`${g.prefix}project:${id}`)));
+      const present = await Promise.all(appIds.map((id) => direct.exists(`${g.prefix}{${id}}:project`)));
       const lies: string[] = [];
       results.forEach((r, i) => {
         if (r.status === 201 && present[i] !== 1) lies.push(`${appIds[i]}: 201 but absent`);
@@ -556,9 +579,9 @@ describe.skipIf(noServer !== undefined)("admin writes while the own redis-server
         expect(repeats.at(-1)?.status).toBe(200);
       }
       // Each answered swap happened exactly once: the parity of the swaps shows in Redis.
-      const stored = JSON.parse((await direct.get(`${g.prefix}project:${P}`))!) as ProjectRecord;
+      const stored = JSON.parse((await direct.get(`${g.prefix}{${P}}:project`))!) as ProjectRecord;
       expect(stored.primary?.value).toBe(applied % 2 === 0 ? CERT_X : CERT_Y);
-      expect(Number(await direct.hget(`${g.prefix}versions`, P))).toBe(1 + applied);
+      expect(Number(await direct.get(`${g.prefix}{${P}}:version`))).toBe(1 + applied);
     } finally {
       vi.restoreAllMocks();
       await g.gw.close();

@@ -99,8 +99,8 @@ describe.skipIf(noServer !== undefined)("Redis outages (own redis-server)", () =
     expect(s.get(B)).toBeUndefined();
     const admin = adminClient(server.url);
     closers.push(() => admin.quit());
-    expect(JSON.parse((await admin.get(`${prefix}project:${A}`))!)).toEqual(stored);
-    expect(await admin.exists(`${prefix}project:${B}`)).toBe(0);
+    expect(JSON.parse((await admin.get(`${prefix}{${A}}:project`))!)).toEqual(stored);
+    expect(await admin.exists(`${prefix}{${B}}:project`)).toBe(0);
     // Writable again.
     expect((await s.update(A, (cur) => ({ ...cur!, enabled: false })))?.version).toBe(2);
   });

@@ -87,8 +87,8 @@ describe.skipIf(noServer !== undefined)("readiness with Redis (own redis-server)
     const direct = adminClient(server.url);
     closers.push(() => direct.quit());
     const seededPrefix = seeded.gw.config.redisKeyPrefix;
-    for (const p of DEV_PROJECTS) expect(await direct.exists(`${seededPrefix}project:${p.appId}`)).toBe(1);
-    expect(await direct.exists(`${seededPrefix}project:${X}`)).toBe(0);
+    for (const p of DEV_PROJECTS) expect(await direct.exists(`${seededPrefix}{${p.appId}}:project`)).toBe(1);
+    expect(await direct.exists(`${seededPrefix}{${X}}:project`)).toBe(0);
     // The re-seeded token project decides logins again (certificates active since the clock's now).
     const token = DEV_PROJECTS.find((p) => p.mode === "token")!;
     expect(seeded.gw.store.auth(token.appId, seeded.gw.clock.nowSeconds())?.certificates).toEqual([{ slot: "primary", value: token.certificate }]);

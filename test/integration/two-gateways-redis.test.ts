@@ -4,7 +4,8 @@
  * (every admin change made on one is asserted through logins on the other, over the admin API and
  * the client SDK), remote login across gateways (close 4501), `/metrics` on both, and the Redis
  * cost of a login: no certificate read at all (the store serves logins from its in-process copy),
- * only the login announcement (PUBLISH).
+ * only the identity's ownership record (one SET … GET), and for a fresh identity no message to any
+ * gateway (docs/redis.md, "Session ownership").
  *
  * The whole file runs on its OWN redis-server (startOwnRedisServer): `INFO commandstats` deltas
  * are only attributable to the gateways on a server nobody else uses (and CONFIG RESETSTAT is
@@ -18,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CERTIFICATE_READS, commandStatsDelta, parseCommandStats, startGatewayProcess, type GatewayProcess } from "../../bench/gateway-process.js";
 import { createRtmClient, type LoginResult } from "../../client/index.js";
 import { buildRtmToken } from "../../core/token/index.js";
+import { HEARTBEAT_COMMANDS } from "../../gateway/infra/login-broadcast-redis.js";
 import { WRITE_COMMANDS as READINESS_WRITES } from "../../gateway/infra/readiness-redis.js";
 import { adminApi, type AdminApi } from "../support/admin-api.js";
 import { adminClient, deleteKeys, redisServerUnavailable, startOwnRedisServer, uniquePrefix, type OwnRedisServer } from "../support/redis.js";
@@ -264,7 +266,7 @@ describe.skipIf(noServer !== undefined)("two gateway processes on one Redis", ()
     expect((await closes(B))["4501"]).toBe(0);
   });
 
-  it(`${LOAD_LOGINS} logins on B: no certificate read in Redis, only the login announcements (PUBLISH) besides heartbeats (PING)`, async () => {
+  it(`${LOAD_LOGINS} logins on B: no certificate read in Redis, one ownership SET per login and no PUBLISH (fresh identities), besides heartbeats`, async () => {
     expect(primaryAfterRotation).not.toBe("");
     const issueTs = Math.floor(Date.now() / 1000);
     const tokens = Array.from({ length: LOAD_LOGINS }, (_, i) =>
@@ -285,9 +287,9 @@ describe.skipIf(noServer !== undefined)("two gateway processes on one Redis", ()
       };
       await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, worker));
       expect(accepted).toBe(LOAD_LOGINS);
-      // The announcements are fire-and-forget: let the last PUBLISHes reach Redis (bounded).
+      // The ownership writes are fire-and-forget: let the last SETs reach Redis (bounded).
       let after = parseCommandStats(await redis.info("commandstats"));
-      for (let i = 0; i < 50 && (after.get("publish") ?? 0) - (before.get("publish") ?? 0) < LOAD_LOGINS; i++) {
+      for (let i = 0; i < 50 && (after.get("set") ?? 0) - (before.get("set") ?? 0) < LOAD_LOGINS; i++) {
         await sleep(10);
         after = parseCommandStats(await redis.info("commandstats"));
       }
@@ -295,17 +297,21 @@ describe.skipIf(noServer !== undefined)("two gateway processes on one Redis", ()
       const delta = commandStatsDelta(before, after);
       delta.delete("info"); // our own snapshots
       // Each gateway shares its readiness figures once a second (docs/migration.md, "Several
-      // gateways"), whatever the number of logins: at most two HSETs and two PEXPIREs per write.
-      const writes = 2 * (Math.ceil((performance.now() - startedAt) / 1000) + 1);
-      for (const c of READINESS_WRITES) {
-        expect(delta.get(c) ?? 0, `${c} (readiness writes, not per login)`).toBeLessThanOrEqual(2 * writes);
+      // gateways": at most two HSETs and two PEXPIREs per write) and sends its liveness heartbeat
+      // once a second (one MULTI, docs/redis.md "Session ownership"), whatever the number of logins.
+      const periods = Math.ceil((performance.now() - startedAt) / 1000) + 1;
+      const writes = 2 * periods;
+      for (const c of new Set([...READINESS_WRITES, ...HEARTBEAT_COMMANDS])) {
+        const bound = (READINESS_WRITES.includes(c) ? 2 * writes : 0) + (HEARTBEAT_COMMANDS.includes(c) ? 2 * periods : 0);
+        expect(delta.get(c) ?? 0, `${c} (readiness writes and heartbeats, not per login)`).toBeLessThanOrEqual(bound);
         delta.delete(c);
       }
       const reads = CERTIFICATE_READS.filter((c) => delta.has(c)).map((c) => `${c}=${delta.get(c)}`);
       expect(reads, "certificate reads during the login run").toEqual([]);
-      expect(delta.get("publish")).toBe(LOAD_LOGINS);
-      const others = [...delta.keys()].filter((c) => c !== "publish" && c !== "ping");
-      expect(others, `commands besides PUBLISH and PING: ${JSON.stringify(Object.fromEntries(delta))}`).toEqual([]);
+      expect(delta.get("set")).toBe(LOAD_LOGINS);
+      expect(delta.get("publish") ?? 0, "messages for fresh identities").toBe(0);
+      const others = [...delta.keys()].filter((c) => c !== "set" && c !== "ping");
+      expect(others, `commands besides SET and PING: ${JSON.stringify(Object.fromEntries(delta))}`).toEqual([]);
     } finally {
       await redis.quit().catch(() => redis.disconnect());
     }

@@ -343,7 +343,9 @@ export function uniquePrefix(label: string): string {
 
 /** Connections built like the gateway's (fail fast), with quick reconnects for tests. */
 export function testRedisClients(url: string, retryMs = 50): { redis: Redis; subscriber: Redis } {
-  return createRedisClients(url, { connectionName: "rtm-auth-test", retryStrategy: () => retryMs, connectTimeout: 1_000 });
+  const { redis, subscriber } = createRedisClients(url, { connectionName: "rtm-auth-test", retryStrategy: () => retryMs, connectTimeout: 1_000 });
+  if (!(redis instanceof Redis) || !(subscriber instanceof Redis)) throw new TypeError("testRedisClients takes one server's or a Sentinel URL (see test/support/redis-cluster.ts for a cluster)");
+  return { redis, subscriber };
 }
 
 /** One plain client for assertions and cleanup (connected; the caller quits it). */

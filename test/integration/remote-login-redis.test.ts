@@ -1,0 +1,461 @@
+/**
+ * Remote login across gateways through ownership records (docs/redis.md, "Session ownership";
+ * docs/agora-behaviour.md, "Remote login"): one `SET … GET` per login, one message only to the
+ * previous owner when that is another live gateway, nothing for a fresh identity or a dead
+ * gateway, exactly one survivor when one identity logs in on two gateways at once, and what
+ * happens while Redis is down and after.
+ *
+ * In-process gateways (startGateway with REDIS_URL) with short timings (heartbeat 100 ms, live
+ * window 1.5 s), plus one `rtm-auth serve` process for the dead-gateway case (killed with
+ * SIGKILL: no cleanup at all). The whole file runs on its OWN redis-server (startOwnRedisServer):
+ * it stops Redis. Without the binary the file is skipped with the reason; with CI=true it fails.
+ */
+import { Writable } from "node:stream";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { startGatewayProcess, type GatewayProcess } from "../../bench/gateway-process.js";
+import { createRtmClient } from "../../client/index.js";
+import type { RemoteLogin } from "../../core/session/login-broadcast.js";
+import { RedisLoginBroadcast, type RemoteLoginTuning } from "../../gateway/infra/login-broadcast-redis.js";
+import { redisKeys } from "../../gateway/infra/redis-keys.js";
+import { RedisSubscriber } from "../../gateway/infra/redis-subscriber.js";
+import { createLogger } from "../../gateway/logger.js";
+import { startGateway, type Gateway } from "../../gateway/main.js";
+import { recordedClient, type Recorded } from "../support/recorder.js";
+import { adminClient, deleteKeys, redisServerUnavailable, silentLogger, startOwnRedisServer, testRedisClients, uniquePrefix, type OwnRedisServer } from "../support/redis.js";
+
+const noServer = redisServerUnavailable();
+if (noServer !== undefined) {
+  if (process.env.CI === "true") throw new Error(`the remote-login Redis tests are required in CI (CI=true): ${noServer}`);
+  console.warn(`[redis] skipping the remote-login Redis tests: ${noServer}`);
+}
+
+const TUNING: RemoteLoginTuning = { heartbeatMs: 100, liveWindowMs: 1_500, recordTtlSeconds: 30 };
+/** A kick reaches the other gateway within this (polled). */
+const WAIT = { timeout: 3_000, interval: 10 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Counts {
+  sent: number;
+  received: number;
+  none: number;
+  thisGateway: number;
+  liveGateway: number;
+  deadGateway: number;
+  failures: number;
+}
+
+/** The gateway's remote-login and ownership counters, read from its /metrics registry. */
+async function counts(gw: Gateway): Promise<Counts> {
+  const values = async (name: string) => (await gw.registry.getSingleMetric(name)!.get()).values;
+  const m = await values("rtm_auth_remote_login_messages_total");
+  const w = await values("rtm_auth_session_owner_writes_total");
+  const f = await values("rtm_auth_session_owner_write_failures_total");
+  const by = (vals: typeof m, label: string, v: string) => vals.find((x) => x.labels[label] === v)?.value ?? 0;
+  return {
+    sent: by(m, "direction", "sent"),
+    received: by(m, "direction", "received"),
+    none: by(w, "previous_owner", "none"),
+    thisGateway: by(w, "previous_owner", "this_gateway"),
+    liveGateway: by(w, "previous_owner", "live_gateway"),
+    deadGateway: by(w, "previous_owner", "dead_gateway"),
+    failures: f[0]?.value ?? 0,
+  };
+}
+
+const ZERO: Counts = { sent: 0, received: 0, none: 0, thisGateway: 0, liveGateway: 0, deadGateway: 0, failures: 0 };
+
+describe.skipIf(noServer !== undefined)("remote login through ownership records (own redis-server)", () => {
+  let server: OwnRedisServer;
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const prefixes: string[] = [];
+
+  beforeAll(async () => {
+    server = await startOwnRedisServer();
+  }, 30_000);
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+  });
+  afterAll(async () => {
+    if (server === undefined) return;
+    for (const p of prefixes) await deleteKeys(server.url, p).catch(() => undefined);
+    await server.dispose();
+  });
+
+  function prefix(label: string): string {
+    const p = uniquePrefix(label);
+    prefixes.push(p);
+    return p;
+  }
+
+  async function gateway(keyPrefix: string, options: { tuning?: RemoteLoginTuning; logger?: ReturnType<typeof createLogger> } = {}): Promise<Gateway> {
+    const gw = await startGateway({
+      config: { port: 0, logLevel: "silent", devSeed: false, redisUrl: server.url, redisKeyPrefix: keyPrefix, drainSeconds: 1 },
+      remoteLogin: options.tuning ?? TUNING,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+    cleanups.push(() => gw.close());
+    return gw;
+  }
+
+  /** An App ID project created on the first gateway, once every other one has it. */
+  async function project(gateways: readonly Gateway[]): Promise<string> {
+    const res = await fetch(`${gateways[0]!.httpUrl}/admin/projects`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ mechanism: "appid" }) });
+    expect(res.status).toBe(201);
+    const appId = ((await res.json()) as { appId: string }).appId;
+    for (const gw of gateways) await vi.waitFor(() => expect(gw.store.get(appId)).toBeDefined(), WAIT);
+    return appId;
+  }
+
+  interface Session {
+    readonly rec: Recorded;
+    readonly sessionId: string;
+  }
+
+  /** Logs `uid` in on `gw` (App ID login, RTM 1.x); the client is closed after the test. */
+  async function login(gw: Gateway, appId: string, uid: string): Promise<Session> {
+    const rec = recordedClient(gw.url, appId, "rtm1");
+    cleanups.push(() => rec.client.close());
+    const r = await rec.client.login({ uid, token: null });
+    return { rec, sessionId: r.sessionId };
+  }
+
+  const originOf = (sessionId: string): string => sessionId.slice(0, sessionId.indexOf("-"));
+  const closedWithin = (s: Session, ms: number): Promise<number | "open"> => Promise.race([s.rec.closed(), sleep(ms).then(() => "open" as const)]);
+  const live = (gateways: readonly Gateway[], appId: string, uid: string) => gateways.flatMap((g) => g.sessions.list({ appId, uid }).map((s) => s.sessionId));
+
+  it("a fresh identity sends no message; a login elsewhere tells only the previous owner, which ends exactly the replaced session", async () => {
+    const p = prefix("owner-basic");
+    const [a, b, c] = [await gateway(p), await gateway(p), await gateway(p)];
+    const appId = await project([a, b, c]);
+    const redis = adminClient(server.url);
+    cleanups.push(() => redis.quit());
+    const key = redisKeys(p).sessionOwner(appId, "alice");
+
+    const onA = await login(a, appId, "alice");
+    await vi.waitFor(async () => expect(await counts(a)).toEqual({ ...ZERO, none: 1 }), WAIT);
+    expect(await redis.get(key)).toBe(`${originOf(onA.sessionId)} ${onA.sessionId}`);
+    for (const g of [b, c]) expect(await counts(g)).toEqual(ZERO);
+
+    // The same uid on B: one message, to A only; A ends its session with 4501 (REMOTE_LOGIN).
+    const onB = await login(b, appId, "alice");
+    expect(await closedWithin(onA, 2_000)).toBe(4501);
+    expect(onA.rec.states()).toContain("ABORTED/REMOTE_LOGIN");
+    expect(await redis.get(key)).toBe(`${originOf(onB.sessionId)} ${onB.sessionId}`);
+    expect(await counts(b)).toEqual({ ...ZERO, liveGateway: 1, sent: 1 });
+    expect(await counts(a)).toEqual({ ...ZERO, none: 1, received: 1 });
+    expect(await counts(c)).toEqual(ZERO);
+    expect(live([a, b, c], appId, "alice")).toEqual([onB.sessionId]);
+
+    // Again on B: the previous owner is B itself (ended locally), no message at all.
+    const again = await login(b, appId, "alice");
+    expect(await closedWithin(onB, 2_000)).toBe(4501);
+    await vi.waitFor(async () => expect(await counts(b)).toEqual({ ...ZERO, liveGateway: 1, thisGateway: 1, sent: 1 }), WAIT);
+    await sleep(100);
+    expect((await counts(a)).received).toBe(1);
+    expect((await counts(c)).received).toBe(0);
+    expect(live([a, b, c], appId, "alice")).toEqual([again.sessionId]);
+  });
+
+  it("a message names the replaced session: a newer session of the identity on that gateway is left alone", async () => {
+    const p = prefix("owner-replaces");
+    const [a, b] = [await gateway(p), await gateway(p)];
+    const appId = await project([a, b]);
+    // alice: A (a1), then B (b1, tells A to end a1), then A again (a2, tells B to end b1).
+    const a1 = await login(a, appId, "alice");
+    const b1 = await login(b, appId, "alice");
+    const a2 = await login(a, appId, "alice");
+    expect(await closedWithin(a1, 2_000)).toBe(4501);
+    expect(await closedWithin(b1, 2_000)).toBe(4501);
+    // The message about a1 may reach A after a2 exists: a2 survives it.
+    await sleep(200);
+    expect(await closedWithin(a2, 0)).toBe("open");
+    expect(live([a, b], appId, "alice")).toEqual([a2.sessionId]);
+  });
+
+  it("logout deletes the record while it is still ours: the next login elsewhere finds no owner and sends nothing", async () => {
+    const p = prefix("owner-logout");
+    const [a, b] = [await gateway(p), await gateway(p)];
+    const appId = await project([a, b]);
+    const redis = adminClient(server.url);
+    cleanups.push(() => redis.quit());
+    const key = redisKeys(p).sessionOwner(appId, "bob");
+    const client = createRtmClient({ url: a.url, appId, profile: "rtm2" });
+    cleanups.push(() => client.close());
+    await client.login({ uid: "bob", token: null });
+    await vi.waitFor(async () => expect(await redis.exists(key)).toBe(1), WAIT);
+    await client.logout();
+    await vi.waitFor(async () => expect(await redis.exists(key)).toBe(0), WAIT);
+    await login(b, appId, "bob");
+    await vi.waitFor(async () => expect((await counts(b)).none).toBe(1), WAIT);
+    expect((await counts(b)).sent).toBe(0);
+    expect((await counts(a)).received).toBe(0);
+  });
+
+  it("one identity logging in on two gateways at the same moment: exactly one session survives (50 identities, 10 rounds)", async () => {
+    const p = prefix("owner-race");
+    const [a, b] = [await gateway(p), await gateway(p)];
+    const appId = await project([a, b]);
+    const uids = Array.from({ length: 50 }, (_, i) => `racer-${i}`);
+    const redis = adminClient(server.url);
+    cleanups.push(() => redis.quit());
+    const keys = redisKeys(p);
+    for (let round = 0; round < 10; round++) {
+      // Both gateways get every identity at once; the order of the two differs per identity and round.
+      const fired = uids.flatMap((uid, i) => ((i + round) % 2 === 0 ? [login(a, appId, uid), login(b, appId, uid)] : [login(b, appId, uid), login(a, appId, uid)]));
+      await Promise.all(fired);
+      await vi.waitFor(() => {
+        for (const uid of uids) expect(live([a, b], appId, uid), `round ${round}, ${uid}`).toHaveLength(1);
+      }, WAIT);
+      // The survivor is the session the record names (the later SET in Redis's order).
+      for (const uid of uids) expect(await redis.get(keys.sessionOwner(appId, uid))).toBe(`${originOf(live([a, b], appId, uid)[0]!)} ${live([a, b], appId, uid)[0]}`);
+      // Nothing else ends later.
+      await sleep(100);
+      for (const uid of uids) expect(live([a, b], appId, uid), `round ${round}, ${uid}, later`).toHaveLength(1);
+    }
+    const [ca, cb] = [await counts(a), await counts(b)];
+    // Every message sent was received by the one gateway it was sent to.
+    expect(ca.sent + cb.sent).toBe(ca.received + cb.received);
+    expect(ca.failures + cb.failures).toBe(0);
+  }, 60_000);
+
+  it("messages per gateway with G = 1, 2 and 4 at the same logins: none for fresh identities, one per relogin on another gateway, each to one gateway", async () => {
+    const LOGINS = 240;
+    const RELOGIN_EVERY = 4; // every 4th login re-uses a logged-in identity on the next gateway
+    const perGateway: Record<number, { sent: number[]; received: number[]; relogins: number }> = {};
+    for (const G of [1, 2, 4]) {
+      const p = prefix(`owner-fanout-${G}`);
+      const gws: Gateway[] = [];
+      for (let i = 0; i < G; i++) gws.push(await gateway(p));
+      const appId = await project(gws);
+      const where: Array<{ uid: string; at: number }> = [];
+      let relogins = 0;
+      for (let n = 0; n < LOGINS; n += 8) {
+        // Eight logins at a time, in flight together; a relogin re-uses an identity of an earlier
+        // batch (whose session is settled), never one that another login of this batch uses.
+        const settled = where.length;
+        const picked = new Set<number>();
+        await Promise.all(
+          Array.from({ length: 8 }, (_, k) => {
+            const i = n + k;
+            const pick = settled === 0 ? -1 : (i * 7) % settled;
+            if (i % RELOGIN_EVERY === RELOGIN_EVERY - 1 && pick >= 0 && !picked.has(pick)) {
+              picked.add(pick);
+              const w = where[pick]!;
+              w.at = (w.at + 1) % G;
+              relogins++;
+              return login(gws[w.at]!, appId, w.uid);
+            }
+            const uid = `fan-${i}`;
+            const at = i % G;
+            where.push({ uid, at });
+            return login(gws[at]!, appId, uid);
+          }),
+        );
+      }
+      const crossGateway = G === 1 ? 0 : relogins;
+      await vi.waitFor(async () => {
+        const c = await Promise.all(gws.map(counts));
+        expect(c.reduce((s, x) => s + x.received, 0)).toBe(crossGateway);
+      }, WAIT);
+      const c = await Promise.all(gws.map(counts));
+      perGateway[G] = { sent: c.map((x) => x.sent), received: c.map((x) => x.received), relogins };
+      expect(c.reduce((s, x) => s + x.sent, 0), `G=${G}: messages sent`).toBe(crossGateway);
+      expect(c.reduce((s, x) => s + x.none, 0), `G=${G}: fresh identities`).toBe(LOGINS - relogins);
+      expect(c.reduce((s, x) => s + x.deadGateway + x.failures, 0)).toBe(0);
+      // Each relogin ended exactly one session: one per identity is left.
+      for (const w of where) expect(live(gws, appId, w.uid)).toHaveLength(1);
+      for (const gw of gws) await gw.close();
+    }
+    // The broadcast design delivered every login to every other gateway: LOGINS × (G − 1) messages in
+    // all. Here the most any one gateway received never grows with G.
+    const most = (G: number) => Math.max(...perGateway[G]!.received);
+    expect(most(1)).toBe(0);
+    expect(most(4)).toBeLessThanOrEqual(most(2));
+    expect(perGateway[2]!.received.reduce((s, x) => s + x, 0)).toBe(perGateway[2]!.relogins);
+    console.log(`remote-login messages received per gateway: G=1 ${perGateway[1]!.received.join("/")}, G=2 ${perGateway[2]!.received.join("/")}, G=4 ${perGateway[4]!.received.join("/")} (${perGateway[2]!.relogins} relogins in ${LOGINS} logins)`);
+  }, 60_000);
+
+  it("the sweep writes a lost record again, and ends a session here whose record names another session (a message that never arrived)", async () => {
+    const p = prefix("owner-sweep");
+    // Records live 3 s: the sweep runs every second.
+    const tuning = { ...TUNING, recordTtlSeconds: 3 };
+    const [a, b] = [await gateway(p, { tuning }), await gateway(p, { tuning })];
+    const appId = await project([a, b]);
+    const redis = adminClient(server.url);
+    cleanups.push(() => redis.quit());
+    const keys = redisKeys(p);
+    const carol = await login(a, appId, "carol");
+    const dave = await login(a, appId, "dave");
+    const carolKey = keys.sessionOwner(appId, "carol");
+    const daveKey = keys.sessionOwner(appId, "dave");
+    await vi.waitFor(async () => expect(await redis.exists(carolKey, daveKey)).toBe(2), WAIT);
+
+    // Refreshed: still there after two lifetimes.
+    await sleep(6_500);
+    expect(await redis.get(carolKey)).toBe(`${originOf(carol.sessionId)} ${carol.sessionId}`);
+    expect(await redis.ttl(carolKey)).toBeGreaterThan(0);
+
+    // Lost (deleted behind the gateways' back): written again by the next sweep, and a login on B
+    // then ends carol's session on A as usual.
+    await redis.del(carolKey);
+    await vi.waitFor(async () => expect(await redis.get(carolKey)).toBe(`${originOf(carol.sessionId)} ${carol.sessionId}`), { timeout: 3_000, interval: 50 });
+    await login(b, appId, "carol");
+    expect(await closedWithin(carol, 2_000)).toBe(4501);
+
+    // dave's record now names a session of B that A never heard of: the sweep ends dave's session on A.
+    const origin = originOf((await login(b, appId, "erin")).sessionId);
+    await redis.set(daveKey, `${origin} ${origin}-zz`, "EX", 30);
+    expect(await closedWithin(dave, 3_000)).toBe(4501);
+    expect(dave.rec.states()).toContain("ABORTED/REMOTE_LOGIN");
+  }, 30_000);
+
+  it("Redis stopped: logins keep succeeding without remote kicks and warn (no uid); after the restart one session per identity is left and the next login kicks remotely again", async () => {
+    const p = prefix("owner-down");
+    let output = "";
+    const logger = createLogger("warn", new Writable({ write: (c: Buffer, _e, done) => ((output += c.toString()), done()) }));
+    const [a, b] = [await gateway(p, { logger }), await gateway(p, { logger })];
+    const appId = await project([a, b]);
+    const before = await login(a, appId, "frank");
+
+    await server.stop();
+    try {
+      // The store answers from its copy (REDIS_MAX_STALENESS_SECONDS, default 30): logins are accepted.
+      const downA = await login(a, appId, "secret-uid-1");
+      const downB = await login(b, appId, "secret-uid-1");
+      const frankOnB = await login(b, appId, "frank");
+      await vi.waitFor(async () => expect((await counts(a)).failures + (await counts(b)).failures).toBeGreaterThanOrEqual(3), WAIT);
+      await vi.waitFor(() => expect(output).toContain("session ownership could not be written"), WAIT);
+      expect(output).not.toContain("secret-uid");
+      expect(output.match(/session ownership could not be written/g)?.length).toBeLessThanOrEqual(2); // one per gateway per 10 s
+      // No remote kick while Redis is down: both sessions of each identity are still open.
+      await sleep(300);
+      for (const s of [before, downA, downB, frankOnB]) expect(await closedWithin(s, 0)).toBe("open");
+    } finally {
+      await server.start();
+    }
+    // The unwritten sessions are claimed once Redis answers: one session per identity is left.
+    await vi.waitFor(() => {
+      expect(live([a, b], appId, "secret-uid-1")).toHaveLength(1);
+      expect(live([a, b], appId, "frank")).toHaveLength(1);
+    }, { timeout: 5_000, interval: 20 });
+    // frank's record before the outage named A; B's unwritten session claimed it and told A.
+    expect(await closedWithin(before, 2_000)).toBe(4501);
+    // And the next login kicks remotely again, across gateways.
+    const survivor = live([a, b], appId, "secret-uid-1")[0]!;
+    const onA = a.sessions.list({ appId, uid: "secret-uid-1" }).length === 1;
+    const other = onA ? b : a;
+    const owner = onA ? a : b;
+    const next = await login(other, appId, "secret-uid-1");
+    await vi.waitFor(() => expect(owner.sessions.list({ appId, uid: "secret-uid-1" })).toEqual([]), WAIT);
+    expect(live([a, b], appId, "secret-uid-1")).toEqual([next.sessionId]);
+    expect(survivor).not.toBe(next.sessionId);
+  }, 30_000);
+
+  it("a dead gateway's records (process killed): the next login elsewhere succeeds, sends no message, and takes the record over", async () => {
+    const p = prefix("owner-dead");
+    const dead: GatewayProcess = await startGatewayProcess({ name: "gateway to kill", env: { REDIS_URL: server.url, REDIS_KEY_PREFIX: p, LOG_LEVEL: "warn" } });
+    cleanups.push(() => dead.stop(500));
+    // The killed gateway beats every second (the default): a window of 1.5 s judges it dead soon after.
+    const b = await gateway(p);
+    const res = await fetch(`${dead.http}/admin/projects`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ mechanism: "appid" }) });
+    expect(res.status).toBe(201);
+    const appId = ((await res.json()) as { appId: string }).appId;
+    await vi.waitFor(() => expect(b.store.get(appId)).toBeDefined(), WAIT);
+    const redis = adminClient(server.url);
+    cleanups.push(() => redis.quit());
+    const keys = redisKeys(p);
+
+    const onDead = createRtmClient({ url: dead.url, appId, profile: "rtm1" });
+    cleanups.push(() => onDead.close());
+    const held = await onDead.login({ uid: "grace", token: null });
+    const deadId = originOf(held.sessionId);
+    await vi.waitFor(async () => expect(await redis.get(keys.sessionOwner(appId, "grace"))).toBe(`${deadId} ${held.sessionId}`), WAIT);
+    await vi.waitFor(async () => expect(await redis.zscore(keys.liveGateways, deadId)).not.toBeNull(), WAIT);
+
+    process.kill(dead.pid, "SIGKILL");
+    await vi.waitFor(() => expect(dead.running).toBe(false), WAIT);
+    // Its id stays in the set (no cleanup) with its last heartbeat; B judges it dead once that is
+    // older than B's window.
+    const lastBeat = Number(await redis.zscore(keys.liveGateways, deadId));
+    await sleep(Math.max(0, lastBeat + TUNING.liveWindowMs! + 300 - Date.now()));
+
+    const taken = await login(b, appId, "grace");
+    await vi.waitFor(async () => expect((await counts(b)).deadGateway).toBe(1), WAIT);
+    expect(await counts(b)).toEqual({ ...ZERO, deadGateway: 1 });
+    expect(await redis.get(keys.sessionOwner(appId, "grace"))).toBe(`${originOf(taken.sessionId)} ${taken.sessionId}`);
+    expect(live([b], appId, "grace")).toEqual([taken.sessionId]);
+  }, 40_000);
+
+  describe("RedisLoginBroadcast", () => {
+    const A = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    async function broadcast(keyPrefix: string, origin: string): Promise<RedisLoginBroadcast> {
+      const bc = new RedisLoginBroadcast(testRedisClients(server.url), { origin, keyPrefix, logger: silentLogger, ...TUNING });
+      cleanups.push(() => bc.close());
+      await bc.start();
+      return bc;
+    }
+
+    it("tells only the previous owner, with the replaced session; ignores malformed messages and ones for another gateway's sessions", async () => {
+      const p = prefix("owner-unit");
+      const [g1, g2, g3] = [await broadcast(p, "gw1"), await broadcast(p, "gw2"), await broadcast(p, "gw3")];
+      await vi.waitFor(() => expect([...g1.liveGateways()].sort()).toEqual(["gw1", "gw2", "gw3"]), WAIT);
+      const heard: Record<string, RemoteLogin[]> = { gw1: [], gw2: [], gw3: [] };
+      for (const g of [g1, g2, g3]) g.onRemoteLogin((l) => heard[g.origin]!.push(l));
+
+      g1.announce(A, "a uid with spaces", "gw1-1");
+      await vi.waitFor(() => expect(g1.stats().ownerWrites.none).toBe(1), WAIT);
+      g2.announce(A, "a uid with spaces", "gw2-1");
+      await vi.waitFor(() => expect(heard.gw1).toEqual([{ appId: A, uid: "a uid with spaces", sessionId: "gw2-1", origin: "gw2", replaces: "gw1-1" }]), WAIT);
+      expect(g2.stats()).toMatchObject({ messagesSent: 1, ownerWrites: { liveGateway: 1 } });
+
+      const redis = adminClient(server.url);
+      cleanups.push(() => redis.quit());
+      const channel = redisKeys(p).gatewayChannel("gw3");
+      for (const bad of ["", "gw3-1", "gw3-1 gw2-9 gw2 " + A, "gw3-1 gw2-9 gw3 " + A + " self", "gw3-1 gw2-9 bad/id " + A + " x"]) await redis.publish(channel, bad);
+      await redis.publish(channel, `gw3-1 gw2-9 gw2 ${A} zoe`);
+      await vi.waitFor(() => expect(heard.gw3).toEqual([{ appId: A, uid: "zoe", sessionId: "gw2-9", origin: "gw2", replaces: "gw3-1" }]), WAIT);
+      expect(g3.stats().messagesReceived).toBe(1);
+      expect(heard.gw2).toEqual([]);
+    });
+
+    it("shares a subscriber and a command connection: closing the broadcast leaves both to their other users", async () => {
+      const p = prefix("owner-shared");
+      const { redis, subscriber } = testRedisClients(server.url);
+      const sub = new RedisSubscriber(subscriber, { logger: silentLogger });
+      cleanups.push(() => sub.close(), async () => redis.disconnect());
+      const other: string[] = [];
+      await sub.subscribe(`${p}other`, (m) => other.push(m));
+      const shared = new RedisLoginBroadcast({ redis, subscriber: sub }, { origin: "gw1", keyPrefix: p, logger: silentLogger, ownsConnections: false, ...TUNING });
+      await shared.start();
+      const g2 = await broadcast(p, "gw2");
+      const heard: RemoteLogin[] = [];
+      shared.onRemoteLogin((l) => heard.push(l));
+      shared.announce(A, "amy", "gw1-1");
+      await vi.waitFor(() => expect(shared.stats().ownerWrites.none).toBe(1), WAIT);
+      await vi.waitFor(() => expect(g2.liveGateways().has("gw1")).toBe(true), WAIT);
+      g2.announce(A, "amy", "gw2-1");
+      await vi.waitFor(() => expect(heard.map((l) => l.replaces)).toEqual(["gw1-1"]), WAIT);
+      const admin = adminClient(server.url);
+      cleanups.push(() => admin.quit());
+      expect(await admin.zscore(redisKeys(p).liveGateways, "gw1")).not.toBeNull();
+
+      await shared.close();
+      // Gone from the live set at once; the connections still serve their other users.
+      expect(await admin.zscore(redisKeys(p).liveGateways, "gw1")).toBeNull();
+      expect(redis.status).toBe("ready");
+      await admin.publish(`${p}other`, "still here");
+      await vi.waitFor(() => expect(other).toEqual(["still here"]), WAIT);
+    });
+
+    it("refuses an origin that cannot name a channel, and timings out of range", () => {
+      const { redis, subscriber } = testRedisClients(server.url);
+      cleanups.push(async () => redis.disconnect(), async () => subscriber.disconnect());
+      expect(() => new RedisLoginBroadcast({ redis, subscriber }, { origin: "has space", logger: silentLogger })).toThrow(/gateway origin/);
+      expect(() => new RedisLoginBroadcast({ redis, subscriber }, { origin: "ok", logger: silentLogger, heartbeatMs: 10 })).toThrow(/heartbeatMs must be an integer in \[50, 10000\]/);
+      expect(() => new RedisLoginBroadcast({ redis, subscriber }, { origin: "ok", logger: silentLogger, heartbeatMs: 1_000, liveWindowMs: 1_500 })).toThrow(/liveWindowMs must be an integer in \[2000, 60000\]/);
+      expect(() => new RedisLoginBroadcast({ redis, subscriber }, { origin: "ok", logger: silentLogger, recordTtlSeconds: 0 })).toThrow(/recordTtlSeconds/);
+    });
+
+  });
+});
