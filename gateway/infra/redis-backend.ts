@@ -10,7 +10,7 @@ import type { GatewayConfig } from "../config.js";
 import { seedDevProjects } from "../dev-seed.js";
 import type { Logger } from "../logger.js";
 import { RedisCertificateStore } from "./certificate-store-redis.js";
-import { RedisLoginBroadcast } from "./login-broadcast-redis.js";
+import { RedisLoginBroadcast, type RemoteLoginTuning } from "./login-broadcast-redis.js";
 import { createRedisClients, errorMessage, type RedisConnection } from "./redis-clients.js";
 import { RedisSubscriber } from "./redis-subscriber.js";
 
@@ -24,6 +24,8 @@ export interface RedisBackend {
 export interface RedisBackendOptions {
   /** The simulated clock's now (Unix seconds): a re-applied dev seed's certificates are active since then. */
   readonly nowSeconds: () => number;
+  /** The session ownership's timings (tests shorten them; docs/redis.md, "Session ownership"). */
+  readonly remoteLogin?: RemoteLoginTuning;
 }
 
 /** Attempts of the dev seed after Redis came back empty, and the pause between two. */
@@ -53,7 +55,7 @@ export async function startRedisBackend(config: GatewayConfig, logger: Logger, o
     throw err;
   }
   if (config.devSeed) store.onEmptied(() => void reseed(store, options.nowSeconds, logger));
-  const broadcast = new RedisLoginBroadcast({ redis: redis as Redis, subscriber: sub }, { origin, keyPrefix: config.redisKeyPrefix, logger, ownsConnections: false });
+  const broadcast = new RedisLoginBroadcast({ redis: redis as Redis, subscriber: sub }, { ...options.remoteLogin, origin, keyPrefix: config.redisKeyPrefix, logger, ownsConnections: false });
   await broadcast.start(startTimeoutMs);
   return { store, broadcast, redis };
 }

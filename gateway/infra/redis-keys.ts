@@ -20,7 +20,13 @@
  * - `${prefix}{clear}:idem:<digest>`: the record of an applied idempotent `clear`;
  * - `${prefix}{changes}`: the change channel, `{"appId","version"}` after every change (PUBLISH
  *   on one server or Sentinel, SPUBLISH to this shard channel in a cluster);
- * - `${prefix}logins`: pub/sub channel of the LoginBroadcast;
+ * - `${prefix}owner:{<appId>:<uid>}`: which session owns an identity, `"<gatewayId> <sessionId>"`,
+ *   with a TTL (gateway/infra/login-broadcast-redis.ts; docs/redis.md, "Session ownership"). The
+ *   braces are a Redis Cluster hash tag; a `}` in the uid ends the tag early, which only changes the
+ *   slot (every command on this key touches this key alone);
+ * - `${prefix}gateway:{<gatewayId>}`: one gateway's own channel (remote-login messages for it alone);
+ * - `${prefix}gateways:live`: sorted set of the gateways alive, scored with their last heartbeat
+ *   (wall clock, ms);
  * - `${prefix}{readiness}:gateway:<id>`: one gateway's readiness figures, a hash App ID →
  *   snapshot JSON, expiring unless refreshed; `${prefix}{readiness}:gateways`: the index of those
  *   hashes, a sorted set of gateway ids scored with their last write. One hash tag for all of
@@ -44,6 +50,13 @@ const HEX_ID = /^[0-9a-f]{16,64}$/;
 // safe SCAN pattern, and never holds a hash tag of its own that would put every key in one slot).
 const PREFIX = /^[!-)+->@-Z^-z|~]{1,128}$/;
 
+const GATEWAY_ID = /^[0-9A-Za-z_-]{1,64}$/;
+
+/** True when `id` can name a gateway in a key or channel (1-64 of `[0-9A-Za-z_-]`). */
+export function isGatewayId(id: unknown): id is string {
+  return typeof id === "string" && GATEWAY_ID.test(id);
+}
+
 /** True when `appId` is 32 hexadecimal characters (the only App IDs that reach a key). */
 export function isValidAppId(appId: unknown): appId is string {
   return typeof appId === "string" && APP_ID.test(appId);
@@ -62,7 +75,12 @@ export interface RedisKeys {
   /** The set of every App ID ever written. */
   readonly index: string;
   readonly changes: string;
-  readonly logins: string;
+  /** The ownership record of an identity; throws a TypeError for an invalid App ID or a uid that is not 1-256 characters. */
+  sessionOwner(appId: string, uid: string): string;
+  /** One gateway's own channel; throws a TypeError unless `gatewayId` is 1-64 of `[0-9A-Za-z_-]`. */
+  gatewayChannel(gatewayId: string): string;
+  /** The sorted set of live gateways (member: gateway id, score: last heartbeat, ms). */
+  readonly liveGateways: string;
   /** The outcome mark of one write attempt; throws a TypeError unless `attemptId` is 16-64 lowercase hex. */
   writeMark(appId: string, attemptId: string): string;
   /** The record of an applied idempotent write; throws a TypeError unless `digest` is 16-64 lowercase hex. */
@@ -118,7 +136,16 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     },
     index: `${prefix}{index}:projects`,
     changes: `${prefix}{changes}`,
-    logins: `${prefix}logins`,
+    sessionOwner(appId: string, uid: string): string {
+      if (!isValidAppId(appId)) throw new TypeError("an App ID is 32 hexadecimal characters");
+      if (typeof uid !== "string" || uid.length === 0 || uid.length > 256) throw new TypeError("a uid is 1-256 characters");
+      return `${prefix}owner:{${appId}:${uid}}`;
+    },
+    gatewayChannel(gatewayId: string): string {
+      if (!isGatewayId(gatewayId)) throw new TypeError("a gateway id is 1-64 characters of [0-9A-Za-z_-]");
+      return `${prefix}gateway:{${gatewayId}}`;
+    },
+    liveGateways: `${prefix}gateways:live`,
     writeMark(appId: string, attemptId: string): string {
       checkHex(attemptId, "a write attempt id");
       return `${tagged(appId)}:write:${attemptId}`;

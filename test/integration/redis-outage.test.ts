@@ -2,17 +2,12 @@
  * Redis going away, on a private redis-server (never the shared one): the store keeps serving
  * logins from its copy for at most maxStalenessMs, then fails closed; writes are refused while
  * down and change nothing; changes missed while disconnected arrive with the reload after the
- * reconnect; the login broadcast reaches the other gateway and not itself.
+ * reconnect. (Remote login while Redis is down: test/integration/remote-login-redis.test.ts.)
  */
-import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ProjectRecord } from "../../core/certificate/project.js";
-import type { RemoteLogin } from "../../core/session/login-broadcast.js";
 import { StoreUnavailable } from "../../core/errors.js";
 import { RedisCertificateStore, type RedisCertificateStoreOptions } from "../../gateway/infra/certificate-store-redis.js";
-import { RedisLoginBroadcast } from "../../gateway/infra/login-broadcast-redis.js";
-import { RedisSubscriber } from "../../gateway/infra/redis-subscriber.js";
-import { createLogger } from "../../gateway/logger.js";
 import { adminClient, redisServerUnavailable, silentLogger, startOwnRedisServer, testRedisClients, uniquePrefix, type OwnRedisServer } from "../support/redis.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 
@@ -170,67 +165,5 @@ describe.skipIf(noServer !== undefined)("Redis outages (own redis-server)", () =
     expect(heard.sort()).toEqual([A, B]);
     // Versions continue from what Redis has.
     expect((await s.update(A, (cur) => ({ ...cur!, enabled: false })))?.version).toBe(2);
-  });
-
-  describe("RedisLoginBroadcast", () => {
-    it("delivers between two gateways, not to the announcing one, sharing the store's subscriber", async () => {
-      const prefix = uniquePrefix("logins");
-      const gw1Conn = testRedisClients(server.url);
-      const gw1Sub = new RedisSubscriber(gw1Conn.subscriber, { logger: silentLogger });
-      const gw1Store = new RedisCertificateStore({ redis: gw1Conn.redis, subscriber: gw1Sub }, { keyPrefix: prefix, logger: silentLogger, heartbeatMs: 0 });
-      const gw1 = new RedisLoginBroadcast({ redis: gw1Conn.redis, subscriber: gw1Sub }, { origin: "gw1", keyPrefix: prefix, logger: silentLogger, ownsConnections: false });
-      const gw2 = new RedisLoginBroadcast(testRedisClients(server.url), { origin: "gw2", keyPrefix: prefix, logger: silentLogger });
-      closers.push(() => gw1Store.close(), () => gw1.close(), () => gw2.close());
-      await gw1Store.start();
-      await gw1.start();
-      await gw2.start();
-      const at1: RemoteLogin[] = [];
-      const at2: RemoteLogin[] = [];
-      gw1.onRemoteLogin((l) => at1.push(l));
-      gw2.onRemoteLogin((l) => at2.push(l));
-
-      gw1.announce(A, "alice", "gw1-1");
-      gw2.announce(A, "bob", "gw2-1");
-      await vi.waitFor(() => expect(at2).toEqual([{ appId: A, uid: "alice", sessionId: "gw1-1", origin: "gw1" }]), WAIT);
-      await vi.waitFor(() => expect(at1).toEqual([{ appId: A, uid: "bob", sessionId: "gw2-1", origin: "gw2" }]), WAIT);
-      // The shared subscriber still carries the store's changes.
-      await gw1Store.update(A, () => record(A));
-      expect(gw1Store.get(A)?.version).toBe(1);
-      // Closing the broadcast leaves the shared connections to the store.
-      await gw1.close();
-      await gw1Store.update(B, () => record(B));
-      expect(gw1Store.isReady()).toBe(true);
-    });
-
-    it("announce never throws while Redis is down, logs a warning (no uid), and works again after", async () => {
-      const prefix = uniquePrefix("logins-down");
-      let output = "";
-      const logger = createLogger("warn", new Writable({ write: (c: Buffer, _e, done) => ((output += c.toString()), done()) }));
-      const gw1 = new RedisLoginBroadcast(testRedisClients(server.url, 25), { origin: "gw1", keyPrefix: prefix, logger });
-      const gw2 = new RedisLoginBroadcast(testRedisClients(server.url, 25), { origin: "gw2", keyPrefix: prefix, logger });
-      closers.push(() => gw1.close(), () => gw2.close());
-      await gw1.start();
-      await gw2.start();
-      const at2: RemoteLogin[] = [];
-      gw2.onRemoteLogin((l) => at2.push(l));
-
-      await server.stop();
-      await vi.waitFor(() => expect(() => gw1.announce(A, "secret-uid", "gw1-1")).not.toThrow(), WAIT);
-      for (let i = 0; i < 5; i++) gw1.announce(A, "secret-uid", `gw1-${i + 2}`);
-      await vi.waitFor(() => expect(output).toContain("remote login could not be announced"), WAIT);
-      expect(output).not.toContain("secret-uid");
-      expect(output.match(/remote login could not be announced/g)?.length).toBe(1); // throttled
-
-      await server.start();
-      await vi.waitFor(
-        async () => {
-          gw1.announce(A, "carol", "gw1-9");
-          await new Promise((r) => setTimeout(r, 20));
-          expect(at2.map((l) => l.uid)).toContain("carol");
-        },
-        { timeout: 3_000, interval: 50 },
-      );
-      expect(at2.every((l) => l.origin === "gw1" && l.uid === "carol")).toBe(true);
-    });
   });
 });
