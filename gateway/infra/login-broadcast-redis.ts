@@ -36,10 +36,9 @@
  * `publishTo()`, nowhere else.
  */
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
 import type { LiveSessionRef, LoginBroadcast, LoginBroadcastStats, RemoteLogin } from "../../core/session/login-broadcast.js";
 import type { Logger } from "../logger.js";
-import { assertFailFast, closeClient, errorMessage, waitForReady, withTimeout } from "./redis-clients.js";
+import { assertFailFast, closeClient, errorMessage, publish, waitForReady, withTimeout, type RedisConnection, type SubscriberConnection } from "./redis-clients.js";
 import { DEFAULT_KEY_PREFIX, isGatewayId, redisKeys, type RedisKeys } from "./redis-keys.js";
 import { RedisSubscriber } from "./redis-subscriber.js";
 
@@ -66,8 +65,8 @@ export type RemoteLoginTuning = Pick<RedisLoginBroadcastOptions, "heartbeatMs" |
 
 export interface RedisBroadcastConnections {
   /** Writes records, heartbeats and publishes (may be the store's command connection). */
-  readonly redis: Redis;
-  readonly subscriber: Redis | RedisSubscriber;
+  readonly redis: RedisConnection;
+  readonly subscriber: SubscriberConnection | RedisSubscriber;
 }
 
 /** The commands of one heartbeat (for tests that account for Redis commands: once per period, whatever the logins). */
@@ -136,7 +135,7 @@ function inRange(value: number | undefined, fallback: number, min: number, max: 
 
 export class RedisLoginBroadcast implements LoginBroadcast {
   readonly origin: string;
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly subscriber: RedisSubscriber;
   private readonly keys: RedisKeys;
   private readonly channel: string;
@@ -376,7 +375,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
   /** The one place that publishes: to one gateway's own channel. */
   private publishTo(gatewayId: string, message: string): void {
     try {
-      this.redis.publish(this.keys.gatewayChannel(gatewayId), message).catch(this.onPublishFailed);
+      publish(this.redis, this.keys.gatewayChannel(gatewayId), message).catch(this.onPublishFailed);
     } catch (err) {
       this.onPublishFailed(err);
     }

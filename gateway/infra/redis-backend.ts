@@ -5,7 +5,6 @@
  * dev seed is on, the dev projects are written again (docs/redis.md, "Redis came back empty").
  */
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import type { GatewayConfig } from "../config.js";
 import { seedDevProjects } from "../dev-seed.js";
 import type { Logger } from "../logger.js";
@@ -55,7 +54,7 @@ export async function startRedisBackend(config: GatewayConfig, logger: Logger, o
     throw err;
   }
   if (config.devSeed) store.onEmptied(() => void reseed(store, options.nowSeconds, logger));
-  const broadcast = new RedisLoginBroadcast({ redis: redis as Redis, subscriber: sub }, { ...options.remoteLogin, origin, keyPrefix: config.redisKeyPrefix, logger, ownsConnections: false });
+  const broadcast = new RedisLoginBroadcast({ redis, subscriber: sub }, { ...options.remoteLogin, origin, keyPrefix: config.redisKeyPrefix, logger, ownsConnections: false });
   await broadcast.start(startTimeoutMs);
   return { store, broadcast, redis };
 }
