@@ -41,6 +41,7 @@ const SERIAL = [
   "test/integration/rollout-redis.test.ts", // the other gateway sees a transition within 2 s
   "test/integration/two-gateways-redis.test.ts", // a remote login closes the other session within 2 s
   "test/unit/core/fault/uid-pattern.test.ts", // a many-star glob in < 50 ms
+  "test/load/load-processes-40k.test.ts", // 40,000 sessions over 3 load and 3 gateway processes: the whole machine
 ];
 
 /** Settings every group shares (a project does not inherit the root's test settings). */

@@ -44,10 +44,10 @@ function runSection(r: LoadReport): string {
   const x = t.map((p) => p.t);
   const parts: string[] = [];
   parts.push(
-    `<p>${e(r.target.url)} · app ${e(r.target.appId)} · ${o.model === "open" ? `${o.rate}/s arrivals` : `${o.concurrency} users kept going`} for ${o.durationS} s · ${e(o.profile)} · ${e(usersLine(r))} · seed ${o.seed} · started ${e(r.startedAt)}</p>`,
+    `<p>${e(r.target.urls.join(", "))} · app ${e(r.target.appId)} · ${o.model === "open" ? `${o.rate}/s arrivals` : `${o.concurrency} users kept going`} for ${o.durationS} s · ${e(o.profile)} · ${e(usersLine(r))} · seed ${o.seed} · started ${e(r.startedAt)}</p>`,
   );
   parts.push(
-    `<p class="${g.saturated || r.measured.answered === 0 ? "bad" : "ok"}">Generator: ${g.engines} engine thread(s) on ${g.cpus} CPUs; ${g.targetRate === null ? "" : `target ${g.targetRate}/s, `}achieved ${g.achievedRate}/s, answered ${g.answeredRate}/s; CPU ${g.cpuSeconds} s (${g.cpuCores} cores); busiest thread ${Math.round(g.eluMean * 100)}%. ${r.measured.answered === 0 ? "Nothing measured: no login was answered." : g.saturated ? `SATURATED: ${e(g.saturation.join("; "))}` : "Not saturated."}</p>`,
+    `<p class="${g.saturated || r.measured.answered === 0 ? "bad" : "ok"}">Generator: ${g.engines} engine thread(s)${g.processes > 1 ? ` in ${g.processes} processes` : ""} on ${g.cpus} CPUs; ${g.targetRate === null ? "" : `target ${g.targetRate}/s, `}achieved ${g.achievedRate}/s, answered ${g.answeredRate}/s; CPU ${g.cpuSeconds} s (${g.cpuCores} cores); busiest thread ${Math.round(g.eluMean * 100)}%. ${r.measured.answered === 0 ? "Nothing measured: no login was answered." : g.saturated ? `SATURATED: ${e(g.saturation.join("; "))}` : "Not saturated."}</p>`,
   );
   if (r.measured.problem !== null) parts.push(`<p class="bad">FAIL: ${e(r.measured.problem)}</p>`);
   parts.push(

@@ -15,6 +15,7 @@ import { LoadEngine, type EngineOptions, type IntervalReport, type PhaseSpec } f
 import { workerSeed } from "./rng.js";
 import { addTally, emptyTally, type Tally } from "./tally.js";
 import type { DriverMessage, WorkerMessage } from "./worker-protocol.js";
+import type { WsTarget } from "./ws-frames.js";
 
 /** What the driver needs: the engine options, shared, plus the split. */
 export interface DriverOptions extends Omit<EngineOptions, "seed" | "uidPrefix" | "maxSockets" | "partition"> {
@@ -26,6 +27,11 @@ export interface DriverOptions extends Omit<EngineOptions, "seed" | "uidPrefix" 
   readonly maxSockets: number;
   /** Most login specs built ahead per phase, over all engines (the rest are built on demand). */
   readonly prepareCap: number;
+  /**
+   * Several gateways: engine `i` dials `targets[i % targets.length]` (its whole share of the load
+   * goes there); absent or empty: every engine dials `target`.
+   */
+  readonly targets?: readonly WsTarget[];
 }
 
 /** A phase for the whole generator. */
@@ -36,6 +42,8 @@ export interface LoadPhase {
   /** Users kept going (closed model). */
   readonly concurrency: number;
   readonly durationMs: number;
+  /** Closed model: start the users evenly over this long (absent or 0: all at once). */
+  readonly rampMs?: number;
 }
 
 /** One point of the timeline: the interval ending at `t` seconds from the phase start. */
@@ -66,6 +74,8 @@ export interface PhaseResult {
   /** Event-loop utilisation of each engine's thread over the phase: mean of its intervals, and the highest interval. */
   readonly engineElu: readonly { readonly mean: number; readonly max: number }[];
   readonly engines: number;
+  /** Generator processes the engines ran in (`rtm-auth load --processes`); absent: 1. */
+  readonly processes?: number;
 }
 
 /** Live state, for a progress line. */
@@ -80,15 +90,16 @@ export interface Progress {
   readonly lastRate: number;
 }
 
-/** One engine, on a worker thread or on this one. */
-interface EngineHost {
+/** One engine, on a worker thread, on this one, or in a child process (process-hosts.ts). */
+export interface EngineHost {
   prepare(phase: PhaseSpec, cap: number): Promise<number>;
   run(phase: PhaseSpec, startAt: number, onReport: (r: IntervalReport) => void): Promise<void>;
   stop(): void;
   close(): Promise<void>;
 }
 
-function inlineHost(options: EngineOptions): EngineHost {
+/** An engine on this thread. */
+export function inlineHost(options: EngineOptions): EngineHost {
   const engine = new LoadEngine(options);
   return {
     prepare: (phase, cap) => engine.prepare(phase, cap),
@@ -105,7 +116,8 @@ function workerFile(): URL {
   return url;
 }
 
-async function workerHost(options: EngineOptions): Promise<EngineHost> {
+/** An engine on a new worker thread (ready when this resolves). */
+export async function workerHost(options: EngineOptions): Promise<EngineHost> {
   const worker = new Worker(workerFile(), { workerData: options });
   let waiting: { resolve: (m: WorkerMessage) => void; reject: (e: Error) => void } | null = null;
   let onReport: ((r: IntervalReport) => void) | null = null;
@@ -245,29 +257,52 @@ class PhaseAggregate {
   }
 }
 
+/**
+ * The options of engine `index` of `count` in the whole run: its own seed stream, uid prefix,
+ * share of every population uid pool and target, and `maxSockets` (its share of its process's
+ * socket budget).
+ */
+export function engineOptionsFor(options: DriverOptions, index: number, count: number, maxSockets: number): EngineOptions {
+  const { workers: _w, prepareCap: _p, targets, ...shared } = options;
+  return {
+    ...shared,
+    target: targets !== undefined && targets.length > 0 ? targets[index % targets.length]! : options.target,
+    seed: workerSeed(options.seed, index),
+    uidPrefix: `${options.uidPrefix}${index.toString(36)}-`,
+    maxSockets,
+    // A population's uid pools are split between the engines: no uid is logged in twice.
+    partition: { index, count },
+  };
+}
+
+/** CPU time of this process (all its threads) so far, microseconds. */
+const ownCpuUs = async (): Promise<number> => {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+};
+
 /** Runs phases over a fixed set of engines. */
 export class LoadDriver {
   private readonly options: DriverOptions;
   private readonly hosts: EngineHost[];
+  private readonly cpuUs: () => Promise<number>;
+  private readonly processCount: number;
+  private readonly startLeadMs: number;
   private current: PhaseAggregate | null = null;
   private startedAt = 0;
 
-  private constructor(options: DriverOptions, hosts: EngineHost[]) {
+  private constructor(options: DriverOptions, hosts: EngineHost[], cpuUs: () => Promise<number>, processes: number, startLeadMs: number) {
     this.options = options;
     this.hosts = hosts;
+    this.cpuUs = cpuUs;
+    this.processCount = processes;
+    this.startLeadMs = startLeadMs;
   }
 
   /** Starts the engines (worker threads are up and ready when this resolves). */
   static async start(options: DriverOptions): Promise<LoadDriver> {
     const n = Math.max(1, options.workers);
-    const engineOptions = (i: number): EngineOptions => ({
-      ...options,
-      seed: workerSeed(options.seed, i),
-      uidPrefix: `${options.uidPrefix}${i.toString(36)}-`,
-      maxSockets: Math.floor(options.maxSockets / n),
-      // A population's uid pools are split between the engines: no uid is logged in twice.
-      partition: { index: i, count: n },
-    });
+    const engineOptions = (i: number): EngineOptions => engineOptionsFor(options, i, n, Math.floor(options.maxSockets / n));
     const hosts: EngineHost[] = [];
     try {
       if (options.workers === 0) hosts.push(inlineHost(engineOptions(0)));
@@ -276,7 +311,21 @@ export class LoadDriver {
       await Promise.all(hosts.map((h) => h.close()));
       throw err;
     }
-    return new LoadDriver(options, hosts);
+    return new LoadDriver(options, hosts, ownCpuUs, 1, 50);
+  }
+
+  /**
+   * A driver over engines started elsewhere (process-hosts.ts: engines in child processes).
+   * `cpuUs` gives the CPU time of every process involved so far, microseconds; `startLeadMs` is
+   * how far ahead of now a phase's shared start is set, so every engine has its message before it.
+   */
+  static over(options: DriverOptions, hosts: EngineHost[], cpuUs: () => Promise<number>, processes: number, startLeadMs: number): LoadDriver {
+    return new LoadDriver(options, hosts, cpuUs, processes, startLeadMs);
+  }
+
+  /** Generator processes (1 unless built with {@link LoadDriver.over}). */
+  get processes(): number {
+    return this.processCount;
   }
 
   /** Engines running (worker threads, or 1 on the main thread). */
@@ -294,6 +343,7 @@ export class LoadDriver {
       durationMs: phase.durationMs,
       // Engine i's arrivals fall between engine (i−1)'s: together they are evenly spaced.
       offsetMs: phase.rate > 0 ? (i * 1000) / phase.rate : 0,
+      ...(phase.rampMs !== undefined && phase.rampMs > 0 ? { rampMs: phase.rampMs } : {}),
     };
   }
 
@@ -326,16 +376,17 @@ export class LoadDriver {
 
     const aggregate = new PhaseAggregate(this.hosts.length);
     this.current = aggregate;
+    const cpu0 = await this.cpuUs();
     // A shared start a little ahead, so every worker has the message before it.
-    const startAt = performance.timeOrigin + performance.now() + 50;
-    const cpu0 = process.cpuUsage();
-    this.startedAt = performance.now() + 50;
+    const lead = this.startLeadMs;
+    const startAt = performance.timeOrigin + performance.now() + lead;
+    this.startedAt = performance.now() + lead;
     try {
       await Promise.all(this.hosts.map((h, i) => h.run(shares[i]!, startAt, (r) => aggregate.add(i, r))));
     } finally {
       this.current = null;
     }
-    const cpu = process.cpuUsage(cpu0);
+    const cpuUs = (await this.cpuUs()) - cpu0;
     return {
       phase,
       tally: aggregate.tally,
@@ -345,13 +396,14 @@ export class LoadDriver {
       wallMs: performance.now() - this.startedAt,
       prepared,
       prepareMs,
-      cpuUs: cpu.user + cpu.system,
+      cpuUs,
       engineElu: aggregate.elu.map((e) => ({ mean: e.n === 0 ? 0 : e.sum / e.n, max: e.max })),
       engines: this.hosts.length,
+      processes: this.processCount,
     };
   }
 
-  /** Stops the worker threads. */
+  /** Stops the worker threads (and child processes). */
   async close(): Promise<void> {
     await Promise.all(this.hosts.map((h) => h.close()));
   }

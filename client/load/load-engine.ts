@@ -50,6 +50,8 @@ export interface PhaseSpec {
   readonly durationMs: number;
   /** Open model: the first arrival comes this long after the start (interleaves engines). */
   readonly offsetMs: number;
+  /** Closed model: the users are started evenly over this long instead of all at once (absent or 0: at once). */
+  readonly rampMs?: number;
 }
 
 /** The counts and histograms of one interval of one engine. */
@@ -86,6 +88,13 @@ const DONE = 6;
 const MAX_BURST = 2_000;
 /** How often pending replies are checked against their deadline. */
 const SWEEP_MS = 100;
+/**
+ * Closed model with a ramp (`--ramp-up`): most users of one engine between their start and their
+ * login's answer; the ramp waits beyond it. Thousands of connects at once overflow a gateway's
+ * accept queue (Node's default backlog is 511), and the kernel's SYN retries (1 s, 3 s, 7 s …)
+ * would then be what the run measures.
+ */
+export const RAMP_MAX_PENDING_LOGINS = 256;
 
 /** One virtual user: a connection and the login cycle over it. */
 class VirtualUser implements RawWsHandler {
@@ -562,7 +571,24 @@ export class LoadEngine {
           scheduleInterval();
           if (phase.model === "open") openTick();
           else {
-            for (let i = 0; i < phase.concurrency; i++) startUser();
+            const rampMs = phase.rampMs ?? 0;
+            if (rampMs <= 0) for (let i = 0; i < phase.concurrency; i++) startUser();
+            else {
+              // The i-th user starts at i·ramp/concurrency at the earliest; a tick starts every user
+              // due by then while fewer than RAMP_MAX_PENDING_LOGINS are still logging in (users
+              // alive and not logged in: connecting, logging in, or closing).
+              let started = 0;
+              const rampTick = (): void => {
+                if (this.ending) return;
+                const due = Math.min(phase.concurrency, Math.floor(((performance.now() - t0) / rampMs) * phase.concurrency) + 1);
+                while (started < due && this.alive.size + this.pendingMints - this.sessions < RAMP_MAX_PENDING_LOGINS) {
+                  started++;
+                  startUser();
+                }
+                if (started < phase.concurrency) setTimeout(rampTick, Math.max(1, rampMs / phase.concurrency));
+              };
+              rampTick();
+            }
             arrivalTimer = setTimeout(endArrivals, phase.durationMs);
           }
         },

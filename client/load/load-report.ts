@@ -17,11 +17,15 @@ import { emptyCohortCounts, type CohortCounts, type KindCounts, type OpCounts } 
 /** The options a report records (no secrets). */
 export interface ReportOptions {
   readonly url: string;
+  /** Every target when the run was spread over several gateways (repeated `--url`); absent: `[url]`. */
+  readonly urls?: readonly string[];
   readonly appId: string;
   readonly minting: "certificate" | "admin";
   readonly model: "open" | "closed";
   readonly rate: number | null;
   readonly concurrency: number | null;
+  /** Closed model: how long the users took to start (`--ramp-up`); absent: 0. */
+  readonly rampMs?: number;
   readonly durationMs: number;
   readonly mix: Mix;
   readonly invalid: number;
@@ -30,6 +34,8 @@ export interface ReportOptions {
   readonly profile: Profile;
   readonly seed: number;
   readonly workers: number;
+  /** Generator processes (`--processes`); absent: 1. */
+  readonly processes?: number;
   readonly timeoutMs: number;
   readonly tokenTtlSeconds: number;
   /** The population the users were drawn from (`--population FILE`); absent or null: `mix` and `invalid`. */
@@ -77,6 +83,8 @@ export interface ReportPoint {
 /** What the generator knows about itself: did it deliver the load asked for? */
 export interface GeneratorReport {
   readonly engines: number;
+  /** Processes the engines ran in (`--processes`; 1 otherwise). */
+  readonly processes: number;
   readonly cpus: number;
   /** Target arrivals per second (open model; null for the closed model). */
   readonly targetRate: number | null;
@@ -104,11 +112,14 @@ export interface LoadReport {
   readonly tool: "rtm-auth load";
   readonly schema: 1;
   readonly startedAt: string;
-  readonly target: { readonly url: string; readonly appId: string; readonly minting: "certificate" | "admin" };
+  /** `url` is the first target; `urls` every one (several with a repeated `--url`). */
+  readonly target: { readonly url: string; readonly urls: readonly string[]; readonly appId: string; readonly minting: "certificate" | "admin" };
   readonly options: {
     readonly model: "open" | "closed";
     readonly rate: number | null;
     readonly concurrency: number | null;
+    /** Closed model: the users were started evenly over this long (`--ramp-up`); null for the open model. */
+    readonly rampUpS: number | null;
     readonly durationS: number;
     /** The credential mix; null for a population run (each cohort says how it logs in). */
     readonly mix: string | null;
@@ -118,7 +129,9 @@ export interface LoadReport {
     readonly renewEveryS: number | null;
     readonly profile: Profile;
     readonly seed: number;
+    /** Worker threads (per process with `--processes`). */
     readonly workers: number;
+    readonly processes: number;
     readonly timeoutS: number;
     readonly tokenTtlS: number | null;
     /** `--population`: the file and its cohorts; null otherwise. */
@@ -191,6 +204,7 @@ function generatorReport(r: PhaseResult, o: ReportOptions): GeneratorReport {
   const cpuSeconds = r.cpuUs / 1e6;
   return {
     engines: r.engines,
+    processes: r.processes ?? 1,
     cpus: os.availableParallelism(),
     targetRate: o.model === "open" ? o.rate : null,
     achievedRate: round(achievedRate, 2),
@@ -292,11 +306,12 @@ export function buildReport(r: PhaseResult, o: ReportOptions, thresholds: readon
     tool: "rtm-auth load",
     schema: 1,
     startedAt: startedAt.toISOString(),
-    target: { url: o.url, appId: o.appId, minting: o.minting },
+    target: { url: o.url, urls: o.urls ?? [o.url], appId: o.appId, minting: o.minting },
     options: {
       model: o.model,
       rate: o.rate,
       concurrency: o.concurrency,
+      rampUpS: o.model === "closed" ? (o.rampMs ?? 0) / 1000 : null,
       durationS: o.durationMs / 1000,
       mix: pop === null ? formatMix(o.mix) : null,
       invalid: pop === null ? o.invalid : null,
@@ -305,6 +320,7 @@ export function buildReport(r: PhaseResult, o: ReportOptions, thresholds: readon
       profile: o.profile,
       seed: o.seed,
       workers: o.workers,
+      processes: o.processes ?? 1,
       timeoutS: o.timeoutMs / 1000,
       tokenTtlS: pop === null ? o.tokenTtlSeconds : null,
       population: pop === null ? null : { file: pop.file, cohorts: reportCohorts(pop.population) },
@@ -376,10 +392,10 @@ export function formatReport(r: LoadReport): string {
   const o = r.options;
   const g = r.generator;
   const out: string[] = [];
-  const what = o.model === "open" ? `${o.rate}/s arrivals` : `${o.concurrency} users kept going`;
-  out.push(`rtm-auth load: ${r.target.url}  app ${r.target.appId}  ${what} for ${o.durationS} s  (${o.profile}, ${usersLine(r)}, seed ${o.seed})`);
+  const what = o.model === "open" ? `${o.rate}/s arrivals` : `${o.concurrency} users kept going${o.rampUpS ? ` (started over ${o.rampUpS} s)` : ""}`;
+  out.push(`rtm-auth load: ${r.target.urls.join(", ")}  app ${r.target.appId}  ${what} for ${o.durationS} s  (${o.profile}, ${usersLine(r)}, seed ${o.seed})`);
   out.push("");
-  out.push(`generator  ${g.engines} engine thread(s) on ${g.cpus} CPUs; tokens minted by ${r.target.minting === "admin" ? "the admin API" : "the token core"} (${r.run.prepared} ahead, ${r.run.prepareS} s)`);
+  out.push(`generator  ${g.engines} engine thread(s)${g.processes > 1 ? ` in ${g.processes} processes` : ""} on ${g.cpus} CPUs; tokens minted by ${r.target.minting === "admin" ? "the admin API" : "the token core"} (${r.run.prepared} ahead, ${r.run.prepareS} s)`);
   out.push(
     `  rate: ${g.targetRate === null ? "" : `target ${g.targetRate}/s, `}achieved ${g.achievedRate}/s started, ${g.answeredRate}/s answered; CPU ${g.cpuSeconds} s (${g.cpuCores} cores); busiest thread ${Math.round(g.eluMean * 100)}% (peak ${Math.round(g.eluMax * 100)}%)${g.lagP99Ms === null ? "" : `; arrival lag p99 ${fmtMs(g.lagP99Ms)} ms`}`,
   );

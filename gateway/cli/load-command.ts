@@ -36,6 +36,8 @@ import {
   type Threshold,
 } from "../../client/load/index.js";
 import { describeConnectionFailure, probeWebSocket } from "../../client/load/probe.js";
+import { MAX_PROCESSES, startProcessDriver } from "../../client/load/process-hosts.js";
+import type { WsTarget } from "../../client/load/ws-frames.js";
 import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
 
 const DEFAULT_WORKERS = Math.max(1, Math.min(8, os.availableParallelism() - 1));
@@ -44,15 +46,21 @@ const DEFAULT_MAX_SOCKETS = 19_000;
 const DEFAULT_CAPACITY_THRESHOLDS = ["p99<100ms", "unexpected==0"];
 
 const HELP = `Usage: rtm-auth load --url ws://HOST:PORT/rtm --app-id A (--certificate C | --admin-url http://HOST:PORT)
-                     [--rate N | --concurrency C] [--duration 30s] [options]
+                     [--rate N | --concurrency C] [--duration 30s] [--processes N] [options]
 
 Runs virtual users against a gateway: each connects, logs in, optionally stays logged in (renewing its
 token), logs out and closes. Reports every outcome by reason and code, close codes, and login/renew
 latency (p50/p90/p99/max), and says whether the generator itself kept up.
 
+Target:
+  --url U              the gateway's WebSocket endpoint; repeat it to spread the run over several gateways:
+                       the engines (processes × worker threads) are dealt to the URLs in turn, so their
+                       number must be a multiple of the number of URLs (each gateway gets the same share)
 Load:
   --rate N             open model (default): N new users per second (default 100)
   --concurrency C      closed model: C users at a time, each replaced when it finishes
+  --ramp-up D          closed model: start the C users evenly over D (default 0s: all at once; thousands
+                       of connects at one instant overflow the gateway's accept queue)
   --duration D         how long users arrive (default 30s; 500ms, 2m, … accepted); holding users log
                        out when it ends
   --hold D             stay logged in D after a login (default 0s)
@@ -74,10 +82,14 @@ Tokens:
   --admin-token T      bearer JWT for an admin API that requires one (or RTM_AUTH_ADMIN_TOKEN)
   --token-ttl S        token lifetime in seconds (default 3600)
 Generator:
-  --workers N          worker threads (default ${DEFAULT_WORKERS} here; 0 = the main thread)
+  --processes N        spread the run over N child processes (1 to ${MAX_PROCESSES}; default 1: this process): each
+                       gets its share of the rate, users and population and its own socket budget
+                       (--max-sockets each); one merged report. A child that dies fails the run (exit 2)
+  --workers N          worker threads (default ${DEFAULT_WORKERS} here; 0 = the main thread); with --processes: per
+                       process, default 0 (each child runs one engine on its main thread)
   --timeout D          longest wait for a reply, the connect included (default 10s)
-  --max-sockets N      most sockets this process holds (default ${DEFAULT_MAX_SOCKETS}; more arrivals are
-                       skipped and reported: run several processes for larger loads)
+  --max-sockets N      most sockets one process holds (default ${DEFAULT_MAX_SOCKETS}; more arrivals are
+                       skipped and reported: --processes for larger loads)
 Report:
   --threshold EXPR     a pass condition, repeatable: METRIC OP VALUE, e.g. 'p99<50ms', 'unexpected==0',
                        'rate>=950', 'errors<1%', 'refused{invalid_signature}>0', 'renew.p99<20ms'
@@ -108,12 +120,17 @@ Exit:
 `;
 
 interface Parsed {
+  /** The first target; `urls` has every one. */
   readonly url: URL;
+  readonly urls: readonly URL[];
+  /** Child processes (1: this process runs the engines). */
+  readonly processes: number;
   readonly appId: string;
   readonly minting: Minting;
   readonly model: "open" | "closed";
   readonly rate: number;
   readonly concurrency: number;
+  readonly rampMs: number;
   readonly durationMs: number;
   readonly holdMs: number;
   readonly renewEveryMs: number;
@@ -150,13 +167,15 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
       strict: true,
       allowPositionals: false,
       options: {
-        url: { type: "string" },
+        url: { type: "string", multiple: true },
+        processes: { type: "string" },
         "app-id": { type: "string" },
         certificate: { type: "string" },
         "admin-url": { type: "string" },
         "admin-token": { type: "string" },
         rate: { type: "string" },
         concurrency: { type: "string" },
+        "ramp-up": { type: "string" },
         duration: { type: "string" },
         hold: { type: "string" },
         "renew-every": { type: "string" },
@@ -188,13 +207,17 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
   if (values.help) return "help";
   const missing = (["url", "app-id"] as const).filter((k) => values[k] === undefined);
   if (missing.length > 0) throw new LoadOptionError(`missing --${missing.join(", --")}`);
-  let url: URL;
-  try {
-    url = new URL(values.url as string);
-  } catch {
-    throw new LoadOptionError(`--url ${JSON.stringify(values.url)} is not a URL`);
-  }
-  if (url.protocol !== "ws:") throw new LoadOptionError(`--url must be ws://HOST:PORT/PATH (${url.protocol}// is not supported)`);
+  const urls = (values.url as string[]).map((raw) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new LoadOptionError(`--url ${JSON.stringify(raw)} is not a URL`);
+    }
+    if (url.protocol !== "ws:") throw new LoadOptionError(`--url must be ws://HOST:PORT/PATH (${url.protocol}// is not supported)`);
+    return url;
+  });
+  const url = urls[0]!;
   const appId = values["app-id"] as string;
   if (appId === "" || appId.length > 64) throw new LoadOptionError("--app-id must be 1 to 64 characters");
 
@@ -224,9 +247,27 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
   const rate = num(values.rate, "--rate", 100, 0.1, 1_000_000);
   const maxSockets = num(values["max-sockets"], "--max-sockets", DEFAULT_MAX_SOCKETS, 1, 1_000_000, true);
   const concurrency = num(values.concurrency, "--concurrency", 0, 1, 1_000_000, true);
-  if (model === "closed" && concurrency > maxSockets) throw new LoadOptionError(`--concurrency ${concurrency} is over the socket budget of one process (${maxSockets}): run several processes`);
+  const processes = num(values.processes, "--processes", 1, 1, MAX_PROCESSES, true);
+  const workers = num(values.workers, "--workers", processes > 1 ? 0 : DEFAULT_WORKERS, 0, 64, true);
+  const engines = processes * Math.max(1, workers);
+  if (model === "closed" && concurrency > maxSockets * processes) {
+    throw new LoadOptionError(
+      processes === 1
+        ? `--concurrency ${concurrency} is over the socket budget of one process (${maxSockets}): spread it with --processes ${Math.ceil(concurrency / maxSockets)}`
+        : `--concurrency ${concurrency} is over the socket budget of ${processes} processes (${processes} × ${maxSockets}): give more --processes`,
+    );
+  }
+  if (model === "closed" && processes > 1 && concurrency < processes) throw new LoadOptionError(`--concurrency ${concurrency} cannot be split over ${processes} processes: give each at least one user`);
+  if (urls.length > 1 && engines % urls.length !== 0) {
+    throw new LoadOptionError(
+      `${urls.length} --url targets cannot share ${engines} engine(s) evenly (${processes} process(es) × ${Math.max(1, workers)} engine(s) each): make processes × workers a multiple of ${urls.length}`,
+    );
+  }
   const durationMs = parseDuration(values.duration ?? "30s", "--duration");
   if (durationMs < 100 || durationMs > 24 * 3_600_000) throw new LoadOptionError("--duration must be between 100ms and 24h");
+  const rampMs = parseDuration(values["ramp-up"] ?? "0s", "--ramp-up");
+  if (values["ramp-up"] !== undefined && model !== "closed") throw new LoadOptionError("--ramp-up starts the users of the closed model gradually: it takes --concurrency (the open model's --rate is its own ramp)");
+  if (rampMs > durationMs) throw new LoadOptionError("--ramp-up must not be longer than --duration");
   const holdMs = parseDuration(values.hold ?? "0s", "--hold");
   const renewEveryMs = parseDuration(values["renew-every"] ?? "0s", "--renew-every");
   if (renewEveryMs > 0 && renewEveryMs < 100) throw new LoadOptionError("--renew-every must be at least 100ms (or 0: never)");
@@ -246,6 +287,12 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
       const local = population.population.cohorts.filter((c) => c.share > 0 && c.bug === "expired");
       if (local.length > 0) throw new LoadOptionError(`--population: cohort ${local.map((c) => c.name).join(", ")} needs an expired token, which only local minting makes: give --certificate instead of --admin-url`);
     }
+    if (processes > 1) {
+      // Every engine owns its own slice of each cohort's uids (no uid logged in twice): a cohort
+      // with fewer uids than engines would leave some engines none of it.
+      const thin = population.population.cohorts.filter((c) => c.share > 0 && c.uids < engines);
+      if (thin.length > 0) throw new LoadOptionError(`--population: cohort ${thin.map((c) => `${c.name} (${c.uids} uids)`).join(", ")} cannot be split over ${engines} engines (${processes} processes): each engine needs at least one uid of every cohort`);
+    }
   }
   const mix = values.mix === undefined ? DEFAULT_MIX : parseMix(values.mix);
   const invalid = num(values.invalid, "--invalid", 0, 0, 1);
@@ -254,11 +301,14 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
   const thresholds = thresholdTexts.map(parseThreshold);
   return {
     url,
+    urls,
+    processes,
     appId,
     minting,
     model,
     rate,
     concurrency,
+    rampMs,
     durationMs,
     holdMs,
     renewEveryMs,
@@ -268,7 +318,7 @@ async function parse(args: string[]): Promise<Parsed | "help"> {
     profile,
     seed,
     tokenTtlSeconds: num(values["token-ttl"], "--token-ttl", 3600, 1, 0xffff_ffff, true),
-    workers: num(values.workers, "--workers", DEFAULT_WORKERS, 0, 64, true),
+    workers,
     timeoutMs: parseDuration(values.timeout ?? "10s", "--timeout"),
     maxSockets,
     thresholds,
@@ -326,6 +376,14 @@ function formatCapacity(c: CapacityResult, cpus: number): string {
   return `\ncapacity (${cpus} CPUs; thresholds ${c.thresholds.join(", ")}): ${head}; stopped because ${why[c.stoppedBecause]}\n`;
 }
 
+/** Most logins built ahead of a phase (all engines): 300,000, or fewer when the closed model needs fewer. */
+function prepareCap(o: Parsed, meanHoldMs: number): number {
+  const cap = 300_000;
+  if (o.model !== "closed" || o.capacity !== null) return cap;
+  // Each of the C users logs in about once per hold (and a second) until the arrivals end.
+  return Math.min(cap, o.concurrency * Math.max(1, Math.ceil(o.durationMs / (meanHoldMs + 1_000))));
+}
+
 /** Runs `rtm-auth load`. */
 export async function runLoadCommand(args: string[], io: CliIo): Promise<number> {
   let o: Parsed | "help";
@@ -340,28 +398,34 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     return EXIT.ok;
   }
   const opts = o;
-  // One upgrade first: an unreachable target is named at once, not after a run of failed logins.
-  const failure = await probeWebSocket(opts.url, Math.min(opts.timeoutMs, 10_000));
-  if (failure !== null) {
-    io.err(`rtm-auth load: cannot reach the gateway at ${redactedUrl(opts.url)}: ${describeConnectionFailure(failure, opts.url)}; nothing was run\n`);
-    return EXIT.negative;
+  const targets: WsTarget[] = [];
+  for (const url of opts.urls) {
+    // One upgrade first: an unreachable target is named at once, not after a run of failed logins.
+    const failure = await probeWebSocket(url, Math.min(opts.timeoutMs, 10_000));
+    if (failure !== null) {
+      io.err(`rtm-auth load: cannot reach the gateway at ${redactedUrl(url)}: ${describeConnectionFailure(failure, url)}; nothing was run\n`);
+      return EXIT.negative;
+    }
+    let host: string;
+    try {
+      host = (await lookup(url.hostname.replace(/^\[|\]$/g, ""))).address;
+    } catch (err) {
+      io.err(`rtm-auth load: cannot resolve ${url.hostname}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; nothing was run\n`);
+      return EXIT.negative;
+    }
+    targets.push({ host, port: url.port === "" ? 80 : Number(url.port), path: `${url.pathname}${url.search}`, hostHeader: url.host });
   }
-  let host: string;
-  try {
-    host = (await lookup(opts.url.hostname.replace(/^\[|\]$/g, ""))).address;
-  } catch (err) {
-    io.err(`rtm-auth load: cannot resolve ${opts.url.hostname}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; nothing was run\n`);
-    return EXIT.negative;
-  }
-  const port = opts.url.port === "" ? 80 : Number(opts.url.port);
   // Mean time a user holds a socket: its hold and about a second more.
   const meanHoldMs = opts.population === null ? opts.holdMs : opts.population.population.cohorts.reduce((s, c) => s + c.share * c.holdSeconds * 1000, 0);
-  if (opts.model === "open" && opts.capacity === null && (opts.rate * (meanHoldMs + 1_000)) / 1000 > opts.maxSockets) {
+  const budget = opts.maxSockets * opts.processes;
+  if (opts.model === "open" && opts.capacity === null && (opts.rate * (meanHoldMs + 1_000)) / 1000 > budget) {
     const hold = opts.population === null ? `--hold ${opts.holdMs / 1000} s` : `the population's mean hold of ${Math.round(meanHoldMs / 1000)} s`;
-    io.err(`rtm-auth load: warning: ${opts.rate}/s with ${hold} needs about ${Math.round((opts.rate * (meanHoldMs + 1_000)) / 1000)} sockets, over this process's budget of ${opts.maxSockets}; arrivals beyond it are skipped (run several processes)\n`);
+    const whose = opts.processes === 1 ? `this process's budget of ${opts.maxSockets}` : `the budget of ${opts.processes} processes (${opts.processes} × ${opts.maxSockets})`;
+    io.err(`rtm-auth load: warning: ${opts.rate}/s with ${hold} needs about ${Math.round((opts.rate * (meanHoldMs + 1_000)) / 1000)} sockets, over ${whose}; arrivals beyond it are skipped (give more --processes)\n`);
   }
   const driverOptions: DriverOptions = {
-    target: { host, port, path: `${opts.url.pathname}${opts.url.search}`, hostHeader: opts.url.host },
+    target: targets[0]!,
+    ...(targets.length > 1 ? { targets } : {}),
     appId: opts.appId,
     profile: opts.profile,
     mix: opts.mix,
@@ -377,15 +441,17 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     seed: opts.seed,
     uidPrefix: `ld-${Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, "0")}-`,
     maxSockets: opts.maxSockets,
-    prepareCap: 300_000,
+    prepareCap: prepareCap(opts, meanHoldMs),
   };
   const reportOptions: ReportOptions = {
     url: redactedUrl(opts.url),
+    urls: opts.urls.map(redactedUrl),
     appId: opts.appId,
     minting: opts.minting.kind,
     model: opts.model,
     rate: opts.model === "open" ? opts.rate : null,
     concurrency: opts.model === "closed" ? opts.concurrency : null,
+    rampMs: opts.rampMs,
     durationMs: opts.durationMs,
     mix: opts.mix,
     invalid: opts.invalid,
@@ -394,6 +460,7 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
     profile: opts.profile,
     seed: opts.seed,
     workers: opts.workers,
+    processes: opts.processes,
     timeoutMs: opts.timeoutMs,
     tokenTtlSeconds: opts.tokenTtlSeconds,
     population: opts.population,
@@ -401,7 +468,7 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
 
   let driver: LoadDriver;
   try {
-    driver = await LoadDriver.start(driverOptions);
+    driver = opts.processes > 1 ? await startProcessDriver(driverOptions, opts.processes) : await LoadDriver.start(driverOptions);
   } catch (err) {
     io.err(`rtm-auth load: cannot start the generator: ${(err as Error).message}\n`);
     return EXIT.usage;
@@ -445,7 +512,7 @@ export async function runLoadCommand(args: string[], io: CliIo): Promise<number>
       report = capacity.report;
     } else {
       const started = new Date();
-      const result = await driver.run({ model: opts.model, rate: opts.rate, concurrency: opts.concurrency, durationMs: opts.durationMs });
+      const result = await driver.run({ model: opts.model, rate: opts.rate, concurrency: opts.concurrency, durationMs: opts.durationMs, rampMs: opts.rampMs });
       report = buildReport(result, reportOptions, opts.thresholds, started);
     }
   } catch (err) {
