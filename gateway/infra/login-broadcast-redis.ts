@@ -252,7 +252,8 @@ export class RedisLoginBroadcast implements LoginBroadcast {
 
   /**
    * Refreshes, restores or reconciles the record of every live session here (see the file's
-   * docstring); resolves when done. Runs by itself; exposed for tests.
+   * docstring); resolves when done, never rejects. Runs by itself every third of the record
+   * lifetime and after failures; a call while one runs returns at once.
    */
   async sweep(): Promise<void> {
     if (this.sweeping || this.closed || this.sessions === undefined) return;
