@@ -36,6 +36,8 @@ const SERIAL = [
   "test/integration/malformed-frames.test.ts", // the login deadline closes within 1.5 s
   "test/integration/migration-readiness-cluster.test.ts", // a gateway's figures live 400 ms, refreshed every 50 ms
   "test/integration/redis-admin-writes.test.ts", // the read-back is bounded (< 1 s)
+  "test/integration/redis-cluster.test.ts", // logins while a cluster master fails over (7 redis-server processes, 2 gateways)
+  "test/integration/redis-sentinel.test.ts", // logins while the Sentinel primary fails over (5 redis processes, 2 gateways)
   "test/integration/redis-outage.test.ts", // store_unavailable in < 1 s
   "test/integration/remote-login-redis.test.ts", // a remote login closes the other session within 2 s; heartbeats every 100 ms
   "test/integration/rollout-redis.test.ts", // the other gateway sees a transition within 2 s

@@ -45,7 +45,7 @@ export const silentLogger: Logger = pino({ level: "silent" });
 
 // ---------------------------------------------------------------- PING without a client
 
-type Endpoint = { readonly path: string } | { readonly host: string; readonly port: number };
+export type Endpoint = { readonly path: string } | { readonly host: string; readonly port: number };
 
 /** The endpoint of a URL as ioredis reads it: a path is a unix socket. */
 function endpointOf(url: string): Endpoint {
@@ -55,7 +55,7 @@ function endpointOf(url: string): Endpoint {
 }
 
 /** Sends one inline command and resolves with the first reply line (or rejects). */
-function rawCommand(endpoint: Endpoint, command: string, timeoutMs = 1_000): Promise<string> {
+export function rawCommand(endpoint: Endpoint, command: string, timeoutMs = 1_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = "path" in endpoint ? createConnection(endpoint.path) : createConnection(endpoint.port, endpoint.host);
     let data = "";
@@ -85,7 +85,7 @@ function rawCommand(endpoint: Endpoint, command: string, timeoutMs = 1_000): Pro
   });
 }
 
-async function answersPing(endpoint: Endpoint, timeoutMs = 1_000): Promise<boolean> {
+export async function answersPing(endpoint: Endpoint, timeoutMs = 1_000): Promise<boolean> {
   try {
     const reply = await rawCommand(endpoint, "PING", timeoutMs);
     // A server started with --requirepass answers, with NOAUTH: it is up.
@@ -116,7 +116,7 @@ function redisServerBinary(): string {
 }
 
 /** A redis-server child process with fixed arguments (so it restarts identically). */
-class RedisServerProcess {
+export class RedisServerProcess {
   readonly endpoint: Endpoint;
   private readonly args: readonly string[];
   private child: ChildProcess | undefined;
@@ -188,10 +188,10 @@ export function redisServerUnavailable(): string | undefined {
   return undefined;
 }
 
-const BASE_ARGS = ["--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", "--dbfilename", "dump.rdb"];
+export const BASE_ARGS = ["--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", "--dbfilename", "dump.rdb"];
 
 /** A free TCP port on 127.0.0.1 (closed again; redis-server binds it right after). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -1,0 +1,170 @@
+/**
+ * The Redis store on a Redis Cluster (docs/redis.md, "Redis Cluster", "Failover"): a private
+ * 3-master cluster with one replica each (test/support/redis-cluster.ts), reached through
+ * `redis+cluster://`.
+ *
+ * - the CertificateStore contract, as on one server;
+ * - the key layout: every key of a project in the project's slot, changes announced with SPUBLISH
+ *   on the `{changes}` shard channel;
+ * - two gateway processes: the seed procedure split across them; then the master that owns both
+ *   the change channel's slot and the project's slot is killed while logins run on both gateways:
+ *   no valid login is refused, and a certificate deleted after the failover is refused on both.
+ *
+ * Skipped (with the reason) when redis-server or redis-cli is missing; with CI=true it fails instead.
+ */
+import { randomBytes } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import type { Cluster } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { ProjectRecord } from "../../core/certificate/project.js";
+import { RedisCertificateStore } from "../../gateway/infra/certificate-store-redis.js";
+import { createRedisClients } from "../../gateway/infra/redis-clients.js";
+import { slotOf } from "../../gateway/infra/redis-subscriber.js";
+import { certificateStoreContract } from "../contract/certificate-store.contract.js";
+import { silentLogger, uniquePrefix } from "../support/redis.js";
+import { clusterSkipReason, startRedisCluster, type TestCluster } from "../support/redis-cluster.js";
+import { loginsWhile, login, mint, refused, seedProcedure, seen, startGatewayPair, whileUnavailable, type GatewayPair, type ProjectView } from "../support/redis-cluster-procedures.js";
+
+const skip = clusterSkipReason();
+const A_ID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+function storeOn(url: string, prefix: string): RedisCertificateStore {
+  const clients = createRedisClients(url, { connectionName: "rtm-auth-test", retryStrategy: () => 50, connectTimeout: 1_000 });
+  return new RedisCertificateStore({ redis: clients.redis, subscriber: clients.subscriber }, { keyPrefix: prefix, logger: silentLogger });
+}
+
+async function deleteUnder(client: Cluster, prefix: string): Promise<void> {
+  for (const node of client.nodes("master")) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1_000);
+      cursor = next;
+      for (const k of keys) await node.del(k);
+    } while (cursor !== "0");
+  }
+}
+
+describe.skipIf(skip !== undefined)("Redis Cluster (3 masters, 1 replica each)", () => {
+  let cluster: TestCluster;
+  let admin: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    admin = cluster.client();
+  }, 90_000);
+
+  afterAll(async () => {
+    admin?.disconnect();
+    await cluster?.dispose();
+  });
+
+  describe("the store", () => {
+    certificateStoreContract("redis cluster", {
+      async create() {
+        const prefix = uniquePrefix("cluster-contract");
+        const made: RedisCertificateStore[] = [];
+        const make = async (): Promise<RedisCertificateStore> => {
+          const s = storeOn(cluster.url, prefix);
+          made.push(s);
+          await s.start();
+          return s;
+        };
+        const store = await make();
+        return {
+          store,
+          peer: make,
+          async cleanup() {
+            await Promise.all(made.map((s) => s.close()));
+            await deleteUnder(admin, prefix);
+          },
+        };
+      },
+    });
+
+    it("keeps a project's keys in its slot and announces changes with SPUBLISH on the {changes} shard channel", async () => {
+      const prefix = uniquePrefix("cluster-layout");
+      const s = storeOn(cluster.url, prefix);
+      const listener = admin.duplicate([], { shardedSubscribers: true });
+      const messages: string[] = [];
+      listener.on("smessage", (_channel: string, m: string) => messages.push(m));
+      try {
+        await listener.ssubscribe(`${prefix}{changes}`);
+        await s.start();
+        const record: ProjectRecord = { appId: A_ID, noCertificate: true, primary: null, secondary: null, enabled: true, version: 0 };
+        await s.update(A_ID, () => record, { idempotencyKey: "k" });
+        const slot = slotOf(`${prefix}{${A_ID}}:project`);
+        for (const key of [`${prefix}{${A_ID}}:project`, `${prefix}{${A_ID}}:version`]) expect(slotOf(key)).toBe(slot);
+        expect(await admin.get(`${prefix}{${A_ID}}:version`)).toBe("1");
+        expect(await admin.smembers(`${prefix}{index}:projects`)).toEqual([A_ID]);
+        await vi.waitFor(() => expect(messages.map((m) => JSON.parse(m) as unknown)).toEqual([{ appId: A_ID, version: 1 }]), { timeout: 3_000, interval: 20 });
+        // The write marks and the idempotency record are in the project's slot too.
+        const owner = await cluster.masterOf(`${prefix}{${A_ID}}:project`);
+        const node = admin.nodes("master").find((n) => n.options.port === owner)!;
+        const [, keys] = await node.scan("0", "MATCH", `${prefix}{${A_ID}}:*`, "COUNT", 10_000);
+        expect(keys.some((k) => k.startsWith(`${prefix}{${A_ID}}:write:`))).toBe(true);
+        expect(keys.some((k) => k.startsWith(`${prefix}{${A_ID}}:idem:`))).toBe(true);
+      } finally {
+        listener.disconnect();
+        await s.close();
+        await deleteUnder(admin, prefix);
+      }
+    });
+  });
+
+  describe("two gateway processes", () => {
+    const prefix = uniquePrefix("cluster-gw");
+    let pair: GatewayPair;
+
+    beforeAll(async () => {
+      if (!existsSync(new URL("../../dist/gateway/cli/main.js", import.meta.url))) {
+        const built = spawnSync("npm", ["run", "build"], { encoding: "utf8", timeout: 120_000 });
+        if (built.status !== 0) throw new Error(`npm run build failed: ${built.stdout}${built.stderr}`);
+      }
+      pair = await startGatewayPair(cluster.url, prefix);
+    }, 60_000);
+
+    afterAll(async () => {
+      await pair?.stop();
+      if (admin !== undefined) await deleteUnder(admin, prefix).catch(() => undefined);
+    });
+
+    it("the seed procedure, every change made on one gateway and checked on the other", async () => {
+      await seedProcedure(pair);
+    }, 30_000);
+
+    it("a master fails over while logins run: no valid login is refused; a certificate deleted afterwards is refused on both gateways", async () => {
+      const { A, B, apiA, apiB } = pair;
+      // A project whose keys live on the master that also owns the change channel: one kill hits both.
+      const channelMaster = await cluster.masterOf(`${prefix}{changes}`);
+      let appId = "";
+      for (let i = 0; i < 200 && appId === ""; i++) {
+        const id = randomBytes(16).toString("hex");
+        if ((await cluster.masterOf(`${prefix}{${id}}:project`)) === channelMaster) appId = id;
+      }
+      expect(appId).not.toBe("");
+      expect((await apiA.call("POST", "/admin/projects", { appId, mechanism: "token" })).status).toBe(201);
+      const secondary = await apiA.call<ProjectView>("POST", `/admin/projects/${appId}/certificates/secondary`);
+      expect(secondary.status).toBe(200);
+      await seen(apiB, appId, (v) => v.certificates.secondary !== null, "the secondary on B");
+
+      const failover = cluster.killAndFailOver(channelMaster);
+      const tally = await loginsWhile(pair, appId, async (uid) => [await mint(apiA, appId, uid, "primary"), await mint(apiA, appId, uid, "secondary")], failover, 1_000);
+      console.log(`logins during the cluster failover: ${tally.ok} accepted, ${tally.refusals.length} refused`);
+      expect(tally.refusals).toEqual([]);
+      expect(tally.ok).toBeGreaterThan(20);
+
+      // After the failover: delete the secondary on A (Redis may still be settling: 503s are repeated).
+      const tokenOnSecondary = await mint(apiB, appId, "dave", "secondary");
+      const tokenOnPrimary = await mint(apiB, appId, "dave", "primary");
+      const deleted = await whileUnavailable(() => apiA.call<ProjectView>("DELETE", `/admin/projects/${appId}/certificates/secondary`));
+      expect(deleted.status).toBe(200);
+      await seen(apiB, appId, (v) => v.certificates.secondary === null, "the deleted secondary on B", 10_000);
+      for (const gw of [A, B]) {
+        await refused(gw, appId, "dave", tokenOnSecondary, { code: 5, reason: "invalid_signature" });
+        expect(await login(gw, appId, "dave", tokenOnPrimary)).toMatchObject({ credential: "token" });
+      }
+      for (const api of [apiA, apiB]) expect(await api.call("GET", "/readyz")).toMatchObject({ status: 200 });
+    }, 60_000);
+  });
+});
