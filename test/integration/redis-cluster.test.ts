@@ -112,6 +112,39 @@ describe.skipIf(skip !== undefined)("Redis Cluster (3 masters, 1 replica each)",
     });
   });
 
+  describe("the change channel's slot moves to another master", () => {
+    it("both stores subscribe again on the new owner, reload, and hear the next change", async () => {
+      const prefix = uniquePrefix("cluster-move");
+      const [one, two] = [storeOn(cluster.url, prefix), storeOn(cluster.url, prefix)];
+      try {
+        await Promise.all([one.start(), two.start()]);
+        const channel = `${prefix}{changes}`;
+        const from = await cluster.masterOf(channel);
+        const to = cluster.ports.find((p) => p !== from && admin.nodes("master").some((n) => n.options.port === p))!;
+        const subscribers = async (port: number): Promise<number> => {
+          const node = admin.nodes("master").find((n) => n.options.port === port)!;
+          const reply = (await node.call("PUBSUB", "SHARDNUMSUB", channel)) as [string, number];
+          return Number(reply[1]);
+        };
+        expect(await subscribers(from)).toBe(2);
+        const reloads = { one: 0, two: 0 };
+        one.onReload(() => reloads.one++);
+        two.onReload(() => reloads.two++);
+        await cluster.moveSlotOf(channel, to);
+        // Redis ends the old subscriptions itself (SUNSUBSCRIBE); each store finds the new owner.
+        await vi.waitFor(async () => expect(await subscribers(to)).toBe(2), { timeout: 10_000, interval: 50 });
+        await vi.waitFor(() => expect(reloads).toEqual({ one: 1, two: 1 }), { timeout: 10_000, interval: 50 });
+        const record: ProjectRecord = { appId: A_ID, noCertificate: true, primary: null, secondary: null, enabled: true, version: 0 };
+        await one.update(A_ID, () => record);
+        await vi.waitFor(() => expect(two.get(A_ID)?.version).toBe(1), { timeout: 3_000, interval: 10 });
+        expect(two.isReady()).toBe(true);
+      } finally {
+        await Promise.all([one.close(), two.close()]);
+        await deleteUnder(admin, prefix);
+      }
+    }, 30_000);
+  });
+
   describe("two gateway processes", () => {
     const prefix = uniquePrefix("cluster-gw");
     let pair: GatewayPair;

@@ -91,6 +91,11 @@ export interface TestCluster {
   readonly ports: readonly number[];
   /** The port of the master that owns `key`'s slot now. */
   masterOf(key: string): Promise<number>;
+  /**
+   * Moves the slot of `key` to the master on `toPort` (IMPORTING/MIGRATING, the keys with MIGRATE,
+   * then SETSLOT NODE on every master), as `redis-cli --cluster reshard` does for one slot.
+   */
+  moveSlotOf(key: string, toPort: number): Promise<void>;
   /** SIGKILLs the node on `port` and waits until its slots are served by a promoted replica. */
   killAndFailOver(port: number, timeoutMs?: number): Promise<void>;
   /** A cluster client for assertions (connected; the caller quits it). */
@@ -161,6 +166,32 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
       const owner = shards.find((s) => slot >= s.from && slot <= s.to);
       if (owner === undefined) throw new Error(`no owner of slot ${slot}`);
       return owner.port;
+    },
+    async moveSlotOf(key: string, toPort: number): Promise<void> {
+      const any = live()[0]!.port;
+      const slot = Number((await rawCommand({ host: "127.0.0.1", port: any }, `CLUSTER KEYSLOT ${key}`)).slice(1));
+      const from = (await slotOwners(any)).find((s) => slot >= s.from && slot <= s.to)!.port;
+      if (from === toPort) return;
+      const id = async (port: number): Promise<string> => (await cli(["-p", String(port), "cluster", "myid"], 2_000)).trim();
+      const [fromId, toId] = [await id(from), await id(toPort)];
+      await cli(["-p", String(toPort), "cluster", "setslot", String(slot), "importing", fromId], 2_000);
+      await cli(["-p", String(from), "cluster", "setslot", String(slot), "migrating", toId], 2_000);
+      for (;;) {
+        const keys = (await cli(["-p", String(from), "cluster", "getkeysinslot", String(slot), "100"], 2_000)).split("\n").filter((k) => k !== "");
+        if (keys.length === 0) break;
+        await cli(["-p", String(from), "migrate", "127.0.0.1", String(toPort), "", "0", "5000", "KEYS", ...keys], 5_000);
+      }
+      const masters = await currentMasters(any);
+      for (const port of [toPort, from, ...masters.filter((p) => p !== toPort && p !== from)]) {
+        await cli(["-p", String(port), "cluster", "setslot", String(slot), "node", toId], 2_000);
+      }
+      await until(`slot ${slot} on ${toPort} everywhere`, async () => {
+        for (const n of live()) {
+          const owner = (await slotOwners(n.port)).find((s) => slot >= s.from && slot <= s.to);
+          if (owner?.port !== toPort) return false;
+        }
+        return true;
+      }, 10_000);
     },
     async killAndFailOver(port: number, timeoutMs = 20_000): Promise<void> {
       const node = nodes.find((n) => n.port === port);
