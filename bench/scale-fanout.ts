@@ -17,9 +17,11 @@
  * `INFO` (deltas):
  *  - remote-login messages received per gateway per second (rtm_auth_remote_login_messages_total
  *    {direction="received"}), and sent;
- *  - Redis commands per login (INFO commandstats, summed over the nodes) and Redis CPU per login
- *    (used_cpu_user + used_cpu_sys);
+ *  - Redis commands per login (INFO commandstats, summed over the nodes, up to the settled end) and
+ *    Redis CPU per login (used_cpu_user + used_cpu_sys);
  *  - gateway CPU per login (process_cpu_seconds_total, summed over the gateways).
+ * Both CPU figures are taken from the first login to the last reply, less what the same deployment
+ * spent in that time when idle (measured over an idle window first: heartbeats and timers).
  * And checked at the end: every identity has exactly one session left (as on Agora, whichever of
  * its logins the gateways took last), every other connection of it was closed by its gateway.
  *
@@ -88,11 +90,15 @@ export interface FanoutResult {
   /** Replaced connections the gateways closed, and those beyond one per identity left open. */
   readonly replacedClosed: number;
   readonly replacedOpen: number;
+  /** Up to 5 identities without exactly one session: each login's gateway index and its socket's state, oldest first. */
+  readonly wrongExamples: readonly string[];
   readonly ok: boolean;
 }
 
 const TICK_MS = 10;
 const IDLE_WINDOW_MS = 3_000;
+/** Longest wait for replaced connections to be closed after the last login. */
+const SETTLE_MAX_MS = 5_000;
 
 async function metricsText(g: GatewayProcess): Promise<string> {
   const res = await fetch(`${g.http}/metrics`);
@@ -172,6 +178,7 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
 
     // Identity → every connection it logged in on (newest last) and the gateway of the newest.
     const newest = new Map<string, { conns: LeanWsConnection[]; gateway: number }>();
+    const gatewayOf = new Map<LeanWsConnection, number>();
     const loggedIn: string[] = [];
     let accepted = 0;
     let failed = 0;
@@ -191,6 +198,7 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
         }
       });
       conns.push(conn);
+      gatewayOf.set(conn, gateway);
       const entry = newest.get(uid);
       if (entry === undefined) newest.set(uid, { conns: [conn], gateway });
       else {
@@ -202,8 +210,15 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
     // Heartbeats: the commands of an idle deployment.
     await sleep(1_000);
     const idle0 = await Promise.all(o.redis.nodes.map(nodeFigures));
+    const idleG0 = await Promise.all(gateways.map(gatewayFigures));
+    const idleStarted = performance.now();
     await sleep(IDLE_WINDOW_MS);
     const idle1 = await Promise.all(o.redis.nodes.map(nodeFigures));
+    const idleG1 = await Promise.all(gateways.map(gatewayFigures));
+    const idleSeconds = (performance.now() - idleStarted) / 1000;
+    // CPU seconds per second of the idle deployment (heartbeats, timers), taken off the login window's CPU below.
+    const idleGatewayCpuRate = idleG1.reduce((s, b, i) => s + b.cpu - idleG0[i]!.cpu, 0) / idleSeconds;
+    const idleRedisCpuRate = idle1.reduce((s, b, i) => s + b.cpu - idle0[i]!.cpu, 0) / idleSeconds;
     let idleCommands = 0;
     for (let i = 0; i < idle1.length; i++) for (const [k, v] of commandStatsDelta(idle0[i]!.stats, idle1[i]!.stats)) if (k !== "info") idleCommands += v;
 
@@ -232,9 +247,17 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
       await sleep(TICK_MS);
     }
     const elapsed = (performance.now() - started) / 1000;
-    // Replies, then the kicks and their messages, settle.
     for (let i = 0; i < 300 && accepted + failed < logins; i++) await sleep(20);
-    await sleep(1_500);
+    // CPU of the logins: from the first to the last reply, less what the idle deployment spends in that time.
+    const cpuSeconds = (performance.now() - started) / 1000;
+    const gCpu = await Promise.all(gateways.map(gatewayFigures));
+    const nCpu = await Promise.all(o.redis.nodes.map(nodeFigures));
+    // Replies, then the kicks and their messages, settle. This client answers no close frame, so a
+    // replaced connection's socket goes at the gateway's CLOSE_TIMEOUT_MS (2 s): wait for those.
+    for (let i = 0; i < 300 && accepted + failed < logins; i++) await sleep(20);
+    await sleep(1_000);
+    const settled = (): boolean => [...newest.values()].every(({ conns: list }) => list.filter((c) => !c.dropped && !c.socket.destroyed).length <= 1);
+    for (let i = 0; i < SETTLE_MAX_MS / 100 && !settled(); i++) await sleep(100);
     const g1 = await Promise.all(gateways.map(gatewayFigures));
     const n1 = await Promise.all(o.redis.nodes.map(nodeFigures));
 
@@ -249,16 +272,20 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
       perLogin[k] = v / logins;
       commandsTotal += v;
     }
-    const redisCpu = n1.reduce((s, b, i) => s + b.cpu - n0[i]!.cpu, 0);
-    const gatewayCpu = g1.reduce((s, b, i) => s + b.cpu - g0[i]!.cpu, 0);
+    const redisCpu = Math.max(0, nCpu.reduce((s, b, i) => s + b.cpu - n0[i]!.cpu, 0) - idleRedisCpuRate * cpuSeconds);
+    const gatewayCpu = Math.max(0, gCpu.reduce((s, b, i) => s + b.cpu - g0[i]!.cpu, 0) - idleGatewayCpuRate * cpuSeconds);
 
     // As on Agora, one identity keeps exactly one session: whichever login its gateways took last.
     let identitiesWrong = 0;
+    const wrongExamples: string[] = [];
     let replacedOpen = 0;
     let replacedTotal = 0;
     for (const { conns: list } of newest.values()) {
       const open = list.filter((c) => !c.dropped && !c.socket.destroyed).length;
-      if (open !== 1) identitiesWrong++;
+      if (open !== 1) {
+        identitiesWrong++;
+        if (wrongExamples.length < 5) wrongExamples.push(list.map((c) => `${gatewayOf.get(c)}:${c.dropped || c.socket.destroyed ? "closed" : "open"}`).join(" "));
+      }
       replacedTotal += list.length - 1;
       replacedOpen += Math.max(0, open - 1);
     }
@@ -288,13 +315,14 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
       identitiesWrong,
       replacedClosed: replacedTotal - replacedOpen,
       replacedOpen,
+      wrongExamples,
       ok: failed === 0 && identitiesWrong === 0 && replacedOpen === 0,
     };
     o.log(
       `${o.redis.mode.padEnd(7)} G=${o.gateways}: ${logins} logins (${relogins} through another gateway) in ${elapsed.toFixed(1)} s; ` +
         `received/gateway/s ${result.receivedPerGatewayPerSecondMean.toFixed(1)} (broadcast model ${result.broadcastPerGatewayPerSecond.toFixed(1)}); ` +
         `Redis ${result.redisCommandsPerLoginTotal.toFixed(2)} commands and ${result.redisCpuPerLoginUs.toFixed(1)} µs CPU per login; gateways ${result.gatewayCpuPerLoginUs.toFixed(1)} µs CPU per login` +
-        (result.ok ? "" : `; NOT OK: failed ${failed} (${String(firstError)}), identities without their newest session ${identitiesWrong}, replaced still open ${replacedOpen}`),
+        (result.ok ? "" : `; NOT OK: failed ${failed} (${String(firstError)}), identities without their newest session ${identitiesWrong}, replaced still open ${replacedOpen}; e.g. ${wrongExamples.join(" | ")}`),
     );
     return result;
   } finally {
