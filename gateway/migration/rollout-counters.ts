@@ -132,31 +132,38 @@ export class RedisRolloutCounters implements RolloutCounters {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    const multi = this.redis.multi();
-    for (const [appId, t] of batch) {
-      if (t.empty()) continue;
-      const key = this.key(appId, t.revision);
-      for (const op of ["login", "renewToken"] as const) {
-        const o = t[op];
-        if (o.decisions > 0) multi.hincrby(key, op, o.decisions);
-        for (const [reason, n] of o.refused) multi.hincrby(key, `${op}:${reason}`, n);
-      }
-      multi.expire(key, COUNTS_TTL_SECONDS);
-    }
-    try {
-      await multi.exec();
-    } catch (err) {
-      // Not written: keep the deltas (a MULTI is all or nothing).
-      for (const [appId, t] of batch) {
+    // One MULTI per project: its key is one slot, so this works on a Redis Cluster too (a MULTI
+    // over several projects' keys would span slots; docs/redis.md, "Redis Cluster").
+    const failures: unknown[] = [];
+    await Promise.all(
+      [...batch].map(async ([appId, t]) => {
+        if (t.empty()) return;
+        const key = this.key(appId, t.revision);
+        const multi = this.redis.multi();
         for (const op of ["login", "renewToken"] as const) {
           const o = t[op];
-          const into = tallyFor(this.pending, appId, t.revision);
-          if (into === undefined) continue;
-          into[op].decisions += o.decisions;
-          for (const [reason, n] of o.refused) into[op].refused.set(reason, (into[op].refused.get(reason) ?? 0) + n);
+          if (o.decisions > 0) multi.hincrby(key, op, o.decisions);
+          for (const [reason, n] of o.refused) multi.hincrby(key, `${op}:${reason}`, n);
         }
-      }
-      this.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, "rollout counts not written yet");
+        multi.expire(key, COUNTS_TTL_SECONDS);
+        try {
+          await multi.exec();
+        } catch (err) {
+          // Not written: keep this project's deltas (a MULTI is all or nothing).
+          failures.push(err);
+          for (const op of ["login", "renewToken"] as const) {
+            const o = t[op];
+            const into = tallyFor(this.pending, appId, t.revision);
+            if (into === undefined) continue;
+            into[op].decisions += o.decisions;
+            for (const [reason, n] of o.refused) into[op].refused.set(reason, (into[op].refused.get(reason) ?? 0) + n);
+          }
+        }
+      }),
+    );
+    if (failures.length > 0) {
+      const err = failures[0];
+      this.logger?.warn({ err: err instanceof Error ? err.message : String(err), projects: failures.length }, "rollout counts not written yet");
       throw err;
     }
   }

@@ -19,7 +19,8 @@ import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ProjectRecord } from "../../core/certificate/project.js";
 import { RedisCertificateStore } from "../../gateway/infra/certificate-store-redis.js";
-import { createRedisClients } from "../../gateway/infra/redis-clients.js";
+import { createRedisClients, waitForReady } from "../../gateway/infra/redis-clients.js";
+import { RedisRolloutCounters } from "../../gateway/migration/rollout-counters.js";
 import { slotOf } from "../../gateway/infra/redis-subscriber.js";
 import { certificateStoreContract } from "../contract/certificate-store.contract.js";
 import { silentLogger, uniquePrefix } from "../support/redis.js";
@@ -110,6 +111,26 @@ describe.skipIf(skip !== undefined)("Redis Cluster (3 masters, 1 replica each)",
         await deleteUnder(admin, prefix);
       }
     });
+  });
+
+  it("rollout counters: a flush over several projects (several slots) is written, one MULTI per project", async () => {
+    const prefix = uniquePrefix("cluster-rollout");
+    const { redis } = createRedisClients(cluster.url, { connectionName: "rtm-auth-test" });
+    await waitForReady(redis, 10_000);
+    const counters = new RedisRolloutCounters(redis, { keyPrefix: prefix, flushMs: 60_000 });
+    const B_ID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    try {
+      counters.add(A_ID, 1, "login", null);
+      counters.add(A_ID, 1, "login", "invalid_signature");
+      counters.add(B_ID, 4, "renewToken", null);
+      await counters.flush();
+      expect(await counters.read(A_ID, 1)).toEqual({ login: { decisions: 2, refused: { invalid_signature: 1 } }, renewToken: { decisions: 0, refused: {} } });
+      expect(await counters.read(B_ID, 4)).toEqual({ login: { decisions: 0, refused: {} }, renewToken: { decisions: 1, refused: {} } });
+    } finally {
+      await counters.close();
+      redis.disconnect();
+      await deleteUnder(admin, prefix);
+    }
   });
 
   describe("the change channel's slot moves to another master", () => {
