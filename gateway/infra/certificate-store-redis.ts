@@ -3,16 +3,23 @@
  *
  * Reads (`auth`, `get`, `list`) are synchronous and served from this process's copy: a login
  * never makes a Redis round trip for certificates. The copy is kept current by
- * - loading everything at `start()` (after subscribing, so no change is missed in between);
+ * - loading everything at `start()` (after subscribing, so no change is missed in between): the
+ *   index of projects, then each project's record and version in one script per project; on one
+ *   server or Sentinel the keys of the earlier one-server layout are moved first
+ *   (legacy-migration.ts);
  * - the change channel: every write publishes `{appId, version}`; on a message with a version
  *   newer than ours, the project is read again and applied if still newer;
  * - a full reload after a connection (command or subscriber) comes back, since messages may
  *   have been lost while it was down.
  *
  * Writes are atomic per project: `update` reads the record from Redis, computes the next one,
- * and stores it with a Lua compare-and-set on the version (set or delete, index, version, and
- * PUBLISH in the same script), retrying a bounded number of times on a concurrent write.
- * Versions only grow, even across a delete (see redis-keys.ts): any two reads can be ordered.
+ * and stores it with a Lua compare-and-set on the version (record, version, mark and idempotency
+ * record: one project's keys, one hash tag, one slot), retrying a bounded number of times on a
+ * concurrent write. Versions only grow, even across a delete (see redis-keys.ts): any two reads
+ * can be ordered. One server or Sentinel: the same script adds the App ID to the index and
+ * PUBLISHes the change. Redis Cluster (docs/redis.md, "Redis Cluster"): the index is written
+ * before the script and the change is announced with SPUBLISH after it (other slots), retried in
+ * the background while that fails.
  *
  * Write outcomes are never guessed (docs/redis.md, "Write outcomes"). Each write attempt has a
  * random id and leaves a short-lived mark (`applied`, `conflict`, `replayed`) in the same script.
@@ -38,8 +45,7 @@
  * `/readyz`) and announced to `onEmptied` listeners (the dev seed is re-applied there).
  *
  * The ioredis clients must fail fast while disconnected (`enableOfflineQueue: false`, checked
- * here; see redisClientOptions() for the full recommended set). Standalone Redis (or Sentinel)
- * only: the scripts touch keys they are not given (not Redis Cluster safe).
+ * here; see redis-clients.ts for the full recommended set, for a cluster too).
  *
  * Certificate values are never logged: only App IDs, versions and error messages are.
  */

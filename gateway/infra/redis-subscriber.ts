@@ -16,7 +16,7 @@
  */
 import { Command, Redis } from "ioredis";
 import type { Logger } from "../logger.js";
-import { assertFailFast, closeClient, errorMessage, waitForReady, withTimeout, type ShardedSubscriberSource, type SubscriberConnection } from "./redis-clients.js";
+import { assertFailFast, closeClient, errorMessage, RedisStartFailure, waitForReady, withTimeout, type ShardedSubscriberSource, type SubscriberConnection } from "./redis-clients.js";
 
 export type MessageHandler = (message: string) => void;
 
@@ -264,7 +264,9 @@ class ShardLink {
   private cycle: Promise<void> | undefined;
   private closed = false;
   private failures = 0;
-  private waiters = new Set<() => void>();
+  private waiters = new Set<{ resolve(): void; reject(err: Error): void }>();
+  /** The last reason a connection or SSUBSCRIBE failed (for a start-up timeout's message). */
+  private lastError: string | undefined;
   private wake: (() => void) | undefined;
 
   private readonly slot: number;
@@ -299,14 +301,22 @@ class ShardLink {
     }
     if (this.isUp()) return;
     this.ensureCycle();
-    await withTimeout(
-      new Promise<void>((resolve) => this.waiters.add(resolve)),
-      timeoutMs,
-      `subscribing to the shard channel of slot ${this.slot}`,
-    ).catch((err: unknown) => {
-      if (this.isUp()) return;
-      throw err;
+    let waiter: { resolve(): void; reject(err: Error): void } | undefined;
+    const subscribed = new Promise<void>((resolve, reject) => {
+      waiter = { resolve, reject };
+      this.waiters.add(waiter);
     });
+    try {
+      await withTimeout(subscribed, timeoutMs, `subscribing to the shard channel of slot ${this.slot}`);
+    } catch (err) {
+      if (this.isUp()) return;
+      if (err instanceof RedisStartFailure) throw err;
+      const last = this.lastError ?? (this.source.topology.status === "ready" ? undefined : "no seed node of the cluster answered yet");
+      const why = last === undefined ? "" : ` (last error: ${last})`;
+      throw new RedisStartFailure("unreachable", `${errorMessage(err)}${why}`);
+    } finally {
+      if (waiter !== undefined) this.waiters.delete(waiter);
+    }
   }
 
   /** Removes a channel; true when none is left (the caller closes the link). */
@@ -362,13 +372,20 @@ class ShardLink {
         if (this.closed) return;
         this.subscribed = true;
         this.failures = 0;
-        for (const w of this.waiters) w();
+        this.lastError = undefined;
+        for (const w of this.waiters) w.resolve();
         this.waiters.clear();
         this.events.up();
         await lost;
       } catch (err) {
         this.failures++;
-        if (!this.closed) this.logger.debug({ slot: this.slot, err: errorMessage(err), failures: this.failures }, "redis shard subscriber could not subscribe yet");
+        this.lastError = errorMessage(err);
+        if (!this.closed) this.logger.debug({ slot: this.slot, err: this.lastError, failures: this.failures }, "redis shard subscriber could not subscribe yet");
+        // Refused credentials or an unknown host cannot get better by waiting: a start fails at once.
+        if (err instanceof RedisStartFailure && err.kind !== "unreachable") {
+          for (const w of this.waiters) w.reject(err);
+          this.waiters.clear();
+        }
       }
       const wasUp = this.subscribed;
       this.subscribed = false;
