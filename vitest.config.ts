@@ -73,6 +73,15 @@ export default defineConfig({
         },
       },
       {
+        // The example app of docs/compat.md: its own config (the two alias lines an app adds), so
+        // the example runs here exactly as it would in the app's repository; with the parallel files.
+        extends: "./examples/rtm-login/vitest.config.ts",
+        test: {
+          ...shared,
+          name: "examples",
+        },
+      },
+      {
         test: {
           ...shared,
           name: "paced",

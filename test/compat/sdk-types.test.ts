@@ -4,7 +4,8 @@
  * member, compiles without an error under its own tsconfig; and it stops compiling when either
  * SDK's typings change in an emulated member: each case below edits one declaration of a real
  * `.d.ts` (in memory) and expects the check to fail. The compiler runs in this process
- * (TypeScript's API, as `tsc -p test/compat/types/tsconfig.json --noEmit` would).
+ * (TypeScript's API, as `tsc -p test/compat/types/tsconfig.json --noEmit` would). The example app
+ * (examples/rtm-login) is type-checked here too, under its own tsconfig.
  */
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -15,6 +16,7 @@ const TSCONFIG = `${ROOT}test/compat/types/tsconfig.json`;
 const SDK1 = `${ROOT}node_modules/agora-rtm-sdk/index.d.ts`;
 const SDK2 = `${ROOT}node_modules/agora-rtm/agora-rtm.d.ts`;
 const CHECKS = `${ROOT}test/compat/types/sdk-types.ts`;
+const EXAMPLE_TSCONFIG = `${ROOT}examples/rtm-login/tsconfig.json`;
 
 /** One change of an SDK's typings: `from` must be in the file (else its shape moved on and this case must be updated). */
 interface Change {
@@ -72,6 +74,10 @@ function compile(tsconfig: string, change?: Change, only?: string): string[] {
 
 it("the compat modules match both SDKs' typings (no error)", () => {
   expect(compile(TSCONFIG)).toEqual([]);
+}, 60_000);
+
+it("the example app type-checks against the real SDKs' typings, its tests against the package's published types (no error)", () => {
+  expect(compile(EXAMPLE_TSCONFIG)).toEqual([]);
 }, 60_000);
 
 describe("a change of an SDK's typings in an emulated member fails the check", () => {
