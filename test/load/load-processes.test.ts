@@ -158,6 +158,18 @@ describe("rtm-auth load --processes", () => {
     }
   }, 40_000);
 
+  it("--ramp-up starts the closed model's users gradually, and the report says so", async () => {
+    const run = await runLoad([...targetArgs(gw), "--processes", "2", "--concurrency", "20", "--ramp-up", "2s", "--duration", "3s", "--hold", "1h", "--json", "-"]);
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout) as LoadReport;
+    expect(r.options).toMatchObject({ concurrency: 20, rampUpS: 2, processes: 2 });
+    expect(r.login).toMatchObject({ attempts: 20, accepted: 20, errors: 0 });
+    // Half-way through the ramp, about half are in; all 20 by its end, held until the run ends.
+    expect(r.timeline[0]!.sessions).toBeLessThan(20);
+    expect(Math.max(...r.timeline.map((p) => p.sessions))).toBe(20);
+    expect(r.logout.accepted).toBe(20);
+  }, 30_000);
+
   it.each<[string, string[], RegExp]>([
     ["--processes 0", ["--processes", "0"], /--processes must be an integer in \[1, 32\], got "0"/],
     ["--processes above the bound", ["--processes", "33"], /--processes must be an integer in \[1, 32\], got "33"/],
