@@ -4,7 +4,8 @@
  * "Remote login").
  *
  * Per login, ONE command, fire-and-forget (the login reply never waits for it):
- * `SET ${prefix}owner:{appId:uid} "<gatewayId> <sessionId>" EX <recordTtlSeconds> GET`. The reply
+ * `SET ${prefix}owner:{appId:uid} "<gatewayId> <sessionId> <loginMs>" EX <recordTtlSeconds> GET`
+ * (`loginMs`: this gateway's wall clock at the login, in ms since the epoch). The reply
  * is the previous owner. Only when that is ANOTHER gateway, and that gateway is alive, does one
  * PUBLISH go to that gateway's own channel `${prefix}gateway:{<gatewayId>}`, carrying
  * `"<replaced session> <new session> <new gatewayId> <appId> <uid>"` (the uid last: it may hold
@@ -25,11 +26,18 @@
  *   The sweep also runs at the first heartbeat that succeeds after a failure, and after the
  *   subscriber connection was down.
  * - Redis unreachable: logins go on; the record is not written (warned at most once per 10 s, with
- *   the count in between). The session is remembered (at most `maxUnwritten`) and its record is
- *   written, with the same SET … GET, once Redis answers again: the session it replaced elsewhere
- *   is then ended.
+ *   the count in between). The session is remembered (at most `maxUnwritten`) with its `loginMs`,
+ *   and its record is claimed once Redis answers again, by a Lua script on the one key that
+ *   compares login times: a record of an OLDER login is replaced (and the session it names is
+ *   ended, as after a live SET … GET); a record of a NEWER login wins, and the session here is
+ *   ended instead, as replaced by it. A write that timed out may still have been applied: the
+ *   late claim then finds its own record and keeps it. The one thing it cannot recover is the
+ *   reply of such a write, which named the session it replaced: that session is ended by its own
+ *   gateway's next sweep (at most a third of the record lifetime later).
  * - Logout (`release`): the record is deleted if it still names this session (a Lua
  *   compare-and-delete on the one key).
+ * - A record restored by the sweep (missing: Redis restarted empty, or it expired) carries
+ *   `loginMs` 0: any late claim of a real login wins over it.
  *
  * It can share the store's RedisSubscriber (pass `ownsConnections: false` and close it before
  * the store), or own its connections. The channel is subscribed in `start()` and published to in
@@ -93,27 +101,61 @@ function script(source: string): Script {
 }
 
 /**
- * KEYS: a record. ARGV: this session's value, TTL seconds. Ours: refreshed (0). Missing: written
- * (1). Another session's: left alone and returned.
+ * KEYS: a record. ARGV: this session's `"<gatewayId> <sessionId> "` (the value's start), the value
+ * to write when missing, TTL seconds. Ours: refreshed (0). Missing: written (1). Another
+ * session's: left alone and returned.
  */
 const REFRESH = script(`
 local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] then
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
+if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
   return 0
 end
 if not v then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
   return 1
 end
 return v
 `);
 
-/** KEYS: a record. ARGV: this session's value. Deleted only if it is still ours (1), else 0. */
+/**
+ * A late claim (a write that failed or timed out). KEYS: a record. ARGV: this session's
+ * `"<gatewayId> <sessionId> "`, its value, TTL seconds, its loginMs. Ours already (the failed
+ * write was applied after all): refreshed, `{0}`. A newer login's record: left alone, `{2, v}`.
+ * Missing or an older login's: written, `{1}` or `{1, v}`. A record without a login time (older
+ * gateways' two-field values) counts as older.
+ */
+const CLAIM = script(`
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  return {0}
+end
+if v then
+  local ms = tonumber(string.match(v, '^%S+ %S+ (%d+)$') or '0')
+  if ms > tonumber(ARGV[4]) then return {2, v} end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+if v then return {1, v} end
+return {1}
+`);
+
+/** KEYS: a record. ARGV: this session's `"<gatewayId> <sessionId> "`. Deleted only if it is still ours (1), else 0. */
 const RELEASE = script(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `);
+
+/** A record's owner and session (its login time is only read by the CLAIM script). */
+function parseRecord(v: string): { owner: string; session: string } | null {
+  const a = v.indexOf(" ");
+  if (a <= 0) return null;
+  const b = v.indexOf(" ", a + 1);
+  const owner = v.slice(0, a);
+  const session = b < 0 ? v.slice(a + 1) : v.slice(a + 1, b);
+  return isGatewayId(owner) && isField(session) ? { owner, session } : null;
+}
 
 /** A login whose previous owner was not known alive: judged at a heartbeat sent after `afterBeat`. */
 interface Deferred {
@@ -152,8 +194,8 @@ export class RedisLoginBroadcast implements LoginBroadcast {
   /** Gateway ids alive at the last heartbeat (this one included). */
   private live = new Set<string>();
   private deferred: Deferred[] = [];
-  /** Sessions here whose record could not be written (written again once Redis answers). */
-  private unwritten = new Set<string>();
+  /** Sessions here whose record could not be written, with their loginMs (claimed once Redis answers). */
+  private unwritten = new Map<string, number>();
   /** Heartbeats sent so far (the id of the last one). */
   private beats = 0;
   private beatTimer: NodeJS.Timeout | null = null;
@@ -211,7 +253,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     } catch {
       return; // not an identity a record can name (the Redis store only holds 32-hex App IDs)
     }
-    void this.claim(key, appId, uid, sessionId);
+    void this.claim(key, appId, uid, sessionId, Date.now());
   }
 
   release(appId: string, uid: string, sessionId: string): void {
@@ -223,7 +265,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     } catch {
       return;
     }
-    this.run(RELEASE, key, [`${this.origin} ${sessionId}`]).catch(this.onReleaseFailed);
+    this.run(RELEASE, key, [`${this.origin} ${sessionId} `]).catch(this.onReleaseFailed);
   }
 
   trackSessions(list: () => Iterable<LiveSessionRef>): void {
@@ -262,7 +304,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     try {
       const sessions = [...this.sessions()];
       const unwritten = this.unwritten;
-      this.unwritten = new Set();
+      this.unwritten = new Map();
       for (let i = 0; i < sessions.length && !this.closed; i += SWEEP_BATCH) {
         await Promise.all(
           sessions.slice(i, i + SWEEP_BATCH).map((s) => {
@@ -272,7 +314,8 @@ export class RedisLoginBroadcast implements LoginBroadcast {
             } catch {
               return undefined; // never announced either
             }
-            return unwritten.has(s.sessionId) ? this.claim(key, s.appId, s.uid, s.sessionId) : this.refresh(key, s);
+            const loginMs = unwritten.get(s.sessionId);
+            return loginMs !== undefined ? this.claimLate(key, s, loginMs) : this.refresh(key, s);
           }),
         );
       }
@@ -311,31 +354,56 @@ export class RedisLoginBroadcast implements LoginBroadcast {
   // ---- the record ----
 
   /** SET … GET of one session's record, and what the previous owner calls for. Never rejects. */
-  private async claim(key: string, appId: string, uid: string, sessionId: string): Promise<void> {
+  private async claim(key: string, appId: string, uid: string, sessionId: string, loginMs: number): Promise<void> {
     let previous: string | null;
     try {
-      previous = await this.redis.set(key, `${this.origin} ${sessionId}`, "EX", this.ttl, "GET");
+      previous = await this.redis.set(key, `${this.origin} ${sessionId} ${loginMs}`, "EX", this.ttl, "GET");
     } catch (err) {
       this.writeFailed(err);
-      if (!this.closed && this.unwritten.size < this.maxUnwritten) this.unwritten.add(sessionId);
+      if (!this.closed && this.unwritten.size < this.maxUnwritten) this.unwritten.set(sessionId, loginMs);
       return;
     }
+    this.replacedRecord(previous, appId, uid, sessionId);
+  }
+
+  /** The sweep's step for a session whose record could not be written: CLAIM. Rejects when Redis fails. */
+  private async claimLate(key: string, s: LiveSessionRef, loginMs: number): Promise<void> {
+    let r: unknown;
+    try {
+      r = await this.run(CLAIM, key, [`${this.origin} ${s.sessionId} `, `${this.origin} ${s.sessionId} ${loginMs}`, String(this.ttl), String(loginMs)]);
+    } catch (err) {
+      this.writeFailed(err);
+      if (!this.closed && this.unwritten.size < this.maxUnwritten) this.unwritten.set(s.sessionId, loginMs);
+      throw err;
+    }
+    if (!Array.isArray(r)) return;
+    const previous = typeof r[1] === "string" ? r[1] : null;
+    if (r[0] === 1) this.replacedRecord(previous, s.appId, s.uid, s.sessionId);
+    else if (r[0] === 2 && previous !== null) {
+      // A newer login took the identity over while this write was failing: it wins, as on Agora.
+      const newer = parseRecord(previous);
+      if (newer !== null && newer.owner !== this.origin) this.dispatch({ appId: s.appId, uid: s.uid, sessionId: newer.session, origin: newer.owner, replaces: s.sessionId });
+    }
+  }
+
+  /** What the previous record a write replaced calls for: nothing, or a message to its live gateway. */
+  private replacedRecord(previous: string | null, appId: string, uid: string, sessionId: string): void {
     if (previous === null) {
       this.counts.none++;
       return;
     }
-    const space = previous.indexOf(" ");
-    const owner = space < 0 ? previous : previous.slice(0, space);
-    if (owner === this.origin) {
+    const record = parseRecord(previous);
+    if (record !== null && record.owner === this.origin) {
       // A session here (the session manager ended it already), or this one written again.
       this.counts.thisGateway++;
       return;
     }
-    const replaced = previous.slice(space + 1);
-    if (space <= 0 || !isField(replaced) || !isGatewayId(owner)) {
+    if (record === null) {
       this.counts.deadGateway++; // unreadable: nobody to tell
       return;
     }
+    const owner = record.owner;
+    const replaced = record.session;
     if (this.live.has(owner)) {
       this.counts.liveGateway++;
       this.tell(owner, replaced, sessionId, appId, uid);
@@ -350,19 +418,17 @@ export class RedisLoginBroadcast implements LoginBroadcast {
   private async refresh(key: string, s: LiveSessionRef): Promise<void> {
     let r: unknown;
     try {
-      r = await this.run(REFRESH, key, [`${this.origin} ${s.sessionId}`, String(this.ttl)]);
+      r = await this.run(REFRESH, key, [`${this.origin} ${s.sessionId} `, `${this.origin} ${s.sessionId} 0`, String(this.ttl)]);
     } catch (err) {
       this.writeFailed(err);
       throw err;
     }
     if (typeof r !== "string") return;
-    const space = r.indexOf(" ");
-    const owner = space < 0 ? r : r.slice(0, space);
-    const other = r.slice(space + 1);
+    const other = parseRecord(r);
     // Another session here: the session manager keeps only the newest of an identity anyway.
-    if (space <= 0 || owner === this.origin || !isField(other)) return;
+    if (other === null || other.owner === this.origin) return;
     // A newer login elsewhere took the identity over and its message never arrived.
-    this.dispatch({ appId: s.appId, uid: s.uid, sessionId: other, origin: owner, replaces: s.sessionId });
+    this.dispatch({ appId: s.appId, uid: s.uid, sessionId: other.session, origin: other.owner, replaces: s.sessionId });
   }
 
   // ---- messages ----

@@ -62,6 +62,9 @@ async function counts(gw: Gateway): Promise<Counts> {
   };
 }
 
+/** A record's "<gatewayId> <sessionId>", without its login time (docs/redis.md, "Session ownership"). */
+const holder = (v: string | null): string | null => (v === null ? null : v.replace(/ \d+$/, ""));
+
 const ZERO: Counts = { sent: 0, received: 0, none: 0, thisGateway: 0, liveGateway: 0, deadGateway: 0, failures: 0 };
 
 describe.skipIf(noServer !== undefined)("remote login through ownership records (own redis-server)", () => {
@@ -133,14 +136,14 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
 
     const onA = await login(a, appId, "alice");
     await vi.waitFor(async () => expect(await counts(a)).toEqual({ ...ZERO, none: 1 }), WAIT);
-    expect(await redis.get(key)).toBe(`${originOf(onA.sessionId)} ${onA.sessionId}`);
+    expect(holder(await redis.get(key))).toBe(`${originOf(onA.sessionId)} ${onA.sessionId}`);
     for (const g of [b, c]) expect(await counts(g)).toEqual(ZERO);
 
     // The same uid on B: one message, to A only; A ends its session with 4501 (REMOTE_LOGIN).
     const onB = await login(b, appId, "alice");
     expect(await closedWithin(onA, 2_000)).toBe(4501);
     expect(onA.rec.states()).toContain("ABORTED/REMOTE_LOGIN");
-    expect(await redis.get(key)).toBe(`${originOf(onB.sessionId)} ${onB.sessionId}`);
+    expect(holder(await redis.get(key))).toBe(`${originOf(onB.sessionId)} ${onB.sessionId}`);
     expect(await counts(b)).toEqual({ ...ZERO, liveGateway: 1, sent: 1 });
     expect(await counts(a)).toEqual({ ...ZERO, none: 1, received: 1 });
     expect(await counts(c)).toEqual(ZERO);
@@ -207,7 +210,7 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
         for (const uid of uids) expect(live([a, b], appId, uid), `round ${round}, ${uid}`).toHaveLength(1);
       }, WAIT);
       // The survivor is the session the record names (the later SET in Redis's order).
-      for (const uid of uids) expect(await redis.get(keys.sessionOwner(appId, uid))).toBe(`${originOf(live([a, b], appId, uid)[0]!)} ${live([a, b], appId, uid)[0]}`);
+      for (const uid of uids) expect(holder(await redis.get(keys.sessionOwner(appId, uid)))).toBe(`${originOf(live([a, b], appId, uid)[0]!)} ${live([a, b], appId, uid)[0]}`);
       // Nothing else ends later.
       await sleep(100);
       for (const uid of uids) expect(live([a, b], appId, uid), `round ${round}, ${uid}, later`).toHaveLength(1);
@@ -296,13 +299,13 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
 
     // Refreshed: still there after two lifetimes.
     await sleep(6_500);
-    expect(await redis.get(carolKey)).toBe(`${originOf(carol.sessionId)} ${carol.sessionId}`);
+    expect(holder(await redis.get(carolKey))).toBe(`${originOf(carol.sessionId)} ${carol.sessionId}`);
     expect(await redis.ttl(carolKey)).toBeGreaterThan(0);
 
     // Lost (deleted behind the gateways' back): written again by the next sweep, and a login on B
     // then ends carol's session on A as usual.
     await redis.del(carolKey);
-    await vi.waitFor(async () => expect(await redis.get(carolKey)).toBe(`${originOf(carol.sessionId)} ${carol.sessionId}`), { timeout: 3_000, interval: 50 });
+    await vi.waitFor(async () => expect(holder(await redis.get(carolKey))).toBe(`${originOf(carol.sessionId)} ${carol.sessionId}`), { timeout: 3_000, interval: 50 });
     await login(b, appId, "carol");
     expect(await closedWithin(carol, 2_000)).toBe(4501);
 
@@ -373,7 +376,7 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
     cleanups.push(() => onDead.close());
     const held = await onDead.login({ uid: "grace", token: null });
     const deadId = originOf(held.sessionId);
-    await vi.waitFor(async () => expect(await redis.get(keys.sessionOwner(appId, "grace"))).toBe(`${deadId} ${held.sessionId}`), WAIT);
+    await vi.waitFor(async () => expect(holder(await redis.get(keys.sessionOwner(appId, "grace")))).toBe(`${deadId} ${held.sessionId}`), WAIT);
     await vi.waitFor(async () => expect(await redis.zscore(keys.liveGateways, deadId)).not.toBeNull(), WAIT);
 
     process.kill(dead.pid, "SIGKILL");
@@ -386,7 +389,7 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
     const taken = await login(b, appId, "grace");
     await vi.waitFor(async () => expect((await counts(b)).deadGateway).toBe(1), WAIT);
     expect(await counts(b)).toEqual({ ...ZERO, deadGateway: 1 });
-    expect(await redis.get(keys.sessionOwner(appId, "grace"))).toBe(`${originOf(taken.sessionId)} ${taken.sessionId}`);
+    expect(holder(await redis.get(keys.sessionOwner(appId, "grace")))).toBe(`${originOf(taken.sessionId)} ${taken.sessionId}`);
     expect(live([b], appId, "grace")).toEqual([taken.sessionId]);
   }, 40_000);
 
@@ -450,6 +453,99 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
       expect(redis.status).toBe("ready");
       await admin.publish(`${p}other`, "still here");
       await vi.waitFor(() => expect(other).toEqual(["still here"]), WAIT);
+    });
+
+    /**
+     * A broadcast whose next SET fails: `applied` runs it first (a reply lost to a timeout),
+     * otherwise it never reaches Redis (a connection down).
+     */
+    async function failingOnce(keyPrefix: string, origin: string, applied: boolean, sessions: { appId: string; uid: string; sessionId: string }[]): Promise<RedisLoginBroadcast> {
+      const clients = testRedisClients(server.url);
+      const real = clients.redis.set.bind(clients.redis) as (...a: unknown[]) => Promise<unknown>;
+      let failed = false;
+      (clients.redis as unknown as { set: (...a: unknown[]) => Promise<unknown> }).set = async (...args: unknown[]) => {
+        if (failed) return await real(...args);
+        failed = true;
+        if (applied) await real(...args);
+        throw new Error("Command timed out");
+      };
+      const bc = new RedisLoginBroadcast(clients, { origin, keyPrefix, logger: silentLogger, ...TUNING });
+      cleanups.push(() => bc.close());
+      bc.trackSessions(() => sessions);
+      await bc.start();
+      return bc;
+    }
+
+    it("a write that timed out after it was applied, then a newer login elsewhere: the late claim ends the session here and never the newer one", async () => {
+      const p = prefix("owner-late-newer");
+      const s1 = { appId: A, uid: "kim", sessionId: "gw1-1" };
+      const g1 = await failingOnce(p, "gw1", true, [s1]);
+      const g2 = await broadcast(p, "gw2");
+      await vi.waitFor(() => expect([...g2.liveGateways()].sort()).toEqual(["gw1", "gw2"]), WAIT);
+      const heard: { gw1: RemoteLogin[]; gw2: RemoteLogin[] } = { gw1: [], gw2: [] };
+      g1.onRemoteLogin((l) => heard.gw1.push(l));
+      g2.onRemoteLogin((l) => heard.gw2.push(l));
+
+      g1.announce(A, "kim", "gw1-1");
+      await vi.waitFor(() => expect(g1.stats().ownerWriteFailures).toBe(1), WAIT);
+      await sleep(5);
+      g2.announce(A, "kim", "gw2-1");
+      // gw1's own record was applied, so gw2's write names it: gw1 hears of it at once.
+      await vi.waitFor(() => expect(heard.gw1.map((l) => l.replaces)).toContain("gw1-1"), WAIT);
+      await g1.sweep();
+      await sleep(300); // heartbeats and any late message
+      expect(heard.gw2).toEqual([]);
+      expect(heard.gw1.every((l) => l.replaces === "gw1-1" && l.sessionId === "gw2-1" && l.origin === "gw2")).toBe(true);
+      const admin = adminClient(server.url);
+      cleanups.push(() => admin.quit());
+      expect(await admin.get(redisKeys(p).sessionOwner(A, "kim"))).toMatch(/^gw2 gw2-1 \d+$/);
+    });
+
+    it("a write that never reached Redis: the late claim loses to a newer login's record (the session here ends) and wins over an older one's (that session ends)", async () => {
+      const p = prefix("owner-late-order");
+      const admin = adminClient(server.url);
+      cleanups.push(() => admin.quit());
+      const keys = redisKeys(p);
+      const heard: { gw1: RemoteLogin[]; gw2: RemoteLogin[] } = { gw1: [], gw2: [] };
+
+      // Older record elsewhere (gw2 logged in first), then gw1's newer login fails: gw1's claim wins.
+      const g2 = await broadcast(p, "gw2");
+      g2.onRemoteLogin((l) => heard.gw2.push(l));
+      g2.announce(A, "lee", "gw2-1");
+      await vi.waitFor(async () => expect(await admin.get(keys.sessionOwner(A, "lee"))).toMatch(/^gw2 gw2-1 \d+$/), WAIT);
+      await sleep(5);
+      const mine = { appId: A, uid: "lee", sessionId: "gw1-1" };
+      const sessions = [mine];
+      const g1 = await failingOnce(p, "gw1", false, sessions);
+      g1.onRemoteLogin((l) => heard.gw1.push(l));
+      await vi.waitFor(() => expect(g2.liveGateways().has("gw1")).toBe(true), WAIT);
+      g1.announce(A, "lee", "gw1-1");
+      await vi.waitFor(() => expect(g1.stats().ownerWriteFailures).toBe(1), WAIT);
+      await g1.sweep();
+      await vi.waitFor(() => expect(heard.gw2).toEqual([{ appId: A, uid: "lee", sessionId: "gw1-1", origin: "gw1", replaces: "gw2-1" }]), WAIT);
+      expect(await admin.get(keys.sessionOwner(A, "lee"))).toMatch(/^gw1 gw1-1 \d+$/);
+      expect(heard.gw1).toEqual([]);
+
+      // A newer record elsewhere: gw1's late claim (its login is older) loses, and its session ends.
+      const p2 = prefix("owner-late-order-2");
+      const keys2 = redisKeys(p2);
+      const older = { appId: A, uid: "max", sessionId: "gw3-1" };
+      const g3 = await failingOnce(p2, "gw3", false, [older]);
+      const heard3: RemoteLogin[] = [];
+      g3.onRemoteLogin((l) => heard3.push(l));
+      const g4 = await broadcast(p2, "gw4");
+      const heard4: RemoteLogin[] = [];
+      g4.onRemoteLogin((l) => heard4.push(l));
+      g3.announce(A, "max", "gw3-1");
+      await vi.waitFor(() => expect(g3.stats().ownerWriteFailures).toBe(1), WAIT);
+      await sleep(5);
+      g4.announce(A, "max", "gw4-1");
+      await vi.waitFor(async () => expect(await admin.get(keys2.sessionOwner(A, "max"))).toMatch(/^gw4 gw4-1 \d+$/), WAIT);
+      await g3.sweep();
+      await vi.waitFor(() => expect(heard3).toEqual([{ appId: A, uid: "max", sessionId: "gw4-1", origin: "gw4", replaces: "gw3-1" }]), WAIT);
+      await sleep(300);
+      expect(heard4).toEqual([]);
+      expect(await admin.get(keys2.sessionOwner(A, "max"))).toMatch(/^gw4 gw4-1 \d+$/);
     });
 
     it("refuses an origin that cannot name a channel, and timings out of range", () => {
