@@ -113,6 +113,28 @@ describe.skipIf(skip !== undefined)("Redis Cluster (3 masters, 1 replica each)",
     });
   });
 
+  it("an announcement whose SPUBLISH fails is sent again in the background: the peer still hears the change", async () => {
+    const prefix = uniquePrefix("cluster-announce");
+    const clients = createRedisClients(cluster.url, { connectionName: "rtm-auth-test", retryStrategy: () => 50, connectTimeout: 1_000 });
+    const writer = new RedisCertificateStore({ redis: clients.redis, subscriber: clients.subscriber }, { keyPrefix: prefix, logger: silentLogger });
+    const peer = storeOn(cluster.url, prefix);
+    try {
+      await Promise.all([writer.start(), peer.start()]);
+      const cmd = clients.redis as Cluster;
+      const original = cmd.spublish.bind(cmd) as (...a: unknown[]) => Promise<unknown>;
+      let failed = 0;
+      vi.spyOn(cmd, "spublish").mockImplementation(((...args: unknown[]) => (++failed <= 2 ? Promise.reject(new Error("Connection is closed.")) : original(...args))) as never);
+      const record: ProjectRecord = { appId: A_ID, noCertificate: true, primary: null, secondary: null, enabled: true, version: 0 };
+      await writer.update(A_ID, () => record);
+      await vi.waitFor(() => expect(peer.get(A_ID)?.version).toBe(1), { timeout: 5_000, interval: 10 });
+      expect(failed).toBe(3);
+    } finally {
+      vi.restoreAllMocks();
+      await Promise.all([writer.close(), peer.close()]);
+      await deleteUnder(admin, prefix);
+    }
+  });
+
   it("rollout counters: a flush over several projects (several slots) is written, one MULTI per project", async () => {
     const prefix = uniquePrefix("cluster-rollout");
     const { redis } = createRedisClients(cluster.url, { connectionName: "rtm-auth-test" });
