@@ -7,6 +7,9 @@
  *   (gateway/protocol/wire-codes.ts `WIRE_CODES`, `ARGUMENT_ERROR`, `TIMEOUT_CODES`);
  * - docs/protocol.md: the close codes (core/protocol/wire.ts `CLOSE`), the state enumerations and
  *   the event sequences each profile shows (gateway/protocol/profile-events.ts);
+ * - docs/compat.md: the code and error class each compat module rejects with, per operation and
+ *   reason (the same codes through `errorCode()`, `ARGUMENT_ERROR` and client/client-codes.ts
+ *   `clientCode()`, the classes through compat/error-classes.ts);
  * - docs/configuration.md: every setting of gateway/config.ts (the zod schema for type, range and
  *   default, `ENV_NAMES` for the variable, the field's doc comment for what it does, read as
  *   gateway/config-reference.ts reads it for `serve --help`, the fidelity presets of
@@ -21,7 +24,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { DEFAULT_LOGIN_TIMEOUT_MS } from "../client/client-codes.js";
+import { clientCode, DEFAULT_LOGIN_TIMEOUT_MS, type LocalReason } from "../client/client-codes.js";
+import { RtmError, type ClientReason } from "../client/rtm-error.js";
+import { rtm1ErrorClass, rtm2ErrorClass } from "../compat/error-classes.js";
 import { REASONS, reasonMessage, type FailureReason } from "../core/errors.js";
 import {
   CLOSE,
@@ -130,6 +135,26 @@ function timeoutBlock(): string {
       [code("rtm2"), `${DEFAULT_LOGIN_TIMEOUT_MS.rtm2 / 1000} s`, codeName(TIMEOUT_CODES.rtm2Login)],
     ],
   );
+}
+
+// ---------------------------------------------------------------- docs/compat.md
+
+/** The client-side failures of each operation (client/client-codes.ts), as the compat modules see them. */
+const CLIENT_FAILURES: Readonly<Record<"login" | "renewToken" | "logout", readonly LocalReason[]>> = {
+  login: ["login_timeout", "connection_closed"],
+  renewToken: ["renew_timeout", "connection_closed"],
+  logout: ["connection_closed"],
+};
+
+function compatCodesBlock(op: "login" | "renewToken" | "logout"): string {
+  const failure = (c: CodeName, reason: ClientReason): RtmError => new RtmError({ code: c.code, name: c.name, reason, message: "", op });
+  const row = (label: string, one: RtmError, two: RtmError): string[] => [label, String(one.code), code(rtm1ErrorClass(one)), String(two.code), code(rtm2ErrorClass(two))];
+  const rows = FAILURES.map((r) => row(code(r), failure(errorCode("rtm1", op, r, false), r), failure(errorCode("rtm2", op, r, false), r)));
+  if (op !== "logout") {
+    rows.push(row(`${code("malformed")} (argument)`, failure(ARGUMENT_ERROR.rtm1[op], "malformed"), failure(ARGUMENT_ERROR.rtm2[op], "malformed")));
+  }
+  for (const r of CLIENT_FAILURES[op]) rows.push(row(`${code(r)} (client)`, failure(clientCode("rtm1", op, r), r), failure(clientCode("rtm2", op, r), r)));
+  return table(["reason", "1.x `code`", "1.x error `name`", "2.x `errorCode`", "2.x error `name`"], rows);
 }
 
 // ---------------------------------------------------------------- docs/protocol.md
@@ -373,6 +398,11 @@ export async function generatedBlocks(root: string = ROOT): Promise<Record<strin
     },
     "docs/configuration.md": {
       settings: configBlock(root, help),
+    },
+    "docs/compat.md": {
+      "compat-login-codes": compatCodesBlock("login"),
+      "compat-renew-codes": compatCodesBlock("renewToken"),
+      "compat-logout-codes": compatCodesBlock("logout"),
     },
   };
 }

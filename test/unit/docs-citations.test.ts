@@ -7,7 +7,7 @@
  * "Graceful drain (SIGTERM)").
  *
  * Scanned: the source of core/, policies/, gateway/ (the console's static files included),
- * client/, bench/ and test/; README.md and docs/*.md; the OpenAPI document served at
+ * client/, compat/, examples/, bench/ and test/; README.md and docs/*.md; the OpenAPI document served at
  * `/admin/openapi.json` and the HELP text served at `/metrics`, both as the running gateway builds
  * them. Also: no file cites the team's internal specs (the protocol, token-format and RTM
  * semantics specs, and the design's numbered architecture sections), which users cannot see.
@@ -21,7 +21,7 @@ import { OPENAPI_DOCUMENT } from "../../gateway/admin/openapi.js";
 import { createMetrics } from "../../gateway/infra/metrics.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const SOURCE_DIRS = ["core", "policies", "gateway", "client", "bench", "test"] as const;
+const SOURCE_DIRS = ["core", "policies", "gateway", "client", "compat", "examples", "bench", "test"] as const;
 const SOURCE_EXTENSIONS = [".ts", ".js", ".mjs", ".html", ".css", ".md"];
 /** This file: its examples of broken citations are meant to be broken. */
 const SELF = "test/unit/docs-citations.test.ts";
