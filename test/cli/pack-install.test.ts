@@ -185,3 +185,54 @@ it("npx rtm-auth runs the installed command: token build, and serve (its console
     await exited;
   }
 }, 60_000);
+
+it("the compat modules (docs/compat.md) from the installed package: both log in to an embedded gateway, the node hook redirects agora-rtm-sdk to them, and TypeScript resolves their types", () => {
+  writeFileSync(
+    join(project, "compat.mjs"),
+    `import AgoraRTM, { connectRtmEmulator } from "rtm-auth-gateway/compat/agora-rtm-sdk";
+import AgoraRTM2 from "rtm-auth-gateway/compat/agora-rtm";
+import { startGateway } from "rtm-auth-gateway/client/testing";
+import { fileURLToPath } from "node:url";
+
+const appId = "0123456789abcdef0123456789abc0de";
+const gw = await startGateway({ projects: [{ appId, mode: "appid" }] });
+try {
+  connectRtmEmulator(gw.url);
+  const one = AgoraRTM.createInstance(appId);
+  await one.login({ uid: "alice" });
+  await one.logout();
+  const two = new AgoraRTM2.RTM(appId, "bob");
+  const response = await two.login();
+  await two.logout();
+  console.log(JSON.stringify({ from: fileURLToPath(import.meta.resolve("rtm-auth-gateway/compat/agora-rtm")), timestamp: typeof response.timestamp }));
+} finally {
+  await gw.close();
+}
+`,
+  );
+  const out = ok(run(process.execPath, ["compat.mjs"], project), "node compat.mjs");
+  expect(JSON.parse(out.trim().split("\n").pop()!)).toEqual({ from: join(project, "node_modules/rtm-auth-gateway/dist/compat/agora-rtm.js"), timestamp: "number" });
+
+  // The consumer has no agora-rtm-sdk installed: the hook alone resolves the name.
+  writeFileSync(join(project, "hooked.mjs"), `import AgoraRTM from "agora-rtm-sdk";\nconsole.log(AgoraRTM.BUILD, typeof AgoraRTM.createInstance);\n`);
+  expect(ok(run(process.execPath, ["--import", "rtm-auth-gateway/compat/register", "hooked.mjs"], project), "node --import …/compat/register").trim()).toBe("rtm-auth-gateway-compat function");
+
+  writeFileSync(
+    join(project, "compat-use.ts"),
+    `import AgoraRTM, { connectRtmEmulator, type RtmClient } from "rtm-auth-gateway/compat/agora-rtm-sdk";
+import AgoraRTM2, { RTMBaseError, type LoginResponse } from "rtm-auth-gateway/compat/agora-rtm";
+connectRtmEmulator("ws://127.0.0.1:8080/rtm");
+const client: RtmClient = AgoraRTM.createInstance("0123456789abcdef0123456789abc0de");
+const login: Promise<LoginResponse> = new AgoraRTM2.RTM("0123456789abcdef0123456789abc0de", "bob").login({ token: "007…" });
+const state: "CONNECTED" = AgoraRTM.ConnectionState.CONNECTED;
+// @ts-expect-error login takes { uid, token? }
+void client.login("alice");
+export { login, state, RTMBaseError };
+`,
+  );
+  writeFileSync(
+    join(project, "compat-tsconfig.json"),
+    JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ["compat-use.ts"] }),
+  );
+  ok(run(process.execPath, [TSC, "-p", "compat-tsconfig.json"], project), "tsc (compat)");
+}, 60_000);
