@@ -157,6 +157,16 @@ describe("login, renew, expiry, logout", () => {
     await second.logout();
   });
 
+  it("a kick through the admin API: FAILED, SERVER_REJECT, KICKED_OUT_BY_SERVER (status FAILED/INTERRUPTED)", async () => {
+    const c = rtm("kim");
+    const r = record2(c);
+    await c.login({ token: await mint("kim") });
+    const [session] = await gw.admin.sessions.list({ uid: "kim" });
+    await gw.admin.sessions.kick(session!.sessionId);
+    await r.next("status:FAILED/INTERRUPTED");
+    expect(r.seen.slice(-2)).toEqual(["CONNECTED>FAILED/SERVER_REJECT/KICKED_OUT_BY_SERVER", "status:FAILED/INTERRUPTED"]);
+  });
+
   it("renewToken refusals: -10005 for an invalid token (RtmUnauthenticatedError); a stream channel's token is not emulated", async () => {
     const c = rtm("gina");
     await c.login({ token: await mint("gina") });
