@@ -3,9 +3,10 @@
  * evenly over `--gateways` gateway processes (default 3) that share one Redis, held open by
  * several holder processes (cluster-holder.ts; each under the per-process open-file limit).
  *
- *   node dist/bench/cluster-memory-bench.js [--sessions N] [--gateways G] [--json FILE]
+ *   node dist/bench/cluster-memory-bench.js [--sessions N] [--gateways G] [--redis single|cluster] [--json FILE]
  *
- * Setup: an own redis-server (redis-server.ts), G × `rtm-auth serve --no-dev-seed` with REDIS_URL
+ * Setup: an own redis-server, or with `--redis cluster` an own 3-master Redis Cluster
+ * (scale-redis.ts), G × `rtm-auth serve --no-dev-seed` with REDIS_URL
  * and one key prefix (gateway-process.ts), one token project created on the first gateway and
  * seen by all. Each gateway first takes a few hundred login cycles (warm-up), then its RSS and
  * heap are read from its own `GET /metrics` (process_resident_memory_bytes,
@@ -23,13 +24,13 @@ import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { BenchChild } from "./bench-ipc.js";
 import { startGatewayProcess, type GatewayProcess } from "./gateway-process.js";
 import { MAX_PER_HOLDER } from "./memory-bench.js";
-import { startRedisServer, type OwnRedis } from "./redis-server.js";
+import { CLUSTER_MASTERS, startScaleRedis } from "./scale-redis.js";
+import type { ScaleRedis } from "./scale-fanout.js";
 
-const USAGE = "usage: node dist/bench/cluster-memory-bench.js [--sessions N] [--gateways G] [--json FILE]";
+const USAGE = "usage: node dist/bench/cluster-memory-bench.js [--sessions N] [--gateways G] [--redis single|cluster] [--json FILE]";
 /** A gateway process holds its sessions' sockets: keep each under the open-file limit too. */
 const MAX_PER_GATEWAY = 19_000;
 const SETTLE_MS = 3_000;
@@ -42,7 +43,7 @@ function usage(message: string): never {
 
 let values;
 try {
-  values = parseArgs({ options: { sessions: { type: "string" }, gateways: { type: "string" }, json: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false }).values;
+  values = parseArgs({ options: { sessions: { type: "string" }, gateways: { type: "string" }, redis: { type: "string" }, json: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false }).values;
 } catch (err) {
   usage((err as Error).message);
 }
@@ -55,6 +56,8 @@ const GATEWAYS = Number(values.gateways ?? 3);
 if (!Number.isInteger(GATEWAYS) || GATEWAYS < 1 || GATEWAYS > 8) usage("--gateways must be an integer in [1, 8]");
 if (!Number.isInteger(SESSIONS) || SESSIONS < GATEWAYS || SESSIONS > GATEWAYS * MAX_PER_GATEWAY) usage(`--sessions must be an integer in [${GATEWAYS}, ${GATEWAYS * MAX_PER_GATEWAY}]`);
 const HOLDERS = Math.max(2, Math.ceil(SESSIONS / MAX_PER_HOLDER));
+const REDIS_MODE = values.redis ?? "single";
+if (REDIS_MODE !== "single" && REDIS_MODE !== "cluster") usage("--redis must be single or cluster");
 
 const log = (line = ""): void => console.log(line);
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -82,21 +85,26 @@ async function call<T>(http: string, method: string, path: string, body?: unknow
 }
 
 const startedAt = performance.now();
-log(`cluster memory bench — node ${process.version}, ${os.cpus().length} CPUs; ${SESSIONS} sessions over ${GATEWAYS} gateways sharing one Redis, ${HOLDERS} holder processes`);
+log(`cluster memory bench — node ${process.version}, ${os.cpus().length} CPUs; ${SESSIONS} sessions over ${GATEWAYS} gateways sharing ${REDIS_MODE === "cluster" ? `a ${CLUSTER_MASTERS}-master Redis Cluster` : "one Redis"}, ${HOLDERS} holder processes`);
 
-let redisServer: OwnRedis | null = null;
-let redis: Redis | null = null;
+let redis: ScaleRedis | null = null;
+/** Redis used_memory summed over the servers. */
+const redisUsedMemory = async (r: ScaleRedis): Promise<number> => {
+  let sum = 0;
+  for (const n of r.nodes) sum += Number(/used_memory:(\d+)/.exec(await n.info("memory"))?.[1] ?? Number.NaN);
+  return sum;
+};
 const gateways: GatewayProcess[] = [];
 const holders: BenchChild[] = [];
 let out: Record<string, unknown> | null = null;
 let complete = false;
 try {
-  redisServer = await startRedisServer();
-  redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
+  redis = await startScaleRedis(REDIS_MODE);
+  const version = /redis_version:(\S+)/.exec(await redis.nodes[0]!.info("server"))?.[1] ?? "?";
   const prefix = `rtm-auth-cluster:${randomBytes(4).toString("hex")}:`;
-  const env = { REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: "warn", MAX_CONNECTIONS: String(MAX_PER_GATEWAY + 500), LOGIN_DEADLINE_SECONDS: "15" };
+  const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: "warn", MAX_CONNECTIONS: String(MAX_PER_GATEWAY + 500), LOGIN_DEADLINE_SECONDS: "15" };
   gateways.push(...(await Promise.all(Array.from({ length: GATEWAYS }, (_, i) => startGatewayProcess({ name: `gateway ${i}`, env })))));
-  log(`redis-server ${redisServer.version} on 127.0.0.1:${redisServer.port}; gateways ${gateways.map((g) => `${g.port} (pid ${g.pid})`).join(", ")}`);
+  log(`redis-server ${version} (${REDIS_MODE === "cluster" ? `a ${CLUSTER_MASTERS}-master cluster` : "one server"}) at ${redis.url}; gateways ${gateways.map((g) => `${g.port} (pid ${g.pid})`).join(", ")}`);
 
   const created = await call<{ appId: string; certificates: { primary: { value: string } | null } }>(gateways[0]!.http, "POST", "/admin/projects", { mechanism: "token" });
   const certificate = created.body.certificates.primary?.value;
@@ -119,7 +127,7 @@ try {
   await holders[0]!.request({ type: "warm", ports, count: WARM_CYCLES }, 120_000);
   await sleep(SETTLE_MS);
   const before = await Promise.all(gateways.map(figures));
-  const redisBefore = Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? Number.NaN);
+  const redisBefore = await redisUsedMemory(redis);
 
   const t1 = performance.now();
   const opened = await Promise.all(holders.map((h) => h.request({ type: "hold", ports, concurrency: 96 }, 600_000)));
@@ -130,7 +138,7 @@ try {
   log(`${ok} sessions open (${failed} failed) in ${(openMs / 1000).toFixed(1)} s${firstError === null ? "" : `; first error: ${String(firstError)}`}`);
   await sleep(SETTLE_MS);
   const after = await Promise.all(gateways.map(figures));
-  const redisAfter = Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? Number.NaN);
+  const redisAfter = await redisUsedMemory(redis);
   const stats = await Promise.all(holders.map((h) => h.request({ type: "stats" })));
   const dropped = stats.reduce((s, m) => s + Number(m["dropped"]), 0);
   await Promise.all(holders.map((h) => h.request({ type: "release" }, 60_000)));
@@ -162,7 +170,9 @@ try {
     holders: HOLDERS,
     settleMs: SETTLE_MS,
     warmCycles: WARM_CYCLES,
-    redisVersion: redisServer.version,
+    redisVersion: version,
+    redisMode: REDIS_MODE,
+    masters: REDIS_MODE === "cluster" ? CLUSTER_MASTERS : 1,
     opened: ok,
     failed,
     firstError,
@@ -181,9 +191,8 @@ try {
   for (const g of gateways) if (g.output().trim() !== "") log(`gateway output (pid ${g.pid}):\n${g.output().trim()}`);
 } finally {
   await Promise.all(holders.map((h) => h.stop()));
-  redis?.disconnect();
   await Promise.all(gateways.map((g) => g.stop()));
-  await redisServer?.stop();
+  await redis?.stop();
 }
 log(`(${((performance.now() - startedAt) / 1000).toFixed(1)} s)`);
 if (values.json !== undefined && out !== null) {

@@ -29,14 +29,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts the server (three tries, in case the free port is taken in between). */
-export async function startRedisServer(): Promise<OwnRedis> {
+/**
+ * Starts the server (three tries, in case the free port is taken in between). `extraArgs` are
+ * added to its command line (e.g. `--cluster-enabled yes`); a `{dir}` in one is the server's
+ * temp directory.
+ */
+export async function startRedisServer(extraArgs: readonly string[] = []): Promise<OwnRedis> {
   const bin = process.env.REDIS_SERVER_BIN ?? "/usr/bin/redis-server";
   const dir = mkdtempSync(join(os.tmpdir(), "rtm-bench-redis-"));
   let output = "";
   for (let attempt = 1; attempt <= 3; attempt++) {
     const port = await freePort();
-    const child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning", "--maxclients", "1000"], {
+    const child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning", "--maxclients", "1000", ...extraArgs.map((a) => a.replaceAll("{dir}", dir))], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4_000)));
