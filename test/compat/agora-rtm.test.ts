@@ -195,6 +195,7 @@ describe("the SDK's surface", () => {
     expect(AgoraRTM.VERSION).toBe("2.3.0");
     AgoraRTM.setParameter("SOME_KEY", 5);
     expect(AgoraRTM.getParameter("SOME_KEY")).toBe(5);
+    AgoraRTM.setParameter("SOME_KEY", undefined); // leave nothing behind for the next file of this worker
     expect(() => AgoraRTM.setArea({ areaCodes: ["MARS" as never] })).toThrow(expect.objectContaining({ name: "RtmInvalidArgumentError", operation: "setArea" }));
   });
 
