@@ -7,6 +7,9 @@
  * - client/ imports nothing from gateway/ or policies/, with ONE exception: client/testing.ts (the
  *   embedded test gateway) may import gateway/main.ts, the composition root, and nothing else of
  *   gateway/.
+ * - compat/ imports only client/, core/ and its own files: no package and no node: builtin (it runs
+ *   in a browser bundle), except its Node-only hook, compat/register.ts and compat/register-hooks.ts,
+ *   which may use node: builtins.
  * - core/ and policies/ never read the system clock: no `Date.now(` and no `new Date(`.
  *
  * Files are parsed with the TypeScript compiler, so multi-line imports, `export … from`,
@@ -20,7 +23,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const SCANNED = ["core", "policies", "gateway", "client"] as const;
+const SCANNED = ["core", "policies", "gateway", "client", "compat"] as const;
 type Layer = (typeof SCANNED)[number];
 
 const CORE_FORBIDDEN_PACKAGES = new Set(["ws", "express", "ioredis", "prom-client", "pino", "zod", "jose"]);
@@ -28,6 +31,8 @@ const CLOCK_FREE: ReadonlySet<string> = new Set(["core", "policies"]);
 /** The only client/ file that may import gateway/, and the only gateway/ file it may import. */
 const EMBEDDING_FILE = "client/testing.ts";
 const EMBEDDED_ENTRY = "gateway/main.js";
+/** The compat/ files that only run in Node (the module hook) and may use node: builtins. */
+const COMPAT_NODE_ONLY: ReadonlySet<string> = new Set(["compat/register.ts", "compat/register-hooks.ts"]);
 
 interface SourceFile {
   /** Repo-relative, '/'-separated. */
@@ -98,6 +103,10 @@ function importViolation(layer: Layer, fromPath: string, spec: string): string |
       if (t.kind === "local" && t.layer === "gateway" && fromPath === EMBEDDING_FILE && t.path === EMBEDDED_ENTRY) return null;
       if (t.kind === "local" && (t.layer === "gateway" || t.layer === "policies")) return `client/ imports ${t.layer}/ ("${spec}")`;
       return null;
+    case "compat":
+      if (t.kind === "builtin") return COMPAT_NODE_ONLY.has(fromPath) ? null : `compat/ imports a node: builtin ("${spec}"): it must run in a browser`;
+      if (t.kind === "local" && !["client", "core", "compat"].includes(t.layer)) return `compat/ imports ${t.layer}/ ("${spec}")`;
+      return t.kind === "package" ? `compat/ imports the package "${t.name}" (only client/ and core/)` : null;
     case "gateway":
       return null;
   }
@@ -136,7 +145,7 @@ function filesUnder(dir: string): SourceFile[] {
 }
 
 describe("dependency rule (docs/architecture.md)", () => {
-  it("scans the real tree: every .ts file under core/, policies/, gateway/, client/", () => {
+  it("scans the real tree: every .ts file under core/, policies/, gateway/, client/, compat/", () => {
     const files = SCANNED.flatMap(filesUnder);
     // The scan is not vacuous: core/ is there and has its imports.
     const core = files.filter((f) => f.path.startsWith("core/"));
@@ -199,6 +208,12 @@ describe("dependency rule (docs/architecture.md)", () => {
         source: 'import { startGateway } from "../gateway/main.js";',
       },
       { path: "gateway/main.ts", source: 'import { WebSocketServer } from "ws";\nimport { p } from "../policies/index.js";\nconst t = Date.now();' },
+      {
+        path: "compat/bad.ts",
+        source: ['import { c } from "../client/rtm-client.js";', 'import { g } from "../gateway/main.js";', 'import { EventEmitter } from "node:events";', 'import { WebSocket } from "ws";', "const t = Date.now();"].join("\n"),
+      },
+      // The Node-only hook may use node: builtins, and nothing else more than the rest of compat/.
+      { path: "compat/register.ts", source: 'import { register } from "node:module";\nimport { p } from "../policies/index.js";' },
     ];
     expect(violations(bad)).toEqual([
       'core/token/bad.ts:1: core/ imports the package "ws"',
@@ -223,6 +238,10 @@ describe("dependency rule (docs/architecture.md)", () => {
       'client/testing.ts:2: client/ imports gateway/ ("../gateway/clock/simulated-clock.js")',
       'client/testing.ts:3: client/ imports policies/ ("../policies/index.js")',
       'client/other.ts:1: client/ imports gateway/ ("../gateway/main.js")',
+      'compat/bad.ts:2: compat/ imports gateway/ ("../gateway/main.js")',
+      'compat/bad.ts:3: compat/ imports a node: builtin ("node:events"): it must run in a browser',
+      'compat/bad.ts:4: compat/ imports the package "ws" (only client/ and core/)',
+      'compat/register.ts:2: compat/ imports policies/ ("../policies/index.js")',
     ]);
   });
 
