@@ -140,7 +140,7 @@ describe("citations of docs/", () => {
     expect(all.filter((c) => c.section !== null).length).toBeGreaterThan(50);
   });
 
-  it("every citation in the source (core, policies, gateway, client, bench, test) names an existing file and heading", () => {
+  it("every citation in the source (core, policies, gateway, client, compat, examples, bench, test) names an existing file and heading", () => {
     const citations = sourceFiles.flatMap((f) => citationsIn(f, read(f)));
     expect(brokenCitations(citations, readRepoDoc)).toEqual([]);
   });
