@@ -39,6 +39,23 @@ import {
 } from "./rtm1-constants.js";
 
 export { connectRtmEmulator, RtmEmulatorConfigError } from "./emulator.js";
+export {
+  AreaCode,
+  ConnectionChangeReason,
+  ConnectionState,
+  END_CALL_PREFIX,
+  LocalInvitationFailureReason,
+  LocalInvitationState,
+  LOG_FILTER_ERROR,
+  LOG_FILTER_INFO,
+  LOG_FILTER_OFF,
+  LOG_FILTER_WARNING,
+  MessageType,
+  PeerOnlineState,
+  PeerSubscriptionOption,
+  RemoteInvitationFailureReason,
+  RemoteInvitationState,
+} from "./rtm1-constants.js";
 export { RtmNotEmulatedError } from "./not-emulated.js";
 export type { AreaCodeName, ConnectionChangeReasonName, ConnectionStateName, LogFilterType } from "./rtm1-constants.js";
 
@@ -293,28 +310,34 @@ export class RtmClient {
 }
 
 /** Creates a client for `appId` (checked by the gateway at login: an unknown one is code 4). */
-function createInstance(appId: string, config?: RtmConfig, _areaCodes?: AreaCodeName[]): RtmClient {
+export function createInstance(appId: string, config?: RtmConfig, _areaCodes?: AreaCodeName[]): RtmClient {
   return new RtmClient(appId, config);
 }
 
 /** Accepted and checked (a non-empty list of area codes); there are no regions to choose from here. */
-function setArea(areaConfig: { areaCodes: AreaCodeName[]; excludedArea?: AreaCodeName }): void {
+export function setArea(areaConfig: { areaCodes: AreaCodeName[]; excludedArea?: AreaCodeName }): void {
   const codes = (areaConfig as { areaCodes?: unknown } | null)?.areaCodes;
   if (!Array.isArray(codes) || codes.length === 0 || !codes.every((c) => typeof c === "string" && Object.hasOwn(AreaCode, c))) {
     throw new TypeError(`${SDK} compat: setArea needs { areaCodes: [one or more of ${Object.keys(AreaCode).join(", ")}] }`);
   }
 }
 
-/** The default export: the SDK's `AgoraRTM` namespace, as far as it is emulated. */
+/** The SDK version whose API is emulated. */
+export const VERSION = "1.5.1";
+/** Names the emulator: the build is rtm-auth-gateway's, not Agora's. */
+export const BUILD = "rtm-auth-gateway-compat";
+
+/**
+ * The default export: the SDK's `AgoraRTM` namespace, as far as it is emulated. Its members are also
+ * named exports, as a bundler's CommonJS interop offers them from the real package.
+ */
 const AgoraRTM = Object.freeze({
   LOG_FILTER_OFF,
   LOG_FILTER_ERROR,
   LOG_FILTER_INFO,
   LOG_FILTER_WARNING,
-  /** The SDK version whose API is emulated. */
-  VERSION: "1.5.1",
-  /** Names the emulator: the build is rtm-auth-gateway's, not Agora's. */
-  BUILD: "rtm-auth-gateway-compat",
+  VERSION,
+  BUILD,
   END_CALL_PREFIX,
   createInstance,
   setArea,

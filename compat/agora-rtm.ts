@@ -247,32 +247,42 @@ export class RTMClient {
 const parameters = new Map<unknown, unknown>();
 
 /** Keeps `value` under `key` for {@link getParameter}; no parameter changes what the emulator does. */
-function setParameter(key: any, value: any): void {
+export function setParameter(key: any, value: any): void {
   parameters.set(key, value);
 }
 
 /** The value last given to {@link setParameter} for `key`, else undefined. */
-function getParameter(key: any): any {
+export function getParameter(key: any): any {
   return parameters.get(key);
 }
 
 /** Accepted and checked (a non-empty list of area codes); there are no regions to choose from here. */
-function setArea(options: { areaCodes: AreaCodeName[]; excludedArea?: AreaCodeName }): void {
+export function setArea(options: { areaCodes: AreaCodeName[]; excludedArea?: AreaCodeName }): void {
   const codes = (options as { areaCodes?: unknown } | null)?.areaCodes;
   if (!Array.isArray(codes) || codes.length === 0 || !codes.every((c) => typeof c === "string" && Object.hasOwn(AreaCode, c))) {
     throw new RTMBaseError("setArea", `Invalid area config: areaCodes must be one or more of ${Object.keys(AreaCode).join(", ")}`, "RtmInvalidArgumentError");
   }
 }
 
-/** The default export: the SDK's `AgoraRTM`, as far as it is emulated. */
+/** Names the emulator: the build is rtm-auth-gateway's, not Agora's. */
+export const BUILD = "rtm-auth-gateway-compat";
+/** The SDK version whose API is emulated. */
+export const VERSION = "2.3.0";
+/** The client class, as the default export's `RTM`. */
+export const RTM = RTMClient;
+/** The constants, as the default export's `constantsType`. */
+export const constantsType = ConstantsType;
+
+/**
+ * The default export: the SDK's `AgoraRTM`, as far as it is emulated. Its members are also named
+ * exports, as a bundler's CommonJS interop offers them from the real package.
+ */
 const AgoraRTM = Object.freeze({
-  /** Names the emulator: the build is rtm-auth-gateway's, not Agora's. */
-  BUILD: "rtm-auth-gateway-compat",
-  RTM: RTMClient,
-  /** The SDK version whose API is emulated. */
-  VERSION: "2.3.0",
+  BUILD,
+  RTM,
+  VERSION,
   setArea,
-  constantsType: ConstantsType,
+  constantsType,
   getParameter,
   setParameter,
   RTMBaseError,

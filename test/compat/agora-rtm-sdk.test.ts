@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRtmToken } from "../../core/token/index.js";
 import { startGateway, type TestGateway } from "../../client/testing.js";
 import AgoraRTM, { AgoraRtmError, connectRtmEmulator, RtmNotEmulatedError, type RtmClient } from "../../compat/agora-rtm-sdk.js";
+import * as named from "../../compat/agora-rtm-sdk.js";
 import { resetRtmEmulator } from "../../compat/emulator.js";
 import { record1, rejectionOf, settle } from "./support.js";
 
@@ -151,6 +152,8 @@ describe("the SDK's surface", () => {
     expect(AgoraRTM.LOG_FILTER_WARNING).toEqual({ error: true, warn: true, info: false, track: false, debug: false });
     expect(AgoraRTM.VERSION).toBe("1.5.1");
     expect(Object.isFrozen(AgoraRTM)).toBe(true);
+    // Every member is also a named export (what a bundler's interop gives from the real package).
+    for (const [key, value] of Object.entries(AgoraRTM)) expect((named as Record<string, unknown>)[key], key).toBe(value);
   });
 
   it("calls outside login reject (or throw) RtmNotEmulatedError naming the method", async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRtmToken } from "../../core/token/index.js";
 import { startGateway, type TestGateway } from "../../client/testing.js";
 import AgoraRTM, { ConstantsType, connectRtmEmulator, RTMBaseError, RtmNotEmulatedError, type LinkStateEvent, type RTMClient } from "../../compat/agora-rtm.js";
+import * as named from "../../compat/agora-rtm.js";
 import { resetRtmEmulator } from "../../compat/emulator.js";
 import { record2, rejectionOf, settle } from "./support.js";
 
@@ -193,6 +194,8 @@ describe("the SDK's surface", () => {
     expect(ConstantsType.LinkStateChangeReasonDescription.SAME_UID_LOGIN).toBe("The same uid login on another device");
     expect(ConstantsType.ChannelTypeEnum).toMatchObject({ MESSAGE: 1, 1: "MESSAGE", USER: 3 });
     expect(AgoraRTM.VERSION).toBe("2.3.0");
+    for (const [key, value] of Object.entries(AgoraRTM)) expect((named as Record<string, unknown>)[key], key).toBe(value);
+    expect(named.RTMClient).toBe(AgoraRTM.RTM);
     AgoraRTM.setParameter("SOME_KEY", 5);
     expect(AgoraRTM.getParameter("SOME_KEY")).toBe(5);
     AgoraRTM.setParameter("SOME_KEY", undefined); // leave nothing behind for the next file of this worker
