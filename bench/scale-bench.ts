@@ -13,7 +13,8 @@
  *    login, gateway CPU per login; one session per identity checked.
  * 2. Idle sessions (bench/cluster-memory-bench.ts, a child process): N logged-in idle sessions
  *    (default 100,000) over G gateways (default 6) on a 3-master cluster; RSS per session.
- * 3. The page: bench/scaling-page.ts renders the JSON into `--out` (default docs/scaling.md).
+ * 3. The page: bench/scaling-page.ts renders the JSON into `--out` (default docs/scaling.md), and
+ *    the JSON is written beside it (docs/scaling.json: a test renders it again and compares).
  *
  * Exit 0 when every run held its checks (one session per identity, no failed login, every idle
  * session held), else 1; 2 on a usage error.
@@ -76,7 +77,8 @@ if (values.from !== undefined) {
     usage(`--from: ${(err as Error).message}`);
   }
   writeFileSync(out, renderScalingPage(figures));
-  log(`${out} written from ${values.from}`);
+  writeFileSync(out.replace(/\.md$/, "") + ".json", `${JSON.stringify(figures, null, 2)}\n`);
+  log(`${out} and its JSON written from ${values.from}`);
   process.exit(0);
 }
 
@@ -144,5 +146,6 @@ if (values.json !== undefined) {
   log(`figures written to ${values.json}`);
 }
 writeFileSync(out, renderScalingPage(figures));
-log(`${out} written`);
+writeFileSync(out.replace(/\.md$/, "") + ".json", `${JSON.stringify(figures, null, 2)}\n`);
+log(`${out} and its JSON written`);
 process.exit(ok ? 0 : 1);

@@ -1,7 +1,7 @@
 /**
  * The fan-out part of `npm run bench:scale` (bench/scale-bench.ts): what one login costs a
  * deployment of G gateways on one Redis deployment, and whether the messages each gateway
- * receives grow with G (docs/scaling.md, "Remote login messages").
+ * receives grow with G (docs/scaling.md, "Measured: remote-login messages and the cost of a login").
  *
  * One run = one Redis deployment (`single`: an own redis-server; `cluster`: an own 3-master
  * Redis Cluster) and G `rtm-auth serve` processes on it (one key prefix). One token project is
