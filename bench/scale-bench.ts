@@ -7,8 +7,8 @@
  *   node dist/bench/scale-bench.js --from FILE [--out FILE]      (the page from a saved JSON)
  *
  * 1. Fan-out (bench/scale-fanout.ts): for each Redis deployment (an own redis-server, an own
- *    3-master Redis Cluster) and each gateway count G, L logins per second (default 200) for S
- *    seconds (default 10) over G gateway processes, a share R (default 0.2) logging in again an
+ *    3-master Redis Cluster) and each gateway count G, L logins per second (default 500) for S
+ *    seconds (default 8) over G gateway processes, a share R (default 0.2) logging in again an
  *    identity held on another gateway. Messages received per gateway, Redis commands and CPU per
  *    login, gateway CPU per login; one session per identity checked.
  * 2. Idle sessions (bench/cluster-memory-bench.ts, a child process): N logged-in idle sessions
@@ -86,9 +86,9 @@ const modes = (values.redis ?? "single,cluster").split(",").map((s) => s.trim())
 for (const m of modes) if (m !== "single" && m !== "cluster") usage(`--redis: unknown deployment ${JSON.stringify(m)} (single or cluster)`);
 const counts = (values.gateways ?? "1,2,4").split(",").map((s) => Number(s.trim()));
 for (const g of counts) if (!Number.isInteger(g) || g < 1 || g > 8) usage("--gateways: integers in [1, 8]");
-const rate = Number(values.rate ?? 200);
+const rate = Number(values.rate ?? 500);
 if (!Number.isFinite(rate) || rate <= 0 || rate > 5_000) usage("--rate: logins per second in (0, 5000]");
-const seconds = Number(values.seconds ?? 10);
+const seconds = Number(values.seconds ?? 8);
 if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 300) usage("--seconds: in (0, 300]");
 const relogin = Number(values.relogin ?? 0.2);
 if (!Number.isFinite(relogin) || relogin < 0 || relogin > 1) usage("--relogin: a share in [0, 1]");
