@@ -79,6 +79,9 @@ export default defineConfig({
         test: {
           ...shared,
           name: "examples",
+          // The same workers as the parallel group, which it runs with (vitest requires it of two
+          // projects in one group).
+          maxWorkers: workers,
         },
       },
       {
