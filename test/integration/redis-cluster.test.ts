@@ -25,15 +25,10 @@ import { slotOf } from "../../gateway/infra/redis-subscriber.js";
 import { certificateStoreContract } from "../contract/certificate-store.contract.js";
 import { silentLogger, uniquePrefix } from "../support/redis.js";
 import { clusterSkipReason, startRedisCluster, type TestCluster } from "../support/redis-cluster.js";
-import { loginsWhile, login, mint, refused, seedProcedure, seen, startGatewayPair, whileUnavailable, type GatewayPair, type ProjectView } from "../support/redis-cluster-procedures.js";
+import { loginsWhile, login, mint, refused, seedProcedure, seen, startGatewayPair, whileUnavailable, contractStoresOn, storeOn, type GatewayPair, type ProjectView } from "../support/redis-cluster-procedures.js";
 
 const skip = clusterSkipReason();
 const A_ID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-
-function storeOn(url: string, prefix: string): RedisCertificateStore {
-  const clients = createRedisClients(url, { connectionName: "rtm-auth-test", retryStrategy: () => 50, connectTimeout: 1_000 });
-  return new RedisCertificateStore({ redis: clients.redis, subscriber: clients.subscriber }, { keyPrefix: prefix, logger: silentLogger });
-}
 
 async function deleteUnder(client: Cluster, prefix: string): Promise<void> {
   for (const node of client.nodes("master")) {
@@ -61,27 +56,7 @@ describe.skipIf(skip !== undefined)("Redis Cluster (3 masters, 1 replica each)",
   });
 
   describe("the store", () => {
-    certificateStoreContract("redis cluster", {
-      async create() {
-        const prefix = uniquePrefix("cluster-contract");
-        const made: RedisCertificateStore[] = [];
-        const make = async (): Promise<RedisCertificateStore> => {
-          const s = storeOn(cluster.url, prefix);
-          made.push(s);
-          await s.start();
-          return s;
-        };
-        const store = await make();
-        return {
-          store,
-          peer: make,
-          async cleanup() {
-            await Promise.all(made.map((s) => s.close()));
-            await deleteUnder(admin, prefix);
-          },
-        };
-      },
-    });
+    certificateStoreContract("redis cluster", contractStoresOn(() => cluster.url, "cluster-contract", (prefix) => deleteUnder(admin, prefix)));
 
     it("keeps a project's keys in its slot and announces changes with SPUBLISH on the {changes} shard channel", async () => {
       const prefix = uniquePrefix("cluster-layout");

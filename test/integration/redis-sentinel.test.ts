@@ -13,19 +13,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RedisCertificateStore } from "../../gateway/infra/certificate-store-redis.js";
-import { createRedisClients } from "../../gateway/infra/redis-clients.js";
 import { certificateStoreContract } from "../contract/certificate-store.contract.js";
-import { keysUnder, silentLogger, uniquePrefix } from "../support/redis.js";
+import { keysUnder, uniquePrefix } from "../support/redis.js";
 import { clusterSkipReason, startRedisSentinel, type TestSentinel } from "../support/redis-cluster.js";
-import { loginsWhile, login, mint, refused, seedProcedure, seen, startGatewayPair, whileUnavailable, type GatewayPair, type ProjectView } from "../support/redis-cluster-procedures.js";
+import { loginsWhile, login, mint, refused, seedProcedure, seen, startGatewayPair, whileUnavailable, contractStoresOn, type GatewayPair, type ProjectView } from "../support/redis-cluster-procedures.js";
 
 const skip = clusterSkipReason();
-
-function storeOn(url: string, prefix: string): RedisCertificateStore {
-  const clients = createRedisClients(url, { connectionName: "rtm-auth-test", retryStrategy: () => 50, connectTimeout: 1_000 });
-  return new RedisCertificateStore({ redis: clients.redis, subscriber: clients.subscriber }, { keyPrefix: prefix, logger: silentLogger });
-}
 
 describe.skipIf(skip !== undefined)("Redis behind Sentinel (a primary, a replica, 3 Sentinels)", () => {
   let sentinel: TestSentinel;
@@ -54,27 +47,7 @@ describe.skipIf(skip !== undefined)("Redis behind Sentinel (a primary, a replica
   }
 
   describe("the store", () => {
-    certificateStoreContract("redis sentinel", {
-      async create() {
-        const prefix = uniquePrefix("sentinel-contract");
-        const made: RedisCertificateStore[] = [];
-        const make = async (): Promise<RedisCertificateStore> => {
-          const s = storeOn(sentinel.url, prefix);
-          made.push(s);
-          await s.start();
-          return s;
-        };
-        const store = await make();
-        return {
-          store,
-          peer: make,
-          async cleanup() {
-            await Promise.all(made.map((s) => s.close()));
-            await deleteUnder(prefix);
-          },
-        };
-      },
-    });
+    certificateStoreContract("redis sentinel", contractStoresOn(() => sentinel.url, "sentinel-contract", (prefix) => deleteUnder(prefix)));
   });
 
   describe("two gateway processes", () => {

@@ -20,7 +20,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parser as promqlParser } from "@prometheus-io/lezer-promql";
@@ -33,7 +32,7 @@ import { METRICS } from "../../gateway/infra/metrics.js";
 import { createLogger } from "../../gateway/logger.js";
 import { startGateway, type Gateway } from "../../gateway/main.js";
 import { expectRtmError } from "../support/recorder.js";
-import { redisServerUnavailable, startOwnRedisServer, type OwnRedisServer } from "../support/redis.js";
+import { freePort, redisServerUnavailable, startOwnRedisServer, type OwnRedisServer } from "../support/redis.js";
 
 const root = new URL("../../", import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), "utf8");
@@ -685,18 +684,6 @@ describe("deploy/grafana/dashboards/rtm-auth-gateway.json against a running gate
 
 // ---------------------------------------------------------------- the Redis side, run for real
 
-/** A free TCP port on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The compose command of a Redis node, with container names and ports swapped for local ones. */
 function localArgs(name: string, hosts: Record<string, string>): string[] {
