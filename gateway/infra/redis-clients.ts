@@ -224,7 +224,34 @@ function classify(err: unknown): { cause: RedisStartCause; final: boolean; messa
  * `timeoutMs` naming the last error seen (a resolver that does not answer, a refused
  * connection, …), or at once when the connection is closed.
  */
-export function waitForReady(client: RedisConnection, timeoutMs: number): Promise<void> {
+export async function waitForReady(client: RedisConnection, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await clientReady(client, timeoutMs);
+  if (client instanceof Cluster) await mastersConnected(client, deadline);
+}
+
+/**
+ * A Cluster is "ready" once it knows the slots; its connections to the masters start lazily, at
+ * their first command, and with no offline queue a command sent to a master whose connection is
+ * still being made fails at once ("Connection is closed"). So start-up connects every master and
+ * waits for each (until `deadline`, then the same RedisStartFailure).
+ */
+async function mastersConnected(cluster: Cluster, deadline: number): Promise<void> {
+  for (;;) {
+    const masters = cluster.nodes("master");
+    if (masters.length > 0 && masters.every((n) => n.status === "ready")) return;
+    // Node connections start lazily: the first command connects one, and a second one sent while
+    // it is still connecting is the one refused. Connect them all now.
+    for (const n of masters) if (n.status === "wait") n.connect().catch(() => undefined);
+    if (Date.now() >= deadline) {
+      const waiting = masters.filter((n) => n.status !== "ready").map((n) => `${n.options.host ?? "?"}:${n.options.port ?? "?"} (${n.status})`);
+      throw new RedisStartFailure("unreachable", `Redis Cluster: no ready connection to ${waiting.length === 0 ? "any master" : `the master(s) ${waiting.join(", ")}`} before the start timeout`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function clientReady(client: RedisConnection, timeoutMs: number): Promise<void> {
   if (client.status === "ready") return Promise.resolve();
   if (client.status === "end") return Promise.reject(new RedisStartFailure("unreachable", "the Redis connection is closed"));
   return new Promise<void>((resolve, reject) => {

@@ -208,7 +208,9 @@ describe.skipIf(skip !== undefined)("Redis Cluster (3 masters, 1 replica each)",
       // After the failover: delete the secondary on A (Redis may still be settling: 503s are repeated).
       const tokenOnSecondary = await mint(apiB, appId, "dave", "secondary");
       const tokenOnPrimary = await mint(apiB, appId, "dave", "primary");
-      const deleted = await whileUnavailable(() => apiA.call<ProjectView>("DELETE", `/admin/projects/${appId}/certificates/secondary`));
+      // One Idempotency-Key for every repeat: a 503 outcome_unknown may have been applied, and a plain repeat would then answer 404.
+      const key = `failover-${appId}`;
+      const deleted = await whileUnavailable(() => apiA.call<ProjectView>("DELETE", `/admin/projects/${appId}/certificates/secondary`, undefined, { "Idempotency-Key": key }));
       expect(deleted.status).toBe(200);
       await seen(apiB, appId, (v) => v.certificates.secondary === null, "the deleted secondary on B", 10_000);
       for (const gw of [A, B]) {

@@ -96,7 +96,10 @@ export interface TestCluster {
    * then SETSLOT NODE on every master), as `redis-cli --cluster reshard` does for one slot.
    */
   moveSlotOf(key: string, toPort: number): Promise<void>;
-  /** SIGKILLs the node on `port` and waits until its slots are served by a promoted replica. */
+  /**
+   * Waits until the node on `port` has passed its writes to its replica (WAIT 1), SIGKILLs it, and
+   * waits until its slots are served by the promoted replica.
+   */
   killAndFailOver(port: number, timeoutMs?: number): Promise<void>;
   /** A cluster client for assertions (connected; the caller quits it). */
   client(): Cluster;
@@ -198,6 +201,9 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
       if (node === undefined) throw new Error(`no node on ${port}`);
       const other = live().find((n) => n.port !== port)!;
       const slotsBefore = (await slotOwners(other.port)).filter((s) => s.port === port);
+      // Its replica has every write made so far (WAIT): what the test loses is the master, not
+      // writes it had not replicated yet (those a failover may lose: docs/redis.md, "Failover").
+      await cli(["-p", String(port), "wait", "1", "2000"], 5_000);
       await node.server.kill();
       await until(
         `failover of ${port}`,
