@@ -132,8 +132,17 @@ it("--find-capacity runs --max-rate itself before it says the maximum was reache
     "--json", "-",
   ]);
   const out = JSON.parse(run.stdout) as { capacity: { steps: Array<{ rate: number; pass: boolean }>; highestPassingRate: number; stoppedBecause: string } };
-  // --max-rate itself is run after 10 (never skipped because 10 × 2 is over it).
-  expect(out.capacity.steps.slice(0, 2).map((s) => s.rate)).toEqual([10, 15]);
+  // A failing step is run once more before it counts: repeats are one step here.
+  const rates = out.capacity.steps.map((s) => s.rate).filter((r, i, all) => i === 0 || r !== all[i - 1]);
+  // A generator saturated by a busy machine can fail 10/s itself (twice): the search then ends
+  // there, never at the maximum. Otherwise --max-rate itself is run after 10 (never skipped because
+  // 10 × 2 is over it).
+  if (!out.capacity.steps.some((s) => s.rate === 10 && s.pass)) {
+    expect(rates).toEqual([10]);
+    expect(out.capacity.stoppedBecause).not.toBe("max_rate");
+    return;
+  }
+  expect(rates.slice(0, 2)).toEqual([10, 15]);
   // Whether 15/s passes depends on how busy this shared machine is (a saturated generator fails a
   // step); when it passes, the search says the maximum was reached there, and exits 0.
   if (out.capacity.steps.some((s) => s.rate === 15 && s.pass)) {
