@@ -193,7 +193,7 @@ export const configSchema = z
         try {
           parseRedisUrl(url);
         } catch (err) {
-          ctx.addIssue({ code: "custom", message: err instanceof RedisUrlError ? err.message : "is not a usable Redis URL" });
+          ctx.addIssue({ code: "custom", message: err instanceof RedisUrlError ? err.problem : "is not a usable Redis URL" });
         }
       })
       .optional(),

@@ -10,7 +10,8 @@
  *   for one; `rediss+sentinel://…` for TLS to the Sentinels and the data nodes.
  *
  * A host is a name, an IPv4 address or a bracketed IPv6 address; a missing port is 6379 (26379
- * for a Sentinel). User and password are percent-decoded. Every refusal is a
+ * for a Sentinel), a given one is 1-65535. A user always comes with a password (`user:pass@`,
+ * `:pass@`), in every form. User and password are percent-decoded. Every refusal is a
  * {@link RedisUrlError} whose message names the problem and never repeats the user, the password
  * or a query value.
  */
@@ -44,7 +45,16 @@ export type RedisTarget =
     };
 
 /** A REDIS_URL that cannot be used; the message never holds a credential. */
-export class RedisUrlError extends TypeError {}
+export class RedisUrlError extends TypeError {
+  /**
+   * The message without its leading `REDIS_URL` (`is empty`, `seed node 2 is empty (a stray
+   * comma?)`): for a caller that names the setting itself, such as the configuration's
+   * `REDIS_URL: …` line.
+   */
+  get problem(): string {
+    return this.message.replace(/^REDIS_URL(: | )/, "");
+  }
+}
 
 /** Seed or Sentinel entries one URL may list. */
 export const MAX_REDIS_NODES = 64;
@@ -123,6 +133,13 @@ export function redisUrlForDisplay(raw: string): string {
 }
 
 function checkStandalone(raw: string): void {
+  // The port first: the URL parser's refusal of 70000 would not say what is wrong.
+  const authority = /^rediss?:\/\/([^/?#]*)/.exec(raw)?.[1] ?? "";
+  const hostPart = authority.slice(authority.lastIndexOf("@") + 1);
+  const portText = /(?:^[^:[\]]*|\])(?::(\d*))?$/.exec(hostPart)?.[1];
+  if (portText !== undefined && portText !== "" && (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65_535)) {
+    throw new RedisUrlError("REDIS_URL: port out of range (1-65535)");
+  }
   let u: URL;
   try {
     u = new URL(raw);
@@ -130,6 +147,9 @@ function checkStandalone(raw: string): void {
     throw new RedisUrlError("REDIS_URL is not a valid redis:// URL (for several hosts use redis+cluster:// or redis+sentinel://)");
   }
   if (u.hostname === "") throw new RedisUrlError("REDIS_URL names no host");
+  if (u.username !== "" && u.password === "") {
+    throw new RedisUrlError("REDIS_URL: give credentials as user:password@ or :password@ (a user without a password is not accepted)");
+  }
   const path = u.pathname;
   if (path !== "" && path !== "/") dbNumber(path.slice(1));
 }
@@ -179,7 +199,7 @@ function hostPort(entry: string, defaultPort: number, what: string): RedisNode {
     if (!HOSTNAME.test(host)) throw new RedisUrlError(`REDIS_URL: ${what} is not a host name or address`);
   }
   if (portText === undefined) return { host, port: defaultPort };
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65_535) throw new RedisUrlError(`REDIS_URL: ${what} has a port that is not 1-65535`);
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65_535) throw new RedisUrlError(`REDIS_URL: ${what}: port out of range (1-65535)`);
   return { host, port: Number(portText) };
 }
 

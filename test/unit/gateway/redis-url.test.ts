@@ -72,7 +72,12 @@ describe("parseRedisUrl", () => {
     ["http://h:1", /must start with redis:\/\//],
     ["redis+cluster://", /lists no seed node/],
     ["redis+cluster://h1:7000,,h2:7001", /seed node 2 is empty/],
-    ["redis+cluster://h1:70000", /seed node 1 has a port that is not 1-65535/],
+    ["redis+cluster://h1:70000", /seed node 1: port out of range \(1-65535\)/],
+    ["redis://h1:70000", /^REDIS_URL: port out of range \(1-65535\)$/],
+    ["redis://h1:0/1", /^REDIS_URL: port out of range \(1-65535\)$/],
+    ["redis://[::1]:65536", /^REDIS_URL: port out of range \(1-65535\)$/],
+    ["redis://user@h1:6379", /user:password@ or :password@ \(a user without a password is not accepted\)/],
+    ["rediss://user:@h1:6379", /a user without a password is not accepted/],
     ["redis+cluster://h1:7000,h1:7000", /lists seed node h1:7000 twice/],
     ["redis+cluster://h_ bad:1", /spaces/],
     ["redis+cluster://-bad-:1", /seed node 1 is not a host name or address/],
@@ -144,6 +149,38 @@ describe("REDIS_URL in the configuration", () => {
       expect((e as Error).message).toMatch(/only database 0/);
       expect((e as Error).message).not.toContain(SECRET);
     }
+  });
+});
+
+describe("REDIS_URL refusals name the setting once", () => {
+  it("as set from the environment: 'REDIS_URL: <problem>', never 'REDIS_URL: REDIS_URL'", () => {
+    for (const [url, problem] of [
+      ["redis://h1:99999", "port out of range (1-65535)"],
+      ["redis+cluster://h1:7000,,h2", "seed node 2 is empty (a stray comma?)"],
+      ["http://h1", "must start with redis://"],
+      ["redis://user@h1", "give credentials as user:password@ or :password@"],
+    ] as const) {
+      let message = "";
+      try {
+        loadConfig({ redisUrl: url }, { redisUrl: "REDIS_URL" });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toContain(`invalid gateway configuration: REDIS_URL: ${problem}`);
+      expect(message).not.toContain("REDIS_URL: REDIS_URL");
+    }
+  });
+
+  it("keeps the prefix on the error itself (createRedisClients' callers)", () => {
+    expect(() => parseRedisUrl("redis://h1:99999")).toThrow(/^REDIS_URL: port out of range \(1-65535\)$/);
+    let err: RedisUrlError | undefined;
+    try {
+      parseRedisUrl("");
+    } catch (e) {
+      err = e as RedisUrlError;
+    }
+    expect(err?.message).toBe("REDIS_URL is empty");
+    expect(err?.problem).toBe("is empty");
   });
 });
 
