@@ -269,6 +269,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         await readinessShare?.close();
         await broadcast?.close();
         await store.close();
+        redis?.detachWarnings();
       })();
       return closed;
     },

@@ -228,6 +228,7 @@ function startFailure(err: unknown, config: GatewayConfig | undefined): string {
       if (/^NOAUTH\b/.test(detail)) return `Redis at ${where} requires a password and none was given (${detail}); check REDIS_URL`;
       return `Redis at ${where} refused the credentials (${detail}); check REDIS_URL`;
     }
+    if (err instanceof RedisStartFailure && err.kind === "mismatch") return `Redis at ${where} (REDIS_URL): ${detail}`;
     if (err instanceof RedisStartFailure && err.kind === "dns") {
       return `the Redis host ${err.hostname ?? where} could not be resolved (${detail}); check REDIS_URL`;
     }

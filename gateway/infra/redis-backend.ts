@@ -9,8 +9,9 @@ import type { GatewayConfig } from "../config.js";
 import { seedDevProjects } from "../dev-seed.js";
 import type { Logger } from "../logger.js";
 import { RedisCertificateStore } from "./certificate-store-redis.js";
+import { routeIoredisWarnings } from "./ioredis-warnings.js";
 import { RedisLoginBroadcast, type RemoteLoginTuning } from "./login-broadcast-redis.js";
-import { createRedisClients, errorMessage, type RedisConnection } from "./redis-clients.js";
+import { createRedisClients, errorMessage, isCluster, refuseClusterNode, waitForReady, type RedisConnection } from "./redis-clients.js";
 import { RedisSubscriber } from "./redis-subscriber.js";
 
 export interface RedisBackend {
@@ -18,6 +19,8 @@ export interface RedisBackend {
   readonly broadcast: RedisLoginBroadcast;
   /** The command connection (shared; closed with the store): for the rollout counters and readiness snapshots. */
   readonly redis: RedisConnection;
+  /** Stops sending ioredis's plain-text notices to the logger (ioredis-warnings.ts); call after closing the store. */
+  readonly detachWarnings: () => void;
 }
 
 export interface RedisBackendOptions {
@@ -34,12 +37,15 @@ const RESEED_PAUSE_MS = 1_000;
 /**
  * Connects to `config.redisUrl`, loads the certificate state and subscribes. Rejects with
  * StoreUnavailable when Redis cannot be loaded: a RedisStartFailure (redis-clients.ts) names a
- * refused password or an unknown host at once, anything else after the start timeout
+ * refused password, an unknown host or a REDIS_URL of the wrong kind (a cluster node behind
+ * redis://, a server without cluster support behind redis+cluster://, a master name the
+ * Sentinels do not know) at once, anything else after the start timeout
  * (`config.redisStartTimeoutSeconds`, REDIS_START_TIMEOUT_SECONDS).
  */
 export async function startRedisBackend(config: GatewayConfig, logger: Logger, options: RedisBackendOptions): Promise<RedisBackend> {
   if (config.redisUrl === undefined) throw new TypeError("startRedisBackend needs redisUrl");
   const origin = randomBytes(4).toString("hex");
+  const detachWarnings = routeIoredisWarnings(logger);
   const { redis, subscriber } = createRedisClients(config.redisUrl, { connectionName: `rtm-auth-${origin}` });
   const startTimeoutMs = config.redisStartTimeoutSeconds * 1000;
   const sub = new RedisSubscriber(subscriber, { logger, readyTimeoutMs: startTimeoutMs });
@@ -48,15 +54,20 @@ export async function startRedisBackend(config: GatewayConfig, logger: Logger, o
     { keyPrefix: config.redisKeyPrefix, maxStalenessMs: config.redisMaxStalenessSeconds * 1000, startTimeoutMs, logger },
   );
   try {
+    // The command connection first: its failure names the cause (refused connection, a URL of
+    // the wrong kind of Redis) before the subscriber's or the first load's would.
+    await waitForReady(redis, startTimeoutMs);
+    if (!isCluster(redis)) await refuseClusterNode(redis);
     await store.start();
   } catch (err) {
     await store.close().catch(() => undefined);
+    detachWarnings();
     throw err;
   }
   if (config.devSeed) store.onEmptied(() => void reseed(store, options.nowSeconds, logger));
   const broadcast = new RedisLoginBroadcast({ redis, subscriber: sub }, { ...options.remoteLogin, origin, keyPrefix: config.redisKeyPrefix, logger, ownsConnections: false });
   await broadcast.start(startTimeoutMs);
-  return { store, broadcast, redis };
+  return { store, broadcast, redis, detachWarnings };
 }
 
 /** Writes the dev projects again (kept as they are where another gateway was first), a few times while Redis is flaky. */

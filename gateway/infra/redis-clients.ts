@@ -20,6 +20,7 @@
  * // shutdown: await store.close(); (the store quits both sides)
  * ```
  */
+import { createConnection } from "node:net";
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import { StoreUnavailable } from "../../core/errors.js";
 import { parseRedisUrl, type RedisTarget } from "./redis-url.js";
@@ -179,9 +180,13 @@ export function assertFailFast(client: RedisConnection, role: string): void {
  *   password`); retrying cannot help, so this fails at the first refusal;
  * - `dns`: the host name does not resolve (`ENOTFOUND`: at once), or the resolver did not answer
  *   until the timeout (`EAI_AGAIN`);
- * - `unreachable`: no ready connection within the timeout (the last error, if any, is named).
+ * - `unreachable`: no ready connection within the timeout (the last error, if any, is named);
+ * - `mismatch`: REDIS_URL names another kind of Redis than the one that answered: a
+ *   `redis+cluster://` URL at a server without cluster support, a `redis://` URL at a cluster
+ *   node, or a `redis+sentinel://` master name the Sentinels do not know; final at once
+ *   (docs/redis.md, "Start-up failures").
  */
-export type RedisStartCause = "auth" | "dns" | "unreachable";
+export type RedisStartCause = "auth" | "dns" | "unreachable" | "mismatch";
 
 /**
  * Redis could not be used at start, with its cause. A StoreUnavailable, so a store's `start()`
@@ -203,16 +208,25 @@ export class RedisStartFailure extends StoreUnavailable {
 }
 
 const AUTH_REFUSED = /\b(WRONGPASS|NOAUTH)\b|^ERR invalid (username-)?password/;
+/** CLUSTER SLOTS on a server started without `cluster-enabled yes`. */
+const NOT_A_CLUSTER = /cluster support disabled/i;
+/** A Sentinel asked about a master name it does not monitor. */
+const NO_SUCH_MASTER = /No such master with that name/;
 
-/** The start-up cause an ioredis `error` event reveals, and whether it is final (retrying cannot help). */
-function classify(err: unknown): { cause: RedisStartCause; final: boolean; message: string; hostname?: string } {
+/**
+ * The start-up cause an ioredis `error` event reveals, and whether it is final (retrying cannot
+ * help). `masterName`: the Sentinel master name of the connection, if any.
+ */
+function classify(err: unknown, masterName?: string): { cause: RedisStartCause; final: boolean; message: string; hostname?: string } {
   // A cluster reports "Failed to refresh slots cache." and keeps the node's own error beside it.
   const nodeError = typeof err === "object" && err !== null ? (err as { lastNodeError?: unknown }).lastNodeError : undefined;
-  if (nodeError instanceof Error) return classify(nodeError);
+  if (nodeError instanceof Error) return classify(nodeError, masterName);
   const message = errorMessage(err);
   const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
   const hostname = typeof err === "object" && err !== null && typeof (err as { hostname?: unknown }).hostname === "string" ? (err as { hostname: string }).hostname : undefined;
   if (AUTH_REFUSED.test(message)) return { cause: "auth", final: true, message: message.replace(/^Ready check failed: /, "") };
+  if (NOT_A_CLUSTER.test(message)) return { cause: "mismatch", final: true, message: "not a Redis Cluster (cluster support disabled): use redis://" };
+  if (NO_SUCH_MASTER.test(message)) return { cause: "mismatch", final: true, message: `the Sentinels know no master named ${JSON.stringify(masterName ?? "")}` };
   if (code === "ENOTFOUND") return { cause: "dns", final: true, message, ...(hostname === undefined ? {} : { hostname }) };
   if (code === "EAI_AGAIN") return { cause: "dns", final: false, message, ...(hostname === undefined ? {} : { hostname }) };
   return { cause: "unreachable", final: false, message };
@@ -267,9 +281,16 @@ function clientReady(client: RedisConnection, timeoutMs: number): Promise<void> 
     const onReady = (): void => done();
     const onEnd = (): void => done(new RedisStartFailure("unreachable", "the Redis connection was closed"));
     const onError = (err: unknown): void => {
-      last = classify(err);
+      last = classify(err, isCluster(client) ? undefined : client.options.name);
       if (last.final) done(new RedisStartFailure(last.cause, last.message, last.hostname));
+      else if (isCluster(client) && last.message === CONNECTION_CLOSED && probe === undefined) {
+        probe = seedError(client).then((why) => {
+          if (why !== undefined && last?.message === CONNECTION_CLOSED) last = { cause: "unreachable", final: false, message: why };
+          probe = undefined;
+        });
+      }
     };
+    let probe: Promise<void> | undefined;
     const timer = setTimeout(() => {
       const why = last === undefined ? "" : ` (last error: ${last.message})`;
       done(new RedisStartFailure(last?.cause === "dns" ? "dns" : "unreachable", `Redis not ready after ${timeoutMs} ms${why}`, last?.hostname));
@@ -279,6 +300,50 @@ function clientReady(client: RedisConnection, timeoutMs: number): Promise<void> 
     client.on("error", onError);
     if (client.status === "wait") client.connect().catch(() => undefined);
   });
+}
+
+/**
+ * Rejects with a `mismatch` {@link RedisStartFailure} when a one-server or Sentinel connection
+ * reached a Redis Cluster node (`INFO cluster` says `cluster_enabled:1`): its keys live on
+ * several nodes and every other command would fail with `MOVED` or `CLUSTERDOWN`
+ * (docs/redis.md, "Start-up failures"). A server that refuses INFO passes: later commands tell.
+ */
+export async function refuseClusterNode(client: Redis): Promise<void> {
+  let info: string;
+  try {
+    info = await client.info("cluster");
+  } catch (err) {
+    if (/^(MOVED|CLUSTERDOWN)\b/.test(errorMessage(err))) info = "cluster_enabled:1";
+    else return;
+  }
+  if (/^cluster_enabled:1\b/m.test(info)) throw new RedisStartFailure("mismatch", "this Redis is a cluster node: use redis+cluster://host:port,…");
+}
+
+/** What a cluster reports when its slot query's own connection to a seed failed. */
+const CONNECTION_CLOSED = "Connection is closed.";
+
+/**
+ * Why no seed of `cluster` can be reached: the slot query runs on a throw-away connection whose
+ * socket error ioredis drops (leaving "Connection is closed."), so each seed is dialled once
+ * here (1 s at most) and the first socket error, such as `connect ECONNREFUSED 127.0.0.1:7000`,
+ * is returned; undefined when a seed accepts the connection.
+ */
+function seedError(cluster: Cluster): Promise<string | undefined> {
+  const seeds = cluster.nodes("all").map((n) => ({ host: n.options.host ?? "127.0.0.1", port: n.options.port ?? 6379 }));
+  const dial = (seed: { host: string; port: number }): Promise<string | undefined> =>
+    new Promise((resolve) => {
+      const socket = createConnection(seed);
+      socket.setTimeout(1_000, () => {
+        socket.destroy();
+        resolve(`connect ETIMEDOUT ${seed.host}:${seed.port}`);
+      });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(undefined);
+      });
+      socket.once("error", (err) => resolve(err.message));
+    });
+  return Promise.all(seeds.map(dial)).then((errors) => (errors.includes(undefined) ? undefined : errors[0]));
 }
 
 /** Resolves with `promise`, or rejects after `ms`. */
