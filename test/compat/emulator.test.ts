@@ -5,8 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { startGateway, type TestGateway } from "../../client/testing.js";
-import AgoraRTM1 from "../../compat/agora-rtm-sdk.js";
-import AgoraRTM2, { connectRtmEmulator, RtmEmulatorConfigError } from "../../compat/agora-rtm.js";
+import AgoraRTM1, * as Rtm1 from "../../compat/agora-rtm-sdk.js";
+import AgoraRTM2, { connectRtmEmulator, RtmEmulatorConfigError, RtmNotEmulatedError } from "../../compat/agora-rtm.js";
 import { configuredEmulatorUrl, EMULATOR_URL_VARIABLE, normaliseEmulatorUrl, resetRtmEmulator } from "../../compat/emulator.js";
 import { rejectionOf } from "./support.js";
 
@@ -40,6 +40,26 @@ it("with neither set, login rejects with RtmEmulatorConfigError saying how to se
   // No session and no gateway: 1.x logout is 102, 2.x logout resolves.
   expect(await rejectionOf(one.logout())).toMatchObject({ code: 102 });
   await expect(two.logout()).resolves.toMatchObject({ timestamp: expect.any(Number) });
+});
+
+it("before any login, without a gateway (docs/compat.md): 1.x logout and renewToken reject 102, 2.x logout resolves and renewToken rejects -10025", async () => {
+  delete process.env[EMULATOR_URL_VARIABLE];
+  const one = AgoraRTM1.createInstance(APP);
+  const two = new AgoraRTM2.RTM(APP, "alice");
+  expect(await rejectionOf(one.logout())).toMatchObject({ name: "RtmInvalidStatusError", code: 102 });
+  expect(await rejectionOf(one.renewToken("007x"))).toMatchObject({ name: "RtmInvalidStatusError", code: 102 });
+  await expect(two.logout()).resolves.toEqual({ timestamp: expect.any(Number) });
+  expect(await rejectionOf(two.renewToken("007x"))).toMatchObject({ name: "RtmInvalidStatusError", errorCode: -10025, operation: "renewToken" });
+});
+
+it("both modules say they are the emulator (BUILD) and export the same two error classes (docs/compat.md, \"Troubleshooting\")", async () => {
+  expect(AgoraRTM1.BUILD).toBe("rtm-auth-gateway-compat");
+  expect(AgoraRTM2.BUILD).toBe("rtm-auth-gateway-compat");
+  expect(Rtm1.RtmNotEmulatedError).toBe(RtmNotEmulatedError);
+  expect(Rtm1.RtmEmulatorConfigError).toBe(RtmEmulatorConfigError);
+  // A factory outside login throws; a method rejects: instanceof holds with either module's class.
+  expect(() => AgoraRTM1.createInstance(APP).createChannel("c")).toThrow(Rtm1.RtmNotEmulatedError);
+  expect(await rejectionOf(new AgoraRTM2.RTM(APP, "bob").publish("c", "m"))).toBeInstanceOf(RtmNotEmulatedError);
 });
 
 it("RTM_AUTH_EMULATOR_URL is read at login; connectRtmEmulator wins over it", async () => {
