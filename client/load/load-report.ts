@@ -368,10 +368,17 @@ const pad = (s: string, n: number): string => s.padEnd(n);
 function opLines(name: string, c: OpCounts): string[] {
   if (c.attempts === 0) return [];
   const lines = [`  ${pad(name, 8)} ${String(c.attempts).padStart(8)} attempts  ${String(c.accepted).padStart(8)} accepted  ${String(c.refused).padStart(7)} refused  ${String(c.errors).padStart(6)} errors`];
-  for (const [reason, codes] of Object.entries(c.refusedBy).sort()) {
-    for (const [code, n] of Object.entries(codes).sort()) lines.push(`             refused ${pad(reason, 22)} ${pad(code, 34)} ${n}`);
+  const refusals = Object.entries(c.refusedBy).sort();
+  // The refusal table: the gateway's reason (docs/reasons.md), the profile's wire code and its name, the count.
+  if (refusals.length > 0) lines.push(`             refused ${pad("reason", 22)} ${pad("code", 6)} ${pad("name", 34)} count`);
+  for (const [reason, codes] of refusals) {
+    for (const [key, n] of Object.entries(codes).sort()) {
+      const space = key.indexOf(" ");
+      const [code, codeName] = space < 0 ? [key, "?"] : [key.slice(0, space), key.slice(space + 1)];
+      lines.push(`             refused ${pad(reason, 22)} ${pad(code, 6)} ${pad(codeName, 34)} ${n}`);
+    }
   }
-  for (const [kind, n] of Object.entries(c.errorsBy).sort()) lines.push(`             error   ${pad(kind, 57)} ${n}`);
+  for (const [kind, n] of Object.entries(c.errorsBy).sort()) lines.push(`             error   ${pad(kind, 64)} ${n}`);
   return lines;
 }
 
@@ -384,7 +391,7 @@ function latencyLine(name: string, s: LatencySummary): string | null {
 export function usersLine(r: LoadReport): string {
   const o = r.options;
   if (o.population !== null) return `population ${o.population.file}: ${o.population.cohorts.map((c) => `${c.name} ${c.share}`).join(", ")}`;
-  return `mix ${o.mix}, invalid ${o.invalid}, hold ${o.holdS} s, renew every ${o.renewEveryS || "—"} s`;
+  return `mix ${o.mix}, invalid ${o.invalid}, hold ${o.holdS} s, renew every ${o.renewEveryS ? `${o.renewEveryS} s` : "never"}`;
 }
 
 /** The report as text (what the CLI prints). */

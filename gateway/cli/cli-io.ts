@@ -27,6 +27,26 @@ export function usageError(io: CliIo, command: string, message: string): number 
 }
 
 /**
+ * `args` with each string option followed by a negative number joined to it (`--processes -1` →
+ * `--processes=-1`). `parseArgs` refuses the spaced form as "argument is ambiguous" (a value that
+ * starts with a dash could be an option); joined, the value reaches the option's own range check,
+ * whose message says what is allowed. Anything else is left as it is.
+ */
+export function joinNegativeValues(args: readonly string[], options: Readonly<Record<string, { readonly type: "string" | "boolean" }>>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === "string" && next !== undefined && /^-\d+(\.\d+)?$/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/**
  * The first sentence of a `node:util` `parseArgs` error, e.g. `Unknown option '--bogus'` (Node
  * goes on with advice about positionals that only adds noise before the help pointer).
  */

@@ -38,7 +38,7 @@ import {
 import { describeConnectionFailure, probeWebSocket } from "../../client/load/probe.js";
 import { MAX_PROCESSES, startProcessDriver } from "../../client/load/process-hosts.js";
 import type { WsTarget } from "../../client/load/ws-frames.js";
-import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
+import { EXIT, joinNegativeValues, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
 
 const DEFAULT_WORKERS = Math.max(1, Math.min(8, os.availableParallelism() - 1));
 /** The open-file limit here is 20000 per process; leave room for everything else. */
@@ -159,47 +159,50 @@ function num(raw: string | undefined, option: string, fallback: number, min: num
   return v;
 }
 
+/** The options of `rtm-auth load` (node:util parseArgs). */
+const LOAD_OPTIONS = {
+  url: { type: "string", multiple: true },
+  processes: { type: "string" },
+  "app-id": { type: "string" },
+  certificate: { type: "string" },
+  "admin-url": { type: "string" },
+  "admin-token": { type: "string" },
+  rate: { type: "string" },
+  concurrency: { type: "string" },
+  "ramp-up": { type: "string" },
+  duration: { type: "string" },
+  hold: { type: "string" },
+  "renew-every": { type: "string" },
+  mix: { type: "string" },
+  invalid: { type: "string" },
+  population: { type: "string" },
+  profile: { type: "string" },
+  seed: { type: "string" },
+  "token-ttl": { type: "string" },
+  workers: { type: "string" },
+  timeout: { type: "string" },
+  "max-sockets": { type: "string" },
+  threshold: { type: "string", multiple: true },
+  json: { type: "string" },
+  html: { type: "string" },
+  quiet: { type: "boolean" },
+  "find-capacity": { type: "boolean" },
+  "step-factor": { type: "string" },
+  "step-duration": { type: "string" },
+  "max-steps": { type: "string" },
+  "max-rate": { type: "string" },
+  refine: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 async function parse(args: string[]): Promise<Parsed | "help"> {
   let values;
   try {
     values = parseArgs({
-      args,
+      args: joinNegativeValues(args, LOAD_OPTIONS),
       strict: true,
       allowPositionals: false,
-      options: {
-        url: { type: "string", multiple: true },
-        processes: { type: "string" },
-        "app-id": { type: "string" },
-        certificate: { type: "string" },
-        "admin-url": { type: "string" },
-        "admin-token": { type: "string" },
-        rate: { type: "string" },
-        concurrency: { type: "string" },
-        "ramp-up": { type: "string" },
-        duration: { type: "string" },
-        hold: { type: "string" },
-        "renew-every": { type: "string" },
-        mix: { type: "string" },
-        invalid: { type: "string" },
-        population: { type: "string" },
-        profile: { type: "string" },
-        seed: { type: "string" },
-        "token-ttl": { type: "string" },
-        workers: { type: "string" },
-        timeout: { type: "string" },
-        "max-sockets": { type: "string" },
-        threshold: { type: "string", multiple: true },
-        json: { type: "string" },
-        html: { type: "string" },
-        quiet: { type: "boolean" },
-        "find-capacity": { type: "boolean" },
-        "step-factor": { type: "string" },
-        "step-duration": { type: "string" },
-        "max-steps": { type: "string" },
-        "max-rate": { type: "string" },
-        refine: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
+      options: LOAD_OPTIONS,
     }).values;
   } catch (err) {
     throw new LoadOptionError(parseArgsMessage(err));

@@ -72,6 +72,10 @@ describe("a run that measured nothing fails without --threshold", () => {
     const run = await runLoad(["--url", gw.url, "--app-id", "0123456789abcdef0123456789abcdef", "--certificate", EITHER.certificate!, ...SHORT]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/\nFAIL: no login got the answer it was sent for: 0 accepted, 20 refused \(\w+ ×20\)\n$/);
+    // The refusal table names its columns, then one row per reason and code: reason, code, name, count.
+    expect(run.stdout).toMatch(/\n {13}refused reason {17}code {3}name {31}count\n {13}refused \w+ +-?\d+ +[A-Z_]+ +20\n/);
+    // No renewals asked for: "never", not a unit after a dash.
+    expect(run.stdout).toMatch(/, renew every never, seed /);
   });
 
   it("refusals that were asked for (--invalid 1: every token signed with a wrong certificate) → 0", async () => {

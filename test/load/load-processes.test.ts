@@ -173,6 +173,8 @@ describe("rtm-auth load --processes", () => {
   it.each<[string, string[], RegExp]>([
     ["--processes 0", ["--processes", "0"], /--processes must be an integer in \[1, 32\], got "0"/],
     ["--processes above the bound", ["--processes", "33"], /--processes must be an integer in \[1, 32\], got "33"/],
+    // parseArgs alone calls a spaced negative value "ambiguous"; the range is what is wrong.
+    ["--processes -1 (spaced)", ["--processes", "-1"], /^rtm-auth load: --processes must be an integer in \[1, 32\], got "-1"; see/],
     ["fewer users than processes", ["--processes", "3", "--concurrency", "2"], /--concurrency 2 cannot be split over 3 processes: give each at least one user/],
     ["users over every process's budget", ["--processes", "2", "--max-sockets", "10", "--concurrency", "25"], /--concurrency 25 is over the socket budget of 2 processes \(2 × 10\): give more --processes/],
     ["users over one process's budget", ["--max-sockets", "10", "--concurrency", "25"], /--concurrency 25 is over the socket budget of one process \(10\): spread it with --processes 3/],
