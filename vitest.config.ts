@@ -44,6 +44,9 @@ const SERIAL = [
   "test/integration/two-gateways-redis.test.ts", // a remote login closes the other session within 2 s
   "test/unit/core/fault/uid-pattern.test.ts", // a many-star glob in < 50 ms
   "test/load/load-processes-40k.test.ts", // 40,000 sessions over 3 load and 3 gateway processes: the whole machine
+  // Not timed: it runs after the parallel files so that the Artillery install, started in the
+  // background at the beginning (test/support/artillery-global-setup.ts, CI=true), is done by then.
+  "test/load/artillery-run.test.ts",
 ];
 
 /** Settings every group shares (a project does not inherit the root's test settings). */
@@ -59,8 +62,8 @@ export default defineConfig({
   test: {
     // Run once by the root project, for every group's files: dist/ built from the current sources
     // (the gateway and CLI the tests spawn), and one Redis (REDIS_URL, a redis-server binary, or
-    // 127.0.0.1:6379) provided to every file.
-    globalSetup: ["test/support/build-global-setup.ts", "test/support/redis-global-setup.ts"],
+    // 127.0.0.1:6379) provided to every file; with CI=true, the Artillery install started early.
+    globalSetup: ["test/support/build-global-setup.ts", "test/support/redis-global-setup.ts", "test/support/artillery-global-setup.ts"],
     projects: [
       {
         test: {

@@ -2,7 +2,7 @@
  * vitest globalSetup: one built gateway for the whole run. The CLI, load, chaos and README tests
  * spawn `bin/rtm-auth.js` and `dist/bench/*.js`, so `dist/` must match the sources before any file
  * starts. When `dist/.tsbuildinfo` is missing or older than a source file (`.ts` under core/,
- * policies/, gateway/, client/, bench/, or a tsconfig), this runs `tsc -b tsconfig.build.json`
+ * policies/, gateway/, client/, compat/, bench/, or a tsconfig), this runs `tsc -b tsconfig.build.json`
  * (what `npm run build` runs) once, here, instead of each file building on its own, which two
  * files running side by side would do at the same time over the same outputs. `npm test` builds
  * first, so there it only compares modification times (a few hundred `stat` calls).
@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const SOURCE_DIRS = ["core", "policies", "gateway", "client", "bench"];
+const SOURCE_DIRS = ["core", "policies", "gateway", "client", "compat", "bench"];
 const CONFIGS = ["tsconfig.json", "tsconfig.build.json"];
 const BUILD_INFO = join(ROOT, "dist", ".tsbuildinfo");
 const NOT_BUILT = "dist/ has not been built";

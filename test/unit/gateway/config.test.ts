@@ -315,7 +315,7 @@ describe("configFromEnv", () => {
     const c = loadConfig(configFromEnv({ REDIS_URL: "redis://127.0.0.1:6379/2", REDIS_KEY_PREFIX: "staging:", REDIS_MAX_STALENESS_SECONDS: "5", REDIS_START_TIMEOUT_SECONDS: "2" }));
     expect([c.redisUrl, c.redisKeyPrefix, c.redisMaxStalenessSeconds, c.redisStartTimeoutSeconds]).toEqual(["redis://127.0.0.1:6379/2", "staging:", 5, 2]);
     expect(() => loadConfig(configFromEnv({ REDIS_START_TIMEOUT_SECONDS: "0" }))).toThrow(/REDIS_START_TIMEOUT_SECONDS/);
-    expect(() => loadConfig({ redisUrl: "http://127.0.0.1:6379" })).toThrow(/redisUrl: REDIS_URL must start with redis:\/\/ or rediss:\/\/ \(one server\), redis\+cluster:\/\/ .*or be a unix socket path/);
+    expect(() => loadConfig({ redisUrl: "http://127.0.0.1:6379" })).toThrow(/redisUrl: must start with redis:\/\/ or rediss:\/\/ \(one server\), redis\+cluster:\/\/ .*or be a unix socket path \[REDIS_URL\]/);
     expect(() => loadConfig({ redisKeyPrefix: "bad prefix" })).toThrow(/redisKeyPrefix/);
   });
 
