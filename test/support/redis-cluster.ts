@@ -97,7 +97,8 @@ export interface TestCluster {
    */
   moveSlotOf(key: string, toPort: number): Promise<void>;
   /**
-   * Waits until the node on `port` has passed its writes to its replica (WAIT 1), SIGKILLs it, and
+   * Waits until the node on `port` has passed its writes to its replica (its replica's offset has
+   * reached the master's replication offset), SIGKILLs it, and
    * waits until its slots are served by the promoted replica.
    */
   killAndFailOver(port: number, timeoutMs?: number): Promise<void>;
@@ -201,9 +202,19 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
       if (node === undefined) throw new Error(`no node on ${port}`);
       const other = live().find((n) => n.port !== port)!;
       const slotsBefore = (await slotOwners(other.port)).filter((s) => s.port === port);
-      // Its replica has every write made so far (WAIT): what the test loses is the master, not
-      // writes it had not replicated yet (those a failover may lose: docs/redis.md, "Failover").
-      await cli(["-p", String(port), "wait", "1", "2000"], 5_000);
+      // Its replica has every write made so far: what the test loses is the master, not writes it
+      // had not replicated yet (those a failover may lose: docs/redis.md, "Failover"). (WAIT would
+      // not do: it waits for the calling connection's own writes, and this one made none.)
+      const offset = Number(/master_repl_offset:(\d+)/.exec(await cli(["-p", String(port), "info", "replication"], 2_000))?.[1] ?? "0");
+      await until(
+        `the replica of ${port} at offset ${offset}`,
+        async () => {
+          const replica = /slave0:.*offset=(\d+)/.exec(await cli(["-p", String(port), "info", "replication"], 2_000));
+          return replica !== null && Number(replica[1]) >= offset;
+        },
+        10_000,
+        20,
+      );
       await node.server.kill();
       await until(
         `failover of ${port}`,
