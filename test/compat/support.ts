@@ -2,22 +2,31 @@
 import type { RtmClient as Rtm1Client } from "../../compat/agora-rtm-sdk.js";
 import type { RTMClient as Rtm2Client } from "../../compat/agora-rtm.js";
 
-/** Everything a 1.x compat client emitted, in order: "STATE/REASON", "TokenPrivilegeWillExpire", "TokenExpired". */
-export function record1(client: Rtm1Client): { readonly seen: string[]; states(): string[]; next(what: string): Promise<void> } {
+/** An ordered record of event names, and a wait for one of them (at once if it was already seen). */
+function sequence(): { seen: string[]; push(entry: string): void; next(what: string): Promise<void> } {
   const seen: string[] = [];
   let waiters: Array<{ what: string; resolve: () => void }> = [];
-  const push = (entry: string): void => {
-    seen.push(entry);
-    for (const w of waiters.filter((w) => w.what === entry)) w.resolve();
-    waiters = waiters.filter((w) => w.what !== entry);
+  return {
+    seen,
+    push(entry) {
+      seen.push(entry);
+      for (const w of waiters.filter((w) => w.what === entry)) w.resolve();
+      waiters = waiters.filter((w) => w.what !== entry);
+    },
+    next: (what) => (seen.includes(what) ? Promise.resolve() : new Promise((resolve) => waiters.push({ what, resolve }))),
   };
+}
+
+/** Everything a 1.x compat client emitted, in order: "STATE/REASON", "TokenPrivilegeWillExpire", "TokenExpired". */
+export function record1(client: Rtm1Client): { readonly seen: string[]; states(): string[]; next(what: string): Promise<void> } {
+  const { seen, push, next } = sequence();
   client.on("ConnectionStateChanged", (state, reason) => push(`${state}/${reason}`));
   client.on("TokenPrivilegeWillExpire", () => push("TokenPrivilegeWillExpire"));
   client.on("TokenExpired", () => push("TokenExpired"));
   return {
     seen,
     states: () => seen.filter((s) => s.includes("/")),
-    next: (what) => (seen.includes(what) ? Promise.resolve() : new Promise((resolve) => waiters.push({ what, resolve }))),
+    next,
   };
 }
 
@@ -26,13 +35,7 @@ export function record1(client: Rtm1Client): { readonly seen: string[]; states()
  * status as "status:STATE/REASON", "tokenPrivilegeWillExpire:<channelName>", "token:<eventType>".
  */
 export function record2(client: Rtm2Client): { readonly seen: string[]; links(): string[]; next(what: string): Promise<void> } {
-  const seen: string[] = [];
-  let waiters: Array<{ what: string; resolve: () => void }> = [];
-  const push = (entry: string): void => {
-    seen.push(entry);
-    for (const w of waiters.filter((w) => w.what === entry)) w.resolve();
-    waiters = waiters.filter((w) => w.what !== entry);
-  };
+  const { seen, push, next } = sequence();
   client.addEventListener("linkState", (e) => push(`${e.previousState}>${e.currentState}/${e.operation}/${e.reasonCode}`));
   client.addEventListener("status", (e) => push(`status:${e.state}/${e.reason}`));
   client.addEventListener("tokenPrivilegeWillExpire", (channel) => push(`tokenPrivilegeWillExpire:${channel}`));
@@ -40,7 +43,7 @@ export function record2(client: Rtm2Client): { readonly seen: string[]; links():
   return {
     seen,
     links: () => seen.filter((s) => s.includes(">")),
-    next: (what) => (seen.includes(what) ? Promise.resolve() : new Promise((resolve) => waiters.push({ what, resolve }))),
+    next,
   };
 }
 

@@ -13,8 +13,6 @@
  * Skipped (with the reason) when redis-server or redis-cli is missing; with CI=true it fails instead.
  */
 import { randomBytes } from "node:crypto";
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ProjectRecord } from "../../core/certificate/project.js";
@@ -168,10 +166,6 @@ describe.skipIf(skip !== undefined)("Redis Cluster (3 masters, 1 replica each)",
     let pair: GatewayPair;
 
     beforeAll(async () => {
-      if (!existsSync(new URL("../../dist/gateway/cli/main.js", import.meta.url))) {
-        const built = spawnSync("npm", ["run", "build"], { encoding: "utf8", timeout: 120_000 });
-        if (built.status !== 0) throw new Error(`npm run build failed: ${built.stdout}${built.stderr}`);
-      }
       pair = await startGatewayPair(cluster.url, prefix);
     }, 60_000);
 

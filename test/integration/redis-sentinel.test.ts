@@ -9,8 +9,6 @@
  *
  * Skipped (with the reason) when redis-server or redis-cli is missing; with CI=true it fails instead.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { certificateStoreContract } from "../contract/certificate-store.contract.js";
@@ -55,10 +53,6 @@ describe.skipIf(skip !== undefined)("Redis behind Sentinel (a primary, a replica
     let pair: GatewayPair;
 
     beforeAll(async () => {
-      if (!existsSync(new URL("../../dist/gateway/cli/main.js", import.meta.url))) {
-        const built = spawnSync("npm", ["run", "build"], { encoding: "utf8", timeout: 120_000 });
-        if (built.status !== 0) throw new Error(`npm run build failed: ${built.stdout}${built.stderr}`);
-      }
       pair = await startGatewayPair(sentinel.url, prefix);
     }, 60_000);
 

@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { DEV_PROJECTS } from "../../gateway/dev-seed.js";
+import type { LoadReport } from "../../client/load/index.js";
 import { startGateway, type Gateway } from "../../gateway/main.js";
 
 const BIN = new URL("../../bin/rtm-auth.js", import.meta.url).pathname;
@@ -71,6 +72,21 @@ export function delta(before: ReadonlyMap<string, number>, after: ReadonlyMap<st
   for (const [k, v] of after) {
     const d = v - (before.get(k) ?? 0);
     if (d !== 0) out.set(k, d);
+  }
+  return out;
+}
+
+/** The report's counts in the metrics' terms: "op result reason" → count. */
+export function reportCounts(r: LoadReport): Map<string, number> {
+  const out = new Map<string, number>();
+  const ops = [
+    ["login", r.login],
+    ["renewToken", r.renew],
+    ["logout", r.logout],
+  ] as const;
+  for (const [op, c] of ops) {
+    if (c.accepted > 0) out.set(`${op} accepted ok`, c.accepted);
+    for (const [reason, codes] of Object.entries(c.refusedBy)) out.set(`${op} refused ${reason}`, Object.values(codes).reduce((s, n) => s + n, 0));
   }
   return out;
 }

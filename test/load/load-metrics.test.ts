@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { LoadReport } from "../../client/load/index.js";
 import type { Gateway } from "../../gateway/main.js";
-import { attemptCounters, delta, ensureBuilt, runLoad, startTestGateway, targetArgs } from "./load-cli.js";
+import { attemptCounters, delta, ensureBuilt, reportCounts, runLoad, startTestGateway, targetArgs } from "./load-cli.js";
 
 let gw: Gateway;
 let dir: string;
@@ -26,21 +26,6 @@ afterAll(async () => {
   await gw?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** The report's counts in the metrics' terms: "op result reason" → count. */
-function reportCounts(r: LoadReport): Map<string, number> {
-  const out = new Map<string, number>();
-  const ops = [
-    ["login", r.login],
-    ["renewToken", r.renew],
-    ["logout", r.logout],
-  ] as const;
-  for (const [op, c] of ops) {
-    if (c.accepted > 0) out.set(`${op} accepted ok`, c.accepted);
-    for (const [reason, codes] of Object.entries(c.refusedBy)) out.set(`${op} refused ${reason}`, Object.values(codes).reduce((s, n) => s + n, 0));
-  }
-  return out;
-}
 
 it(
   "a 20 s run at 40 logins/s: the report's accepted and refused counts per reason equal the /metrics deltas",

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoadReport } from "../../client/load/index.js";
 import type { Gateway } from "../../gateway/main.js";
-import { attemptCounters, delta, ensureBuilt, runLoad, startTestGateway, targetArgs } from "./load-cli.js";
+import { attemptCounters, delta, ensureBuilt, reportCounts, runLoad, startTestGateway, targetArgs } from "./load-cli.js";
 
 const BIN = new URL("../../bin/rtm-auth.js", import.meta.url).pathname;
 
@@ -31,21 +31,6 @@ afterAll(async () => {
   await gw?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** The report's counts in the metrics' terms: "op result reason" → count. */
-function reportCounts(r: LoadReport): Map<string, number> {
-  const out = new Map<string, number>();
-  const ops = [
-    ["login", r.login],
-    ["renewToken", r.renew],
-    ["logout", r.logout],
-  ] as const;
-  for (const [op, c] of ops) {
-    if (c.accepted > 0) out.set(`${op} accepted ok`, c.accepted);
-    for (const [reason, codes] of Object.entries(c.refusedBy)) out.set(`${op} refused ${reason}`, Object.values(codes).reduce((s, n) => s + n, 0));
-  }
-  return out;
-}
 
 /** The pids of `pid`'s children (Linux `ps`). */
 function childPids(pid: number): number[] {
