@@ -53,7 +53,8 @@ const USAGE =
   "                                        [--sessions N] [--skip-memory] [--skip-throughput] [--profile DIR] [--json FILE] [--check]\n" +
   "                                        [--shadow]  (also a gateway with a shadow target: its CPU per login / none, target ≤ 1.10)\n" +
   "                                        [--baseline DIST]  (also the gateway of another build's dist/ directory, in the same rounds)\n" +
-  "                                        [--skip-redis] [--skip-006]  (no Redis-mode row, no 006 row)";
+  "                                        [--skip-redis] [--skip-006]  (no Redis-mode row, no 006 row)\n" +
+  "                                        [--node-flags=\"F …\"]  (extra Node.js flags for every server process, e.g. --node-flags=--trace-deopt)";
 
 const TARGET_RATE = 0.85;
 const TARGET_CPU = 1.2;
@@ -81,6 +82,7 @@ function parseCli() {
       baseline: { type: "string" },
       "skip-redis": { type: "boolean", default: false },
       "skip-006": { type: "boolean", default: false },
+      "node-flags": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -132,6 +134,8 @@ const TARGET_SHADOW_CPU = 1.1;
 const BASELINE = args.values.baseline === undefined ? undefined : resolve(args.values.baseline);
 const SKIP_REDIS = args.values["skip-redis"] === true;
 const SKIP_006 = args.values["skip-006"] === true;
+/** `--node-flags "F …"`: extra Node.js/V8 flags for every server process (all alike), e.g. `--trace-deopt`. */
+const NODE_FLAGS = (args.values["node-flags"] ?? "").split(" ").filter((f) => f !== "");
 /** Target (issue 13): a login with REDIS_URL set costs at most this many bare cycles of CPU. */
 const TARGET_REDIS_CPU = 1.25;
 
@@ -239,7 +243,7 @@ function row(cells: readonly string[], widths: readonly number[]): string {
 const log = (line: string): void => console.log(line);
 
 async function throughput() {
-  const execArgv = PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`];
+  const execArgv = [...NODE_FLAGS, ...(PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`])];
   if (PROFILE_DIR !== undefined) mkdirSync(PROFILE_DIR, { recursive: true });
   const load = (await BenchChild.start("load", "./gateway-bench-load.js", [])).child;
   const servers = new Map<Kind, { child: BenchChild; ready: Message }>();

@@ -28,7 +28,12 @@ const LEGACY_REPORTS_EXPIRY_BEFORE: ReadonlySet<TokenReason> = new Set(["invalid
  * observed preset show together (docs/fidelity.md). A pure function: no clock, no store.
  */
 export function checkToken(req: VerifyRequest, switches: TokenSwitches): VerifyResult {
-  const r = verifyToken({ ...req, privilege006: switches.privilege006, accept006RtcJoin: switches.accept006RtcAsRtm });
+  // A request that already carries the switches (the login policy builds it so) is used as is: no copy per login.
+  const withSwitches =
+    req.privilege006 === switches.privilege006 && req.accept006RtcJoin === switches.accept006RtcAsRtm
+      ? req
+      : { ...req, privilege006: switches.privilege006, accept006RtcJoin: switches.accept006RtcAsRtm };
+  const r = verifyToken(withSwitches);
   if (r.valid || switches.checkOrder !== "legacy" || r.parsed === null || !LEGACY_REPORTS_EXPIRY_BEFORE.has(r.reason)) return r;
   const expired = expiryReason(r.parsed, req.now, req.maxLifetimeSeconds);
   if (expired === null) return r;

@@ -23,6 +23,8 @@ export const tokenValid: AuthPolicy = {
         now: ctx.now,
         limits: ctx.settings.tokenLimits,
         maxLifetimeSeconds: ctx.settings.maxTokenLifetimeSeconds ?? 0,
+        privilege006: ctx.settings.privilege006,
+        accept006RtcJoin: ctx.settings.accept006RtcAsRtm,
       },
       ctx.settings,
     );

@@ -776,12 +776,12 @@ export class SessionManager {
   }
 
   private sendEvent(conn: Connection, e: ServerEvent): void {
-    conn.transport.send(Buffer.from(JSON.stringify(e), "utf8"));
+    conn.transport.send(JSON.stringify(e));
   }
 
   private send(conn: Connection, reply: object): void {
-    // As bytes: with every chunk a Buffer, a corked request leaves in one all-buffers writev.
-    conn.transport.send(Buffer.from(JSON.stringify(reply), "utf8"));
+    // As a string: the transport encodes it straight into the request's one framed write.
+    conn.transport.send(JSON.stringify(reply));
   }
 
   private baseDecision(conn: Connection, op: Decision["op"], now: number, started: number): Omit<Decision, "result" | "reason"> {

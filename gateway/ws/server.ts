@@ -21,6 +21,7 @@ import type { Logger } from "../logger.js";
 import { WIRE_CODES } from "../protocol/wire-codes.js";
 import type { Connection } from "../sessions/connection.js";
 import type { SessionManager } from "../sessions/session-manager.js";
+import { addToBatch, beginBatch, discardBatch, endBatch, flushBatch, isBatching } from "./frame-batch.js";
 import { SocketAccounting, type SocketCounts } from "./socket-accounting.js";
 import type { PauseReason, Transport } from "./transport.js";
 
@@ -70,15 +71,21 @@ class WsTransport implements Transport {
   }
 
   send(text: string | Buffer): void {
+    if (this.ws.readyState !== 1) return;
+    // During a request its frames leave together, in one write (frame-batch.ts).
+    if (isBatching(this.socket)) addToBatch(text);
     // Buffers are sent as text frames: the gateway only ever sends UTF-8 JSON.
-    if (this.ws.readyState === 1) this.ws.send(text, TEXT_FRAME);
+    else this.ws.send(text, TEXT_FRAME);
   }
 
   close(code: number, reason: string): void {
+    // The frames already sent go out before the close frame.
+    flushBatch(this.socket);
     if (this.ws.readyState === 0 || this.ws.readyState === 1) this.ws.close(code, reason);
   }
 
   destroy(): void {
+    discardBatch(this.socket);
     this.socket.destroy();
   }
 
@@ -298,14 +305,23 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
     const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
     if (isBinary) return sessions.onBinary(conn);
-    // Every frame a request causes (events, then the reply) leaves in one write.
+    // Every frame a request causes (events, then the reply) leaves in one write (frame-batch.ts).
     const transport = conn.transport as WsTransport;
     const socket = transport.socket;
-    socket.cork();
-    try {
-      sessions.onText(conn, data.toString());
-    } finally {
-      socket.uncork();
+    if (beginBatch(socket)) {
+      try {
+        sessions.onText(conn, data.toString());
+      } finally {
+        endBatch(socket);
+      }
+    } else {
+      // A request handled while another one's frames are collected (not expected): corked instead.
+      socket.cork();
+      try {
+        sessions.onText(conn, data.toString());
+      } finally {
+        socket.uncork();
+      }
     }
     transport.limitWriteBuffer(config.maxBufferedBytes);
   }

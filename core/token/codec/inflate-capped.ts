@@ -19,6 +19,85 @@ import { ZStream, Z_FINISH, Z_STREAM_END, zlibInflate, zlibInflateInit, zlibInfl
 
 /** One stream state, reset per call: inflation is synchronous, so calls never overlap. */
 let stream: ZStream | null = null;
+
+/**
+ * The fields of pako's inflate state that a reset sets (zlib's `inflateResetKeep` and
+ * `inflateReset`, which pako ports field for field).
+ */
+interface InflateStateFields {
+  mode: number;
+  wrap: number;
+  last: number;
+  havedict: number;
+  flags: number;
+  dmax: number;
+  total: number;
+  head: unknown;
+  hold: number;
+  bits: number;
+  wsize: number;
+  whave: number;
+  wnext: number;
+  lencode: Int32Array;
+  lendyn: Int32Array;
+  distcode: Int32Array;
+  distdyn: Int32Array;
+  sane: number;
+  back: number;
+}
+type StreamWithState = ZStream & { state: InflateStateFields; total_in: number; total_out: number; msg: string; adler: number };
+
+/**
+ * Why not `zlibInflateReset`: pako's reset allocates two new code tables (Int32Arrays of 852 and
+ * 592 entries, 5.6 KiB of zeroed memory off the V8 heap) on every call, which cost several times
+ * the inflation of a token body itself, in allocation, zeroing and sweeping. zlib (C) keeps one
+ * table array for the life of the stream: `inflate_table` writes every entry a block reads before
+ * the block reads it, so the tables never need clearing. This reset does what pako's does, with
+ * the stream's own two tables kept. It is used only when the state has the shape it expects
+ * ({@link canResetInPlace}); otherwise pako's reset is called.
+ */
+function resetInPlace(s: StreamWithState, head: number): void {
+  const st = s.state;
+  st.wsize = 0;
+  st.whave = 0;
+  st.wnext = 0;
+  s.total_in = 0;
+  s.total_out = 0;
+  st.total = 0;
+  s.msg = "";
+  if (st.wrap !== 0) s.adler = st.wrap & 1;
+  st.mode = head;
+  st.last = 0;
+  st.havedict = 0;
+  st.flags = -1;
+  st.dmax = 32768;
+  st.head = null;
+  st.hold = 0;
+  st.bits = 0;
+  st.lencode = st.lendyn;
+  st.distcode = st.distdyn;
+  st.sane = 1;
+  st.back = -1;
+}
+
+/** The state's mode right after a reset (zlib's HEAD), read off a fresh stream. */
+let headMode = -1;
+
+/** True when `s` has the state fields {@link resetInPlace} sets, with its own code tables. */
+function canResetInPlace(s: ZStream): s is StreamWithState {
+  const st = (s as Partial<StreamWithState>).state as Partial<InflateStateFields> | undefined;
+  return (
+    st !== undefined &&
+    st !== null &&
+    st.lendyn instanceof Int32Array &&
+    st.distdyn instanceof Int32Array &&
+    typeof st.mode === "number" &&
+    typeof st.wrap === "number" &&
+    typeof st.wsize === "number" &&
+    typeof st.back === "number" &&
+    typeof st.sane === "number"
+  );
+}
 /** The output buffer, grown to the largest cap asked for (bounded by the configured cap). */
 let scratch = new Uint8Array(0);
 const EMPTY = new Uint8Array(0);
@@ -27,7 +106,17 @@ function freshStream(): ZStream {
   const s = new ZStream();
   // windowBits 15 with the zlib wrapper, as zlib.inflateSync: gzip and raw deflate are refused.
   if (zlibInflateInit(s) !== 0) throw new Error("pako: inflateInit failed");
+  if (canResetInPlace(s)) headMode = s.state.mode;
   return s;
+}
+
+/** Makes `s` ready for a new stream: in place when it can (no allocation), else by pako; false when neither can. */
+function reset(s: ZStream): boolean {
+  if (headMode >= 0 && canResetInPlace(s)) {
+    resetInPlace(s, headMode);
+    return true;
+  }
+  return zlibInflateReset(s) === 0;
 }
 
 /**
@@ -41,7 +130,7 @@ function freshStream(): ZStream {
  */
 export function inflateCapped(data: Uint8Array, maxBytes: number): Buffer | null {
   let s = stream;
-  if (s === null || zlibInflateReset(s) !== 0) s = freshStream();
+  if (s === null || !reset(s)) s = freshStream();
   stream = null; // taken: should inflate() ever throw, the next call starts from a fresh state
   if (scratch.length < maxBytes) scratch = new Uint8Array(maxBytes);
   s.input = data;
@@ -57,4 +146,13 @@ export function inflateCapped(data: Uint8Array, maxBytes: number): Buffer | null
   stream = s;
   if (status !== Z_STREAM_END || leftOver !== 0) return null;
   return Buffer.from(scratch.subarray(0, produced));
+}
+
+/**
+ * True once the shared stream is reset in place (no table allocation per call): pako's state had
+ * the expected shape. A pako update that changes it makes this false (and inflation falls back to
+ * pako's own reset); test/unit/core/token/codec/inflate-capped.test.ts fails then.
+ */
+export function inflateResetsInPlace(): boolean {
+  return headMode >= 0 && stream !== null && canResetInPlace(stream);
 }

@@ -16,7 +16,7 @@ import { constants, deflateRawSync, deflateSync, gzipSync, inflateSync, type Zli
 import { Deflate, Z_FULL_FLUSH, Z_SYNC_FLUSH } from "pako";
 import { describe, expect, it } from "vitest";
 import { seededRandom as prng } from "../../../../../client/load/rng.js";
-import { inflateCapped } from "../../../../../core/token/codec/inflate-capped.js";
+import { inflateCapped, inflateResetsInPlace } from "../../../../../core/token/codec/inflate-capped.js";
 import { DEFAULT_TOKEN_LIMITS } from "../../../../../core/token/index.js";
 
 const CAP = DEFAULT_TOKEN_LIMITS.maxInflatedBytes;
@@ -245,6 +245,17 @@ describe("inflateCapped (pako) against zlib.inflateSync (docs/tokens.md, \"Decod
       expect(inflateCapped(deflateSync(p), CAP)?.equals(p)).toBe(true);
     }
     expect(t.mismatches).toEqual([]);
+  });
+
+  it("resets its stream in place (no code tables allocated per call), and streams of different dynamic tables in a row inflate right", () => {
+    // Dynamic blocks build their own code tables into the kept arrays: each stream's must not leak into the next.
+    const rand = prng(7);
+    const texts = Array.from({ length: 200 }, (_, i) => Buffer.from(Array.from({ length: 300 + (i % 7) * 90 }, () => "abcdefghijklmnopqrstuvwxyz0123456789{}\":,"[Math.floor(rand() * (i % 5 === 0 ? 4 : 40))]).join("")));
+    for (const [i, p] of texts.entries()) {
+      const z = deflateSync(p, { level: 9, strategy: i % 3 === 0 ? constants.Z_HUFFMAN_ONLY : constants.Z_DEFAULT_STRATEGY });
+      expect([i, inflateCapped(z, CAP)?.equals(p)]).toEqual([i, true]);
+    }
+    expect(inflateResetsInPlace()).toBe(true);
   });
 
   it("returns a buffer of its own: a later call does not change an earlier result", () => {
