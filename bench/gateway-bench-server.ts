@@ -21,6 +21,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import v8 from "node:v8";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { ShadowTarget } from "../core/protocol/admin.js";
 import { startGateway, type Gateway } from "../gateway/main.js";
@@ -128,7 +129,9 @@ serveChild(
         gc();
         gc();
       }
-      return { gc: gc !== undefined, ...process.memoryUsage(), ...running.connections() };
+      // Committed bytes per V8 heap space, for telling live objects from space the heap keeps (new space above all).
+      const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((sp) => [sp.space_name, { size: sp.space_size, used: sp.space_used_size }]));
+      return { gc: gc !== undefined, ...process.memoryUsage(), spaces, ...running.connections() };
     },
     stats: () => running.connections(),
   },

@@ -114,6 +114,7 @@ async function measureServer(kind: "bare" | "gateway", holders: readonly BenchCh
       `  ${kind.padEnd(8)} ${ok} connections open (${failed} failed) in ${(openMs / 1000).toFixed(1)} s; server sees ${r.serverConnections} connections, ${r.serverSessions} sessions; ` +
         `RSS ${(r.rssBefore / 2 ** 20).toFixed(1)} → ${(r.rssAfter / 2 ** 20).toFixed(1)} MiB`,
     );
+    o.log(`           V8 heap spaces, committed (used) per connection: ${spaceDeltas(before, after, o.sessions)}`);
     return r;
   } finally {
     await server.stop();
@@ -136,4 +137,18 @@ export async function runMemoryBench(o: MemoryOptions): Promise<MemoryResult> {
   } finally {
     await Promise.all(holders.map((h) => h.stop()));
   }
+}
+
+/** "space +committed (+used) B" per connection for each V8 heap space that grew (from the server's `memory` replies). */
+function spaceDeltas(before: Message, after: Message, sessions: number): string {
+  type Spaces = Record<string, { size: number; used: number }>;
+  const b = (before["spaces"] ?? {}) as Spaces;
+  const a = (after["spaces"] ?? {}) as Spaces;
+  const parts: string[] = [];
+  for (const [name, s] of Object.entries(a)) {
+    const size = (s.size - (b[name]?.size ?? 0)) / sessions;
+    const used = (s.used - (b[name]?.used ?? 0)) / sessions;
+    if (Math.abs(size) >= 1 || Math.abs(used) >= 1) parts.push(`${name.replace(/_space$/, "")} ${size.toFixed(0)} (${used.toFixed(0)})`);
+  }
+  return parts.length === 0 ? "n/a" : parts.join(", ");
 }

@@ -155,14 +155,18 @@ export function createRedisClients(url: string, overrides: RedisOptions = {}): {
   const target = parseRedisUrl(url);
   const name = overrides.connectionName;
   const named = (role: string): RedisOptions => ({ ...overrides, ...(name === undefined ? {} : { connectionName: `${name}:${role}` }) });
+  // The command connection pipelines by itself (docs/redis.md, "Connections"): commands issued in one
+  // turn of the event loop (the session records of the logins handled in it) leave in one write and
+  // their replies are read together, instead of one write and one read per command.
+  const command = (): RedisOptions => ({ ...named("cmd"), enableAutoPipelining: true });
   if (target.mode === "standalone") {
-    return { mode: target.mode, redis: new Redis(url, redisClientOptions(named("cmd"))), subscriber: new Redis(url, redisClientOptions(named("sub"))) };
+    return { mode: target.mode, redis: new Redis(url, redisClientOptions(command())), subscriber: new Redis(url, redisClientOptions(named("sub"))) };
   }
   if (target.mode === "sentinel") {
-    return { mode: target.mode, redis: new Redis(sentinelOptions(target, named("cmd"))), subscriber: new Redis(sentinelOptions(target, named("sub"))) };
+    return { mode: target.mode, redis: new Redis(sentinelOptions(target, command())), subscriber: new Redis(sentinelOptions(target, named("sub"))) };
   }
   const seeds = target.nodes.map((n) => ({ host: n.host, port: n.port }));
-  const redis = new Cluster(seeds, clusterClientOptions(target, named("cmd")));
+  const redis = new Cluster(seeds, { ...clusterClientOptions(target, named("cmd")), enableAutoPipelining: true });
   const topology = new Cluster(seeds, clusterClientOptions(target, named("topology")));
   return { mode: target.mode, redis, subscriber: { kind: "sharded", topology, nodeOptions: nodeOptions(target, named("sub")) } };
 }
