@@ -17,6 +17,8 @@
  *    With `advance` the frames are taken from a cursor kept across runs (every gateway login uses
  *    a uid never used before, until the pool wraps); without it from the pool's start.
  *    `rewind` moves that cursor back to the start (for a fresh server process).
+ *    With `tag`, both notices carry it: several runs (one per server) may then go on at once, in
+ *    the same window (bench:gateway --same-window).
  *  - `hold {port, path, count, concurrency}`: opens `count` connections, each logged in (or
  *    answered) once, and keeps them open; `release` closes them all; `stats` counts them.
  *
@@ -103,6 +105,8 @@ function run(m: Message): Promise<Record<string, unknown>> {
   const maxCycles = num(m, "maxCycles", Number.POSITIVE_INFINITY);
   const timeoutMs = num(m, "timeoutMs", 10_000);
   const advance = m["advance"] === true;
+  /** Names this run in its window-start/-end notices (several runs may share the process at once). */
+  const tag = typeof m["tag"] === "string" ? m["tag"] : null;
   let local = 0;
   const wrapsBefore = pool.wraps;
 
@@ -170,7 +174,7 @@ function run(m: Message): Promise<Record<string, unknown>> {
       cpu0 = process.cpuUsage();
       elu0 = performance.eventLoopUtilization();
       windowStartNs = process.hrtime.bigint();
-      notifyParent({ type: "window-start" });
+      notifyParent({ type: "window-start", tag });
     };
     const endWindow = (): void => {
       if (phase === 2) return;
@@ -180,7 +184,7 @@ function run(m: Message): Promise<Record<string, unknown>> {
       const cpu = process.cpuUsage(cpu0);
       clientCpuUs = cpu.user + cpu.system;
       clientElu = performance.eventLoopUtilization(elu0).utilization;
-      notifyParent({ type: "window-end" });
+      notifyParent({ type: "window-end", tag });
       clearTimeout(warmTimer);
       clearTimeout(endTimer);
       if (inFlight.size === 0) finish();

@@ -7,6 +7,8 @@
  *    a node http server, upgraded from `server.on("upgrade")` after the same path check the
  *    gateway does, answering every text message with one small, constant JSON message. The
  *    transport floor every WebSocket service pays.
+ *    With `'{"spinUs":N}'` it first keeps the CPU busy for N µs per message (bench:gateway --spin):
+ *    a server that costs exactly N µs more per cycle in user code, to calibrate the closed loop.
  *  - `gateway`: `startGateway()` with the dev seed (the token-only project is logged into with
  *    007 tokens), silent logging, on 127.0.0.1 and a free port, otherwise its default
  *    configuration (the decision journal on, JOURNAL_SIZE 10000): what a user runs. The
@@ -38,7 +40,15 @@ interface Running {
   close(): Promise<void>;
 }
 
-async function startBare(): Promise<Running> {
+/** Keeps the CPU busy for `us` microseconds (wall time; the process is alone on its core as far as it can tell). */
+function spin(us: number): void {
+  const end = performance.now() + us / 1000;
+  while (performance.now() < end) {
+    // busy
+  }
+}
+
+async function startBare(spinUs = 0): Promise<Running> {
   const server: Server = createServer((_req, res) => {
     res.writeHead(404, { "content-length": 0 });
     res.end();
@@ -56,6 +66,7 @@ async function startBare(): Promise<Running> {
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       open++;
       ws.on("message", (_data, isBinary: boolean) => {
+        if (spinUs > 0) spin(spinUs);
         if (!isBinary) ws.send(BARE_REPLY);
       });
       ws.on("close", () => open--);
@@ -101,7 +112,8 @@ if (kind !== "bare" && kind !== "gateway") {
   process.exit(2);
 }
 const overrides = JSON.parse(process.argv[3] ?? "{}") as Record<string, unknown>;
-const running = kind === "bare" ? await startBare() : await startGatewayServer(overrides);
+// `bare '{"spinUs":N}'`: the bare server, busy for N µs of CPU before each reply (bench:gateway --spin).
+const running = kind === "bare" ? await startBare(typeof overrides["spinUs"] === "number" ? overrides["spinUs"] : 0) : await startGatewayServer(overrides);
 const gc = (globalThis as { gc?: () => void }).gc;
 
 let cpu0 = process.cpuUsage();

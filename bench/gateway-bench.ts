@@ -54,7 +54,9 @@ const USAGE =
   "                                        [--shadow]  (also a gateway with a shadow target: its CPU per login / none, target ≤ 1.10)\n" +
   "                                        [--baseline DIST]  (also the gateway of another build's dist/ directory, in the same rounds)\n" +
   "                                        [--skip-redis] [--skip-006]  (no Redis-mode row, no 006 row)\n" +
-  "                                        [--node-flags=\"F …\"]  (extra Node.js flags for every server process, e.g. --node-flags=--trace-deopt)";
+  "                                        [--node-flags=\"F …\"]  (extra Node.js flags for every server process, e.g. --node-flags=--trace-deopt)\n" +
+  "                                        [--same-window]  (each round runs every server at once, from one load process, in one measured window)\n" +
+  "                                        [--spin US]  (also the bare server busy US µs of CPU per message: calibrates what the closed loop adds)";
 
 const TARGET_RATE = 0.85;
 const TARGET_CPU = 1.2;
@@ -83,6 +85,8 @@ function parseCli() {
       "skip-redis": { type: "boolean", default: false },
       "skip-006": { type: "boolean", default: false },
       "node-flags": { type: "string" },
+      "same-window": { type: "boolean", default: false },
+      spin: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -134,6 +138,23 @@ const TARGET_SHADOW_CPU = 1.1;
 const BASELINE = args.values.baseline === undefined ? undefined : resolve(args.values.baseline);
 const SKIP_REDIS = args.values["skip-redis"] === true;
 const SKIP_006 = args.values["skip-006"] === true;
+/**
+ * `--same-window`: every round runs all the servers at once, one closed loop per server from the one
+ * load process (CONCURRENCY / servers cycles in flight each), in the same measured window: a drift of
+ * the machine's load, and the load process's own state, land on every server alike. The ratios are
+ * then per window (see the usage).
+ */
+const SAME_WINDOW = args.values["same-window"] === true;
+/**
+ * `--spin US`: one more server, the bare one busy for US µs of CPU before each reply: what a server
+ * costing exactly US µs more per cycle shows in the same rounds (its excess over bare, against US,
+ * is what the closed loop adds to a slower server: see docs/performance.md).
+ */
+const SPIN_US = args.values.spin === undefined ? undefined : Number(args.values.spin);
+if (SPIN_US !== undefined && !(Number.isFinite(SPIN_US) && SPIN_US > 0)) {
+  console.error(`--spin must be a positive number of microseconds\n${USAGE}`);
+  process.exit(2);
+}
 /** `--node-flags "F …"`: extra Node.js/V8 flags for every server process (all alike), e.g. `--trace-deopt`. */
 const NODE_FLAGS = (args.values["node-flags"] ?? "").split(" ").filter((f) => f !== "");
 /** Target (issue 13): a login with REDIS_URL set costs at most this many bare cycles of CPU. */
@@ -142,7 +163,7 @@ const TARGET_REDIS_CPU = 1.25;
 // ---------------------------------------------------------------------------------------------
 // Throughput
 
-type Kind = "bare" | "gateway" | "shadow" | "baseline" | "redis" | "v006";
+type Kind = "bare" | "gateway" | "shadow" | "baseline" | "redis" | "v006" | "spin";
 /** The token version a server's logins carry. */
 const versionOf = (kind: Kind): "006" | "007" => (kind === "v006" ? "006" : "007");
 
@@ -174,29 +195,41 @@ function num(m: Message, key: string): number {
   return typeof v === "number" ? v : Number.NaN;
 }
 
-async function runOne(kind: Kind, round: number, server: BenchChild, ready: Message, load: BenchChild): Promise<RunResult> {
+/** The window notices of the load process, by run tag (one listener per notice type in BenchChild). */
+const windowHandlers = new Map<string, { start: () => void; end: () => void }>();
+function listenToWindows(load: BenchChild): void {
+  load.on("window-start", (m) => windowHandlers.get(String(m["tag"]))?.start());
+  load.on("window-end", (m) => windowHandlers.get(String(m["tag"]))?.end());
+}
+
+async function runOne(kind: Kind, round: number, server: BenchChild, ready: Message, load: BenchChild, concurrency = CONCURRENCY): Promise<RunResult> {
   let measured: Promise<Message> | undefined;
   let marked: Promise<Message> | undefined;
-  load.on("window-start", () => {
-    marked = server.request({ type: "mark" });
-  });
-  load.on("window-end", () => {
-    measured = server.request({ type: "measure" });
+  const tag = `${kind}-${round}`;
+  windowHandlers.set(tag, {
+    start: () => {
+      marked = server.request({ type: "mark" });
+    },
+    end: () => {
+      measured = server.request({ type: "measure" });
+    },
   });
   const r = await load.request(
     {
       type: "run",
+      tag,
       port: num(ready, "port"),
       path: String(ready["path"]),
-      concurrency: CONCURRENCY,
+      concurrency,
       warmupMs: WARMUP_S * 1000,
       durationMs: DURATION_S * 1000,
       timeoutMs: 10_000,
-      advance: kind !== "bare",
+      advance: kind !== "bare" && kind !== "spin",
       version: versionOf(kind),
     },
     (WARMUP_S + DURATION_S) * 1000 + 60_000,
   );
+  windowHandlers.delete(tag);
   if (marked === undefined || measured === undefined) throw new Error("the load process did not report its measured window");
   await marked;
   const cpu = await measured;
@@ -246,6 +279,7 @@ async function throughput() {
   const execArgv = [...NODE_FLAGS, ...(PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`])];
   if (PROFILE_DIR !== undefined) mkdirSync(PROFILE_DIR, { recursive: true });
   const load = (await BenchChild.start("load", "./gateway-bench-load.js", [])).child;
+  listenToWindows(load);
   const servers = new Map<Kind, { child: BenchChild; ready: Message }>();
   const runs: RunResult[] = [];
   let mintMs = 0;
@@ -266,6 +300,7 @@ async function throughput() {
     await mint(POOL, false, "007");
     if (!SKIP_006) await mint(POOL, false, "006");
     servers.set("bare", await BenchChild.start("bare server", "./gateway-bench-server.js", ["bare"], execArgv));
+    if (SPIN_US !== undefined) servers.set("spin", await BenchChild.start("spinning bare server", "./gateway-bench-server.js", ["bare", JSON.stringify({ spinUs: SPIN_US })], execArgv));
     servers.set("gateway", await BenchChild.start("gateway server", "./gateway-bench-server.js", ["gateway", "{}"], execArgv));
     if (!SKIP_REDIS) {
       try {
@@ -293,11 +328,39 @@ async function throughput() {
       if (servers.has("v006")) kinds.push("v006");
       if (SHADOW) kinds.push("shadow");
       if (BASELINE !== undefined) kinds.push("baseline");
+      if (servers.has("spin")) kinds.push("spin");
       const order: Kind[] = round % 2 === 1 ? kinds : [...kinds].reverse();
+      if (SAME_WINDOW) {
+        // Every server at once: top every pool up first, then one run per server, started together.
+        const each = Math.max(8, Math.floor(CONCURRENCY / kinds.length));
+        for (const version of ["007", "006"] as const) {
+          const users = kinds.filter((k) => k !== "bare" && k !== "spin" && versionOf(k) === version).length;
+          const need = users * (Math.ceil(Math.max(bestRate, 2_000) * (WARMUP_S + DURATION_S) * 2) + 2 * CONCURRENCY);
+          if (users > 0 && unused[version] < need) await mint(need - unused[version], true, version);
+        }
+        const together = await Promise.all(order.map((kind) => runOne(kind, round, servers.get(kind)!.child, servers.get(kind)!.ready, load, each)));
+        for (const r of together) {
+          runs.push(r);
+          bestRate = Math.max(bestRate, r.rate);
+          log(
+            row(
+              [r.kind, String(round), String(r.cycles), fmt(r.rate, 0), fmt(r.p50Ms, 2), fmt(r.p90Ms, 2), fmt(r.p99Ms, 2), fmt(r.serverCpuUsPerCycle, 1), fmt(r.serverElu, 2), fmt(r.clientCpuUsPerCycle, 1), fmt(r.clientElu, 2), String(r.errors)],
+              widths,
+            ),
+          );
+          if (r.firstError !== null) log(`           first error: ${r.firstError}`);
+        }
+        for (const version of ["007", "006"] as const) {
+          const last = together.filter((r) => r.kind !== "bare" && r.kind !== "spin" && versionOf(r.kind) === version).map((r) => r.unused);
+          if (last.length > 0) unused[version] = Math.min(...last);
+        }
+        await sleep(300);
+        continue;
+      }
       for (const kind of order) {
         const s = servers.get(kind)!;
         const version = versionOf(kind);
-        if (kind !== "bare") {
+        if (kind !== "bare" && kind !== "spin") {
           // Top the pool up so that every login of this run uses a uid never used before.
           const need = Math.ceil(Math.max(bestRate, 2_000) * (WARMUP_S + DURATION_S) * 2) + 2 * CONCURRENCY;
           if (unused[version] < need) await mint(need - unused[version], true, version);
@@ -305,7 +368,7 @@ async function throughput() {
         const r = await runOne(kind, round, s.child, s.ready, load);
         runs.push(r);
         bestRate = Math.max(bestRate, r.rate);
-        if (kind !== "bare") unused[version] = r.unused;
+        if (kind !== "bare" && kind !== "spin") unused[version] = r.unused;
         log(
           row(
             [kind, String(round), String(r.cycles), fmt(r.rate, 0), fmt(r.p50Ms, 2), fmt(r.p90Ms, 2), fmt(r.p99Ms, 2), fmt(r.serverCpuUsPerCycle, 1), fmt(r.serverElu, 2), fmt(r.clientCpuUsPerCycle, 1), fmt(r.clientElu, 2), String(r.errors)],
@@ -364,6 +427,16 @@ async function throughput() {
     }
     return out;
   };
+  /** Per round: CPU per cycle of `a` minus that of `b`, µs. */
+  const pairedDiffOf = (a: Kind, b: Kind): number[] => {
+    const out: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const x = runs.find((r) => r.kind === a && r.round === round);
+      const y = runs.find((r) => r.kind === b && r.round === round);
+      if (x !== undefined && y !== undefined) out.push(x.serverCpuUsPerCycle - y.serverCpuUsPerCycle);
+    }
+    return out;
+  };
   const redisBest = servers.has("redis") ? best("redis") : null;
   const v006 = servers.has("v006") ? best("v006") : null;
   const baseline = BASELINE !== undefined ? best("baseline") : null;
@@ -373,9 +446,13 @@ async function throughput() {
     const b = runs.find((r) => r.kind === "baseline" && r.round === round);
     if (g !== undefined && b !== undefined) pairedBaselineCpu.push(g.serverCpuUsPerCycle / b.serverCpuUsPerCycle);
   }
+  const spinBest = servers.has("spin") ? best("spin") : null;
   const summary = {
     bare,
     gateway,
+    spin: spinBest === null ? null : { ...spinBest, spinUs: SPIN_US ?? 0 },
+    pairedSpinExcessUs: spinBest === null ? [] : pairedDiffOf("spin", "bare"),
+    pairedGatewayExcessUs: pairedDiffOf("gateway", "bare"),
     redis: redisBest,
     redisCpuRatio: redisBest === null ? null : redisBest.serverCpuUsPerCycle / bare.serverCpuUsPerCycle,
     redisOverMemoryCpuRatio: redisBest === null ? null : redisBest.serverCpuUsPerCycle / gateway.serverCpuUsPerCycle,
@@ -434,6 +511,13 @@ if (!SKIP_THROUGHPUT) {
   if (s.redis !== null) log(row(["redis mode", fmt(s.redis.rate, 0), fmt(s.redis.p50Ms, 2), fmt(s.redis.p99Ms, 2), fmt(s.redis.serverCpuUsPerCycle, 1)], w2));
   if (s.v006 !== null) log(row(["006 login", fmt(s.v006.rate, 0), fmt(s.v006.p50Ms, 2), fmt(s.v006.p99Ms, 2), fmt(s.v006.serverCpuUsPerCycle, 1)], w2));
   if (s.baseline !== null) log(row(["baseline", fmt(s.baseline.rate, 0), fmt(s.baseline.p50Ms, 2), fmt(s.baseline.p99Ms, 2), fmt(s.baseline.serverCpuUsPerCycle, 1)], w2));
+  if (s.spin !== null) {
+    log(row([`bare+${fmt(s.spin.spinUs, 0)}µs`, fmt(s.spin.rate, 0), fmt(s.spin.p50Ms, 2), fmt(s.spin.p99Ms, 2), fmt(s.spin.serverCpuUsPerCycle, 1)], w2));
+    log(
+      `  calibration: the bare server busy ${fmt(s.spin.spinUs, 0)} µs more per message costs ${s.pairedSpinExcessUs.map((d) => fmt(d, 1)).join(", ")} µs more per cycle (per round; median ${fmt(median(s.pairedSpinExcessUs), 1)}); ` +
+        `the gateway ${s.pairedGatewayExcessUs.map((d) => fmt(d, 1)).join(", ")} µs more (median ${fmt(median(s.pairedGatewayExcessUs), 1)})`,
+    );
+  }
   if (s.poolWrapped) log("  note: the uid pool wrapped (a uid was reused long after its session had closed); raise --pool for all-distinct uids");
   verdicts.push(
     { name: "rate gateway / bare", value: s.rateRatio, target: `≥ ${TARGET_RATE}`, pass: s.rateRatio >= TARGET_RATE },

@@ -497,7 +497,9 @@ export class ReadinessTracker {
     last.delete(uid);
     last.set(uid, at);
     if (last.size > this.uidCap) {
-      const [oldUid, oldAt] = last.entries().next().value as [string, number];
+      // The oldest entry (a Map iterates in insertion order); keys() makes no [key, value] pair.
+      const oldUid = last.keys().next().value as string;
+      const oldAt = last.get(oldUid) as number;
       last.delete(oldUid);
       if (oldAt > set.evictedNewest) set.evictedNewest = oldAt;
     }

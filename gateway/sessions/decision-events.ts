@@ -3,6 +3,7 @@
  * readiness, rollouts, journal, a test's recorder), each called in turn. An observer that throws
  * is logged and the others still run: observing never changes what the client was answered.
  */
+import type { ParsedToken } from "../../core/token/parsed-token.js";
 import type { Logger } from "../logger.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 
@@ -27,11 +28,11 @@ export class DecisionEvents {
     return this.observers.length > 0;
   }
 
-  /** Hands `d` to every decision observer. */
-  decision(d: Decision): void {
+  /** Hands `d` (and the decoded token of a login or renew, if any) to every decision observer. */
+  decision(d: Decision, decodedToken: ParsedToken | null = null): void {
     for (const o of this.observers) {
       try {
-        o(d);
+        o(d, decodedToken);
       } catch (err) {
         this.logger.error({ err }, "decision observer failed");
       }

@@ -6,15 +6,16 @@ import type { Decision as DecisionView } from "../../core/protocol/admin.js";
 import type { ParsedToken } from "../../core/token/parsed-token.js";
 
 /**
- * One decision as observers receive it: the served shape, plus the decoded token of a login or
- * renew so the journal can derive its `tokenId` (docs/tokens.md, "Token identity"). The decoded
- * token is a reference the session manager already holds (no cost when unused); an observer must
- * not keep it, log it or send it anywhere.
+ * One decision as observers receive it: the served shape. The decoded token of a login or renew
+ * goes alongside it (see {@link DecisionObserver}), so that the decision itself can be kept as it
+ * is (the journal keeps it, no copy) while no token is ever kept.
  */
-export interface Decision extends DecisionView {
-  /** The login's or renew's decoded token (verified or not); null or absent when there was none. */
-  readonly decodedToken?: ParsedToken | null;
-}
+export type Decision = DecisionView;
 
-/** Receives every decision; must be cheap and must not throw. */
-export type DecisionObserver = (d: Decision) => void;
+/**
+ * Receives every decision; must be cheap and must not throw. `decodedToken` is the login's or
+ * renew's decoded token (verified or not), null or absent when there was none: the journal derives its
+ * `tokenId` from it (docs/tokens.md, "Token identity"). It is a reference the session manager
+ * already holds (no cost when unused); an observer must not keep it, log it or send it anywhere.
+ */
+export type DecisionObserver = (d: Decision, decodedToken?: ParsedToken | null) => void;

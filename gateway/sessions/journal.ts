@@ -10,7 +10,7 @@
  * A login or renew that carried a decodable token is recorded with the token's identity
  * (`tokenId`, docs/tokens.md), computed here when the decision is recorded (one SHA-256 over a
  * few hundred bytes), so the login path pays nothing for it when the journal is off. The decoded
- * token itself is not kept: such a decision is stored as a copy without it.
+ * token reaches the observer beside the decision and is not kept.
  */
 import type { Reason } from "../../core/errors.js";
 import type { JournalEntry } from "../../core/protocol/admin.js";
@@ -56,17 +56,11 @@ export class DecisionJournal {
     this.tokenIds = new Array<string | null>(capacity).fill(null);
     this.wallTimes = new Float64Array(capacity);
     this.wallNow = wallNow;
-    this.observer = (d) => {
+    this.observer = (d, decodedToken) => {
       const i = this.recorded % this.capacity;
-      const token = d.decodedToken;
-      if (token === undefined || token === null) {
-        this.decisions[i] = d;
-        this.tokenIds[i] = null;
-      } else {
-        // Keep no token bytes in the ring: the identity, and the decision without its token.
-        this.decisions[i] = withoutToken(d);
-        this.tokenIds[i] = tokenIdentity(token);
-      }
+      // The decision as it is (it holds no token); of the token, only its identity.
+      this.decisions[i] = d;
+      this.tokenIds[i] = decodedToken === null || decodedToken === undefined ? null : tokenIdentity(decodedToken);
       this.wallTimes[i] = this.wallNow();
       this.recorded++;
     };
@@ -127,35 +121,6 @@ export class DecisionJournal {
     }
     return out;
   }
-}
-
-/**
- * `d` without its decoded token: every other field, copied by name into one object literal (a
- * rest spread excluding one key is far slower, and this runs on every login while the journal is on).
- * A field added to Decision must be added here too (test/unit/gateway/sessions/journal-token-id.test.ts).
- */
-function withoutToken(d: Decision): Decision {
-  return {
-    op: d.op,
-    result: d.result,
-    reason: d.reason,
-    profile: d.profile,
-    appId: d.appId,
-    uid: d.uid,
-    mode: d.mode,
-    credential: d.credential,
-    tokenVersion: d.tokenVersion,
-    slot: d.slot,
-    sessionId: d.sessionId,
-    at: d.at,
-    latencyMs: d.latencyMs,
-    failedCheck: d.failedCheck,
-    closeCode: d.closeCode,
-    faultId: d.faultId,
-    shadow: d.shadow,
-    cohort: d.cohort,
-    rollout: d.rollout,
-  };
 }
 
 function matches(d: Decision, f: JournalFilter): boolean {

@@ -706,10 +706,9 @@ export class SessionManager {
       failedCheck: ctx?.failedCheck ?? (argument ? "arguments" : null),
       closeCode: null,
       faultId: this.frameFault,
-      decodedToken: ctx?.decodedToken ?? null,
       shadow: this.frameShadow,
       cohort: ctx?.cohort ?? null,
-    });
+    }, ctx?.decodedToken ?? null);
     if (refusal.reason === "internal_error" || refusal.reason === "store_unavailable") {
       this.logger.warn({ op, reason: refusal.reason, detail: refusal.detail }, "request not decided");
     }
@@ -822,10 +821,9 @@ export class SessionManager {
       failedCheck: null,
       closeCode: null,
       faultId: this.frameFault,
-      decodedToken: ctx.decodedToken ?? null,
       shadow: this.frameShadow,
       cohort: ctx.cohort ?? null,
-    });
+    }, ctx.decodedToken ?? null);
   }
 
 }

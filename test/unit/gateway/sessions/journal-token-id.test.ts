@@ -1,6 +1,7 @@
 /**
  * The journal's `tokenId` (issue 11, Build item 8): derived from the decoded token when the
- * decision is recorded, equal for malleated strings of one token, and no token bytes kept.
+ * decision is recorded (the decoded token reaches the observer beside the decision), equal for
+ * malleated strings of one token, and no token bytes kept.
  */
 import { describe, expect, it } from "vitest";
 import { buildRtmToken, parseToken, tokenIdentity, type ParsedToken } from "../../../../core/token/index.js";
@@ -41,8 +42,8 @@ describe("DecisionJournal tokenId", () => {
   it("records the identity of the decoded token; null without one", () => {
     const j = new DecisionJournal(10, () => 0);
     const t = token("007");
-    j.observer({ ...base, decodedToken: decoded(t) });
-    j.observer({ ...base, credential: "appid", tokenVersion: null, decodedToken: null });
+    j.observer({ ...base }, decoded(t));
+    j.observer({ ...base, credential: "appid", tokenVersion: null }, null);
     j.observer({ ...base, op: "logout" });
     const [logout, appid, login] = j.query({ limit: 10 });
     expect(login?.tokenId).toBe(tokenIdentity(decoded(t)));
@@ -57,7 +58,7 @@ describe("DecisionJournal tokenId", () => {
     const t6 = token("006");
     const variants = [t7, redeflate007(t7, { level: 9 }), redeflate007(t7, { level: 0 }), t6, withCrc006(t6, 1, 2), token("007", 2)];
     expect(new Set(variants).size).toBe(variants.length);
-    for (const t of variants) j.observer({ ...base, uid: t.slice(0, 3), decodedToken: decoded(t) });
+    for (const t of variants) j.observer({ ...base, uid: t.slice(0, 3) }, decoded(t));
     const ids = j
       .query({ limit: 10 })
       .reverse()
@@ -71,20 +72,21 @@ describe("DecisionJournal tokenId", () => {
   it("keeps no token bytes: entries carry only the identity, and a refused decoded token too", () => {
     const j = new DecisionJournal(10, () => 0);
     const t = token("006");
-    j.observer({ ...base, result: "refused", reason: "invalid_signature", decodedToken: decoded(t) });
+    j.observer({ ...base, result: "refused", reason: "invalid_signature" }, decoded(t));
     const [e] = j.query({ limit: 1 });
     expect(e).not.toHaveProperty("decodedToken");
     expect(e?.tokenId).toBe(tokenIdentity(decoded(t)));
     const json = JSON.stringify(j.query({ limit: 10 }));
     expect(json).not.toContain(t.slice(35, 60));
     expect(json).not.toContain(decoded(t).signature.toString("hex").slice(0, 16));
-    // The ring holds a copy without the token (reached through the stored decision, not just the view).
+    // The ring holds no reference to the token (reached through the stored decision, not just the view).
     const stored = (j as unknown as { decisions: Array<Decision | undefined> }).decisions[0];
     expect(stored).toBeDefined();
-    expect(stored).not.toHaveProperty("decodedToken");
+    expect(Object.values(stored as object).some((v) => v === decoded(t) || Buffer.isBuffer(v))).toBe(false);
+    expect(JSON.stringify(stored)).not.toContain(decoded(t).signature.toString("hex").slice(0, 16));
   });
 
-  it("stores a decision that carried a token with every other field it had (only the token is left out)", () => {
+  it("stores the decision of a login with a token as it is, every field kept, and the token's identity beside it", () => {
     const full: Decision = {
       ...base,
       faultId: "f-1",
@@ -94,7 +96,7 @@ describe("DecisionJournal tokenId", () => {
     };
     const withToken = new DecisionJournal(1, () => 5);
     const without = new DecisionJournal(1, () => 5);
-    withToken.observer({ ...full, decodedToken: decoded(token("007")) });
+    withToken.observer(full, decoded(token("007")));
     without.observer(full);
     const [a] = withToken.query({ limit: 1 });
     const [b] = without.query({ limit: 1 });
@@ -105,7 +107,7 @@ describe("DecisionJournal tokenId", () => {
 
   it("forgets identities on clear()", () => {
     const j = new DecisionJournal(2, () => 0);
-    j.observer({ ...base, decodedToken: decoded(token("007")) });
+    j.observer({ ...base }, decoded(token("007")));
     j.clear();
     j.observer({ ...base });
     expect(j.query({ limit: 10 }).map((e) => e.tokenId)).toEqual([null]);
