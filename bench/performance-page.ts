@@ -72,6 +72,13 @@ interface GatewayJson {
     readonly redisOverMemoryCpuRatio?: number | null;
     readonly v006?: ServerBest | null;
     readonly v006CpuRatio?: number | null;
+    /** Per round, gateway / bare CPU per cycle (absent from older figures). */
+    readonly pairedCpuRatios?: readonly number[];
+    readonly pairedRedisCpuRatios?: readonly number[];
+    /** With --spin: the spinning bare server, and the per-round excesses over bare (µs per cycle). */
+    readonly spin?: (ServerBest & { readonly spinUs: number }) | null;
+    readonly pairedSpinExcessUs?: readonly number[];
+    readonly pairedGatewayExcessUs?: readonly number[];
   } | null;
   readonly memory: { readonly sessions: number; readonly bare: MemoryServer; readonly gateway: MemoryServer; readonly ratio: number } | null;
   readonly verdicts: readonly { readonly name: string; readonly value: number; readonly target: string; readonly pass: boolean }[];
@@ -217,7 +224,19 @@ function gatewaySection(g: GatewayJson | null, steps: readonly StepJson[]): stri
   const extra: string[] = [];
   if (t.redisOverMemoryCpuRatio != null) extra.push(`CPU per login with REDIS_URL set / with the memory store: ${f(t.redisOverMemoryCpuRatio, 3)} (target ≤ 1.05).`);
   if (t.v006CpuRatio != null) extra.push(`CPU per 006 login / per bare cycle: ${f(t.v006CpuRatio, 3)}.`);
+  const perRound = (xs: readonly number[] | undefined): string => (xs === undefined || xs.length === 0 ? "" : `${xs.map((x) => f(x, 3)).join(", ")} (median ${f(middle(xs), 3)})`);
+  if (t.pairedCpuRatios !== undefined && t.pairedCpuRatios.length > 0) extra.push(`Gateway / bare CPU per cycle, round by round: ${perRound(t.pairedCpuRatios)}.`);
+  if (t.pairedRedisCpuRatios !== undefined && t.pairedRedisCpuRatios.length > 0) extra.push(`With REDIS_URL set, round by round: ${perRound(t.pairedRedisCpuRatios)}.`);
   if (extra.length > 0) out.push("", extra.join(" "));
+  const spin = t.spin;
+  if (spin != null && t.pairedSpinExcessUs !== undefined && t.pairedSpinExcessUs.length > 0 && t.pairedGatewayExcessUs !== undefined) {
+    const spinExcess = middle(t.pairedSpinExcessUs);
+    const gatewayExcess = middle(t.pairedGatewayExcessUs);
+    out.push(
+      "",
+      `What the closed loop adds (\`--spin ${f(spin.spinUs)}\`): the bare server made to spend exactly ${f(spin.spinUs)} µs more CPU per message ran in the same rounds and cost ${f(spinExcess, 1)} µs more per cycle than bare (median of rounds; ${t.pairedSpinExcessUs.map((x) => f(x, 1)).join(", ")}). A slower server keeps the load process waiting longer, and on this machine each wake-up of a waiting process costs the sender more in the kernel, so a closed loop charges a slower server more than its own extra work. The gateway cost ${f(gatewayExcess, 1)} µs more per cycle than bare; by the same calibration that is about ${f((gatewayExcess * spin.spinUs) / spinExcess, 0)} µs of extra work per login, ${f(((gatewayExcess * spin.spinUs) / spinExcess / t.bare.serverCpuUsPerCycle) * 100, 0)} % of a bare cycle.`,
+    );
+  }
   out.push("", table(["ratio", "value", "target", ""], g.verdicts.filter((v) => !v.name.startsWith("RSS")).map((v) => [v.name, f(v.value, 3), v.target, verdict(v.pass)]), [1]));
   return out.join("\n");
 }
@@ -369,4 +388,11 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const out = values.out ?? "docs/performance.md";
   writeFileSync(out, renderPerformancePage(values.dir));
   console.log(`wrote ${out}`);
+}
+
+/** The median of `xs` (not empty). */
+function middle(xs: readonly number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? (v[mid] as number) : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
 }
