@@ -73,9 +73,10 @@ export class SessionManager {
   private readonly settings: PolicySettings;
   /** The facts the diagnostic hints read (refusals here, and explain). */
   readonly hintFacts: HintFacts;
+  /** Every open connection; the logged-in ones are the sessions (no second table: memory per session counts). */
   private readonly connections = new Set<Connection>();
-  /** Logged-in connections by session sequence number. */
-  private readonly sessions = new Map<number, Connection>();
+  /** Logged-in connections now. */
+  private sessionTotal = 0;
   private readonly identities = new IdentityIndex();
   /** The token timers of every session (will-expire, expiry), on the simulated clock. */
   private readonly timers: SessionTimers;
@@ -136,7 +137,7 @@ export class SessionManager {
 
   /** After a swap of `appId`'s certificates ("Set as primary"): each session's slot follows its certificate. */
   swapSlots(appId: string): void {
-    for (const conn of this.sessions.values()) if (conn.appId === appId && conn.slot !== null) conn.slot = conn.slot === "primary" ? "secondary" : "primary";
+    for (const conn of this.connections) if (conn.phase === "logged_in" && conn.appId === appId && conn.slot !== null) conn.slot = conn.slot === "primary" ? "secondary" : "primary";
   }
 
   /** The settings the auth checks run with (for explain). */
@@ -151,7 +152,7 @@ export class SessionManager {
 
   /** Logged-in sessions. */
   get sessionCount(): number {
-    return this.sessions.size;
+    return this.sessionTotal;
   }
 
   /**
@@ -161,7 +162,7 @@ export class SessionManager {
   retained(): { connections: number; sessions: number; timers: number; deadlines: number; heldConnections: number } {
     return {
       connections: this.connections.size,
-      sessions: this.sessions.size,
+      sessions: this.sessionTotal,
       timers: this.timers.size,
       deadlines: this.deadlines?.size ?? 0,
       heldConnections: this.faults.heldConnections,
@@ -256,15 +257,17 @@ export class SessionManager {
     conn.transport.close(code, reason);
   }
 
-  /** Live sessions, optionally filtered. */
+  /** Live sessions, optionally filtered, in login order. */
   list(filter: { appId?: string; uid?: string } = {}): SessionInfo[] {
-    const out: SessionInfo[] = [];
-    for (const c of this.sessions.values()) {
+    const found: Connection[] = [];
+    for (const c of this.connections) {
+      if (c.phase !== "logged_in") continue;
       if (filter.appId !== undefined && c.appId !== filter.appId) continue;
       if (filter.uid !== undefined && c.uid !== filter.uid) continue;
-      out.push(c.info(this.sessionId(c)));
+      found.push(c);
     }
-    return out;
+    found.sort((a, b) => a.sessionSeq - b.sessionSeq);
+    return found.map((c) => c.info(this.sessionId(c)));
   }
 
   /** A session's id: this gateway's origin and the session's sequence number. */
@@ -278,7 +281,10 @@ export class SessionManager {
     if (!sessionId.startsWith(prefix)) return undefined;
     const rest = sessionId.slice(prefix.length);
     if (!/^[0-9a-z]{1,11}$/.test(rest)) return undefined;
-    return this.sessions.get(parseInt(rest, 36));
+    // A scan (an admin action, not the login path): no table by session id is kept per session.
+    const seq = parseInt(rest, 36);
+    for (const c of this.connections) if (c.sessionSeq === seq && c.phase === "logged_in") return c;
+    return undefined;
   }
 
   /** Ends a session as banned (close 4502). False when no such session. */
@@ -384,7 +390,7 @@ export class SessionManager {
     const previous = this.identities.get(conn.appId, uid);
     if (previous !== undefined && previous !== conn) this.endSession(previous, "remote_login");
     this.identities.set(conn);
-    this.sessions.set(conn.sessionSeq, conn);
+    this.sessionTotal++;
     const sessionId = this.sessionId(conn);
     this.broadcast.announce(conn.appId, uid, sessionId);
     this.transition(conn, loginSucceeded(profile, conn.visible));
@@ -751,7 +757,7 @@ export class SessionManager {
   }
 
   private unregister(conn: Connection): void {
-    this.sessions.delete(conn.sessionSeq);
+    this.sessionTotal--;
     this.identities.delete(conn);
   }
 
