@@ -44,6 +44,11 @@ export interface MemoryServerResult {
   readonly heapPerConnection: number;
   /** (externalAfter − externalBefore) / sessions, bytes (Buffers and other off-heap memory). */
   readonly externalPerConnection: number;
+  /**
+   * Per V8 heap space that grew: (after − before) / sessions of its committed size and of its used
+   * size, bytes. Absent when the server did not report spaces.
+   */
+  readonly spacesPerConnection?: Readonly<Record<string, { readonly committed: number; readonly used: number }>>;
   readonly droppedWhileHeld: number;
 }
 
@@ -108,6 +113,7 @@ async function measureServer(kind: "bare" | "gateway", holders: readonly BenchCh
       rssPerConnection: (n(after, "rss") - n(before, "rss")) / o.sessions,
       heapPerConnection: (n(after, "heapUsed") - n(before, "heapUsed")) / o.sessions,
       externalPerConnection: (n(after, "external") - n(before, "external")) / o.sessions,
+      spacesPerConnection: spaceGrowth(before, after, o.sessions),
       droppedWhileHeld: stats.reduce((s, m) => s + n(m, "dropped"), 0),
     };
     o.log(
@@ -139,16 +145,22 @@ export async function runMemoryBench(o: MemoryOptions): Promise<MemoryResult> {
   }
 }
 
-/** "space +committed (+used) B" per connection for each V8 heap space that grew (from the server's `memory` replies). */
-function spaceDeltas(before: Message, after: Message, sessions: number): string {
+/** Growth per connection of each V8 heap space that grew, committed and used (from the server's `memory` replies). */
+function spaceGrowth(before: Message, after: Message, sessions: number): Record<string, { committed: number; used: number }> {
   type Spaces = Record<string, { size: number; used: number }>;
   const b = (before["spaces"] ?? {}) as Spaces;
   const a = (after["spaces"] ?? {}) as Spaces;
-  const parts: string[] = [];
+  const out: Record<string, { committed: number; used: number }> = {};
   for (const [name, s] of Object.entries(a)) {
-    const size = (s.size - (b[name]?.size ?? 0)) / sessions;
+    const committed = (s.size - (b[name]?.size ?? 0)) / sessions;
     const used = (s.used - (b[name]?.used ?? 0)) / sessions;
-    if (Math.abs(size) >= 1 || Math.abs(used) >= 1) parts.push(`${name.replace(/_space$/, "")} ${size.toFixed(0)} (${used.toFixed(0)})`);
+    if (Math.abs(committed) >= 1 || Math.abs(used) >= 1) out[name.replace(/_space$/, "")] = { committed, used };
   }
+  return out;
+}
+
+/** "space committed (used)" per connection for each V8 heap space that grew. */
+function spaceDeltas(before: Message, after: Message, sessions: number): string {
+  const parts = Object.entries(spaceGrowth(before, after, sessions)).map(([name, g]) => `${name} ${g.committed.toFixed(0)} (${g.used.toFixed(0)})`);
   return parts.length === 0 ? "n/a" : parts.join(", ");
 }

@@ -59,6 +59,8 @@ interface MemoryServer {
   readonly rssAfter: number;
   readonly rssPerConnection: number;
   readonly heapPerConnection: number;
+  /** Growth per connection of each V8 heap space (absent from older figures). */
+  readonly spacesPerConnection?: Readonly<Record<string, { readonly committed: number; readonly used: number }>>;
 }
 interface GatewayJson {
   readonly options: { readonly concurrency: number; readonly durationS: number; readonly rounds: number };
@@ -305,6 +307,26 @@ function memorySection(g: GatewayJson | null, cl: ClusterJson | null, steps: rea
     );
     const v = g.verdicts.find((x) => x.name.startsWith("RSS"));
     out.push("", `RSS per idle session / per bare connection: **${f(mem.ratio, 3)}**${v === undefined ? "" : ` (target ${v.target}: ${verdict(v.pass)})`}.`);
+    const bs = mem.bare.spacesPerConnection;
+    const gs = mem.gateway.spacesPerConnection;
+    if (bs !== undefined && gs !== undefined) {
+      const names = [...new Set([...Object.keys(bs), ...Object.keys(gs)])].sort();
+      const cell = (x: { committed: number; used: number } | undefined): string => (x === undefined ? "0 B (0 B)" : `${f(x.committed)} B (${f(x.used)} B)`);
+      const committed = (m: MemoryServer, xs: Readonly<Record<string, { committed: number }>>): number => m.rssPerConnection - Object.values(xs).reduce((a, x) => a + x.committed, 0);
+      out.push(
+        "",
+        "Where each connection's memory lives: the growth of each V8 heap space, committed (used), and what RSS grew by beyond the V8 heap (native memory: sockets, buffers, allocator).",
+        "",
+        table(
+          ["server", ...names.map((n) => `${n} space`), "outside the V8 heap"],
+          [
+            ["bare ws", ...names.map((n) => cell(bs[n])), `${f(committed(mem.bare, bs))} B`],
+            ["gateway session", ...names.map((n) => cell(gs[n])), `${f(committed(mem.gateway, gs))} B`],
+          ],
+          names.map((_, i) => i + 1).concat(names.length + 1),
+        ),
+      );
+    }
   }
   out.push("", `### ${cl === null ? "50,000" : f(cl.sessions)} sessions over ${cl === null ? "three" : cl.gateways} gateways sharing one Redis (\`cluster-memory-bench\`)`, "");
   if (cl === null) out.push(missing(steps, "cluster"));
