@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+import SuiteSequencer from "./test/support/sequencer.js";
 
 /**
  * How `vitest run` shares the machine (README, "Testing"). Three groups, one after the other:
@@ -12,12 +13,19 @@ import { defineConfig } from "vitest/config";
  * 2. "paced": the load generator's runs that must not be saturated (a fixed-rate run, and capacity
  *    searches whose steps only pass when the generator kept up: an arrival more than 100 ms late
  *    counts as saturation). They share the machine only with each other: light, mostly waiting on
- *    the clock, two at a time. The other load files assert exit codes and counts, and run with the
- *    parallel files.
+ *    the clock, two at a time (all three at once saturated the 40/s run on 2 cores: its
+ *    `generator.saturated` was true). The other load files assert exit codes and counts, and run
+ *    with the parallel files.
  * 3. "serial": files that must not share the machine at all, one at a time: the timed chaos files
  *    (descriptor counts under a flood, slowloris cuts, backpressure and drain timings, Redis
  *    stalled under login load), every file that asserts an upper bound on wall time, and results
  *    that depend on their own pace.
+ *
+ * Within a group, test/support/sequencer.ts decides which file starts first: the longest parallel
+ * files first, unit tests at the end, and test/load/artillery-run.test.ts last of all. That file
+ * is not timed and runs with the parallel files; started last, it finds the Artillery install
+ * (begun in the background when the run starts, test/support/artillery-global-setup.ts, CI=true)
+ * finished instead of holding a worker while it waits.
  *
  * Three chaos files run with the parallel files: token-fuzz (50,000 mutated tokens through the
  * verifier, in the test process: nothing timed or measured), churn and frame-fuzz. Those two
@@ -26,9 +34,9 @@ import { defineConfig } from "vitest/config";
  * cannot change what they see, and each keeps about one core busy, so running them alone would
  * leave the other idle.
  */
-const PACED = ["test/load/load-metrics.test.ts", "test/load/load-honest.test.ts", "test/load/load-html.test.ts"];
+export const PACED = ["test/load/load-metrics.test.ts", "test/load/load-honest.test.ts", "test/load/load-html.test.ts"];
 
-const SERIAL = [
+export const SERIAL = [
   // Every chaos file but the three above.
   "test/chaos/!(token-fuzz|churn|frame-fuzz).test.ts",
   "test/cli/serve-start.test.ts", // the port-in-use exit comes in < 3 s
@@ -44,9 +52,6 @@ const SERIAL = [
   "test/integration/two-gateways-redis.test.ts", // a remote login closes the other session within 2 s
   "test/unit/core/fault/uid-pattern.test.ts", // a many-star glob in < 50 ms
   "test/load/load-processes-40k.test.ts", // 40,000 sessions over 3 load and 3 gateway processes: the whole machine
-  // Not timed: it runs after the parallel files so that the Artillery install, started in the
-  // background at the beginning (test/support/artillery-global-setup.ts, CI=true), is done by then.
-  "test/load/artillery-run.test.ts",
 ];
 
 /** Settings every group shares (a project does not inherit the root's test settings). */
@@ -64,6 +69,8 @@ export default defineConfig({
     // (the gateway and CLI the tests spawn), and one Redis (REDIS_URL, a redis-server binary, or
     // 127.0.0.1:6379) provided to every file; with CI=true, the Artillery install started early.
     globalSetup: ["test/support/build-global-setup.ts", "test/support/redis-global-setup.ts", "test/support/artillery-global-setup.ts"],
+    // Which file of a group starts first (test/support/sequencer.ts).
+    sequence: { sequencer: SuiteSequencer },
     projects: [
       {
         test: {
