@@ -19,7 +19,9 @@ import SuiteSequencer from "./test/support/sequencer.js";
  * 3. "serial": files that must not share the machine at all, one at a time: the timed chaos files
  *    (descriptor counts under a flood, slowloris cuts, backpressure and drain timings, Redis
  *    stalled under login load), every file that asserts an upper bound on wall time, and results
- *    that depend on their own pace.
+ *    that depend on their own pace. One worker process runs them one after the other and keeps
+ *    the modules it has loaded (isolate: false, as in the parallel group: each file imports the
+ *    gateway once instead of a fresh process per file).
  *
  * Within a group, test/support/sequencer.ts decides which file starts first: the longest parallel
  * files first, unit tests at the end, and test/load/artillery-run.test.ts last of all. That file
@@ -109,6 +111,7 @@ export default defineConfig({
           name: "serial",
           include: SERIAL,
           fileParallelism: false,
+          isolate: false,
           sequence: { groupOrder: 2 },
         },
       },
