@@ -71,6 +71,30 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
   }
 }
 
+/**
+ * Replication settings of every test node: a replica's first full sync starts at once. Redis 7's
+ * default (repl-diskless-sync yes, repl-diskless-sync-delay 5) holds it for 5 s, during which the
+ * replica is connected (`connected_slaves`) but holds no data: a failover then lost every key.
+ */
+const REPLICATION_ARGS = ["--repl-diskless-sync-delay", "0"] as const;
+
+/**
+ * A check for `until`: true once `replicas` replicas of the master on `port` have finished their
+ * first sync (`state=online`) and each has every write the master had made when the check was
+ * made (its offset has reached the master's replication offset read at the first call: the
+ * gateways keep writing, and a replica's offset is the one it last acknowledged, once a second).
+ * WAIT would not do: it waits for the calling connection's own writes, and redis-cli's made none.
+ */
+function replicasCaughtUp(port: number, replicas: number): () => Promise<boolean> {
+  let target: number | undefined;
+  return async () => {
+    const info = await cli(["-p", String(port), "info", "replication"], 2_000);
+    target ??= Number(/master_repl_offset:(\d+)/.exec(info)?.[1] ?? "NaN");
+    const online = [...info.matchAll(/^slave\d+:.*state=online,offset=(\d+)/gm)].map((m) => Number(m[1]));
+    return online.length >= replicas && online.every((o) => o >= target!);
+  };
+}
+
 /** Starts a redis-server on a free port with `args`, retrying when the port was taken in between. */
 async function startNode(args: (port: number) => readonly string[]): Promise<{ port: number; server: RedisServerProcess }> {
   for (let attempt = 1; ; attempt++) {
@@ -141,6 +165,7 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
           "1000",
           "--cluster-replica-validity-factor",
           "0",
+          ...REPLICATION_ARGS,
         ]),
       );
     }
@@ -151,7 +176,7 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
     }
     const masterPorts = await currentMasters(nodes[0]!.port);
     for (const port of masterPorts) {
-      await until(`replicas of ${port}`, async () => new RegExp(`connected_slaves:${replicas}\\b`).test(await cli(["-p", String(port), "info", "replication"], 2_000)), 20_000);
+      await until(`replicas of ${port} in sync`, replicasCaughtUp(port, replicas), 20_000);
     }
   } catch (err) {
     await dispose();
@@ -203,18 +228,8 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
       const other = live().find((n) => n.port !== port)!;
       const slotsBefore = (await slotOwners(other.port)).filter((s) => s.port === port);
       // Its replica has every write made so far: what the test loses is the master, not writes it
-      // had not replicated yet (those a failover may lose: docs/redis.md, "Failover"). (WAIT would
-      // not do: it waits for the calling connection's own writes, and this one made none.)
-      const offset = Number(/master_repl_offset:(\d+)/.exec(await cli(["-p", String(port), "info", "replication"], 2_000))?.[1] ?? "0");
-      await until(
-        `the replica of ${port} at offset ${offset}`,
-        async () => {
-          const replica = /slave0:.*offset=(\d+)/.exec(await cli(["-p", String(port), "info", "replication"], 2_000));
-          return replica !== null && Number(replica[1]) >= offset;
-        },
-        10_000,
-        20,
-      );
+      // had not replicated yet (those a failover may lose: docs/redis.md, "Failover").
+      await until(`the replica of ${port} in sync`, replicasCaughtUp(port, 1), 10_000, 20);
       await node.server.kill();
       await until(
         `failover of ${port}`,
@@ -260,7 +275,10 @@ export interface TestSentinel {
   readonly masterName: string;
   /** The port of the primary as the Sentinels say now. */
   primaryPort(): Promise<number>;
-  /** `SENTINEL FAILOVER` and waits until the Sentinels name the new primary and it accepts writes. */
+  /**
+   * Waits until the replica has every write of the primary, then `SENTINEL FAILOVER`, and waits
+   * until the Sentinels name the new primary and it accepts writes.
+   */
   failover(timeoutMs?: number): Promise<number>;
   /** A plain connection to the data node on `port` (connected; the caller quits it). */
   node(port: number): Redis;
@@ -280,13 +298,13 @@ export async function startRedisSentinel(): Promise<TestSentinel> {
   try {
     const dataNode = async (i: number, extra: (port: number) => readonly string[]): Promise<number> => {
       const dir = mkdtempSync(join(root, `data-${i}-`));
-      const n = await startNode((port) => [...BASE_ARGS, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, ...extra(port)]);
+      const n = await startNode((port) => [...BASE_ARGS, ...REPLICATION_ARGS, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, ...extra(port)]);
       processes.push(n.server);
       return n.port;
     };
     const primary = await dataNode(0, () => []);
     await dataNode(1, () => ["--replicaof", "127.0.0.1", String(primary)]);
-    await until("the replica in sync", async () => /connected_slaves:1\b/.test(await cli(["-p", String(primary), "info", "replication"], 2_000)), 20_000);
+    await until("the replica in sync", replicasCaughtUp(primary, 1), 20_000);
     for (let i = 0; i < 3; i++) {
       const dir = mkdtempSync(join(root, `sentinel-${i}-`));
       for (let attempt = 1; ; attempt++) {
@@ -343,6 +361,9 @@ export async function startRedisSentinel(): Promise<TestSentinel> {
     primaryPort,
     async failover(timeoutMs = 30_000): Promise<number> {
       const before = await primaryPort();
+      // As for the cluster: the test fails the primary over, it does not lose writes the replica
+      // had not received yet (a forced failover may: docs/redis.md, "Failover").
+      await until(`the replica of ${before} in sync`, replicasCaughtUp(before, 1), 10_000, 20);
       await until("SENTINEL FAILOVER accepted", async () => (await cli(["-p", String(sentinelPorts[0]), "sentinel", "failover", masterName], 2_000)).includes("OK"), timeoutMs, 500);
       let after = before;
       await until(
