@@ -24,8 +24,8 @@ import SuiteSequencer from "./test/support/sequencer.js";
  *    gateway once instead of a fresh process per file).
  *
  * Within a group, test/support/sequencer.ts decides which file starts first: the longest parallel
- * files first, unit tests at the end, and test/load/artillery-run.test.ts last of all. That file
- * is not timed and runs with the parallel files; started last, it finds the Artillery install
+ * files first, then test/load/artillery-run.test.ts, unit tests at the end. That file is not timed
+ * and runs with the parallel files; started after the long ones, it finds the Artillery install
  * (begun in the background when the run starts, test/support/artillery-global-setup.ts, CI=true)
  * finished instead of holding a worker while it waits.
  *
