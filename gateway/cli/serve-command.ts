@@ -17,10 +17,9 @@ import { PopulateBody, populateProjects } from "../admin/populate.js";
 import { formatSettings } from "../config-reference.js";
 import { configFromEnv, envSources, loadConfig, type ConfigSources, type GatewayConfig } from "../config.js";
 import { DEV_PROJECTS } from "../dev-seed.js";
-import { startGateway } from "../main.js";
 import { createLogger } from "../logger.js";
 import { AuthError } from "../../core/errors.js";
-import { RedisStartFailure } from "../infra/redis-clients.js";
+import type { RedisStartFailure } from "../infra/redis-clients.js";
 import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
 
 const HELP = `Usage: rtm-auth serve [--port N] [--host ADDR] [--no-dev-seed] [--populate FILE]
@@ -110,9 +109,13 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
       },
     });
     const logger = createLogger(config.logLevel, toStderr);
+    // The gateway (express, ioredis, prom-client, …) loads only once the arguments passed: a usage
+    // error or --help answers without it.
+    const { startGateway } = await import("../main.js");
     gateway = await startGateway({ config: input, logger });
   } catch (err) {
-    io.err(`rtm-auth serve: ${startFailure(err, config)}\n`);
+    const { RedisStartFailure: StartFailure } = await import("../infra/redis-clients.js");
+    io.err(`rtm-auth serve: ${startFailure(err, config, StartFailure)}\n`);
     // A gateway that failed half way (its Redis connected, then the port taken since the check)
     // may still hold handles; the command is over, so the process ends without waiting for them.
     setTimeout(() => process.exit(EXIT.usage), 100).unref();
@@ -212,7 +215,7 @@ async function portFree(port: number, host: string): Promise<void> {
  * unknown host are named as such (RedisStartFailure, gateway/infra/redis-clients.ts), and come at
  * once, not after the start timeout.
  */
-function startFailure(err: unknown, config: GatewayConfig | undefined): string {
+function startFailure(err: unknown, config: GatewayConfig | undefined, RedisStartFailureClass: typeof RedisStartFailure): string {
   const e = err as NodeJS.ErrnoException;
   const port = config?.port ?? 8080;
   const host = config?.host ?? "127.0.0.1";
@@ -224,12 +227,12 @@ function startFailure(err: unknown, config: GatewayConfig | undefined): string {
   if (err instanceof AuthError && err.reason === "store_unavailable") {
     const where = redisWhere(config?.redisUrl ?? "");
     const detail = (err.detail ?? "").replace(/\.$/, "");
-    if (err instanceof RedisStartFailure && err.kind === "auth") {
+    if (err instanceof RedisStartFailureClass && err.kind === "auth") {
       if (/^NOAUTH\b/.test(detail)) return `Redis at ${where} requires a password and none was given (${detail}); check REDIS_URL`;
       return `Redis at ${where} refused the credentials (${detail}); check REDIS_URL`;
     }
-    if (err instanceof RedisStartFailure && err.kind === "mismatch") return `Redis at ${where} (REDIS_URL): ${detail}`;
-    if (err instanceof RedisStartFailure && err.kind === "dns") {
+    if (err instanceof RedisStartFailureClass && err.kind === "mismatch") return `Redis at ${where} (REDIS_URL): ${detail}`;
+    if (err instanceof RedisStartFailureClass && err.kind === "dns") {
       return `the Redis host ${err.hostname ?? where} could not be resolved (${detail}); check REDIS_URL`;
     }
     return `cannot load the certificate state from Redis at ${where} (REDIS_URL)${detail === "" ? "" : `: ${detail}`}`;
