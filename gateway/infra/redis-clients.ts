@@ -155,18 +155,18 @@ export function createRedisClients(url: string, overrides: RedisOptions = {}): {
   const target = parseRedisUrl(url);
   const name = overrides.connectionName;
   const named = (role: string): RedisOptions => ({ ...overrides, ...(name === undefined ? {} : { connectionName: `${name}:${role}` }) });
-  // The command connection pipelines by itself (docs/redis.md, "Connections"): commands issued in one
-  // turn of the event loop (the session records of the logins handled in it) leave in one write and
-  // their replies are read together, instead of one write and one read per command.
-  const command = (): RedisOptions => ({ ...named("cmd"), enableAutoPipelining: true });
+  // No ioredis auto-pipelining: measured in bench:gateway (REDIS_URL set / memory store, same runs),
+  // it made a login dearer (1.43-1.58 against 1.25-1.42 without): a saturated gateway issues about
+  // one command per event-loop turn, and the pipeline's promise and callback machinery costs more
+  // than the write it saves (docs/redis.md, "Connections").
   if (target.mode === "standalone") {
-    return { mode: target.mode, redis: new Redis(url, redisClientOptions(command())), subscriber: new Redis(url, redisClientOptions(named("sub"))) };
+    return { mode: target.mode, redis: new Redis(url, redisClientOptions(named("cmd"))), subscriber: new Redis(url, redisClientOptions(named("sub"))) };
   }
   if (target.mode === "sentinel") {
-    return { mode: target.mode, redis: new Redis(sentinelOptions(target, command())), subscriber: new Redis(sentinelOptions(target, named("sub"))) };
+    return { mode: target.mode, redis: new Redis(sentinelOptions(target, named("cmd"))), subscriber: new Redis(sentinelOptions(target, named("sub"))) };
   }
   const seeds = target.nodes.map((n) => ({ host: n.host, port: n.port }));
-  const redis = new Cluster(seeds, { ...clusterClientOptions(target, named("cmd")), enableAutoPipelining: true });
+  const redis = new Cluster(seeds, clusterClientOptions(target, named("cmd")));
   const topology = new Cluster(seeds, clusterClientOptions(target, named("topology")));
   return { mode: target.mode, redis, subscriber: { kind: "sharded", topology, nodeOptions: nodeOptions(target, named("sub")) } };
 }
