@@ -236,7 +236,7 @@ function gatewaySection(g: GatewayJson | null, steps: readonly StepJson[]): stri
     const gatewayExcess = middle(t.pairedGatewayExcessUs);
     out.push(
       "",
-      `What the closed loop adds (\`--spin ${f(spin.spinUs)}\`): the bare server made to spend exactly ${f(spin.spinUs)} µs more CPU per message ran in the same rounds and cost ${f(spinExcess, 1)} µs more per cycle than bare (median of rounds; ${t.pairedSpinExcessUs.map((x) => f(x, 1)).join(", ")}). A slower server keeps the load process waiting longer, and on this machine each wake-up of a waiting process costs the sender more in the kernel, so a closed loop charges a slower server more than its own extra work. The gateway cost ${f(gatewayExcess, 1)} µs more per cycle than bare; by the same calibration that is about ${f((gatewayExcess * spin.spinUs) / spinExcess, 0)} µs of extra work per login, ${f(((gatewayExcess * spin.spinUs) / spinExcess / t.bare.serverCpuUsPerCycle) * 100, 0)} % of a bare cycle.`,
+      `What the closed loop adds (\`--spin ${f(spin.spinUs)}\`): the bare server made to spend exactly ${f(spin.spinUs)} µs more CPU per message ran in the same rounds and cost ${f(spinExcess, 1)} µs more per cycle than bare (median of rounds; ${t.pairedSpinExcessUs.map((x) => f(x, 1)).join(", ")}). ${amplification(spinExcess / spin.spinUs)} The gateway cost ${f(gatewayExcess, 1)} µs more per cycle than bare; by the same calibration that is about ${f((gatewayExcess * spin.spinUs) / spinExcess, 0)} µs of extra work per login, ${f(((gatewayExcess * spin.spinUs) / spinExcess / t.bare.serverCpuUsPerCycle) * 100, 0)} % of a bare cycle.`,
     );
   }
   out.push("", table(["ratio", "value", "target", ""], g.verdicts.filter((v) => !v.name.startsWith("RSS")).map((v) => [v.name, f(v.value, 3), v.target, verdict(v.pass)]), [1]));
@@ -417,4 +417,13 @@ function middle(xs: readonly number[]): number {
   const v = [...xs].sort((a, b) => a - b);
   const mid = v.length >> 1;
   return v.length % 2 === 1 ? (v[mid] as number) : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
+}
+
+/** What the calibration's ratio (measured excess / added work) says about this run's closed loop. */
+function amplification(r: number): string {
+  if (r > 1.1) {
+    return `In this run the loop charged a slower server ${f(r, 2)}× its own extra work: it keeps the load process waiting longer, and on this machine each wake-up of a waiting process costs the sender more in the kernel. The figure moves from run to run with the machine's load.`;
+  }
+  if (r < 0.9) return `In this run the loop charged a slower server less than its own extra work (${f(r, 2)}×). The figure moves from run to run with the machine's load.`;
+  return `In this run the loop charged a slower server about its own extra work (${f(r, 2)}×). The ratio moves from run to run with the machine's load: when each wake-up of a waiting load process costs the sender more in the kernel, a slower server pays more than its own extra work.`;
 }
