@@ -27,7 +27,13 @@
  *    gateway; and one logged into with fresh 006 tokens instead (`--skip-006` leaves it out).
  *
  * 2. Idle memory (memory-bench.ts): RSS per logged-in idle gateway session at `--sessions`
- *    sessions against RSS per idle bare `ws` connection. Target: ratio ≤ 1.25.
+ *    sessions against RSS per idle bare `ws` connection, and the growth of each V8 heap space.
+ *    Target: ratio ≤ 1.05.
+ *
+ * `--spin US` adds the bare server made to spend US µs more CPU per message, in the same rounds:
+ * its excess over bare, against US, shows what the closed loop charges a slower server (the
+ * gateway's excess can be read through it). `--same-window` runs every server at once from the
+ * one load process instead of one after another.
  *
  * Exit 0 unless `--check` is given and a target failed (exit 1); 2 on a usage error.
  * `--baseline DIST` adds a third throughput server: the gateway of another build (DIST is that
