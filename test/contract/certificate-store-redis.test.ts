@@ -11,7 +11,7 @@ import { StoreUnavailable } from "../../core/errors.js";
 import { RedisCertificateStore, WRITE_MARK_TTL_MS, type RedisCertificateStoreOptions } from "../../gateway/infra/certificate-store-redis.js";
 import { redisClientOptions } from "../../gateway/infra/redis-clients.js";
 import { createLogger } from "../../gateway/logger.js";
-import { adminClient, deleteKeys, keysUnder, silentLogger, suiteRedis, testRedisClients, uniquePrefix } from "../support/redis.js";
+import { adminClient, contractStoresOn, deleteKeys, keysUnder, silentLogger, suiteRedis, testRedisClients, uniquePrefix } from "../support/redis.js";
 import { certificateStoreContract } from "./certificate-store.contract.js";
 
 const redis = await suiteRedis();
@@ -38,26 +38,7 @@ async function startStore(prefix: string, options: Partial<RedisCertificateStore
 }
 
 describe.skipIf(!redis.available)(`RedisCertificateStore (${redis.available ? redis.source : "no redis"})`, () => {
-  certificateStoreContract("redis", {
-    async create() {
-      const prefix = uniquePrefix("contract");
-      const made: RedisCertificateStore[] = [];
-      const make = async (): Promise<RedisCertificateStore> => {
-        const s = await startStore(prefix);
-        made.push(s);
-        return s;
-      };
-      const store = await make();
-      return {
-        store,
-        peer: make,
-        async cleanup() {
-          await Promise.all(made.map((s) => s.close()));
-          await deleteKeys(url, prefix);
-        },
-      };
-    },
-  });
+  certificateStoreContract("redis", contractStoresOn(() => url, "contract", (prefix) => deleteKeys(url, prefix)));
 
   describe("specifics", () => {
     const prefixes: string[] = [];

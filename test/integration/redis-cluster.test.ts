@@ -21,9 +21,9 @@ import { createRedisClients, waitForReady } from "../../gateway/infra/redis-clie
 import { RedisRolloutCounters } from "../../gateway/migration/rollout-counters.js";
 import { slotOf } from "../../gateway/infra/redis-subscriber.js";
 import { certificateStoreContract } from "../contract/certificate-store.contract.js";
-import { silentLogger, uniquePrefix } from "../support/redis.js";
+import { contractStoresOn, silentLogger, storeOn, uniquePrefix } from "../support/redis.js";
 import { clusterSkipReason, startRedisCluster, type TestCluster } from "../support/redis-cluster.js";
-import { loginsWhile, login, mint, refused, seedProcedure, seen, startGatewayPair, whileUnavailable, contractStoresOn, storeOn, type GatewayPair, type ProjectView } from "../support/redis-cluster-procedures.js";
+import { loginsWhile, login, mint, refused, seedProcedure, seen, startGatewayPair, whileUnavailable, type GatewayPair, type ProjectView } from "../support/redis-cluster-procedures.js";
 
 const skip = clusterSkipReason();
 const A_ID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";

@@ -12,9 +12,9 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { certificateStoreContract } from "../contract/certificate-store.contract.js";
-import { keysUnder, uniquePrefix } from "../support/redis.js";
+import { contractStoresOn, keysUnder, uniquePrefix } from "../support/redis.js";
 import { clusterSkipReason, startRedisSentinel, type TestSentinel } from "../support/redis-cluster.js";
-import { loginsWhile, login, mint, refused, seedProcedure, seen, startGatewayPair, whileUnavailable, contractStoresOn, type GatewayPair, type ProjectView } from "../support/redis-cluster-procedures.js";
+import { loginsWhile, login, mint, refused, seedProcedure, seen, startGatewayPair, whileUnavailable, type GatewayPair, type ProjectView } from "../support/redis-cluster-procedures.js";
 
 const skip = clusterSkipReason();
 

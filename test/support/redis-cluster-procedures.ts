@@ -11,10 +11,6 @@
 import { expect } from "vitest";
 import { startGatewayProcess, type GatewayProcess } from "../../bench/gateway-process.js";
 import { createRtmClient, type LoginResult } from "../../client/index.js";
-import { RedisCertificateStore } from "../../gateway/infra/certificate-store-redis.js";
-import { createRedisClients } from "../../gateway/infra/redis-clients.js";
-import type { StoreFactory } from "../contract/certificate-store.contract.js";
-import { silentLogger, uniquePrefix } from "./redis.js";
 import { adminApi, type AdminApi } from "./admin-api.js";
 import { expectRtmError } from "./recorder.js";
 
@@ -181,38 +177,4 @@ export async function loginsWhile(pair: GatewayPair, appId: string, tokensFor: (
   await Promise.all([...Array.from({ length: perGateway }, () => loop(pair.A, "A")), ...Array.from({ length: perGateway }, () => loop(pair.B, "B"))]);
   await during;
   return tally;
-}
-
-/** A RedisCertificateStore on `url` (any REDIS_URL form) under `prefix`, reconnecting fast; not started. */
-export function storeOn(url: string, prefix: string): RedisCertificateStore {
-  const clients = createRedisClients(url, { connectionName: "rtm-auth-test", retryStrategy: () => 50, connectTimeout: 1_000 });
-  return new RedisCertificateStore({ redis: clients.redis, subscriber: clients.subscriber }, { keyPrefix: prefix, logger: silentLogger });
-}
-
-/**
- * The store contract's factory on `url`: every fixture's stores share one fresh prefix (a peer
- * is another gateway's store), closed and their keys removed with `remove(prefix)` at cleanup.
- */
-export function contractStoresOn(url: () => string, label: string, remove: (prefix: string) => Promise<void>): StoreFactory {
-  return {
-    async create() {
-      const prefix = uniquePrefix(label);
-      const made: RedisCertificateStore[] = [];
-      const make = async (): Promise<RedisCertificateStore> => {
-        const s = storeOn(url(), prefix);
-        made.push(s);
-        await s.start();
-        return s;
-      };
-      const store = await make();
-      return {
-        store,
-        peer: make,
-        async cleanup() {
-          await Promise.all(made.map((s) => s.close()));
-          await remove(prefix);
-        },
-      };
-    },
-  };
 }

@@ -24,8 +24,10 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { inject } from "vitest";
+import { RedisCertificateStore } from "../../gateway/infra/certificate-store-redis.js";
 import { createRedisClients, redisClientOptions } from "../../gateway/infra/redis-clients.js";
 import type { Logger } from "../../gateway/logger.js";
+import type { StoreFactory } from "../contract/certificate-store.contract.js";
 
 /** What the search found: a Redis to use, or why there is none. */
 export type RedisDiscovery =
@@ -343,7 +345,7 @@ export function uniquePrefix(label: string): string {
 
 /** Connections built like the gateway's (fail fast), with quick reconnects for tests. */
 export function testRedisClients(url: string, retryMs = 50): { redis: Redis; subscriber: Redis } {
-  const { redis, subscriber } = createRedisClients(url, { connectionName: "rtm-auth-test", retryStrategy: () => retryMs, connectTimeout: 1_000 });
+  const { redis, subscriber } = createRedisClients(url, testClientOptions(retryMs));
   if (!(redis instanceof Redis) || !(subscriber instanceof Redis)) throw new TypeError("testRedisClients takes one server's or a Sentinel URL (see test/support/redis-cluster.ts for a cluster)");
   return { redis, subscriber };
 }
@@ -376,4 +378,43 @@ export async function deleteKeys(url: string, prefix: string): Promise<number> {
   } finally {
     await client.quit().catch(() => client.disconnect());
   }
+}
+
+/** The options of every test connection: named, reconnecting every `retryMs`, a short connect timeout. */
+function testClientOptions(retryMs: number) {
+  return { connectionName: "rtm-auth-test", retryStrategy: () => retryMs, connectTimeout: 1_000 };
+}
+
+/** A RedisCertificateStore on `url` (any REDIS_URL form) under `prefix`, reconnecting fast; not started. */
+export function storeOn(url: string, prefix: string): RedisCertificateStore {
+  const clients = createRedisClients(url, testClientOptions(50));
+  return new RedisCertificateStore({ redis: clients.redis, subscriber: clients.subscriber }, { keyPrefix: prefix, logger: silentLogger });
+}
+
+/**
+ * The store contract's factory on `url`: every fixture's stores share one fresh prefix (a peer
+ * is another gateway's store), closed and their keys removed with `remove(prefix)` at cleanup.
+ */
+export function contractStoresOn(url: () => string, label: string, remove: (prefix: string) => Promise<unknown>): StoreFactory {
+  return {
+    async create() {
+      const prefix = uniquePrefix(label);
+      const made: RedisCertificateStore[] = [];
+      const make = async (): Promise<RedisCertificateStore> => {
+        const s = storeOn(url(), prefix);
+        made.push(s);
+        await s.start();
+        return s;
+      };
+      const store = await make();
+      return {
+        store,
+        peer: make,
+        async cleanup() {
+          await Promise.all(made.map((s) => s.close()));
+          await remove(prefix);
+        },
+      };
+    },
+  };
 }
