@@ -155,10 +155,9 @@ export function createRedisClients(url: string, overrides: RedisOptions = {}): {
   const target = parseRedisUrl(url);
   const name = overrides.connectionName;
   const named = (role: string): RedisOptions => ({ ...overrides, ...(name === undefined ? {} : { connectionName: `${name}:${role}` }) });
-  // No ioredis auto-pipelining: measured in bench:gateway (REDIS_URL set / memory store, same runs),
-  // it made a login dearer (1.43-1.58 against 1.25-1.42 without): a saturated gateway issues about
-  // one command per event-loop turn, and the pipeline's promise and callback machinery costs more
-  // than the write it saves (docs/redis.md, "Connections").
+  // No ioredis auto-pipelining: in bench:gateway's Redis-mode row it made a login dearer. A saturated
+  // gateway issues about one command per event-loop turn, and the pipeline's promise and callback
+  // machinery costs more than the write it saves (docs/redis.md, "Connections").
   if (target.mode === "standalone") {
     return { mode: target.mode, redis: new Redis(url, redisClientOptions(named("cmd"))), subscriber: new Redis(url, redisClientOptions(named("sub"))) };
   }

@@ -103,7 +103,7 @@ export function addToBatch(payload: string | Buffer): void {
  */
 export function flushBatch(socket: Socket): void {
   if (owner !== socket || pending.length === 0) return;
-  const out = pending.length === 1 && typeof pending[0] !== "string" ? frameOne(pending[0] as Buffer) : frameAll(pending);
+  const out = frameAll(pending);
   pending.length = 0;
   if (!socket.destroyed && socket.writable) socket.write(out);
 }
@@ -122,10 +122,4 @@ export function endBatch(socket: Socket): void {
     pending.length = 0;
     owner = null;
   }
-}
-
-function frameOne(payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(frameHeaderBytes(payload.length) + payload.length);
-  payload.copy(out, writeFrameHeader(out, 0, payload.length));
-  return out;
 }
