@@ -8,10 +8,9 @@
  * with the same message. The secret is never a flag (flags end up in shell history and `ps`) and
  * is never printed.
  */
-import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
 import { ENV_NAMES, envSources, loadConfig, type GatewayConfig, type GatewayConfigInput } from "../config.js";
-import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
+import { EXIT, parseArgsMessage, parseCliArgs, usageError, type CliIo } from "./cli-io.js";
 
 /** The settings `admin-token` reads from the environment (all else is the gateway's business). */
 const READS = ["adminJwtSecret", "adminJwksUrl", "adminJwtAudience", "adminJwtIssuer", "adminJwtMaxLifetimeSeconds"] as const satisfies ReadonlyArray<keyof GatewayConfig>;
@@ -61,7 +60,7 @@ export async function runAdminTokenCommand(
 ): Promise<number> {
   let values;
   try {
-    values = parseArgs({
+    values = parseCliArgs({
       args,
       strict: true,
       allowPositionals: false,

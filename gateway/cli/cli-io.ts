@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
 /** Where a command writes; injected so commands can be run in-process too. */
 export interface CliIo {
   out(text: string): void;
@@ -44,6 +46,17 @@ export function joinNegativeValues(args: readonly string[], options: Readonly<Re
     } else out.push(arg);
   }
   return out;
+}
+
+/**
+ * `node:util`'s `parseArgs`, for every `rtm-auth` command: a string option followed by a negative
+ * number takes it as its value ({@link joinNegativeValues}), so `--port -1` reaches the option's
+ * own range check instead of failing as "ambiguous". Throws what `parseArgs` throws.
+ */
+export function parseCliArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  // The same config with only `args` rewritten: the parsed shape is the one T describes.
+  if (config.args === undefined) return parseArgs(config);
+  return parseArgs({ ...config, args: joinNegativeValues(config.args, config.options ?? {}) }) as ReturnType<typeof parseArgs<T>>;
 }
 
 /**

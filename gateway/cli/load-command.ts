@@ -9,7 +9,6 @@
 import { lookup } from "node:dns/promises";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
-import { parseArgs } from "node:util";
 import { PROFILES, type Profile } from "../../core/protocol/wire.js";
 import {
   buildReport,
@@ -38,7 +37,7 @@ import {
 import { describeConnectionFailure, probeWebSocket } from "../../client/load/probe.js";
 import { MAX_PROCESSES, startProcessDriver } from "../../client/load/process-hosts.js";
 import type { WsTarget } from "../../client/load/ws-frames.js";
-import { EXIT, joinNegativeValues, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
+import { EXIT, parseArgsMessage, parseCliArgs, usageError, type CliIo } from "./cli-io.js";
 
 const DEFAULT_WORKERS = Math.max(1, Math.min(8, os.availableParallelism() - 1));
 /** The open-file limit here is 20000 per process; leave room for everything else. */
@@ -198,8 +197,8 @@ const LOAD_OPTIONS = {
 async function parse(args: string[]): Promise<Parsed | "help"> {
   let values;
   try {
-    values = parseArgs({
-      args: joinNegativeValues(args, LOAD_OPTIONS),
+    values = parseCliArgs({
+      args,
       strict: true,
       allowPositionals: false,
       options: LOAD_OPTIONS,

@@ -5,11 +5,10 @@
  * (client/load/probe.ts) names the cause: connection refused, the host not found, the HTTP status
  * of a refused upgrade (404 for a wrong path), or no answer in time.
  */
-import { parseArgs } from "node:util";
 import { createRtmClient, isRtmError } from "../../client/index.js";
 import { describeConnectionFailure, probeWebSocket } from "../../client/load/probe.js";
 import { PROFILES, type Profile } from "../../core/protocol/wire.js";
-import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
+import { EXIT, parseArgsMessage, parseCliArgs, usageError, type CliIo } from "./cli-io.js";
 
 /** How long the probe that explains a failed connection may take, ms. */
 const PROBE_TIMEOUT_MS = 5_000;
@@ -30,7 +29,7 @@ be reached (the cause is named: connection refused, HTTP status of a refused upg
 export async function runLoginCommand(args: string[], io: CliIo): Promise<number> {
   let values;
   try {
-    values = parseArgs({
+    values = parseCliArgs({
       args,
       strict: true,
       allowPositionals: false,

@@ -6,10 +6,9 @@
  * rollout after them. Exit 0 done, 1 the gateway refused (its code and message are printed) or
  * could not be reached, 2 a usage error (a bad plan file included).
  */
-import { parseArgs } from "node:util";
 import { AdminApiError, createAdminClient, type AdminClient, type RolloutView } from "../../client/admin-client.js";
 import { FINAL_STEPS, type Cohort, type FinalStep, type RolloutAction, type RolloutPlan } from "../../core/rollout/rollout.js";
-import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
+import { EXIT, parseArgsMessage, parseCliArgs, usageError, type CliIo } from "./cli-io.js";
 import { PlanFileError, readPlanFile } from "./plan-file.js";
 
 export const MIGRATE_HELP = `Usage: rtm-auth migrate <subcommand> --admin-url http://HOST:PORT --app-id A [options]
@@ -131,7 +130,7 @@ interface Options {
 function parse(sub: Subcommand, args: string[]): Options | "help" {
   let values;
   try {
-    values = parseArgs({
+    values = parseCliArgs({
       args,
       strict: true,
       allowPositionals: false,

@@ -7,12 +7,11 @@
  */
 import { accessSync, constants, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { loadPopulation, PopulationError } from "../../client/load/population.js";
 import { PROFILES, type Profile } from "../../core/protocol/wire.js";
 import { renderRehearsalHtml } from "../migration/rehearsal-html.js";
 import { rehearse, RehearsalError, type RehearsalOptions, type RehearsalResult } from "../migration/rehearsal.js";
-import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
+import { EXIT, parseArgsMessage, parseCliArgs, usageError, type CliIo } from "./cli-io.js";
 import { PlanFileError, readPlanFile } from "./plan-file.js";
 
 export const REHEARSE_HELP = `Usage: rtm-auth migrate rehearse --plan PLAN.json --population POPULATION.json [options]
@@ -102,7 +101,7 @@ export async function runRehearseCommand(args: string[], io: CliIo): Promise<num
   let json = false;
   let html: string | undefined;
   try {
-    const { values } = parseArgs({
+    const { values } = parseCliArgs({
       args,
       strict: true,
       allowPositionals: false,

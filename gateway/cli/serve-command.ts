@@ -11,7 +11,6 @@ import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { Writable } from "node:stream";
-import { parseArgs } from "node:util";
 import { buildRtmToken } from "../../core/token/index.js";
 import { PopulateBody, populateProjects } from "../admin/populate.js";
 import { formatSettings } from "../config-reference.js";
@@ -20,7 +19,7 @@ import { DEV_PROJECTS } from "../dev-seed.js";
 import { createLogger } from "../logger.js";
 import { AuthError } from "../../core/errors.js";
 import type { RedisStartFailure } from "../infra/redis-clients.js";
-import { EXIT, parseArgsMessage, usageError, type CliIo } from "./cli-io.js";
+import { EXIT, parseArgsMessage, parseCliArgs, usageError, type CliIo } from "./cli-io.js";
 
 const HELP = `Usage: rtm-auth serve [--port N] [--host ADDR] [--no-dev-seed] [--populate FILE]
 
@@ -48,7 +47,7 @@ const DRAIN_BACKSTOP_SECONDS = 5;
 export async function runServeCommand(args: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
+    parsed = parseCliArgs({
       args,
       strict: true,
       allowPositionals: false,

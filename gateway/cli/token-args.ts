@@ -3,7 +3,8 @@
  * checks that turn into one-line usage errors, and reading the TOKEN positional (`-` = stdin).
  * No message written here ever repeats a certificate.
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { ParseArgsConfig } from "node:util";
+import { parseCliArgs } from "./cli-io.js";
 
 /** A usage error (exit 2). The message names the problem in one line. */
 export class TokenUsageError extends Error {
@@ -60,7 +61,7 @@ export function wantsHelp(args: readonly string[]): boolean {
 export function parseStrict(args: string[], options: Options, allowPositionals: boolean): { values: Values; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals, tokens: true });
+    parsed = parseCliArgs({ args, options, strict: true, allowPositionals, tokens: true });
   } catch (err) {
     throw new TokenUsageError(parseErrorMessage(err));
   }

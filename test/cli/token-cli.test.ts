@@ -407,7 +407,9 @@ describe.concurrent("usage", () => {
     ["build: non-hex --certificate", [...B, "--version", "007", ...ID, "--certificate", `${CERT.slice(0, 31)}g`, "--uid", "a", "--expire", "1"], `rtm-auth token build: --certificate must be 32 hexadecimal characters (value not shown)${see("build")}`],
     ["build: --expire abc", [...BUILD.slice(0, -2), "--expire", "abc"], `rtm-auth token build: --expire must be a non-negative decimal integer, got 'abc'${see("build")}`],
     ["build: --expire=-1", [...BUILD.slice(0, -2), "--expire=-1"], `rtm-auth token build: --expire must be a non-negative decimal integer, got '-1'${see("build")}`],
-    ["build: --expire -1", [...BUILD.slice(0, -2), "--expire", "-1"], `rtm-auth token build: option --expire needs a value (write --expire=VALUE for a value that starts with '-')${see("build")}`],
+    // A spaced negative number is the option's value (every command parses alike): its own check answers.
+    ["build: --expire -1", [...BUILD.slice(0, -2), "--expire", "-1"], `rtm-auth token build: --expire must be a non-negative decimal integer, got '-1'${see("build")}`],
+    ["build: a value that starts with '-' and is no number", [...B, "--version", "007", ...ID, ...C, "--uid", "-x", "--expire", "1"], `rtm-auth token build: option --uid needs a value (write --uid=VALUE for a value that starts with '-')${see("build")}`],
     ["build: --expire 2^32", [...BUILD.slice(0, -2), "--expire", "4294967296"], `rtm-auth token build: --expire must be in 0..4294967295, got 4294967296${see("build")}`],
     ["build: --issue-ts 2^32", [...BUILD, "--issue-ts", "4294967296"], `rtm-auth token build: --issue-ts must be in 0..4294967295, got 4294967296${see("build")}`],
     ["build: 006 --issue-ts past u32 - 24 h", [...B, "--version", "006", ...ID, ...C, "--uid", "a", "--expire", "0", "--issue-ts", "4294900000"], `rtm-auth token build: --issue-ts must be at most 4294880895 for 006 (the token expires 86400 s after issue)${see("build")}`],

@@ -96,6 +96,13 @@ describe("a bad setting stops serve, named as the user set it (exit 2, at once)"
     expect(run.stderr).toBe("rtm-auth serve: invalid gateway configuration: --port: must be a whole number from 0 to 65535; see 'rtm-auth serve --help'\n");
   });
 
+  it("a negative number after a flag, spaced as a user types it, is that flag's value and meets its range check (every command parses alike)", async () => {
+    const run = await cli(["serve", "--port", "-1"]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe("rtm-auth serve: invalid gateway configuration: --port: must be a whole number from 0 to 65535; see 'rtm-auth serve --help'\n");
+  });
+
   it("every bad variable at once, each by its name", async () => {
     const run = await cli(["serve"], { PORT: "-1", LOG_LEVEL: "loud", ADMIN_JWKS_URL: "file:///etc/passwd" });
     expect(run.code).toBe(2);
