@@ -520,8 +520,8 @@ if (!SKIP_THROUGHPUT) {
   if (s.spin !== null) {
     log(row([`bare+${fmt(s.spin.spinUs, 0)}µs`, fmt(s.spin.rate, 0), fmt(s.spin.p50Ms, 2), fmt(s.spin.p99Ms, 2), fmt(s.spin.serverCpuUsPerCycle, 1)], w2));
     log(
-      `  calibration: the bare server busy ${fmt(s.spin.spinUs, 0)} µs more per message costs ${s.pairedSpinExcessUs.map((d) => fmt(d, 1)).join(", ")} µs more per cycle (per round; median ${fmt(median(s.pairedSpinExcessUs), 1)}); ` +
-        `the gateway ${s.pairedGatewayExcessUs.map((d) => fmt(d, 1)).join(", ")} µs more (median ${fmt(median(s.pairedGatewayExcessUs), 1)})`,
+      `  calibration: the bare server busy ${fmt(s.spin.spinUs, 0)} µs of CPU before each reply costs ${s.pairedSpinExcessUs.map((d) => fmt(d, 1)).join(", ")} µs more per cycle than bare (per round; median ${fmt(median(s.pairedSpinExcessUs), 1)}); ` +
+        `the gateway costs ${s.pairedGatewayExcessUs.map((d) => fmt(d, 1)).join(", ")} µs more than bare (median ${fmt(median(s.pairedGatewayExcessUs), 1)})`,
     );
   }
   if (s.poolWrapped) log("  note: the uid pool wrapped (a uid was reused long after its session had closed); raise --pool for all-distinct uids");

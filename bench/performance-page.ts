@@ -208,7 +208,7 @@ function gatewaySection(g: GatewayJson | null, steps: readonly StepJson[]): stri
   if (g === null || g.throughput === null) return [...out, missing(steps, "gateway")].join("\n");
   const t = g.throughput;
   out.push(
-    `Closed loop of ${g.options.concurrency} cycles in flight (connect → upgrade → one login frame with a fresh 007 token → reply → close), ${g.options.durationS} s measured per run, ${g.options.rounds} rounds in ABBA order, each server in its own process; best run of each server.`,
+    `Closed loop of ${g.options.concurrency} cycles in flight (connect → upgrade → one login frame with a fresh 007 token → reply → close), ${g.options.durationS} s measured per run, ${g.options.rounds} rounds, each running the servers in the reverse order of the round before, each server in its own process. Each column gives that server's best figure over the rounds (highest rate, lowest CPU, lowest latency), so a row may mix rounds.`,
     "",
   );
   out.push(
@@ -224,7 +224,7 @@ function gatewaySection(g: GatewayJson | null, steps: readonly StepJson[]): stri
     ),
   );
   const extra: string[] = [];
-  if (t.redisOverMemoryCpuRatio != null) extra.push(`CPU per login with REDIS_URL set / with the memory store: ${f(t.redisOverMemoryCpuRatio, 3)} (target ≤ 1.05).`);
+  if (t.redisOverMemoryCpuRatio != null) extra.push(`CPU per login with REDIS_URL set / with the memory store: ${f(t.redisOverMemoryCpuRatio, 3)} (target ≤ 1.05: a login with REDIS_URL set should cost what it costs with the memory store).`);
   if (t.v006CpuRatio != null) extra.push(`CPU per 006 login / per bare cycle: ${f(t.v006CpuRatio, 3)}.`);
   const perRound = (xs: readonly number[] | undefined): string => (xs === undefined || xs.length === 0 ? "" : `${xs.map((x) => f(x, 3)).join(", ")} (median ${f(middle(xs), 3)})`);
   if (t.pairedCpuRatios !== undefined && t.pairedCpuRatios.length > 0) extra.push(`Gateway / bare CPU per cycle, round by round: ${perRound(t.pairedCpuRatios)}.`);
@@ -236,7 +236,7 @@ function gatewaySection(g: GatewayJson | null, steps: readonly StepJson[]): stri
     const gatewayExcess = middle(t.pairedGatewayExcessUs);
     out.push(
       "",
-      `What the closed loop adds (\`--spin ${f(spin.spinUs)}\`): the bare server made to spend exactly ${f(spin.spinUs)} µs more CPU per message ran in the same rounds and cost ${f(spinExcess, 1)} µs more per cycle than bare (median of rounds; ${t.pairedSpinExcessUs.map((x) => f(x, 1)).join(", ")}). ${amplification(spinExcess / spin.spinUs)} The gateway cost ${f(gatewayExcess, 1)} µs more per cycle than bare; by the same calibration that is about ${f((gatewayExcess * spin.spinUs) / spinExcess, 0)} µs of extra work per login, ${f(((gatewayExcess * spin.spinUs) / spinExcess / t.bare.serverCpuUsPerCycle) * 100, 0)} % of a bare cycle.`,
+      `Calibrating the closed loop (\`--spin ${f(spin.spinUs)}\`): a third server, the bare one busy for ${f(spin.spinUs)} µs of CPU before each reply (one per cycle), ran in the same rounds. It cost ${f(spinExcess, 1)} µs more per cycle than bare (median of rounds; ${t.pairedSpinExcessUs.map((x) => f(x, 1)).join(", ")}). ${amplification(spinExcess / spin.spinUs)} The gateway cost ${f(gatewayExcess, 1)} µs more per cycle than bare (its CPU per cycle less bare's, median of rounds). Read through the same calibration, that is about ${f((gatewayExcess * spin.spinUs) / spinExcess, 0)} µs of extra work per login, ${f(((gatewayExcess * spin.spinUs) / spinExcess / t.bare.serverCpuUsPerCycle) * 100, 0)} % of a bare cycle; the ratio in the table below is the measured one, before calibration.`,
     );
   }
   out.push("", table(["ratio", "value", "target", ""], g.verdicts.filter((v) => !v.name.startsWith("RSS")).map((v) => [v.name, f(v.value, 3), v.target, verdict(v.pass)]), [1]));
@@ -297,7 +297,7 @@ function memorySection(g: GatewayJson | null, cl: ClusterJson | null, steps: rea
     out.push("Logged-in idle sessions (007 tokens) held open against one gateway process, and as many idle connections against a bare `ws` server; RSS after gc() and a settle delay, before and after.", "");
     out.push(
       table(
-        ["server", "connections", "RSS before", "RSS after", "RSS per connection", "V8 heap per connection"],
+        ["server", "connections", "RSS before", "RSS after", "RSS per connection", "V8 heap used per connection"],
         [
           ["bare ws", f(mem.bare.opened), mib(mem.bare.rssBefore), mib(mem.bare.rssAfter), `${f(mem.bare.rssPerConnection)} B`, `${f(mem.bare.heapPerConnection)} B`],
           ["gateway session", f(mem.gateway.opened), mib(mem.gateway.rssBefore), mib(mem.gateway.rssAfter), `${f(mem.gateway.rssPerConnection)} B`, `${f(mem.gateway.heapPerConnection)} B`],
@@ -424,6 +424,6 @@ function amplification(r: number): string {
   if (r > 1.1) {
     return `In this run the loop charged a slower server ${f(r, 2)}× its own extra work: it keeps the load process waiting longer, and on this machine each wake-up of a waiting process costs the sender more in the kernel. The figure moves from run to run with the machine's load.`;
   }
-  if (r < 0.9) return `In this run the loop charged a slower server less than its own extra work (${f(r, 2)}×). The figure moves from run to run with the machine's load.`;
+  if (r < 0.9) return `In this run that is less than the work added (${f(r, 2)}×); the figure moves from run to run with the machine's load.`;
   return `In this run the loop charged a slower server about its own extra work (${f(r, 2)}×). The ratio moves from run to run with the machine's load: when each wake-up of a waiting load process costs the sender more in the kernel, a slower server pays more than its own extra work.`;
 }
