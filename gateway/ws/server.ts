@@ -249,6 +249,11 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       ws.on("close", onClose);
       // ws reports oversize frames (1009) and bad frames as errors and closes the socket itself.
       ws.on("error", onError);
+      // ws now listens to the socket's errors (it destroys the socket) and to its close (the
+      // WebSocket's `close` follows, where onClose reports the release): the gateway's own
+      // socket listeners go, so no idle connection keeps an array of two listeners per event.
+      socket.removeListener("error", onSocketError);
+      accounting.handOver(socket);
     });
   }
 
@@ -328,7 +333,10 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
 
   function onClose(this: WebSocket, code: number): void {
     const conn = (this as unknown as Record<symbol, Connection>)[kConnection] as Connection;
-    (conn.transport as WsTransport).dispose();
+    const transport = conn.transport as WsTransport;
+    transport.dispose();
+    // The socket is closed (ws emits `close` after the socket's): it stops counting.
+    accounting.released(transport.socket);
     sessions.onClose(conn, code);
   }
 

@@ -9,6 +9,11 @@
  *   `connect` fault may still hold it) until its descriptor is released: open, logged in and
  *   closing alike. `MAX_CONNECTIONS` bounds those; the reserve above it stays for plain HTTP
  *   (`/healthz`, `/readyz`, `/metrics`, the admin API).
+ * - Once `ws` owns an upgraded socket it listens to the socket's `close` itself, so the owner
+ *   may {@link SocketAccounting.handOver} the socket and report its release from the WebSocket's
+ *   `close` event ({@link SocketAccounting.released}), which `ws` emits once the socket closed
+ *   and the frames it had read were handled: a second `close` listener on every socket would
+ *   cost each idle connection an array of listeners (64 B).
  */
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
@@ -37,23 +42,24 @@ export class SocketAccounting {
   private readonly perIp: Map<string, number> | null;
   private readonly maxWebSockets: number;
   private readonly maxPerIp: number;
+  /** The `close` listener of every accepted socket (one function for all: no closure per socket). */
+  private readonly onSocketClose: (this: Socket) => void;
 
   /** `maxPerIp` 0 = no per-IP limit (and no per-IP map). */
   constructor(maxWebSockets: number, maxPerIp: number) {
     this.maxWebSockets = maxWebSockets;
     this.maxPerIp = maxPerIp;
     this.perIp = maxPerIp > 0 ? new Map() : null;
+    const accounting = this;
+    this.onSocketClose = function onClose(this: Socket): void {
+      accounting.released(this);
+    };
   }
 
   /** Starts counting every socket `server` accepts; `reserve` sockets beyond the WebSocket limit stay for plain HTTP. */
   attach(server: Server, reserve: number): void {
     server.maxConnections = this.maxWebSockets + reserve;
-    // One listener function for every socket of this server (no closure per socket); `close`
-    // is emitted once, when the descriptor is released.
-    const accounting = this;
-    function onClose(this: Socket): void {
-      accounting.released(this as Tracked);
-    }
+    // `close` is emitted once, when the descriptor is released.
     server.on("connection", (socket: Socket) => {
       this.total++;
       if (this.perIp !== null) {
@@ -61,7 +67,7 @@ export class SocketAccounting {
         (socket as Tracked)[kIp] = ip;
         this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
       }
-      socket.on("close", onClose);
+      socket.on("close", this.onSocketClose);
     });
   }
 
@@ -90,7 +96,17 @@ export class SocketAccounting {
     return n;
   }
 
-  private released(s: Tracked): void {
+  /**
+   * `socket`, an admitted WebSocket whose `ws` object now listens to its `close`, stops being
+   * watched here: its owner must call {@link released} once, from that WebSocket's `close` event.
+   */
+  handOver(socket: Duplex): void {
+    socket.removeListener("close", this.onSocketClose);
+  }
+
+  /** `socket`'s descriptor is released (its `close`; for a handed-over socket, its WebSocket's `close`). */
+  released(socket: Duplex): void {
+    const s = socket as Tracked;
     this.total--;
     if (this.open.delete(s)) this.websockets--;
     if (this.perIp !== null) {

@@ -77,3 +77,23 @@ it("destroyWebSockets() destroys what remains (the end of a drain), and only Web
   expect(http.destroyed).toBe(false);
   expect(acc.counts()).toEqual({ total: 1, websocket: 0 });
 });
+
+it("a handed-over WebSocket counts until its owner reports the release, and its socket keeps no accounting listener", () => {
+  const { acc, accept } = setup(10, 2);
+  const a = accept("10.0.0.1");
+  const b = accept("10.0.0.1");
+  expect(acc.admit(a as unknown as Duplex)).toBeNull();
+  expect(a.listenerCount("close")).toBe(1);
+  acc.handOver(a as unknown as Duplex);
+  expect(a.listenerCount("close")).toBe(0);
+  a.destroy(); // the socket's close: no longer heard here
+  expect(acc.counts()).toEqual({ total: 2, websocket: 1 });
+  const c = accept("10.0.0.1"); // a third socket of the address: over the per-IP limit while a still counts
+  expect(acc.admit(c as unknown as Duplex)).toEqual({ status: 429, reason: "per_ip_connections" });
+  acc.released(a as unknown as Duplex); // the WebSocket's close
+  expect(acc.counts()).toEqual({ total: 2, websocket: 0 });
+  expect(acc.admit(c as unknown as Duplex)).toBeNull();
+  b.destroy();
+  c.destroy();
+  expect(acc.counts()).toEqual({ total: 0, websocket: 0 });
+});
