@@ -1,6 +1,6 @@
 import type { CertificateSlot } from "../../core/certificate/active-certificate.js";
 import type { Profile } from "../../core/protocol/wire.js";
-import type { ScheduledItem } from "../../core/session/expiry-scheduler.js";
+import type { Scheduled } from "../../core/session/expiry-scheduler.js";
 import { newRing, ringHit, type RateLimiter, type RateMethod, type Ring } from "../../core/session/rate-window.js";
 import type { SessionInfo, SessionPhase } from "../../core/session/session.js";
 import type { VisibleState } from "../protocol/profile-events.js";
@@ -23,14 +23,19 @@ interface RareState {
  * is no nested session object, no per-connection closure, and the session id is derived from a
  * number rather than stored as a string.
  */
-export class Connection implements RateLimiter {
+export class Connection implements RateLimiter, Scheduled {
   readonly transport: Transport;
   phase: SessionPhase = "awaiting_login";
   profile: Profile = "rtm1";
   /** The state the client shows, as the events we sent say. */
   visible: VisibleState = "DISCONNECTED";
-  /** The session's pending token timer in the scheduler (tag: what it does), or null. */
-  timer: ScheduledItem<Connection> | null = null;
+  // The session's pending token timer: the connection itself is the entry of the timers' heap
+  // (core/session/expiry-scheduler.ts), which keeps these four fields (timerIndex -1: none).
+  timerAt = 0;
+  timerSeq = 0;
+  /** What the pending timer does when it fires (session-timers.ts). */
+  timerTag = 0;
+  timerIndex = -1;
   /** A login a fault holds (delayed or never answered): a 2.x logout or new login cancels it. */
   pendingLogin: HeldFrame | null = null;
   /**

@@ -5,15 +5,16 @@
  * timer for the earliest entry, driven by the simulated clock: a clock that jumps fires
  * everything due, in time order, before the jump returns.
  *
- * Each session has at most one entry (`conn.timer`), removed eagerly when the session renews,
- * logs out or closes: no closed connection stays reachable from here (docs/robustness.md).
+ * Each session is queued at most once (the scheduler's heap holds the connection itself, its
+ * `timer…` fields say when and what), and taken out eagerly when the session renews, logs out or
+ * closes: no closed connection stays reachable from here (docs/robustness.md).
  */
 import { ExpiryScheduler } from "../../core/session/expiry-scheduler.js";
 import type { SimulatedClock } from "../clock/simulated-clock.js";
 import type { Connection } from "./connection.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** `conn.timer.tag`: what the entry does when it fires. */
+/** `conn.timerTag`: what the entry does when it fires. */
 const WARN = 0;
 const EXPIRE = 1;
 
@@ -56,28 +57,24 @@ export class SessionTimers {
     if (conn.expiresAt === null) return;
     if (conn.profile === "rtm1" && conn.tokenVersion === "006") return;
     const now = this.clock.nowSeconds();
-    conn.timer = this.scheduler.schedule(Math.max(now, conn.expiresAt - this.willExpireSeconds), conn, WARN);
+    this.scheduler.schedule(conn, Math.max(now, conn.expiresAt - this.willExpireSeconds), WARN);
     this.pump();
   }
 
   /** Removes the session's pending entry, if any (renew, logout, close). */
   cancel(conn: Connection): void {
-    if (conn.timer === null) return;
-    this.scheduler.cancel(conn.timer);
-    conn.timer = null;
+    this.scheduler.cancel(conn);
   }
 
   /** Fires every due entry in order, then sets one system timer for the next due one. */
   pump(): void {
     const now = this.clock.nowSeconds();
-    for (let item = this.scheduler.popDue(now); item !== undefined; item = this.scheduler.popDue(now)) {
-      const conn = item.value;
-      conn.timer = null;
+    for (let conn = this.scheduler.popDue(now); conn !== undefined; conn = this.scheduler.popDue(now)) {
       if (conn.phase !== "logged_in" || conn.expiresAt === null) continue;
-      if (item.tag === WARN) {
+      if (conn.timerTag === WARN) {
         // Expired when now > expiresAt: the first expired second is expiresAt + 1. Queued now,
         // it is taken in this same loop when the clock has already jumped past it.
-        conn.timer = this.scheduler.schedule(conn.expiresAt + 1, conn, EXPIRE);
+        this.scheduler.schedule(conn, conn.expiresAt + 1, EXPIRE);
         this.actions.warn(conn, now);
       } else {
         this.actions.expire(conn);
