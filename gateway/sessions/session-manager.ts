@@ -169,6 +169,11 @@ export class SessionManager {
     };
   }
 
+  /** The open connections (the server destroys their sockets at the end of a drain). */
+  openConnections(): Iterable<Connection> {
+    return this.connections;
+  }
+
   /** Registers a new connection and starts its login deadline. */
   open(transport: Transport): Connection {
     const conn = new Connection(transport, this.config.callsPerSecond);

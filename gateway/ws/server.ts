@@ -51,19 +51,25 @@ export interface ServerObserver {
   upgradeRefused(reason: UpgradeRefusalReason): void;
 }
 
+/** What every WsTransport of one server shares (one object per server, not a field each). */
+interface TransportHooks {
+  readonly observer: ServerObserver | undefined;
+  readonly accounting: SocketAccounting;
+}
+
 /** The Transport over one `ws` connection and its TCP socket (one small object, no closures). */
 class WsTransport implements Transport {
   readonly ws: WebSocket;
   readonly socket: Socket;
-  private readonly observer: ServerObserver | undefined;
+  private readonly hooks: TransportHooks;
   /** Why reading is paused: a bit per PauseReason (0 = reading). */
   private paused = 0;
   private pauseTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(ws: WebSocket, socket: Socket, observer: ServerObserver | undefined) {
+  constructor(ws: WebSocket, socket: Socket, hooks: TransportHooks) {
     this.ws = ws;
     this.socket = socket;
-    this.observer = observer;
+    this.hooks = hooks;
   }
 
   get remoteAddress(): string {
@@ -81,7 +87,11 @@ class WsTransport implements Transport {
   close(code: number, reason: string): void {
     // The frames already sent go out before the close frame.
     flushBatch(this.socket);
-    if (this.ws.readyState === 0 || this.ws.readyState === 1) this.ws.close(code, reason);
+    const state = this.ws.readyState;
+    if (state === 0 || state === 1) this.ws.close(code, reason);
+    // The session is gone from the session manager; until the socket closes, a drain finds it
+    // in the accounting (CLOSED: its close was reported already).
+    if (state !== 3) this.hooks.accounting.closing(this.socket);
   }
 
   destroy(): void {
@@ -94,7 +104,7 @@ class WsTransport implements Transport {
     if ((this.paused & bit) !== 0) return;
     if (this.paused === 0) this.ws.pause();
     this.paused |= bit;
-    this.observer?.backpressure(reason);
+    this.hooks.observer?.backpressure(reason);
   }
 
   resumeReading(reason: PauseReason): void {
@@ -203,6 +213,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   );
   const accounting = new SocketAccounting(config.maxConnections, config.maxConnectionsPerIp);
   accounting.attach(server, config.httpReserveConnections);
+  const hooks: TransportHooks = { observer, accounting };
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: config.maxFrameBytes,
@@ -241,7 +252,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
 
   function accept(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = new WsTransport(ws, socket as Socket, observer);
+      const transport = new WsTransport(ws, socket as Socket, hooks);
       const conn = sessions.open(transport);
       (ws as unknown as Record<symbol, Connection>)[kConnection] = conn;
       // Shared listeners (they find the connection on the socket): no closures per connection.
@@ -251,7 +262,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       ws.on("error", onError);
       // ws now listens to the socket's errors (it destroys the socket) and to its close (the
       // WebSocket's `close` follows, where onClose reports the release): the gateway's own
-      // socket listeners go, so no idle connection keeps an array of two listeners per event.
+      // socket listeners go, so no idle connection keeps an array of two listeners per event,
+      // and the session holds the socket (socket-accounting.ts).
       socket.removeListener("error", onSocketError);
       accounting.handOver(socket);
     });
@@ -336,8 +348,13 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     const transport = conn.transport as WsTransport;
     transport.dispose();
     // The socket is closed (ws emits `close` after the socket's): it stops counting.
-    accounting.released(transport.socket);
+    accounting.releasedWebSocket(transport.socket);
     sessions.onClose(conn, code);
+  }
+
+  /** The sockets of the connections the session manager holds. */
+  function* sessionSockets(): Iterable<Socket> {
+    for (const conn of sessions.openConnections()) yield (conn.transport as WsTransport).socket;
   }
 
   function onError(this: WebSocket, err: Error): void {
@@ -352,6 +369,6 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     stopUpgrades: () => {
       draining = true;
     },
-    destroyWebSockets: () => accounting.destroyWebSockets(),
+    destroyWebSockets: () => accounting.destroyWebSockets(sessionSockets()),
   };
 }

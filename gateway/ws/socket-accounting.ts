@@ -9,11 +9,14 @@
  *   `connect` fault may still hold it) until its descriptor is released: open, logged in and
  *   closing alike. `MAX_CONNECTIONS` bounds those; the reserve above it stays for plain HTTP
  *   (`/healthz`, `/readyz`, `/metrics`, the admin API).
- * - Once `ws` owns an upgraded socket it listens to the socket's `close` itself, so the owner
- *   may {@link SocketAccounting.handOver} the socket and report its release from the WebSocket's
- *   `close` event ({@link SocketAccounting.released}), which `ws` emits once the socket closed
- *   and the frames it had read were handled: a second `close` listener on every socket would
- *   cost each idle connection an array of listeners (64 B).
+ * - Once a session holds an upgraded socket (its `ws` object listens to the socket's `close`),
+ *   the server {@link SocketAccounting.handOver hands it over}: from then on the WebSocket's
+ *   `close` event, which `ws` emits once the socket closed and the frames it had read were
+ *   handled, reports the release ({@link SocketAccounting.releasedWebSocket}), and the socket is
+ *   in no collection here until the gateway closes its session
+ *   ({@link SocketAccounting.closing}). An idle session so costs neither a second `close`
+ *   listener (an array of listeners, 64 B) nor an entry in a table of sockets (~33 B at 10k):
+ *   the session manager's table of connections already holds it.
  */
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
@@ -37,8 +40,12 @@ export interface SocketCounts {
 export class SocketAccounting {
   private total = 0;
   private websockets = 0;
-  /** The WebSocket sockets themselves (bounded by MAX_CONNECTIONS): whether a socket is one, and what a drain destroys. */
-  private readonly open = new Set<Socket>();
+  /**
+   * The WebSocket sockets no session holds (bounded by MAX_CONNECTIONS): upgrading, held by a
+   * `connect` fault, or closing after the gateway closed their session. What a drain destroys,
+   * besides the sockets of the sessions still open.
+   */
+  private readonly unowned = new Set<Socket>();
   private readonly perIp: Map<string, number> | null;
   private readonly maxWebSockets: number;
   private readonly maxPerIp: number;
@@ -52,7 +59,7 @@ export class SocketAccounting {
     this.perIp = maxPerIp > 0 ? new Map() : null;
     const accounting = this;
     this.onSocketClose = function onClose(this: Socket): void {
-      accounting.released(this);
+      accounting.released(this, accounting.unowned.delete(this));
     };
   }
 
@@ -85,30 +92,47 @@ export class SocketAccounting {
     if (this.websockets >= this.maxWebSockets) return { status: 503, reason: "max_connections" };
     if (this.perIp !== null && (this.perIp.get(s[kIp] ?? "") ?? 0) > this.maxPerIp) return { status: 429, reason: "per_ip_connections" };
     this.websockets++;
-    this.open.add(s);
+    this.unowned.add(s);
     return null;
   }
 
-  /** Destroys every WebSocket socket still open (the end of a drain); returns how many. */
-  destroyWebSockets(): number {
-    const n = this.open.size;
-    for (const s of this.open) s.destroy();
-    return n;
-  }
-
   /**
-   * `socket`, an admitted WebSocket whose `ws` object now listens to its `close`, stops being
-   * watched here: its owner must call {@link released} once, from that WebSocket's `close` event.
+   * `socket`, an admitted WebSocket, is now held by a session, and its `ws` object listens to its
+   * `close`: it leaves this accounting's listeners and collections. Its owner must call
+   * {@link releasedWebSocket} once, from that WebSocket's `close` event, and {@link closing} if
+   * the gateway closes the session first.
    */
   handOver(socket: Duplex): void {
     socket.removeListener("close", this.onSocketClose);
+    this.unowned.delete(socket as Socket);
   }
 
-  /** `socket`'s descriptor is released (its `close`; for a handed-over socket, its WebSocket's `close`). */
-  released(socket: Duplex): void {
+  /** The gateway closed the session of handed-over `socket`: until released, a drain destroys it here. */
+  closing(socket: Duplex): void {
+    this.unowned.add(socket as Socket);
+  }
+
+  /** Handed-over `socket`'s descriptor is released (reported from its WebSocket's `close`). */
+  releasedWebSocket(socket: Duplex): void {
+    this.unowned.delete(socket as Socket);
+    this.released(socket, true);
+  }
+
+  /**
+   * Destroys every WebSocket socket still open (the end of a drain): those no session holds and
+   * `held`, the sockets of the sessions still open; returns how many.
+   */
+  destroyWebSockets(held: Iterable<Duplex> = []): number {
+    const all = new Set<Duplex>(this.unowned);
+    for (const s of held) all.add(s);
+    for (const s of all) s.destroy();
+    return all.size;
+  }
+
+  private released(socket: Duplex, webSocket: boolean): void {
     const s = socket as Tracked;
     this.total--;
-    if (this.open.delete(s)) this.websockets--;
+    if (webSocket) this.websockets--;
     if (this.perIp !== null) {
       const ip = s[kIp] ?? "";
       const n = (this.perIp.get(ip) ?? 1) - 1;

@@ -90,10 +90,33 @@ it("a handed-over WebSocket counts until its owner reports the release, and its 
   expect(acc.counts()).toEqual({ total: 2, websocket: 1 });
   const c = accept("10.0.0.1"); // a third socket of the address: over the per-IP limit while a still counts
   expect(acc.admit(c as unknown as Duplex)).toEqual({ status: 429, reason: "per_ip_connections" });
-  acc.released(a as unknown as Duplex); // the WebSocket's close
+  acc.releasedWebSocket(a as unknown as Duplex); // the WebSocket's close
   expect(acc.counts()).toEqual({ total: 2, websocket: 0 });
   expect(acc.admit(c as unknown as Duplex)).toBeNull();
   b.destroy();
   c.destroy();
   expect(acc.counts()).toEqual({ total: 0, websocket: 0 });
+});
+
+it("a drain destroys the sockets no session holds, those a session holds (given), and gateway-closed ones until released", () => {
+  const { acc, accept } = setup(10, 0);
+  const [upgrading, owned, closed, gone] = [accept(), accept(), accept(), accept()];
+  const http = accept();
+  for (const s of [upgrading, owned, closed, gone]) expect(acc.admit(s as unknown as Duplex)).toBeNull();
+  for (const s of [owned, closed, gone]) acc.handOver(s as unknown as Duplex);
+  acc.closing(closed as unknown as Duplex); // the gateway closed its session; the peer has not answered
+  acc.closing(gone as unknown as Duplex);
+  gone.destroy();
+  acc.releasedWebSocket(gone as unknown as Duplex);
+  expect(acc.counts()).toEqual({ total: 4, websocket: 3 });
+  expect(acc.destroyWebSockets()).toBe(2); // no session given: upgrading and closed
+  expect([upgrading.destroyed, owned.destroyed, closed.destroyed]).toEqual([true, false, true]);
+  expect(acc.destroyWebSockets([owned as unknown as Duplex, closed as unknown as Duplex])).toBe(2); // closed is still counted (no release yet), once
+  expect(owned.destroyed).toBe(true);
+  expect(http.destroyed).toBe(false);
+  // The socket not handed over was released by its own close; the others by their WebSockets' close.
+  acc.releasedWebSocket(owned as unknown as Duplex);
+  acc.releasedWebSocket(closed as unknown as Duplex);
+  expect(acc.counts()).toEqual({ total: 1, websocket: 0 });
+  expect(acc.destroyWebSockets()).toBe(0);
 });
