@@ -7,7 +7,7 @@ import type { VisibleState } from "../protocol/profile-events.js";
 import type { Transport } from "../ws/transport.js";
 import type { HeldFrame } from "./faults.js";
 
-/** A connection's state that few connections ever need, kept out of the object every connection pays for. */
+/** A connection's state that few connections ever need (call windows, the ping budget, a held login), kept out of the object every connection pays for. */
 interface RareState {
   /** Login's call window, from its second call on (see {@link Connection.hit}). */
   loginRing: Ring | null;
@@ -15,6 +15,8 @@ interface RareState {
   logoutRing: Ring | null;
   /** Ping budget (a token bucket of one second's worth), from the first ping: tokens left (may go below 0), when last spent (ms). */
   ping: { tokens: number; at: number } | null;
+  /** See {@link Connection.pendingLogin}. */
+  pendingLogin: HeldFrame | null;
 }
 
 /**
@@ -36,8 +38,6 @@ export class Connection implements RateLimiter, Scheduled {
   /** What the pending timer does when it fires (session-timers.ts). */
   timerTag = 0;
   timerIndex = -1;
-  /** A login a fault holds (delayed or never answered): a 2.x logout or new login cancels it. */
-  pendingLogin: HeldFrame | null = null;
   /**
    * When the pending login deadline falls (performance.now() ms, rounded up to a whole ms: a small
    * integer, which V8 keeps in the object itself rather than in a heap number of its own), or 0
@@ -57,7 +57,7 @@ export class Connection implements RateLimiter, Scheduled {
   private readonly rateLimit: number;
   /** The time of the connection's only login call so far (ms), or NaN: before its ring exists. */
   private firstLoginAt = Number.NaN;
-  /** What few connections need (call windows, the ping budget), in one object made at first need. */
+  /** What few connections need (call windows, the ping budget, a held login), in one object made at first need. */
   private rare: RareState | null = null;
 
   // The session, valid while phase === "logged_in".
@@ -115,8 +115,17 @@ export class Connection implements RateLimiter, Scheduled {
     return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens * 1000) / perSecond);
   }
 
+  /** A login a fault holds (delayed or never answered): a 2.x logout or new login cancels it. Kept in the rare state. */
+  get pendingLogin(): HeldFrame | null {
+    return this.rare === null ? null : this.rare.pendingLogin;
+  }
+
+  set pendingLogin(frame: HeldFrame | null) {
+    if (frame !== null || this.rare !== null) this.rareState().pendingLogin = frame;
+  }
+
   private rareState(): RareState {
-    return (this.rare ??= { loginRing: null, renewRing: null, logoutRing: null, ping: null });
+    return (this.rare ??= { loginRing: null, renewRing: null, logoutRing: null, ping: null, pendingLogin: null });
   }
 
   /** The session as the admin API and journal see it. */
