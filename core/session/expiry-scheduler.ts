@@ -6,8 +6,7 @@
  *
  * The heap is intrusive: it holds the items themselves, and each item carries its own due time,
  * sequence number, tag and heap position ({@link Scheduled}). An item is queued at most once, and
- * a queued item costs no object beside it (a wrapper entry would cost each idle session 64 B;
- * docs/robustness.md).
+ * a queued item costs no object beside it (a wrapper entry cost each idle session 64 B).
  *
  * Cancelling is eager: {@link ExpiryScheduler.cancel} takes the item out of the heap in
  * O(log n). A closed session must not stay reachable until its token would have expired (up to
