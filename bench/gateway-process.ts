@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Redis } from "ioredis";
 import { ENV_NAMES } from "../gateway/config.js";
 
 /** The repository root: the nearest directory above this file whose package.json is this package's (works from bench/ and dist/bench/). */
@@ -165,6 +166,24 @@ export function commandStatsDelta(before: ReadonlyMap<string, number>, after: Re
     if (d !== 0) out.set(cmd, d);
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * Counts the EVALSHA calls Redis runs, by script SHA, through MONITOR on a connection of its own
+ * (`connect` makes it; `stop()` closes it). `INFO commandstats` cannot tell the ownership batch
+ * script from a certificate read script: this can.
+ */
+export async function watchScripts(connect: () => Redis): Promise<{ readonly calls: ReadonlyMap<string, number>; count(): number; stop(): void }> {
+  const monitor = await connect().monitor();
+  const calls = new Map<string, number>();
+  monitor.on("monitor", (_time: string, args: string[]) => {
+    if (args[0]?.toLowerCase() === "evalsha") calls.set(String(args[1]), (calls.get(String(args[1])) ?? 0) + 1);
+  });
+  return {
+    calls,
+    count: () => [...calls.values()].reduce((s, n) => s + n, 0),
+    stop: () => monitor.disconnect(),
+  };
 }
 
 /** The commands that read certificate state (a login must make none of them). */

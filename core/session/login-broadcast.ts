@@ -37,12 +37,17 @@ export interface LoginBroadcastStats {
   readonly messagesSent: number;
   /** Remote-login messages this gateway received (well-formed ones). */
   readonly messagesReceived: number;
-  /** Ownership records written at login, by what they replaced. */
+  /**
+   * Ownership writes at login, by what the record held: written over nothing, over a session of
+   * this gateway, of a live gateway (told) or of a dead one; or not written, because the record
+   * names a newer login (which wins: the session here ends).
+   */
   readonly ownerWrites: {
     readonly none: number;
     readonly thisGateway: number;
     readonly liveGateway: number;
     readonly deadGateway: number;
+    readonly newerLogin: number;
   };
   /** Ownership records that could not be written (Redis unreachable or refusing). */
   readonly ownerWriteFailures: number;

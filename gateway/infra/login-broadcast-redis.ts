@@ -3,15 +3,20 @@
  * whose session a login replaced (docs/redis.md, "Session ownership"; docs/agora-behaviour.md,
  * "Remote login").
  *
- * Per login, ONE command, fire-and-forget (the login reply never waits for it):
+ * Per login, one record write, fire-and-forget (the login reply never waits for it):
  * `SET ${prefix}owner:{appId:uid} "<gatewayId> <sessionId> <loginMs>" EX <recordTtlSeconds> GET`
- * (`loginMs`: this gateway's wall clock at the login, in ms since the epoch). The reply
- * is the previous owner. Only when that is ANOTHER gateway, and that gateway is alive, does one
- * PUBLISH go to that gateway's own channel `${prefix}gateway:{<gatewayId>}`, carrying
- * `"<replaced session> <new session> <new gatewayId> <appId> <uid>"` (the uid last: it may hold
- * spaces). The receiver ends its session only if its id is the replaced one. Redis orders two
- * SETs of one identity, so of two simultaneous logins on two gateways the later SET tells the
- * earlier owner: exactly one session survives.
+ * (`loginMs`: this gateway's wall clock at the login, in ms since the epoch). The writes (and the
+ * logout deletes) made within `batchWindowMs` go out together, in order, as one call of the BATCH
+ * script: one command per window instead of one per login, which is what makes Redis mode cheap
+ * (a cluster, whose keys are in many slots, keeps one SET … GET per login). A write returns the
+ * previous record. When that names a NEWER login of another gateway (a write that waited in a
+ * window while the identity logged in elsewhere), the record is put back and the session here is
+ * ended instead (`newerLogin`). Otherwise, only when the previous owner is ANOTHER gateway, and that
+ * gateway is alive, does one PUBLISH go to that gateway's own channel
+ * `${prefix}gateway:{<gatewayId>}`, carrying `"<replaced session> <new session> <new gatewayId>
+ * <appId> <uid>"` (the uid last: it may hold spaces). The receiver ends its session only if its id
+ * is the replaced one. Of two logins of one identity on two gateways, the one with the later
+ * loginMs survives; within one millisecond, the one Redis sees last. Either way exactly one does.
  *
  * - Liveness: every `heartbeatMs` (default 1 s) one MULTI/EXEC adds this gateway to the sorted set
  *   `${prefix}gateways:live` with its wall clock (ms) and reads back the ids seen within
@@ -46,7 +51,7 @@
 import { createHash } from "node:crypto";
 import type { LiveSessionRef, LoginBroadcast, LoginBroadcastStats, RemoteLogin } from "../../core/session/login-broadcast.js";
 import type { Logger } from "../logger.js";
-import { assertFailFast, closeClient, errorMessage, publish, waitForReady, withTimeout, type RedisConnection, type SubscriberConnection } from "./redis-clients.js";
+import { assertFailFast, closeClient, errorMessage, isCluster, publish, waitForReady, withTimeout, type RedisConnection, type SubscriberConnection } from "./redis-clients.js";
 import { DEFAULT_KEY_PREFIX, isGatewayId, redisKeys, type RedisKeys } from "./redis-keys.js";
 import { RedisSubscriber } from "./redis-subscriber.js";
 
@@ -66,10 +71,15 @@ export interface RedisLoginBroadcastOptions {
   readonly recordTtlSeconds?: number;
   /** Sessions whose record could not be written, remembered to write it later; in [0, 1 000 000]. Default 100 000. */
   readonly maxUnwritten?: number;
+  /**
+   * How long a login's or logout's record write may wait to go out with others, ms, in [0, 1 000];
+   * 0: at the end of the event-loop turn. Default 5. Not used with a cluster (one command per write).
+   */
+  readonly batchWindowMs?: number;
 }
 
 /** The timings a deployment may tune (tests shorten them). */
-export type RemoteLoginTuning = Pick<RedisLoginBroadcastOptions, "heartbeatMs" | "liveWindowMs" | "recordTtlSeconds" | "maxUnwritten">;
+export type RemoteLoginTuning = Pick<RedisLoginBroadcastOptions, "heartbeatMs" | "liveWindowMs" | "recordTtlSeconds" | "maxUnwritten" | "batchWindowMs">;
 
 export interface RedisBroadcastConnections {
   /** Writes records, heartbeats and publishes (may be the store's command connection). */
@@ -89,6 +99,11 @@ const LIVE_SET_RETENTION_MS = 60_000;
 const SWEEP_BATCH = 256;
 const WARN_EVERY_MS = 10_000;
 const MAX_FIELD = 1_024;
+/**
+ * Record writes (ownership SETs and logout deletes) sent in one batch command at most; a batch that
+ * reaches it is sent at once and the next one starts. This also bounds the writes waiting to be sent.
+ */
+export const MAX_BATCH = 512;
 
 interface Script {
   readonly source: string;
@@ -147,6 +162,55 @@ if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then return redis.call('DEL', KEY
 return 0
 `);
 
+/**
+ * The record writes of one batch, in the order they were made. KEYS: the records. ARGV[1]: TTL
+ * seconds; then per key an op and its argument:
+ * - a login's write: its loginMs (decimal) and the value to write, by SET … EX … GET: the previous
+ *   record (or nil) is returned. If that record names a NEWER login of another gateway (a larger
+ *   loginMs in its third field), it is written back and returned with a `!` in front: that login
+ *   wins and the session here ends. Records without a login time (older gateways' two-field values,
+ *   sweep restores with 0) count as older. This gateway's own records are always replaced: its
+ *   writes go in the order of its logins.
+ * The last ARGV is this gateway's `"<gatewayId> "`.
+ * - `R` and this session's `"<gatewayId> <sessionId> "`: the RELEASE compare-and-delete (1 or 0).
+ * A key Redis refuses (it holds another type than a string) answers -1 and leaves the others alone.
+ */
+const BATCH = script(`
+local ttl = ARGV[1]
+local out = {}
+for i = 1, #KEYS do
+  local op, arg = ARGV[2 * i], ARGV[2 * i + 1]
+  if op == 'R' then
+    local v = redis.pcall('GET', KEYS[i])
+    if type(v) == 'string' and string.sub(v, 1, #arg) == arg then redis.call('DEL', KEYS[i]); out[i] = 1 else out[i] = 0 end
+  else
+    local v = redis.pcall('SET', KEYS[i], arg, 'EX', ttl, 'GET')
+    if type(v) == 'table' then
+      out[i] = -1
+    elseif v and string.sub(v, 1, #ARGV[2 * #KEYS + 2]) ~= ARGV[2 * #KEYS + 2] and tonumber(string.match(v, '^%S+ %S+ (%d+)$') or '0') > tonumber(op) then
+      redis.call('SET', KEYS[i], v, 'EX', ttl)
+      out[i] = '!' .. v
+    else
+      out[i] = v
+    end
+  end
+end
+return out
+`);
+
+/** The SHA-1 of the batch script (tests that watch Redis tell its calls from other scripts' by it). */
+export const OWNER_BATCH_SHA = BATCH.sha;
+
+/** A record write waiting for the end of the event-loop turn: a login's SET (`loginMs` set) or a logout's delete. */
+interface PendingWrite {
+  readonly key: string;
+  readonly sessionId: string;
+  readonly appId: string;
+  readonly uid: string;
+  /** The login's wall clock (ms since the epoch); -1 for a logout's delete. */
+  readonly loginMs: number;
+}
+
 /** A record's owner and session (its login time is only read by the CLAIM script). */
 function parseRecord(v: string): { owner: string; session: string } | null {
   const a = v.indexOf(" ");
@@ -187,6 +251,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
   private readonly liveWindowMs: number;
   private readonly ttl: number;
   private readonly maxUnwritten: number;
+  private readonly batchWindowMs: number;
   private readonly listeners = new Set<(login: RemoteLogin) => void>();
   private unsubscribe: (() => Promise<void>) | undefined;
   private unsubscribeDown: (() => void) | undefined;
@@ -205,9 +270,13 @@ export class RedisLoginBroadcast implements LoginBroadcast {
   private sweepDue = false;
   private sweeping = false;
   private closed = false;
+  /** Record writes of this event-loop turn, sent together at its end (null: one command per write, a cluster's case). */
+  private pending: PendingWrite[] | null;
+  /** The pending batch's timer or immediate, while one is scheduled. */
+  private flushTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private lastWarnAt = Number.NEGATIVE_INFINITY;
   private suppressed = 0;
-  private readonly counts = { sent: 0, received: 0, none: 0, thisGateway: 0, liveGateway: 0, deadGateway: 0, failures: 0 };
+  private readonly counts = { sent: 0, received: 0, none: 0, thisGateway: 0, liveGateway: 0, deadGateway: 0, newerLogin: 0, failures: 0 };
 
   constructor(connections: RedisBroadcastConnections, options: RedisLoginBroadcastOptions) {
     if (!isGatewayId(options.origin)) throw new TypeError("a gateway origin is 1-64 characters of [0-9A-Za-z_-]");
@@ -223,6 +292,9 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     this.liveWindowMs = inRange(options.liveWindowMs, 5_000, 2 * this.heartbeatMs, 60_000, "liveWindowMs");
     this.ttl = inRange(options.recordTtlSeconds, 900, 3, 86_400, "recordTtlSeconds");
     this.maxUnwritten = inRange(options.maxUnwritten, 100_000, 0, 1_000_000, "maxUnwritten");
+    this.batchWindowMs = inRange(options.batchWindowMs, 5, 0, 1_000, "batchWindowMs");
+    // One script call can only carry keys of one cluster slot: a cluster's records are written one by one.
+    this.pending = isCluster(this.redis) ? null : [];
     // Without a listener ioredis prints every connection error; failures are reported where they happen.
     this.redis.on("error", this.onConnectionError);
   }
@@ -253,7 +325,8 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     } catch {
       return; // not an identity a record can name (the Redis store only holds 32-hex App IDs)
     }
-    void this.claim(key, appId, uid, sessionId, Date.now());
+    if (this.pending === null) void this.claim(key, appId, uid, sessionId, Date.now());
+    else this.enqueue({ key, sessionId, appId, uid, loginMs: Date.now() });
   }
 
   release(appId: string, uid: string, sessionId: string): void {
@@ -265,7 +338,8 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     } catch {
       return;
     }
-    this.run(RELEASE, key, [`${this.origin} ${sessionId} `]).catch(this.onReleaseFailed);
+    if (this.pending === null) this.run(RELEASE, key, [`${this.origin} ${sessionId} `]).catch(this.onReleaseFailed);
+    else this.enqueue({ key, sessionId, appId, uid, loginMs: -1 });
   }
 
   trackSessions(list: () => Iterable<LiveSessionRef>): void {
@@ -282,7 +356,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     return {
       messagesSent: c.sent,
       messagesReceived: c.received,
-      ownerWrites: { none: c.none, thisGateway: c.thisGateway, liveGateway: c.liveGateway, deadGateway: c.deadGateway },
+      ownerWrites: { none: c.none, thisGateway: c.thisGateway, liveGateway: c.liveGateway, deadGateway: c.deadGateway, newerLogin: c.newerLogin },
       ownerWriteFailures: c.failures,
     };
   }
@@ -329,6 +403,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.flush(); // the writes of this turn still go out (their replies are no longer acted on)
     this.closed = true;
     this.listeners.clear();
     if (this.beatTimer !== null) clearTimeout(this.beatTimer);
@@ -359,11 +434,90 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     try {
       previous = await this.redis.set(key, `${this.origin} ${sessionId} ${loginMs}`, "EX", this.ttl, "GET");
     } catch (err) {
-      this.writeFailed(err);
-      if (!this.closed && this.unwritten.size < this.maxUnwritten) this.unwritten.set(sessionId, loginMs);
+      this.claimFailed(err, sessionId, loginMs);
       return;
     }
     this.replacedRecord(previous, appId, uid, sessionId);
+  }
+
+  private claimFailed(err: unknown, sessionId: string, loginMs: number): void {
+    this.writeFailed(err);
+    if (!this.closed && this.unwritten.size < this.maxUnwritten) this.unwritten.set(sessionId, loginMs);
+  }
+
+  /** Adds a write to this turn's batch; the first one schedules the batch's sending, a full batch goes at once. */
+  private enqueue(write: PendingWrite): void {
+    const pending = this.pending as PendingWrite[];
+    pending.push(write);
+    if (pending.length >= MAX_BATCH) this.flush();
+    else if (this.flushTimer === null) this.flushTimer = this.batchWindowMs === 0 ? setImmediate(this.onFlushDue) : setTimeout(this.onFlushDue, this.batchWindowMs);
+  }
+
+  private readonly onFlushDue = (): void => {
+    this.flushTimer = null;
+    this.flush();
+  };
+
+  /** Sends the writes waiting, in order, as one BATCH script call. Never throws; failures are handled per write. */
+  private flush(): void {
+    const writes = this.pending;
+    if (writes === null || writes.length === 0) return;
+    if (this.flushTimer !== null) {
+      if (this.batchWindowMs === 0) clearImmediate(this.flushTimer as NodeJS.Immediate);
+      else clearTimeout(this.flushTimer as NodeJS.Timeout);
+      this.flushTimer = null;
+    }
+    this.pending = [];
+    const keys: string[] = new Array<string>(writes.length);
+    const args: string[] = new Array<string>(2 + 2 * writes.length);
+    args[0] = String(this.ttl);
+    args[1 + 2 * writes.length] = `${this.origin} `;
+    for (let i = 0; i < writes.length; i++) {
+      const w = writes[i] as PendingWrite;
+      keys[i] = w.key;
+      if (w.loginMs >= 0) {
+        args[1 + 2 * i] = String(w.loginMs);
+        args[2 + 2 * i] = `${this.origin} ${w.sessionId} ${w.loginMs}`;
+      } else {
+        args[1 + 2 * i] = "R";
+        args[2 + 2 * i] = `${this.origin} ${w.sessionId} `;
+      }
+    }
+    this.runKeys(BATCH, keys, args).then(
+      (replies) => this.batchAnswered(writes, replies),
+      (err: unknown) => this.batchFailed(writes, err),
+    );
+  }
+
+  private batchAnswered(writes: readonly PendingWrite[], replies: unknown): void {
+    if (!Array.isArray(replies) || replies.length !== writes.length) {
+      this.batchFailed(writes, new Error("the ownership batch's reply is not one result per write"));
+      return;
+    }
+    for (let i = 0; i < writes.length; i++) {
+      const w = writes[i] as PendingWrite;
+      if (w.loginMs < 0) continue; // a logout's delete: nothing to act on
+      const r: unknown = replies[i];
+      if (r === -1) this.claimFailed(new Error("the ownership record holds another type than a string"), w.sessionId, w.loginMs);
+      else if (typeof r === "string" && r.startsWith("!")) this.newerLogin(r.slice(1), w);
+      else this.replacedRecord(typeof r === "string" ? r : null, w.appId, w.uid, w.sessionId);
+    }
+  }
+
+  /** A login elsewhere, newer than this one, holds the record: it wins, as on Agora, and the session here ends. */
+  private newerLogin(record: string, s: LiveSessionRef): void {
+    const newer = parseRecord(record);
+    this.counts.newerLogin++;
+    if (newer !== null && newer.owner !== this.origin) this.dispatch({ appId: s.appId, uid: s.uid, sessionId: newer.session, origin: newer.owner, replaces: s.sessionId });
+  }
+
+  private batchFailed(writes: readonly PendingWrite[], err: unknown): void {
+    let deletes = 0;
+    for (const w of writes) {
+      if (w.loginMs >= 0) this.claimFailed(err, w.sessionId, w.loginMs);
+      else deletes++;
+    }
+    if (deletes > 0) this.onReleaseFailed(err);
   }
 
   /** The sweep's step for a session whose record could not be written: CLAIM. Rejects when Redis fails. */
@@ -379,11 +533,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     if (!Array.isArray(r)) return;
     const previous = typeof r[1] === "string" ? r[1] : null;
     if (r[0] === 1) this.replacedRecord(previous, s.appId, s.uid, s.sessionId);
-    else if (r[0] === 2 && previous !== null) {
-      // A newer login took the identity over while this write was failing: it wins, as on Agora.
-      const newer = parseRecord(previous);
-      if (newer !== null && newer.owner !== this.origin) this.dispatch({ appId: s.appId, uid: s.uid, sessionId: newer.session, origin: newer.owner, replaces: s.sessionId });
-    }
+    else if (r[0] === 2 && previous !== null) this.newerLogin(previous, s); // took the identity over while this write was failing
   }
 
   /** What the previous record a write replaced calls for: nothing, or a message to its live gateway. */
@@ -567,12 +717,16 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     this.suppressed = 0;
   }
 
-  private async run(s: Script, key: string, args: readonly string[]): Promise<unknown> {
+  private run(s: Script, key: string, args: readonly string[]): Promise<unknown> {
+    return this.runKeys(s, [key], args);
+  }
+
+  private async runKeys(s: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     try {
-      return await this.redis.evalsha(s.sha, 1, key, ...args);
+      return await this.redis.evalsha(s.sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (!errorMessage(err).startsWith("NOSCRIPT")) throw err;
-      return await this.redis.eval(s.source, 1, key, ...args);
+      return await this.redis.eval(s.source, keys.length, ...keys, ...args);
     }
   }
 }

@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { startGatewayProcess, type GatewayProcess } from "../../bench/gateway-process.js";
 import { createRtmClient } from "../../client/index.js";
 import type { RemoteLogin } from "../../core/session/login-broadcast.js";
-import { RedisLoginBroadcast, type RemoteLoginTuning } from "../../gateway/infra/login-broadcast-redis.js";
+import { MAX_BATCH, OWNER_BATCH_SHA, RedisLoginBroadcast, type RemoteLoginTuning } from "../../gateway/infra/login-broadcast-redis.js";
 import { redisKeys } from "../../gateway/infra/redis-keys.js";
 import { RedisSubscriber } from "../../gateway/infra/redis-subscriber.js";
 import { createLogger } from "../../gateway/logger.js";
@@ -41,6 +41,7 @@ interface Counts {
   thisGateway: number;
   liveGateway: number;
   deadGateway: number;
+  newerLogin: number;
   failures: number;
 }
 
@@ -58,6 +59,7 @@ async function counts(gw: Gateway): Promise<Counts> {
     thisGateway: by(w, "previous_owner", "this_gateway"),
     liveGateway: by(w, "previous_owner", "live_gateway"),
     deadGateway: by(w, "previous_owner", "dead_gateway"),
+    newerLogin: by(w, "previous_owner", "newer_login"),
     failures: f[0]?.value ?? 0,
   };
 }
@@ -65,7 +67,7 @@ async function counts(gw: Gateway): Promise<Counts> {
 /** A record's "<gatewayId> <sessionId>", without its login time (docs/redis.md, "Session ownership"). */
 const holder = (v: string | null): string | null => (v === null ? null : v.replace(/ \d+$/, ""));
 
-const ZERO: Counts = { sent: 0, received: 0, none: 0, thisGateway: 0, liveGateway: 0, deadGateway: 0, failures: 0 };
+const ZERO: Counts = { sent: 0, received: 0, none: 0, thisGateway: 0, liveGateway: 0, deadGateway: 0, newerLogin: 0, failures: 0 };
 
 describe.skipIf(noServer !== undefined)("remote login through ownership records (own redis-server)", () => {
   let server: OwnRedisServer;
@@ -209,7 +211,7 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
       await vi.waitFor(() => {
         for (const uid of uids) expect(live([a, b], appId, uid), `round ${round}, ${uid}`).toHaveLength(1);
       }, WAIT);
-      // The survivor is the session the record names (the later SET in Redis's order).
+      // The survivor is the session the record names (the newer login; within one millisecond, the later write in Redis's order).
       for (const uid of uids) expect(holder(await redis.get(keys.sessionOwner(appId, uid)))).toBe(`${originOf(live([a, b], appId, uid)[0]!)} ${live([a, b], appId, uid)[0]}`);
       // Nothing else ends later.
       await sleep(100);
@@ -256,12 +258,19 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
             return login(gws[at]!, appId, uid);
           }),
         );
+        // Settled: the batch's records are written too (they wait up to the write window), so a
+        // relogin always finds the record of the session it replaces.
+        const written = n + 8;
+        await vi.waitFor(async () => {
+          const c = await Promise.all(gws.map(counts));
+          expect(c.reduce((s, x) => s + x.none + x.thisGateway + x.liveGateway + x.deadGateway + x.newerLogin, 0)).toBe(written);
+        }, WAIT);
       }
       const crossGateway = G === 1 ? 0 : relogins;
       // Every record written (the writes are not awaited by the logins) and every message heard.
       await vi.waitFor(async () => {
         const c = await Promise.all(gws.map(counts));
-        expect(c.reduce((s, x) => s + x.none + x.thisGateway + x.liveGateway + x.deadGateway, 0)).toBe(LOGINS);
+        expect(c.reduce((s, x) => s + x.none + x.thisGateway + x.liveGateway + x.deadGateway + x.newerLogin, 0)).toBe(LOGINS);
         expect(c.reduce((s, x) => s + x.received, 0)).toBe(crossGateway);
       }, WAIT);
       const c = await Promise.all(gws.map(counts));
@@ -461,10 +470,11 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
      */
     async function failingOnce(keyPrefix: string, origin: string, applied: boolean, sessions: { appId: string; uid: string; sessionId: string }[]): Promise<RedisLoginBroadcast> {
       const clients = testRedisClients(server.url);
-      const real = clients.redis.set.bind(clients.redis) as (...a: unknown[]) => Promise<unknown>;
+      // A login's record write is one call of the batch script (one server: no cluster here).
+      const real = clients.redis.evalsha.bind(clients.redis) as (...a: unknown[]) => Promise<unknown>;
       let failed = false;
-      (clients.redis as unknown as { set: (...a: unknown[]) => Promise<unknown> }).set = async (...args: unknown[]) => {
-        if (failed) return await real(...args);
+      (clients.redis as unknown as { evalsha: (...a: unknown[]) => Promise<unknown> }).evalsha = async (...args: unknown[]) => {
+        if (failed || args[0] !== OWNER_BATCH_SHA) return await real(...args);
         failed = true;
         if (applied) await real(...args);
         throw new Error("Command timed out");
@@ -555,6 +565,106 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
       expect(() => new RedisLoginBroadcast({ redis, subscriber }, { origin: "ok", logger: silentLogger, heartbeatMs: 10 })).toThrow(/heartbeatMs must be an integer in \[50, 10000\]/);
       expect(() => new RedisLoginBroadcast({ redis, subscriber }, { origin: "ok", logger: silentLogger, heartbeatMs: 1_000, liveWindowMs: 1_500 })).toThrow(/liveWindowMs must be an integer in \[2000, 60000\]/);
       expect(() => new RedisLoginBroadcast({ redis, subscriber }, { origin: "ok", logger: silentLogger, recordTtlSeconds: 0 })).toThrow(/recordTtlSeconds/);
+      expect(() => new RedisLoginBroadcast({ redis, subscriber }, { origin: "ok", logger: silentLogger, batchWindowMs: 1_001 })).toThrow(/batchWindowMs must be an integer in \[0, 1000\]/);
+      expect(() => new RedisLoginBroadcast({ redis, subscriber }, { origin: "ok", logger: silentLogger, batchWindowMs: -1 })).toThrow(/batchWindowMs must be an integer in \[0, 1000\]/);
+    });
+
+    /** A broadcast whose batch-script calls are counted (how many, and how many writes each carried). */
+    async function counted(keyPrefix: string, origin: string, tuning: RemoteLoginTuning = TUNING): Promise<{ bc: RedisLoginBroadcast; batches: number[] }> {
+      const clients = testRedisClients(server.url);
+      const real = clients.redis.evalsha.bind(clients.redis) as (...a: unknown[]) => Promise<unknown>;
+      const batches: number[] = [];
+      (clients.redis as unknown as { evalsha: (...a: unknown[]) => Promise<unknown> }).evalsha = async (...args: unknown[]) => {
+        if (args[0] === OWNER_BATCH_SHA) batches.push(Number(args[1]));
+        return await real(...args);
+      };
+      const bc = new RedisLoginBroadcast(clients, { origin, keyPrefix, logger: silentLogger, ...tuning });
+      cleanups.push(() => bc.close());
+      await bc.start();
+      return { bc, batches };
+    }
+
+    it("batches: the record writes of one window go out as one script call, in order, a logout's delete included; a full batch goes at once", async () => {
+      const p = prefix("owner-batch");
+      const keys = redisKeys(p);
+      const admin = adminClient(server.url);
+      cleanups.push(() => admin.quit());
+      const { bc, batches } = await counted(p, "gw1", { ...TUNING, batchWindowMs: 50 });
+      bc.announce(A, "ann", "gw1-1");
+      bc.announce(A, "bea", "gw1-2");
+      bc.release(A, "bea", "gw1-2"); // logged out in the same window: its record goes again
+      bc.announce(A, "ann", "gw1-3"); // relogin here: replaces gw1-1's record, no message
+      await sleep(10);
+      expect(batches, "nothing sent before the window ends").toEqual([]);
+      expect(await admin.get(keys.sessionOwner(A, "ann"))).toBeNull();
+      await vi.waitFor(() => expect(bc.stats().ownerWrites).toEqual({ none: 2, thisGateway: 1, liveGateway: 0, deadGateway: 0, newerLogin: 0 }), WAIT);
+      expect(batches).toEqual([4]);
+      expect(await admin.get(keys.sessionOwner(A, "ann"))).toMatch(/^gw1 gw1-3 \d+$/);
+      expect(await admin.exists(keys.sessionOwner(A, "bea"))).toBe(0);
+
+      // MAX_BATCH writes in one turn: that batch leaves at once, the rest after the window.
+      for (let i = 0; i < MAX_BATCH + 3; i++) bc.announce(A, `many-${i}`, `gw1-m${i}`);
+      expect(batches).toEqual([4, MAX_BATCH]);
+      await vi.waitFor(() => expect(bc.stats().ownerWrites.none).toBe(2 + MAX_BATCH + 3), WAIT);
+      expect(batches).toEqual([4, MAX_BATCH, 3]);
+      expect(await admin.get(keys.sessionOwner(A, `many-${MAX_BATCH + 2}`))).toMatch(/^gw1 gw1-m\d+ \d+$/);
+
+      // close() sends what waits.
+      bc.announce(A, "last", "gw1-z");
+      await bc.close();
+      expect(batches).toEqual([4, MAX_BATCH, 3, 1]);
+      expect(await admin.get(keys.sessionOwner(A, "last"))).toMatch(/^gw1 gw1-z \d+$/);
+    });
+
+    it("a write that finds a newer login of another gateway leaves its record and ends the session here; this gateway's own records are always replaced", async () => {
+      const p = prefix("owner-newer");
+      const keys = redisKeys(p);
+      const admin = adminClient(server.url);
+      cleanups.push(() => admin.quit());
+      const { bc } = await counted(p, "gw1", { ...TUNING, batchWindowMs: 0 });
+      const heard: RemoteLogin[] = [];
+      bc.onRemoteLogin((l) => heard.push(l));
+      const later = Date.now() + 60_000; // a login elsewhere, later than any made here in this test
+      await admin.set(keys.sessionOwner(A, "nia"), `gw2 gw2-7 ${later}`);
+      await admin.set(keys.sessionOwner(A, "own"), `gw1 gw1-0 ${later}`);
+      await admin.set(keys.sessionOwner(A, "old"), `gw2 gw2-8 ${Date.now() - 60_000}`);
+      bc.announce(A, "nia", "gw1-1");
+      bc.announce(A, "own", "gw1-2");
+      bc.announce(A, "old", "gw1-3");
+      await vi.waitFor(() => expect(bc.stats().ownerWrites).toEqual({ none: 0, thisGateway: 1, liveGateway: 0, deadGateway: 0, newerLogin: 1 }), WAIT);
+      expect(heard).toEqual([{ appId: A, uid: "nia", sessionId: "gw2-7", origin: "gw2", replaces: "gw1-1" }]);
+      expect(await admin.get(keys.sessionOwner(A, "nia"))).toBe(`gw2 gw2-7 ${later}`);
+      expect(await admin.ttl(keys.sessionOwner(A, "nia"))).toBeGreaterThan(0);
+      expect(await admin.get(keys.sessionOwner(A, "own"))).toMatch(/^gw1 gw1-2 \d+$/);
+      // gw2 is not alive: the older record is taken over once the next heartbeat has judged it.
+      await vi.waitFor(() => expect(bc.stats().ownerWrites.deadGateway).toBe(1), WAIT);
+      expect(await admin.get(keys.sessionOwner(A, "old"))).toMatch(/^gw1 gw1-3 \d+$/);
+      expect(heard).toHaveLength(1);
+    });
+
+    it("a record Redis cannot overwrite (another type under the key) fails that write alone: counted, remembered and claimed later; the rest of its batch is written", async () => {
+      const p = prefix("owner-wrongtype");
+      const keys = redisKeys(p);
+      const admin = adminClient(server.url);
+      cleanups.push(() => admin.quit());
+      const sessions = [
+        { appId: A, uid: "list", sessionId: "gw1-1" },
+        { appId: A, uid: "fine", sessionId: "gw1-2" },
+      ];
+      const { bc, batches } = await counted(p, "gw1", { ...TUNING, batchWindowMs: 0 });
+      bc.trackSessions(() => sessions);
+      await admin.rpush(keys.sessionOwner(A, "list"), "x");
+      bc.announce(A, "list", "gw1-1");
+      bc.announce(A, "fine", "gw1-2");
+      await vi.waitFor(() => expect(bc.stats().ownerWriteFailures).toBe(1), WAIT);
+      expect(batches).toEqual([2]);
+      expect(bc.stats().ownerWrites.none).toBe(1);
+      expect(await admin.get(keys.sessionOwner(A, "fine"))).toMatch(/^gw1 gw1-2 \d+$/);
+      expect(await admin.type(keys.sessionOwner(A, "list"))).toBe("list");
+      // Once the key holds a string again, the sweep's late claim writes the remembered session's record.
+      await admin.del(keys.sessionOwner(A, "list"));
+      await bc.sweep();
+      expect(await admin.get(keys.sessionOwner(A, "list"))).toMatch(/^gw1 gw1-1 \d+$/);
     });
 
   });
