@@ -17,6 +17,8 @@ export interface MemoryOptions {
   readonly openConcurrency: number;
   readonly settleMs: number;
   readonly warmCycles: number;
+  /** Measured pairs (bare and gateway, each on a fresh server process), in alternating order. Default 1. */
+  readonly rounds?: number;
   readonly log: (line: string) => void;
 }
 
@@ -55,10 +57,13 @@ export interface MemoryServerResult {
 export interface MemoryResult {
   readonly sessions: number;
   readonly holders: number;
+  /** The pair of the median round (of the lower middle one for an even count). */
   readonly bare: MemoryServerResult;
   readonly gateway: MemoryServerResult;
-  /** gateway.rssPerConnection / bare.rssPerConnection. */
+  /** The median over the rounds of gateway.rssPerConnection / bare.rssPerConnection. */
   readonly ratio: number;
+  /** Each round's ratio, in the order run. */
+  readonly roundRatios: readonly number[];
 }
 
 /** Most sockets one holder process opens (the open-file limit is 20000 per process). */
@@ -137,9 +142,26 @@ export async function runMemoryBench(o: MemoryOptions): Promise<MemoryResult> {
     const t0 = performance.now();
     await Promise.all(holders.map((h, i) => h.request({ type: "mint", count: counts[i]! + (i === 0 ? o.warmCycles : 0), prefix: `mem-h${i}-` }, 300_000)));
     o.log(`  minted ${o.sessions + o.warmCycles} tokens in ${holderCount} holder process(es) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const bare = await measureServer("bare", holders, counts, o);
-    const gateway = await measureServer("gateway", holders, counts, o);
-    return { sessions: o.sessions, holders: holderCount, bare, gateway, ratio: gateway.rssPerConnection / bare.rssPerConnection };
+    // RSS moves by a few hundred bytes per connection from one server process to the next (old-space
+    // pages V8 keeps committed, the allocator's native memory): rounds of fresh processes, in
+    // alternating order, and their median ratio.
+    const pairs: { bare: MemoryServerResult; gateway: MemoryServerResult; ratio: number }[] = [];
+    const rounds = o.rounds ?? 1;
+    for (let r = 1; r <= rounds; r++) {
+      if (rounds > 1) o.log(`  round ${r} of ${rounds}`);
+      let bare: MemoryServerResult;
+      let gateway: MemoryServerResult;
+      if (r % 2 === 1) {
+        bare = await measureServer("bare", holders, counts, o);
+        gateway = await measureServer("gateway", holders, counts, o);
+      } else {
+        gateway = await measureServer("gateway", holders, counts, o);
+        bare = await measureServer("bare", holders, counts, o);
+      }
+      pairs.push({ bare, gateway, ratio: gateway.rssPerConnection / bare.rssPerConnection });
+    }
+    const middle = [...pairs].sort((a, b) => a.ratio - b.ratio)[Math.floor((pairs.length - 1) / 2)]!;
+    return { sessions: o.sessions, holders: holderCount, bare: middle.bare, gateway: middle.gateway, ratio: middle.ratio, roundRatios: pairs.map((p) => p.ratio) };
   } finally {
     await Promise.all(holders.map((h) => h.stop()));
   }

@@ -82,7 +82,7 @@ interface GatewayJson {
     readonly pairedSpinExcessUs?: readonly number[];
     readonly pairedGatewayExcessUs?: readonly number[];
   } | null;
-  readonly memory: { readonly sessions: number; readonly bare: MemoryServer; readonly gateway: MemoryServer; readonly ratio: number } | null;
+  readonly memory: { readonly sessions: number; readonly bare: MemoryServer; readonly gateway: MemoryServer; readonly ratio: number; readonly roundRatios?: readonly number[] } | null;
   readonly verdicts: readonly { readonly name: string; readonly value: number; readonly target: string; readonly pass: boolean }[];
 }
 interface PropagationJson {
@@ -306,7 +306,9 @@ function memorySection(g: GatewayJson | null, cl: ClusterJson | null, steps: rea
       ),
     );
     const v = g.verdicts.find((x) => x.name.startsWith("RSS"));
-    out.push("", `RSS per idle session / per bare connection: **${f(mem.ratio, 3)}**${v === undefined ? "" : ` (target ${v.target}: ${verdict(v.pass)})`}.`);
+    const rounds = mem.roundRatios ?? [mem.ratio];
+    const median = rounds.length > 1 ? `, the median of ${rounds.length} rounds of fresh server processes (${rounds.map((r) => f(r, 3)).join(", ")}; the table shows the median round)` : "";
+    out.push("", `RSS per idle session / per bare connection: **${f(mem.ratio, 3)}**${median}${v === undefined ? "" : ` (target ${v.target}: ${verdict(v.pass)})`}.`);
     const bs = mem.bare.spacesPerConnection;
     const gs = mem.gateway.spacesPerConnection;
     if (bs !== undefined && gs !== undefined) {
