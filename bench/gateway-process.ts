@@ -11,6 +11,7 @@
  * Only ever 127.0.0.1 (the gateways listen on HOST=127.0.0.1, port 0).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -169,15 +170,19 @@ export function commandStatsDelta(before: ReadonlyMap<string, number>, after: Re
 }
 
 /**
- * Counts the EVALSHA calls Redis runs, by script SHA, through MONITOR on a connection of its own
- * (`connect` makes it; `stop()` closes it). `INFO commandstats` cannot tell the ownership batch
- * script from a certificate read script: this can.
+ * Counts the script calls Redis runs (EVALSHA, and EVAL by the SHA-1 of its source), by script
+ * SHA, through MONITOR on a connection of its own (`connect` makes it; `stop()` closes it).
+ * `INFO commandstats` cannot tell the ownership batch script from a certificate read script: this can.
  */
 export async function watchScripts(connect: () => Redis): Promise<{ readonly calls: ReadonlyMap<string, number>; count(): number; stop(): void }> {
   const monitor = await connect().monitor();
   const calls = new Map<string, number>();
   monitor.on("monitor", (_time: string, args: string[]) => {
-    if (args[0]?.toLowerCase() === "evalsha") calls.set(String(args[1]), (calls.get(String(args[1])) ?? 0) + 1);
+    const cmd = args[0]?.toLowerCase();
+    if (cmd !== "evalsha" && cmd !== "eval") return;
+    // SHA-1 names a script (Redis's choice; no security use).
+    const sha = cmd === "evalsha" ? String(args[1]) : createHash("sha1").update(String(args[1])).digest("hex");
+    calls.set(sha, (calls.get(sha) ?? 0) + 1);
   });
   return {
     calls,

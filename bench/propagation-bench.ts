@@ -170,7 +170,7 @@ function printCommands(delta: ReadonlyMap<string, number>, per: number, unit: st
   if (delta.size === 0) log("  (none)");
   const isRead = (cmd: string, calls: number): string => {
     if (!CERTIFICATE_READS.includes(cmd)) return "no";
-    if (cmd !== "evalsha" || ownerBatches === 0) return "yes";
+    if ((cmd !== "evalsha" && cmd !== "eval") || ownerBatches === 0) return "yes";
     return calls > ownerBatches ? `${calls - ownerBatches} (${ownerBatches} ownership batches)` : "no (ownership batches)";
   };
   for (const [cmd, calls] of delta) log(row([`  ${cmd.toUpperCase()}`, String(calls), fmt(calls / per, 3), ...(markReads ? [isRead(cmd, calls)] : [])], w));
@@ -347,7 +347,7 @@ async function loginCommands(B: GatewayProcess, appId: string, certificate: stri
   const delta = commandStatsDelta(before, after);
   delta.delete("info"); // our own snapshots
   // The ownership writes go out in batch scripts: those EVALSHAs are no certificate reads.
-  for (let i = 0; i < 50 && scripts.count() < (delta.get("evalsha") ?? 0); i++) await sleep(10);
+  for (let i = 0; i < 50 && scripts.count() < (delta.get("evalsha") ?? 0) + (delta.get("eval") ?? 0); i++) await sleep(10);
   scripts.stop();
   const batches = scripts.calls.get(OWNER_BATCH_SHA) ?? 0;
   const certificateReads = CERTIFICATE_READS.reduce((s, c) => s + (delta.get(c) ?? 0), 0) - batches;

@@ -93,7 +93,7 @@ export function renderScalingPage(f: ScaleFigures): string {
   line();
   line("With a share r of the logins replacing a session held on another gateway, and logins spread evenly:");
   line();
-  line("- Redis commands per second ≈ B + L × r + S ÷ 300 + G × h, where h is the heartbeat rate of one gateway and B the batches of ownership writes: at most L, and at most about 200 per gateway per second (one per 5 ms window) once logins are frequent; in a cluster B = L;");
+  line("- Redis commands per second ≈ B + L × r + S ÷ 300 + G × h, where h is the heartbeat rate of one gateway and B the batches of ownership writes (logins' writes and logouts' deletes): at most one per write, and about 200 per gateway per second (one per 5 ms window) once they are frequent; in a cluster, one per write;");
   line("- messages received per gateway per second ≈ r × L / G: **falling** as gateways are added. The");
   line("  broadcast this design replaced delivered L × (G − 1) / G to every gateway, growing towards L;");
   line("- gateway CPU per second ≈ L × c_g / G, Redis CPU per second ≈ L × c_r, with c_g and c_r the");

@@ -58,8 +58,9 @@ export interface GatewayOptions {
    */
   readonly readinessShare?: Omit<RedisReadinessShareOptions, "logger" | "keyPrefix">;
   /**
-   * With Redis: the session ownership's heartbeat, live window and record lifetime (docs/redis.md,
-   * "Session ownership"); the defaults are a heartbeat every 1000 ms, a 5000 ms window and 900 s.
+   * With Redis: the session ownership's heartbeat, live window, record lifetime and write batch
+   * window (docs/redis.md, "Session ownership"); the defaults are a heartbeat every 1000 ms, a
+   * 5000 ms live window, 900 s and a 5 ms batch window.
    */
   readonly remoteLogin?: RemoteLoginTuning;
 }

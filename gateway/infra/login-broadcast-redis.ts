@@ -6,17 +6,18 @@
  * Per login, one record write, fire-and-forget (the login reply never waits for it):
  * `SET ${prefix}owner:{appId:uid} "<gatewayId> <sessionId> <loginMs>" EX <recordTtlSeconds> GET`
  * (`loginMs`: this gateway's wall clock at the login, in ms since the epoch). The writes (and the
- * logout deletes) made within `batchWindowMs` go out together, in order, as one call of the BATCH
- * script: one command per window instead of one per login, which is what makes Redis mode cheap
- * (a cluster, whose keys are in many slots, keeps one SET … GET per login). A write returns the
- * previous record. When that names a NEWER login of another gateway (a write that waited in a
- * window while the identity logged in elsewhere), the record is put back and the session here is
+ * logout deletes) made within `batchWindowMs` of the first go out together, in order, as one call
+ * of the BATCH script: one command per window instead of one per login, which saves the Redis
+ * client's work per command (a cluster, whose keys are in many slots, keeps one SET … GET per
+ * login). A write returns the previous record. When that names a NEWER login of another gateway
+ * (one made while this write waited, see BATCH), the record is put back and the session here is
  * ended instead (`newerLogin`). Otherwise, only when the previous owner is ANOTHER gateway, and that
  * gateway is alive, does one PUBLISH go to that gateway's own channel
  * `${prefix}gateway:{<gatewayId>}`, carrying `"<replaced session> <new session> <new gatewayId>
  * <appId> <uid>"` (the uid last: it may hold spaces). The receiver ends its session only if its id
  * is the replaced one. Of two logins of one identity on two gateways, the one with the later
- * loginMs survives; within one millisecond, the one Redis sees last. Either way exactly one does.
+ * loginMs survives (within one millisecond, or when the other's clock runs more than
+ * NEWER_LOGIN_MARGIN_MS ahead, the one Redis runs last). Either way exactly one does.
  *
  * - Liveness: every `heartbeatMs` (default 1 s) one MULTI/EXEC adds this gateway to the sorted set
  *   `${prefix}gateways:live` with its wall clock (ms) and reads back the ids seen within
@@ -73,7 +74,8 @@ export interface RedisLoginBroadcastOptions {
   readonly maxUnwritten?: number;
   /**
    * How long a login's or logout's record write may wait to go out with others, ms, in [0, 1 000];
-   * 0: at the end of the event-loop turn. Default 5. Not used with a cluster (one command per write).
+   * 0: once the current event-loop iteration's I/O callbacks ran (setImmediate). Default 5. Not used
+   * with a cluster (one command per write).
    */
   readonly batchWindowMs?: number;
 }
@@ -104,6 +106,13 @@ const MAX_FIELD = 1_024;
  * reaches it is sent at once and the next one starts. This also bounds the writes waiting to be sent.
  */
 export const MAX_BATCH = 512;
+/**
+ * How long after a batch is sent a login elsewhere can still count as newer than its writes, ms:
+ * the time the batch may take to reach Redis and run. A record claiming a later login than that
+ * was written by a gateway whose clock runs ahead; Redis's order decides then (docs/redis.md,
+ * "Session ownership").
+ */
+export const NEWER_LOGIN_MARGIN_MS = 1_000;
 
 interface Script {
   readonly source: string;
@@ -118,10 +127,11 @@ function script(source: string): Script {
 /**
  * KEYS: a record. ARGV: this session's `"<gatewayId> <sessionId> "` (the value's start), the value
  * to write when missing, TTL seconds. Ours: refreshed (0). Missing: written (1). Another
- * session's: left alone and returned.
+ * session's: left alone and returned. Not a string (another type under the key): -1.
  */
 const REFRESH = script(`
-local v = redis.call('GET', KEYS[1])
+local v = redis.pcall('GET', KEYS[1])
+if type(v) == 'table' then return -1 end
 if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   return 0
@@ -138,10 +148,11 @@ return v
  * `"<gatewayId> <sessionId> "`, its value, TTL seconds, its loginMs. Ours already (the failed
  * write was applied after all): refreshed, `{0}`. A newer login's record: left alone, `{2, v}`.
  * Missing or an older login's: written, `{1}` or `{1, v}`. A record without a login time (older
- * gateways' two-field values) counts as older.
+ * gateways' two-field values) counts as older. Not a string (another type under the key): `{-1}`.
  */
 const CLAIM = script(`
-local v = redis.call('GET', KEYS[1])
+local v = redis.pcall('GET', KEYS[1])
+if type(v) == 'table' then return {-1} end
 if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   return {0}
@@ -164,30 +175,35 @@ return 0
 
 /**
  * The record writes of one batch, in the order they were made. KEYS: the records. ARGV[1]: TTL
- * seconds; then per key an op and its argument:
+ * seconds; ARGV[2]: `latestMs`, the sending gateway's wall clock when it sent the batch plus
+ * {@link NEWER_LOGIN_MARGIN_MS}; then per key an op and its argument:
  * - a login's write: its loginMs (decimal) and the value to write, by SET … EX … GET: the previous
- *   record (or nil) is returned. If that record names a NEWER login of another gateway (a larger
- *   loginMs in its third field), it is written back and returned with a `!` in front: that login
- *   wins and the session here ends. Records without a login time (older gateways' two-field values,
- *   sweep restores with 0) count as older. This gateway's own records are always replaced: its
- *   writes go in the order of its logins.
- * The last ARGV is this gateway's `"<gatewayId> "`.
+ *   record (or nil) is returned. If that record names a NEWER login of another gateway, one made
+ *   while this write waited (a loginMs after this one's and no later than `latestMs`), it is
+ *   written back and returned with a `!` in front: that login wins and the session here ends. A
+ *   loginMs past `latestMs` can only come from a clock running ahead: Redis's order decides then.
+ *   Records without a login time (older gateways' two-field values, sweep restores with 0) count
+ *   as older. This gateway's own records are always replaced: its writes go in its logins' order.
  * - `R` and this session's `"<gatewayId> <sessionId> "`: the RELEASE compare-and-delete (1 or 0).
- * A key Redis refuses (it holds another type than a string) answers -1 and leaves the others alone.
+ * Either op on a key that holds another type than a string answers -1 and leaves the others alone.
  */
 const BATCH = script(`
-local ttl = ARGV[1]
+local ttl, latest = ARGV[1], tonumber(ARGV[2])
 local out = {}
 for i = 1, #KEYS do
-  local op, arg = ARGV[2 * i], ARGV[2 * i + 1]
+  local op, arg = ARGV[2 * i + 1], ARGV[2 * i + 2]
+  local mine = string.match(arg, '^%S+ ')
   if op == 'R' then
     local v = redis.pcall('GET', KEYS[i])
-    if type(v) == 'string' and string.sub(v, 1, #arg) == arg then redis.call('DEL', KEYS[i]); out[i] = 1 else out[i] = 0 end
+    if type(v) == 'table' then out[i] = -1
+    elseif v and string.sub(v, 1, #arg) == arg then redis.call('DEL', KEYS[i]); out[i] = 1
+    else out[i] = 0 end
   else
     local v = redis.pcall('SET', KEYS[i], arg, 'EX', ttl, 'GET')
+    local ms = v and type(v) == 'string' and tonumber(string.match(v, '^%S+ %S+ (%d+)$') or '0') or 0
     if type(v) == 'table' then
       out[i] = -1
-    elseif v and string.sub(v, 1, #ARGV[2 * #KEYS + 2]) ~= ARGV[2 * #KEYS + 2] and tonumber(string.match(v, '^%S+ %S+ (%d+)$') or '0') > tonumber(op) then
+    elseif v and string.sub(v, 1, #mine) ~= mine and ms > tonumber(op) and ms <= latest then
       redis.call('SET', KEYS[i], v, 'EX', ttl)
       out[i] = '!' .. v
     else
@@ -201,7 +217,7 @@ return out
 /** The SHA-1 of the batch script (tests that watch Redis tell its calls from other scripts' by it). */
 export const OWNER_BATCH_SHA = BATCH.sha;
 
-/** A record write waiting for the end of the event-loop turn: a login's SET (`loginMs` set) or a logout's delete. */
+/** A record write waiting in the batch window: a login's SET (`loginMs` set) or a logout's delete. */
 interface PendingWrite {
   readonly key: string;
   readonly sessionId: string;
@@ -211,7 +227,7 @@ interface PendingWrite {
   readonly loginMs: number;
 }
 
-/** A record's owner and session (its login time is only read by the CLAIM script). */
+/** A record's owner and session (its login time is only read by the scripts). */
 function parseRecord(v: string): { owner: string; session: string } | null {
   const a = v.indexOf(" ");
   if (a <= 0) return null;
@@ -270,10 +286,12 @@ export class RedisLoginBroadcast implements LoginBroadcast {
   private sweepDue = false;
   private sweeping = false;
   private closed = false;
-  /** Record writes of this event-loop turn, sent together at its end (null: one command per write, a cluster's case). */
+  /** Record writes waiting in the batch window, sent together when it ends (null: one command per write, a cluster's case). */
   private pending: PendingWrite[] | null;
   /** The pending batch's timer or immediate, while one is scheduled. */
   private flushTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  /** Whether Redis has run the batch script since this connection was last (re)established. */
+  private batchScriptLoaded = false;
   private lastWarnAt = Number.NEGATIVE_INFINITY;
   private suppressed = 0;
   private readonly counts = { sent: 0, received: 0, none: 0, thisGateway: 0, liveGateway: 0, deadGateway: 0, newerLogin: 0, failures: 0 };
@@ -297,6 +315,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     this.pending = isCluster(this.redis) ? null : [];
     // Without a listener ioredis prints every connection error; failures are reported where they happen.
     this.redis.on("error", this.onConnectionError);
+    this.redis.on("ready", this.onConnectionReady);
   }
 
   /**
@@ -373,6 +392,9 @@ export class RedisLoginBroadcast implements LoginBroadcast {
    */
   async sweep(): Promise<void> {
     if (this.sweeping || this.closed || this.sessions === undefined) return;
+    // Writes waiting in the window go first: a session's REFRESH must find its own login's record,
+    // not the one that login replaced (the commands of one connection run in the order sent).
+    this.flush();
     this.sweeping = true;
     this.sweepDue = false;
     try {
@@ -403,7 +425,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush(); // the writes of this turn still go out (their replies are no longer acted on)
+    this.flush(); // the writes waiting still go out (their replies are handled as usual until the connection quits)
     this.closed = true;
     this.listeners.clear();
     if (this.beatTimer !== null) clearTimeout(this.beatTimer);
@@ -424,6 +446,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     if (this.ownsConnections) await Promise.all([closeClient(this.redis), this.subscriber.close()]);
     else if (unsubscribe !== undefined) await unsubscribe().catch(() => undefined);
     this.redis.off("error", this.onConnectionError);
+    this.redis.off("ready", this.onConnectionReady);
   }
 
   // ---- the record ----
@@ -445,7 +468,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     if (!this.closed && this.unwritten.size < this.maxUnwritten) this.unwritten.set(sessionId, loginMs);
   }
 
-  /** Adds a write to this turn's batch; the first one schedules the batch's sending, a full batch goes at once. */
+  /** Adds a write to the batch; the first one starts the window, a full batch goes at once. */
   private enqueue(write: PendingWrite): void {
     const pending = this.pending as PendingWrite[];
     pending.push(write);
@@ -471,19 +494,19 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     const keys: string[] = new Array<string>(writes.length);
     const args: string[] = new Array<string>(2 + 2 * writes.length);
     args[0] = String(this.ttl);
-    args[1 + 2 * writes.length] = `${this.origin} `;
+    args[1] = String(Date.now() + NEWER_LOGIN_MARGIN_MS);
     for (let i = 0; i < writes.length; i++) {
       const w = writes[i] as PendingWrite;
       keys[i] = w.key;
       if (w.loginMs >= 0) {
-        args[1 + 2 * i] = String(w.loginMs);
-        args[2 + 2 * i] = `${this.origin} ${w.sessionId} ${w.loginMs}`;
+        args[2 + 2 * i] = String(w.loginMs);
+        args[3 + 2 * i] = `${this.origin} ${w.sessionId} ${w.loginMs}`;
       } else {
-        args[1 + 2 * i] = "R";
-        args[2 + 2 * i] = `${this.origin} ${w.sessionId} `;
+        args[2 + 2 * i] = "R";
+        args[3 + 2 * i] = `${this.origin} ${w.sessionId} `;
       }
     }
-    this.runKeys(BATCH, keys, args).then(
+    this.runBatch(keys, args).then(
       (replies) => this.batchAnswered(writes, replies),
       (err: unknown) => this.batchFailed(writes, err),
     );
@@ -512,12 +535,11 @@ export class RedisLoginBroadcast implements LoginBroadcast {
   }
 
   private batchFailed(writes: readonly PendingWrite[], err: unknown): void {
-    let deletes = 0;
-    for (const w of writes) {
-      if (w.loginMs >= 0) this.claimFailed(err, w.sessionId, w.loginMs);
-      else deletes++;
-    }
-    if (deletes > 0) this.onReleaseFailed(err);
+    // A session that logged out within the same batch has no record to claim later.
+    const released = new Set<string>();
+    for (const w of writes) if (w.loginMs < 0) released.add(w.sessionId);
+    for (const w of writes) if (w.loginMs >= 0 && !released.has(w.sessionId)) this.claimFailed(err, w.sessionId, w.loginMs);
+    if (released.size > 0) this.onReleaseFailed(err);
   }
 
   /** The sweep's step for a session whose record could not be written: CLAIM. Rejects when Redis fails. */
@@ -531,6 +553,11 @@ export class RedisLoginBroadcast implements LoginBroadcast {
       throw err;
     }
     if (!Array.isArray(r)) return;
+    if (r[0] === -1) {
+      // Another type than a string under the key: nothing to claim, and no use trying again.
+      this.logger.debug("ownership record not claimed: the key holds another type than a string");
+      return;
+    }
     const previous = typeof r[1] === "string" ? r[1] : null;
     if (r[0] === 1) this.replacedRecord(previous, s.appId, s.uid, s.sessionId);
     else if (r[0] === 2 && previous !== null) this.newerLogin(previous, s); // took the identity over while this write was failing
@@ -573,6 +600,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
       this.writeFailed(err);
       throw err;
     }
+    if (r === -1) this.logger.debug("ownership record not refreshed: the key holds another type than a string");
     if (typeof r !== "string") return;
     const other = parseRecord(r);
     // Another session here: the session manager keeps only the newest of an identity anyway.
@@ -686,6 +714,10 @@ export class RedisLoginBroadcast implements LoginBroadcast {
 
   // ---- failures ----
 
+  private readonly onConnectionReady = (): void => {
+    this.batchScriptLoaded = false;
+  };
+
   private readonly onConnectionError = (err: unknown): void => {
     this.logger.debug({ err: errorMessage(err) }, "redis command connection error");
   };
@@ -721,11 +753,27 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     return this.runKeys(s, [key], args);
   }
 
+  /**
+   * One batch: by EVALSHA once Redis is known to have the script, else by EVAL (which loads it).
+   * An EVALSHA answered NOSCRIPT is sent again as EVAL, later than the batches sent after it; if
+   * one of those ran meanwhile (another gateway loaded the script), two writes of one record from
+   * here could land out of order. So after every (re)connection, which is when Redis may have lost
+   * its scripts (a restart, a failover), batches go as EVAL until one has run; only a SCRIPT FLUSH
+   * on a live connection leaves that window open.
+   */
+  private async runBatch(keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    if (this.batchScriptLoaded) return await this.runKeys(BATCH, keys, args);
+    const r = await this.redis.eval(BATCH.source, keys.length, ...keys, ...args);
+    this.batchScriptLoaded = true;
+    return r;
+  }
+
   private async runKeys(s: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     try {
       return await this.redis.evalsha(s.sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (!errorMessage(err).startsWith("NOSCRIPT")) throw err;
+      if (s === BATCH) this.batchScriptLoaded = false;
       return await this.redis.eval(s.source, keys.length, ...keys, ...args);
     }
   }

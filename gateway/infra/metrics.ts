@@ -18,7 +18,7 @@
  * | rtm_auth_rollout_transitions_total | counter | cause, status | RolloutController: transitions of staged rollouts this gateway made (docs/rollouts.md) |
  * | rtm_auth_redis_up | gauge | — | `redisUp()` at scrape time (only when given) |
  * | rtm_auth_remote_login_messages_total | counter | direction | `remoteLogin()` at scrape time (only when given): remote-login messages sent to, and received from, another gateway (docs/redis.md, "Session ownership") |
- * | rtm_auth_session_owner_writes_total | counter | previous_owner | `remoteLogin()`: ownership records written at login, by what the record held (none, this_gateway, live_gateway, dead_gateway; newer_login: not written, a newer login holds it) |
+ * | rtm_auth_session_owner_writes_total | counter | previous_owner | `remoteLogin()`: ownership records written at login, by what the record held (none, this_gateway, live_gateway, dead_gateway; newer_login: a newer login keeps the record) |
  * | rtm_auth_session_owner_write_failures_total | counter | — | `remoteLogin()`: ownership records that could not be written |
  * | rtm_auth_open_sockets | gauge | kind | `sockets()` at scrape time (when given): "websocket" (upgraded, until the descriptor is released), "other" |
  * | rtm_auth_backpressure_pauses_total | counter | reason | ServerObserver: a connection's reading paused (write_buffer, pending_requests, ping_budget) |
@@ -123,7 +123,7 @@ export const METRICS = {
   },
   ownerWrites: {
     name: "rtm_auth_session_owner_writes_total",
-    help: "Session ownership records written at login, by their previous owner: none, this_gateway, live_gateway (a message was sent to it), dead_gateway (taken over without a message), or newer_login (not written: the record names a newer login elsewhere, which wins).",
+    help: "Session ownership records written at login, by their previous owner: none, this_gateway, live_gateway (a message was sent to it), dead_gateway (taken over without a message), or newer_login (the record names a newer login, which keeps it; the session here ended).",
     labelNames: ["previous_owner"],
   },
   ownerWriteFailures: {

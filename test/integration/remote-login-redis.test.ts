@@ -10,12 +10,15 @@
  * SIGKILL: no cleanup at all). The whole file runs on its OWN redis-server (startOwnRedisServer):
  * it stops Redis. Without the binary the file is skipped with the reason; with CI=true it fails.
  */
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
 import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startGatewayProcess, type GatewayProcess } from "../../bench/gateway-process.js";
 import { createRtmClient } from "../../client/index.js";
 import type { RemoteLogin } from "../../core/session/login-broadcast.js";
-import { MAX_BATCH, OWNER_BATCH_SHA, RedisLoginBroadcast, type RemoteLoginTuning } from "../../gateway/infra/login-broadcast-redis.js";
+import { MAX_BATCH, NEWER_LOGIN_MARGIN_MS, OWNER_BATCH_SHA, RedisLoginBroadcast, type RemoteLoginTuning } from "../../gateway/infra/login-broadcast-redis.js";
+import type { RedisConnection } from "../../gateway/infra/redis-clients.js";
 import { redisKeys } from "../../gateway/infra/redis-keys.js";
 import { RedisSubscriber } from "../../gateway/infra/redis-subscriber.js";
 import { createLogger } from "../../gateway/logger.js";
@@ -405,6 +408,21 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
   describe("RedisLoginBroadcast", () => {
     const A = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
+    /**
+     * Routes every call of the ownership batch script on `redis` (EVALSHA by its SHA, or EVAL of its
+     * source) through `around`, which gets the real call and the number of keys (writes) it carries.
+     */
+    function onBatchCalls(redis: RedisConnection, around: (send: () => Promise<unknown>, keys: number, method: "eval" | "evalsha") => Promise<unknown>): void {
+      const r = redis as unknown as Record<"eval" | "evalsha", (...a: unknown[]) => Promise<unknown>>;
+      for (const method of ["eval", "evalsha"] as const) {
+        const real = r[method].bind(redis);
+        r[method] = async (...args: unknown[]) => {
+          const sha = method === "evalsha" ? args[0] : createHash("sha1").update(String(args[0])).digest("hex");
+          return sha === OWNER_BATCH_SHA ? await around(() => real(...args), Number(args[1]), method) : await real(...args);
+        };
+      }
+    }
+
     async function broadcast(keyPrefix: string, origin: string): Promise<RedisLoginBroadcast> {
       const bc = new RedisLoginBroadcast(testRedisClients(server.url), { origin, keyPrefix, logger: silentLogger, ...TUNING });
       cleanups.push(() => bc.close());
@@ -471,14 +489,13 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
     async function failingOnce(keyPrefix: string, origin: string, applied: boolean, sessions: { appId: string; uid: string; sessionId: string }[]): Promise<RedisLoginBroadcast> {
       const clients = testRedisClients(server.url);
       // A login's record write is one call of the batch script (one server: no cluster here).
-      const real = clients.redis.evalsha.bind(clients.redis) as (...a: unknown[]) => Promise<unknown>;
       let failed = false;
-      (clients.redis as unknown as { evalsha: (...a: unknown[]) => Promise<unknown> }).evalsha = async (...args: unknown[]) => {
-        if (failed || args[0] !== OWNER_BATCH_SHA) return await real(...args);
+      onBatchCalls(clients.redis, async (send) => {
+        if (failed) return await send();
         failed = true;
-        if (applied) await real(...args);
+        if (applied) await send();
         throw new Error("Command timed out");
-      };
+      });
       const bc = new RedisLoginBroadcast(clients, { origin, keyPrefix, logger: silentLogger, ...TUNING });
       cleanups.push(() => bc.close());
       bc.trackSessions(() => sessions);
@@ -570,18 +587,19 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
     });
 
     /** A broadcast whose batch-script calls are counted (how many, and how many writes each carried). */
-    async function counted(keyPrefix: string, origin: string, tuning: RemoteLoginTuning = TUNING): Promise<{ bc: RedisLoginBroadcast; batches: number[] }> {
+    async function counted(keyPrefix: string, origin: string, tuning: RemoteLoginTuning = TUNING): Promise<{ bc: RedisLoginBroadcast; batches: number[]; methods: string[]; redis: RedisConnection }> {
       const clients = testRedisClients(server.url);
-      const real = clients.redis.evalsha.bind(clients.redis) as (...a: unknown[]) => Promise<unknown>;
       const batches: number[] = [];
-      (clients.redis as unknown as { evalsha: (...a: unknown[]) => Promise<unknown> }).evalsha = async (...args: unknown[]) => {
-        if (args[0] === OWNER_BATCH_SHA) batches.push(Number(args[1]));
-        return await real(...args);
-      };
+      const methods: string[] = [];
+      onBatchCalls(clients.redis, async (send, keys, method) => {
+        batches.push(keys);
+        methods.push(method);
+        return await send();
+      });
       const bc = new RedisLoginBroadcast(clients, { origin, keyPrefix, logger: silentLogger, ...tuning });
       cleanups.push(() => bc.close());
       await bc.start();
-      return { bc, batches };
+      return { bc, batches, methods, redis: clients.redis };
     }
 
     it("batches: the record writes of one window go out as one script call, in order, a logout's delete included; a full batch goes at once", async () => {
@@ -589,7 +607,7 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
       const keys = redisKeys(p);
       const admin = adminClient(server.url);
       cleanups.push(() => admin.quit());
-      const { bc, batches } = await counted(p, "gw1", { ...TUNING, batchWindowMs: 50 });
+      const { bc, batches, methods, redis } = await counted(p, "gw1", { ...TUNING, batchWindowMs: 50 });
       bc.announce(A, "ann", "gw1-1");
       bc.announce(A, "bea", "gw1-2");
       bc.release(A, "bea", "gw1-2"); // logged out in the same window: its record goes again
@@ -609,14 +627,24 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
       expect(batches).toEqual([4, MAX_BATCH, 3]);
       expect(await admin.get(keys.sessionOwner(A, `many-${MAX_BATCH + 2}`))).toMatch(/^gw1 gw1-m\d+ \d+$/);
 
+      // The first batch loads the script (EVAL), the next ones name it (EVALSHA). After a
+      // reconnection (Redis may have restarted without its scripts) the next batch loads it again.
+      expect(methods).toEqual(["eval", "evalsha", "evalsha"]);
+      const readyAgain = new Promise((resolve) => redis.once("ready", resolve));
+      (redis as Redis).disconnect(true);
+      await readyAgain;
+      bc.announce(A, "again", "gw1-y");
+      await vi.waitFor(async () => expect(await admin.get(keys.sessionOwner(A, "again"))).toMatch(/^gw1 gw1-y \d+$/), WAIT);
+      expect(methods.at(-1)).toBe("eval");
+
       // close() sends what waits.
       bc.announce(A, "last", "gw1-z");
       await bc.close();
-      expect(batches).toEqual([4, MAX_BATCH, 3, 1]);
+      expect(batches).toEqual([4, MAX_BATCH, 3, 1, 1]);
       expect(await admin.get(keys.sessionOwner(A, "last"))).toMatch(/^gw1 gw1-z \d+$/);
     });
 
-    it("a write that finds a newer login of another gateway leaves its record and ends the session here; this gateway's own records are always replaced", async () => {
+    it("a write that finds a newer login of another gateway leaves its record and ends the session here; this gateway's own records are always replaced; a login time beyond the batch's margin (a clock ahead) goes by Redis's order", async () => {
       const p = prefix("owner-newer");
       const keys = redisKeys(p);
       const admin = adminClient(server.url);
@@ -624,22 +652,72 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
       const { bc } = await counted(p, "gw1", { ...TUNING, batchWindowMs: 0 });
       const heard: RemoteLogin[] = [];
       bc.onRemoteLogin((l) => heard.push(l));
-      const later = Date.now() + 60_000; // a login elsewhere, later than any made here in this test
+      // A login elsewhere made while this gateway's writes wait (after them, within the margin).
+      const later = Date.now() + NEWER_LOGIN_MARGIN_MS / 2;
+      // A login time no write sent now can be older than: that gateway's clock runs ahead.
+      const ahead = Date.now() + 60_000;
       await admin.set(keys.sessionOwner(A, "nia"), `gw2 gw2-7 ${later}`);
-      await admin.set(keys.sessionOwner(A, "own"), `gw1 gw1-0 ${later}`);
+      await admin.set(keys.sessionOwner(A, "own"), `gw1 gw1-0 ${ahead}`);
       await admin.set(keys.sessionOwner(A, "old"), `gw2 gw2-8 ${Date.now() - 60_000}`);
+      await admin.set(keys.sessionOwner(A, "skew"), `gw2 gw2-9 ${ahead}`);
       bc.announce(A, "nia", "gw1-1");
       bc.announce(A, "own", "gw1-2");
       bc.announce(A, "old", "gw1-3");
-      await vi.waitFor(() => expect(bc.stats().ownerWrites).toEqual({ none: 0, thisGateway: 1, liveGateway: 0, deadGateway: 0, newerLogin: 1 }), WAIT);
+      bc.announce(A, "skew", "gw1-4");
+      await vi.waitFor(() => expect(bc.stats().ownerWrites.newerLogin).toBe(1), WAIT);
       expect(heard).toEqual([{ appId: A, uid: "nia", sessionId: "gw2-7", origin: "gw2", replaces: "gw1-1" }]);
       expect(await admin.get(keys.sessionOwner(A, "nia"))).toBe(`gw2 gw2-7 ${later}`);
       expect(await admin.ttl(keys.sessionOwner(A, "nia"))).toBeGreaterThan(0);
       expect(await admin.get(keys.sessionOwner(A, "own"))).toMatch(/^gw1 gw1-2 \d+$/);
-      // gw2 is not alive: the older record is taken over once the next heartbeat has judged it.
-      await vi.waitFor(() => expect(bc.stats().ownerWrites.deadGateway).toBe(1), WAIT);
+      expect(await admin.get(keys.sessionOwner(A, "skew"))).toMatch(/^gw1 gw1-4 \d+$/);
+      // gw2 is not alive: the older records are taken over once the next heartbeat has judged them.
+      await vi.waitFor(() => expect(bc.stats().ownerWrites).toEqual({ none: 0, thisGateway: 1, liveGateway: 0, deadGateway: 2, newerLogin: 1 }), WAIT);
       expect(await admin.get(keys.sessionOwner(A, "old"))).toMatch(/^gw1 gw1-3 \d+$/);
       expect(heard).toHaveLength(1);
+    });
+
+    it("a sweep sends the writes waiting in the window first: a session's refresh finds its own login's record, not the one that login replaced", async () => {
+      const p = prefix("owner-sweep-window");
+      const keys = redisKeys(p);
+      const admin = adminClient(server.url);
+      cleanups.push(() => admin.quit());
+      const mine = { appId: A, uid: "ola", sessionId: "gw1-1" };
+      const { bc, batches } = await counted(p, "gw1", { ...TUNING, batchWindowMs: 1_000 });
+      bc.trackSessions(() => [mine]);
+      const heard: RemoteLogin[] = [];
+      bc.onRemoteLogin((l) => heard.push(l));
+      await admin.set(keys.sessionOwner(A, "ola"), `gw2 gw2-1 ${Date.now() - 1_000}`); // the session this login replaces
+      bc.announce(A, "ola", "gw1-1");
+      await bc.sweep();
+      expect(batches).toEqual([1]);
+      expect(await admin.get(keys.sessionOwner(A, "ola"))).toMatch(/^gw1 gw1-1 \d+$/);
+      await sleep(300); // heartbeats
+      expect(heard).toEqual([]);
+    });
+
+    it("a failed batch: each login in it is counted and remembered for a late claim, except one that logged out in the same batch", async () => {
+      const p = prefix("owner-batch-failed");
+      const clients = testRedisClients(server.url);
+      let fail = true;
+      onBatchCalls(clients.redis, async (send) => {
+        if (fail) throw new Error("Command timed out");
+        return await send();
+      });
+      const sessions = [{ appId: A, uid: "pia", sessionId: "gw1-1" }];
+      const bc = new RedisLoginBroadcast(clients, { origin: "gw1", keyPrefix: p, logger: silentLogger, ...TUNING, batchWindowMs: 0 });
+      cleanups.push(() => bc.close());
+      bc.trackSessions(() => sessions);
+      await bc.start();
+      bc.announce(A, "pia", "gw1-1");
+      bc.announce(A, "quin", "gw1-2");
+      bc.release(A, "quin", "gw1-2");
+      await vi.waitFor(() => expect(bc.stats().ownerWriteFailures).toBe(1), WAIT);
+      fail = false;
+      const admin = adminClient(server.url);
+      cleanups.push(() => admin.quit());
+      await bc.sweep();
+      expect(await admin.get(redisKeys(p).sessionOwner(A, "pia"))).toMatch(/^gw1 gw1-1 \d+$/);
+      expect(await admin.exists(redisKeys(p).sessionOwner(A, "quin"))).toBe(0);
     });
 
     it("a record Redis cannot overwrite (another type under the key) fails that write alone: counted, remembered and claimed later; the rest of its batch is written", async () => {
@@ -661,10 +739,15 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
       expect(bc.stats().ownerWrites.none).toBe(1);
       expect(await admin.get(keys.sessionOwner(A, "fine"))).toMatch(/^gw1 gw1-2 \d+$/);
       expect(await admin.type(keys.sessionOwner(A, "list"))).toBe("list");
-      // Once the key holds a string again, the sweep's late claim writes the remembered session's record.
+      // The sweep passes over that key (its claim cannot write it) and goes on with the others.
+      await admin.del(keys.sessionOwner(A, "fine"));
+      await bc.sweep();
+      expect(await admin.type(keys.sessionOwner(A, "list"))).toBe("list");
+      expect(await admin.get(keys.sessionOwner(A, "fine"))).toBe("gw1 gw1-2 0");
+      // Once the key holds a string again (here: none), the next sweep restores the record.
       await admin.del(keys.sessionOwner(A, "list"));
       await bc.sweep();
-      expect(await admin.get(keys.sessionOwner(A, "list"))).toMatch(/^gw1 gw1-1 \d+$/);
+      expect(await admin.get(keys.sessionOwner(A, "list"))).toBe("gw1 gw1-1 0");
     });
 
   });
