@@ -188,22 +188,25 @@ return 0
  * Either op on a key that holds another type than a string answers -1 and leaves the others alone.
  */
 const BATCH = script(`
+local function newer(record, loginMs, latest)
+  local ms = tonumber(string.match(record, '^%S+ %S+ (%d+)$') or '0')
+  return ms > loginMs and ms <= latest
+end
 local ttl, latest = ARGV[1], tonumber(ARGV[2])
 local out = {}
 for i = 1, #KEYS do
   local op, arg = ARGV[2 * i + 1], ARGV[2 * i + 2]
-  local mine = string.match(arg, '^%S+ ')
   if op == 'R' then
     local v = redis.pcall('GET', KEYS[i])
     if type(v) == 'table' then out[i] = -1
     elseif v and string.sub(v, 1, #arg) == arg then redis.call('DEL', KEYS[i]); out[i] = 1
     else out[i] = 0 end
   else
+    local mine = string.match(arg, '^%S+ ')
     local v = redis.pcall('SET', KEYS[i], arg, 'EX', ttl, 'GET')
-    local ms = v and type(v) == 'string' and tonumber(string.match(v, '^%S+ %S+ (%d+)$') or '0') or 0
     if type(v) == 'table' then
       out[i] = -1
-    elseif v and string.sub(v, 1, #mine) ~= mine and ms > tonumber(op) and ms <= latest then
+    elseif v and string.sub(v, 1, #mine) ~= mine and newer(v, tonumber(op), latest) then
       redis.call('SET', KEYS[i], v, 'EX', ttl)
       out[i] = '!' .. v
     else
