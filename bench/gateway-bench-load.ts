@@ -8,8 +8,9 @@
  *    `append` they are added to the pool (the orchestrator tops the pool up between runs). Never
  *    during a run. `version` "007" (default) or "006": each version has a pool (and a cursor) of
  *    its own, and `run`, `hold` and `rewind` take the same `version` to choose it.
- *  - `run {port, path, concurrency, warmupMs, durationMs | maxCycles, advance}`: a closed loop of
- *    `concurrency` cycles in flight, each connect → upgrade → send one login frame → reply with
+ *  - `run {port, path, concurrency, warmupMs, durationMs | maxCycles, advance, rate}`: a closed loop of
+ *    `concurrency` cycles in flight (with `rate` > 0 an open loop instead: cycles start at `rate` per
+ *    second whatever the server's pace, at most `concurrency` in flight, the rest counted as `shed`), each connect → upgrade → send one login frame → reply with
  *    id 1 → close frame + end. After `warmupMs` it notifies `window-start`, after `durationMs`
  *    more `window-end` (the orchestrator relays both to the server process, which measures its
  *    CPU time over the same window), then drains the cycles in flight and replies with the
@@ -105,6 +106,8 @@ function run(m: Message): Promise<Record<string, unknown>> {
   const maxCycles = num(m, "maxCycles", Number.POSITIVE_INFINITY);
   const timeoutMs = num(m, "timeoutMs", 10_000);
   const advance = m["advance"] === true;
+  /** Open loop: cycles start at this fixed rate (per second), at most `concurrency` in flight; 0: closed loop. */
+  const rate = num(m, "rate", 0);
   /** Names this run in its window-start/-end notices (several runs may share the process at once). */
   const tag = typeof m["tag"] === "string" ? m["tag"] : null;
   let local = 0;
@@ -127,6 +130,8 @@ function run(m: Message): Promise<Record<string, unknown>> {
     let clientCpuUs = 0;
     let clientElu = 0;
     const inFlight = new Set<LeanWsConnection>();
+    /** Open loop: cycles due but not started because `concurrency` were in flight. */
+    let shed = 0;
 
     const next = (): void => {
       if (phase === 2 || started >= maxCycles) return;
@@ -164,7 +169,7 @@ function run(m: Message): Promise<Record<string, unknown>> {
         } else windowErrors++;
       }
       if (phase === 2 && inFlight.size === 0) finish();
-      else next();
+      else if (rate === 0) next();
       if (started >= maxCycles && inFlight.size === 0 && phase !== 2) endWindow();
     };
 
@@ -187,6 +192,7 @@ function run(m: Message): Promise<Record<string, unknown>> {
       notifyParent({ type: "window-end", tag });
       clearTimeout(warmTimer);
       clearTimeout(endTimer);
+      if (pacer !== undefined) clearInterval(pacer);
       if (inFlight.size === 0) finish();
       else hardStop = setTimeout(() => {
         for (const c of [...inFlight]) c.abort("drain timeout");
@@ -226,12 +232,25 @@ function run(m: Message): Promise<Record<string, unknown>> {
         firstError,
         clientCpuUs,
         clientElu,
+        shed,
         poolWrapped: pool.wraps > wrapsBefore,
         unused: frames.length - pool.cursor,
       });
     };
 
-    for (let i = 0; i < concurrency; i++) next();
+    let pacer: NodeJS.Timeout | undefined;
+    if (rate > 0) {
+      // Every millisecond, start the cycles due by now at `rate`; those beyond `concurrency` in flight are shed.
+      const t0 = performance.now();
+      let due = 0;
+      pacer = setInterval(() => {
+        const target = Math.floor(((performance.now() - t0) * rate) / 1000);
+        for (; due < target; due++) {
+          if (inFlight.size >= concurrency) shed++;
+          else next();
+        }
+      }, 1);
+    } else for (let i = 0; i < concurrency; i++) next();
   });
 }
 

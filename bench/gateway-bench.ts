@@ -64,6 +64,7 @@ const USAGE =
   "                                        [--skip-redis] [--skip-006]  (no Redis-mode row, no 006 row)\n" +
   "                                        [--node-flags=\"F …\"]  (extra Node.js flags for every server process, e.g. --node-flags=--trace-deopt)\n" +
   "                                        [--same-window]  (each round runs every server at once, from one load process, in one measured window)\n" +
+  "                                        [--rate N]  (an open loop: N cycle starts per second for every server, instead of each at its own saturation)\n" +
   "                                        [--spin US]  (also the bare server busy US µs of CPU per message: calibrates what the closed loop adds)";
 
 const TARGET_RATE = 0.85;
@@ -96,6 +97,7 @@ function parseCli() {
       "node-flags": { type: "string" },
       "same-window": { type: "boolean", default: false },
       spin: { type: "string" },
+      rate: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -131,6 +133,13 @@ function numberOption(name: string, raw: string | undefined, fallback: number, m
 const DURATION_S = numberOption("duration", args.values.duration, 5, 0.5, 120, false);
 const WARMUP_S = numberOption("warmup", args.values.warmup, 1, 0, 60, false);
 const CONCURRENCY = numberOption("concurrency", args.values.concurrency, 64, 1, 4096, true);
+/**
+ * `--rate N`: an open loop instead of the closed one: every server gets N cycle starts per second
+ * (at most `--concurrency` in flight), so each is measured at the same offered load rather than at
+ * its own saturation; CPU per cycle then compares servers doing the same work at the same pace.
+ * N must be below the slowest server's closed-loop rate, or cycles are shed (the run reports them).
+ */
+const RATE = numberOption("rate", args.values.rate, 0, 0, 100_000, false);
 const ROUNDS = numberOption("rounds", args.values.rounds, 2, 1, 10, true);
 const POOL = numberOption("pool", args.values.pool, 10_000, 1_000, 1_000_000, true);
 const SESSIONS = numberOption("sessions", args.values.sessions, 10_000, 100, MAX_SESSIONS, true);
@@ -198,6 +207,8 @@ interface RunResult {
   readonly clientElu: number;
   readonly poolWrapped: boolean;
   readonly unused: number;
+  /** Open loop (`--rate`): cycle starts skipped because `--concurrency` were in flight. */
+  readonly shed: number;
 }
 
 function num(m: Message, key: string): number {
@@ -236,6 +247,7 @@ async function runOne(kind: Kind, round: number, server: BenchChild, ready: Mess
       timeoutMs: 10_000,
       advance: kind !== "bare" && kind !== "spin",
       version: versionOf(kind),
+      rate: RATE,
     },
     (WARMUP_S + DURATION_S) * 1000 + 60_000,
   );
@@ -266,6 +278,7 @@ async function runOne(kind: Kind, round: number, server: BenchChild, ready: Mess
     clientElu: num(r, "clientElu"),
     poolWrapped: r["poolWrapped"] === true,
     unused: num(r, "unused"),
+    shed: num(r, "shed"),
   };
 }
 
@@ -354,7 +367,7 @@ async function throughput() {
           bestRate = Math.max(bestRate, r.rate);
           log(
             row(
-              [r.kind, String(round), String(r.cycles), fmt(r.rate, 0), fmt(r.p50Ms, 2), fmt(r.p90Ms, 2), fmt(r.p99Ms, 2), fmt(r.serverCpuUsPerCycle, 1), fmt(r.serverElu, 2), fmt(r.clientCpuUsPerCycle, 1), fmt(r.clientElu, 2), String(r.errors)],
+              [r.kind, String(round), String(r.cycles), fmt(r.rate, 0), fmt(r.p50Ms, 2), fmt(r.p90Ms, 2), fmt(r.p99Ms, 2), fmt(r.serverCpuUsPerCycle, 1), fmt(r.serverElu, 2), fmt(r.clientCpuUsPerCycle, 1), fmt(r.clientElu, 2), String(r.errors) + (r.shed > 0 ? ` (${r.shed} shed)` : "")],
               widths,
             ),
           );
@@ -381,7 +394,7 @@ async function throughput() {
         if (kind !== "bare" && kind !== "spin") unused[version] = r.unused;
         log(
           row(
-            [kind, String(round), String(r.cycles), fmt(r.rate, 0), fmt(r.p50Ms, 2), fmt(r.p90Ms, 2), fmt(r.p99Ms, 2), fmt(r.serverCpuUsPerCycle, 1), fmt(r.serverElu, 2), fmt(r.clientCpuUsPerCycle, 1), fmt(r.clientElu, 2), String(r.errors)],
+            [kind, String(round), String(r.cycles), fmt(r.rate, 0), fmt(r.p50Ms, 2), fmt(r.p90Ms, 2), fmt(r.p99Ms, 2), fmt(r.serverCpuUsPerCycle, 1), fmt(r.serverElu, 2), fmt(r.clientCpuUsPerCycle, 1), fmt(r.clientElu, 2), String(r.errors) + (r.shed > 0 ? ` (${r.shed} shed)` : "")],
             widths,
           ),
         );
@@ -506,7 +519,7 @@ let noErrors = true;
 
 let tp: Awaited<ReturnType<typeof throughput>> | null = null;
 if (!SKIP_THROUGHPUT) {
-  log(`throughput: ${CONCURRENCY} cycles in flight, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run, ${ROUNDS} round(s) (bare, gateway, gateway, bare, …)`);
+  log(`throughput: ${RATE > 0 ? `open loop, ${RATE} cycle starts/s per server, at most ${CONCURRENCY}` : CONCURRENCY} cycles in flight, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run, ${ROUNDS} round(s) (bare, gateway, gateway, bare, …)`);
   log("  cycle = connect → upgrade → one login frame (007 token, distinct uid) → reply with id 1 → close; each server in its own process");
   log("  gateway: startGateway() with its default config (decision journal on, login deadline 15 s, no per-IP limit), dev seed, log level silent");
   tp = await throughput();

@@ -21,6 +21,7 @@ import type { Logger } from "../logger.js";
 import { WIRE_CODES } from "../protocol/wire-codes.js";
 import type { Connection } from "../sessions/connection.js";
 import type { SessionManager } from "../sessions/session-manager.js";
+import { GatewayWebSocket } from "./gateway-websocket.js";
 import { addToBatch, beginBatch, discardBatch, endBatch, flushBatch, isBatching } from "./frame-batch.js";
 import { SocketAccounting, type SocketCounts } from "./socket-accounting.js";
 import type { PauseReason, Transport } from "./transport.js";
@@ -216,6 +217,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   const hooks: TransportHooks = { observer, accounting };
   const wss = new WebSocketServer({
     noServer: true,
+    // ws's class with a closing handshake that ends each stream once (gateway-websocket.ts).
+    WebSocket: GatewayWebSocket,
     maxPayload: config.maxFrameBytes,
     perMessageDeflate: false,
     clientTracking: false,

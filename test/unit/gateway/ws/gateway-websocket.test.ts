@@ -1,0 +1,123 @@
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Duplex, Writable } from "node:stream";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { WebSocket, WebSocketServer } from "ws";
+import { GatewayWebSocket } from "../../../../gateway/ws/gateway-websocket.js";
+
+/**
+ * Every `end()` called on a stream that has already finished (Node builds and drops an
+ * ERR_STREAM_ALREADY_FINISHED error for each), counted on the server's side only.
+ */
+let serverStreams = new WeakSet<object>();
+let endsAfterFinish = 0;
+// A socket's end() runs Duplex.prototype.end (Node copied Writable's when it loaded), the receiver's Writable's.
+const originals = [Writable.prototype.end, Duplex.prototype.end] as const;
+
+function counting(original: Writable["end"]): Writable["end"] {
+  return function (this: Writable, ...args: unknown[]) {
+    if (serverStreams.has(this) && this.writableFinished) endsAfterFinish++;
+    return (original as (...a: unknown[]) => Writable).apply(this, args);
+  } as Writable["end"];
+}
+
+beforeEach(() => {
+  serverStreams = new WeakSet();
+  endsAfterFinish = 0;
+  Writable.prototype.end = counting(originals[0]);
+  Duplex.prototype.end = counting(originals[1]);
+});
+afterEach(() => {
+  Writable.prototype.end = originals[0];
+  Duplex.prototype.end = originals[1];
+});
+
+interface Closed {
+  readonly code: number;
+  readonly reason: string;
+  readonly serverCode: number;
+  readonly socketDestroyed: boolean;
+}
+
+/** A ws server with `WebSocketClass`; a client connects and starts the closing handshake with `code`. */
+async function clientCloses(WebSocketClass: typeof WebSocket, code: number, reason: string): Promise<Closed> {
+  const server: Server = createServer();
+  const wss = new WebSocketServer({ server, WebSocket: WebSocketClass, clientTracking: false, perMessageDeflate: false });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const serverSide = new Promise<{ ws: WebSocket; code: number }>((resolve) => {
+      wss.on("connection", (ws) => {
+        const internals = ws as unknown as { _socket: object; _receiver: object };
+        serverStreams.add(internals._socket);
+        serverStreams.add(internals._receiver);
+        ws.on("close", (c: number) => resolve({ ws, code: c }));
+      });
+    });
+    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await once(client, "open");
+    const clientClosed = once(client, "close") as Promise<[number, Buffer]>;
+    client.close(code, reason);
+    const [[clientCode, clientReason], s] = await Promise.all([clientClosed, serverSide]);
+    const socket = (s.ws as unknown as { _socket: { destroyed: boolean } | null })._socket;
+    return { code: clientCode, reason: clientReason.toString(), serverCode: s.code, socketDestroyed: socket === null || socket.destroyed };
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+describe("GatewayWebSocket's closing handshake", () => {
+  it("ws itself, on the pinned version, ends a finished stream during a peer's close (what the class removes)", async () => {
+    const closed = await clientCloses(WebSocket, 1000, "bye");
+    expect(closed.serverCode).toBe(1000);
+    // If this fails, ws no longer does it: GatewayWebSocket can go.
+    expect(endsAfterFinish).toBeGreaterThan(0);
+  });
+
+  it("ends no finished stream, and the handshake completes exactly as ws's", async () => {
+    const closed = await clientCloses(GatewayWebSocket, 4000, "done here");
+    expect(closed).toEqual({ code: 4000, reason: "done here", serverCode: 4000, socketDestroyed: true });
+    expect(endsAfterFinish).toBe(0);
+  });
+
+  it("keeps the server-started close as ws has it (the server's code reaches the client)", async () => {
+    const server: Server = createServer();
+    const wss = new WebSocketServer({ server, WebSocket: GatewayWebSocket, clientTracking: false });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      wss.on("connection", (ws) => {
+        serverStreams.add((ws as unknown as { _socket: object })._socket);
+        ws.close(4501, "remote login");
+      });
+      const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      const [code, reason] = (await once(client, "close")) as [number, Buffer];
+      expect([code, reason.toString()]).toEqual([4501, "remote login"]);
+      expect(endsAfterFinish).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("reads the two ws fields it guards (a renamed field would silently switch the guard off)", async () => {
+    const server: Server = createServer();
+    const wss = new WebSocketServer({ server, WebSocket: GatewayWebSocket });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const fields = new Promise<[unknown, unknown]>((resolve) =>
+        wss.on("connection", (ws) => {
+          const internals = ws as unknown as { _socket: unknown; _receiver: unknown };
+          resolve([internals._socket, internals._receiver]);
+          ws.terminate();
+        }),
+      );
+      const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      client.on("error", () => {});
+      const [socket, receiver] = await fields;
+      expect(socket).toBeInstanceOf(Writable);
+      expect(receiver).toBeInstanceOf(Writable);
+      expect(wss.clients.size).toBeLessThanOrEqual(1);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
