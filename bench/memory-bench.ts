@@ -2,8 +2,8 @@
  * The idle-memory half of the gateway benchmark: RSS per logged-in idle gateway session against
  * RSS per idle bare `ws` connection.
  *
- * For each server (its own child process, started with --expose-gc): warm it up with a few
- * hundred connect/login/close cycles (so JIT code and lazily built tables are in the baseline),
+ * For each server (its own child process, started with --expose-gc): warm it up with
+ * `warmCycles` connect/login/close cycles (bench:gateway runs 5,000) (so JIT code and lazily built tables are in the baseline),
  * read its RSS after gc() and a settle delay, open `sessions` connections from one or two holder
  * processes on the lean raw-socket client (gateway: each logged in with its own 007 token, with
  * no login deadline; bare: each sent one message and got the reply) and keep them open, read

@@ -36,6 +36,18 @@ export const TOKEN_IDENTITY_HEX_LENGTH = 32;
  * never on the verify path itself.
  */
 export function tokenIdentity(t: ParsedToken): string {
+  return tokenIdentityBytes(t).toString("hex");
+}
+
+/** Bytes of a token identity: its first 16 bytes of SHA-256 (see {@link tokenIdentity}). */
+export const TOKEN_IDENTITY_BYTES = TOKEN_IDENTITY_HEX_LENGTH / 2;
+
+/**
+ * The token identity as {@link TOKEN_IDENTITY_BYTES} raw bytes (a new Buffer): {@link tokenIdentity}
+ * is their lowercase hex. For whoever stores many identities (the decision journal keeps them in
+ * one byte array, and makes the hex only when an entry is read).
+ */
+export function tokenIdentityBytes(t: ParsedToken): Buffer {
   // The input is joined into one buffer and hashed in one call: cheaper than a Hash object fed
   // piece by piece (this runs on every login while the journal is on).
   let input: Buffer;
@@ -54,5 +66,5 @@ export function tokenIdentity(t: ParsedToken): string {
     o += t.signature.copy(input, o);
     t.signingInfo.copy(input, o);
   }
-  return hash("sha256", input, "hex").slice(0, TOKEN_IDENTITY_HEX_LENGTH);
+  return hash("sha256", input, "buffer").subarray(0, TOKEN_IDENTITY_BYTES);
 }

@@ -10,12 +10,14 @@
  * A login or renew that carried a decodable token is recorded with the token's identity
  * (`tokenId`, docs/tokens.md), computed here when the decision is recorded (one SHA-256 over a
  * few hundred bytes), so the login path pays nothing for it when the journal is off. The decoded
- * token reaches the observer beside the decision and is not kept.
+ * token reaches the observer beside the decision and is not kept. The identities are kept as raw
+ * bytes in one array (16 bytes a slot: no string per decision for the garbage collector to
+ * promote and later sweep) and written as hex only when an entry is read.
  */
 import type { Reason } from "../../core/errors.js";
 import type { JournalEntry } from "../../core/protocol/admin.js";
 import type { RolloutTransition } from "../../core/rollout/rollout.js";
-import { tokenIdentity } from "../../core/token/token-identity.js";
+import { TOKEN_IDENTITY_BYTES, tokenIdentityBytes } from "../../core/token/token-identity.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 
 export type { JournalEntry };
@@ -40,8 +42,10 @@ export class DecisionJournal {
   /** Decisions recorded since start or reset (the newest entry's seq). */
   private recorded = 0;
   private readonly decisions: Array<Decision | undefined>;
-  /** The token identity of each slot's decision, or null. */
-  private readonly tokenIds: Array<string | null>;
+  /** The token identity of each slot's decision: TOKEN_IDENTITY_BYTES bytes a slot, valid where {@link hasTokenId} is 1. */
+  private readonly tokenIds: Uint8Array;
+  /** 1 where the slot's decision carried a decodable token. */
+  private readonly hasTokenId: Uint8Array;
   private readonly wallTimes: Float64Array;
   private readonly wallNow: () => number;
 
@@ -53,14 +57,19 @@ export class DecisionJournal {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("journal capacity must be a positive integer");
     this.capacity = capacity;
     this.decisions = new Array<Decision | undefined>(capacity).fill(undefined);
-    this.tokenIds = new Array<string | null>(capacity).fill(null);
+    this.tokenIds = new Uint8Array(capacity * TOKEN_IDENTITY_BYTES);
+    this.hasTokenId = new Uint8Array(capacity);
     this.wallTimes = new Float64Array(capacity);
     this.wallNow = wallNow;
     this.observer = (d, decodedToken) => {
       const i = this.recorded % this.capacity;
       // The decision as it is (it holds no token); of the token, only its identity.
       this.decisions[i] = d;
-      this.tokenIds[i] = decodedToken === null || decodedToken === undefined ? null : tokenIdentity(decodedToken);
+      if (decodedToken === null || decodedToken === undefined) this.hasTokenId[i] = 0;
+      else {
+        this.tokenIds.set(tokenIdentityBytes(decodedToken), i * TOKEN_IDENTITY_BYTES);
+        this.hasTokenId[i] = 1;
+      }
       this.wallTimes[i] = this.wallNow();
       this.recorded++;
     };
@@ -104,9 +113,17 @@ export class DecisionJournal {
   /** Forgets every entry; the next one gets seq 1. */
   clear(): void {
     this.decisions.fill(undefined);
-    this.tokenIds.fill(null);
+    this.tokenIds.fill(0);
+    this.hasTokenId.fill(0);
     this.wallTimes.fill(0);
     this.recorded = 0;
+  }
+
+  /** Slot `i`'s token identity as hex, or null. */
+  private tokenIdOf(i: number): string | null {
+    if (this.hasTokenId[i] !== 1) return null;
+    const o = i * TOKEN_IDENTITY_BYTES;
+    return Buffer.from(this.tokenIds.buffer, this.tokenIds.byteOffset + o, TOKEN_IDENTITY_BYTES).toString("hex");
   }
 
   /** The matching entries, newest first. */
@@ -117,7 +134,7 @@ export class DecisionJournal {
       const i = (seq - 1) % this.capacity;
       const d = this.decisions[i];
       if (d === undefined || !matches(d, filter)) continue;
-      out.push(entry(seq, d, this.wallTimes[i] ?? 0, this.tokenIds[i] ?? null));
+      out.push(entry(seq, d, this.wallTimes[i] ?? 0, this.tokenIdOf(i)));
     }
     return out;
   }
