@@ -651,7 +651,7 @@ if (!noErrors) log("  FAIL: some cycles failed (see first error above)");
 if (!memoryComplete) log("  FAIL: not every memory connection was opened and held");
 const allPass = verdicts.every((v) => v.pass) && noErrors && memoryComplete;
 const totalS = (performance.now() - startedAt) / 1000;
-log(`overall: ${allPass ? "PASS" : "FAIL"} (${totalS.toFixed(1)} s)`);
+log(`overall: ${allPass ? "PASS" : "FAIL"} (${totalS.toFixed(1)} s)${allPass || CHECK ? "" : "; exit code 0: use --check to fail on a missed target"}`);
 if (tp?.profiles != null) log(`CPU profiles of the server processes: ${tp.profiles} (summarise with node dist/bench/cpuprofile-summary.js FILE)`);
 
 if (JSON_FILE !== undefined) {

@@ -181,7 +181,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       ? null
       : new RedisReadinessShare(
           { redis: redis.redis, tracker: migrationReadiness, sessions: () => sessions.list(), nowSeconds: () => clock.nowSeconds() },
-          { ...options.readinessShare, keyPrefix: config.redisKeyPrefix, logger },
+          // One id per gateway in Redis: its ownership records' and its readiness snapshot's.
+          { gatewayId: redis.gatewayId, ...options.readinessShare, keyPrefix: config.redisKeyPrefix, logger },
         );
   readinessShare?.start();
 

@@ -19,6 +19,12 @@ export interface RedisBackend {
   readonly broadcast: RedisLoginBroadcast;
   /** The command connection (shared; closed with the store): for the rollout counters and readiness snapshots. */
   readonly redis: RedisConnection;
+  /**
+   * This gateway's id in Redis (16 hex characters, new at every start): in its session ownership
+   * records and channel, its readiness snapshot key, and its connection name `rtm-auth-<id>`
+   * (docs/redis.md, "Key layout").
+   */
+  readonly gatewayId: string;
   /** Stops sending ioredis's plain-text notices to the logger (ioredis-warnings.ts); call after closing the store. */
   readonly detachWarnings: () => void;
 }
@@ -44,7 +50,7 @@ const RESEED_PAUSE_MS = 1_000;
  */
 export async function startRedisBackend(config: GatewayConfig, logger: Logger, options: RedisBackendOptions): Promise<RedisBackend> {
   if (config.redisUrl === undefined) throw new TypeError("startRedisBackend needs redisUrl");
-  const origin = randomBytes(4).toString("hex");
+  const origin = randomBytes(8).toString("hex");
   const detachWarnings = routeIoredisWarnings(logger);
   const { redis, subscriber } = createRedisClients(config.redisUrl, { connectionName: `rtm-auth-${origin}` });
   const startTimeoutMs = config.redisStartTimeoutSeconds * 1000;
@@ -67,7 +73,7 @@ export async function startRedisBackend(config: GatewayConfig, logger: Logger, o
   if (config.devSeed) store.onEmptied(() => void reseed(store, options.nowSeconds, logger));
   const broadcast = new RedisLoginBroadcast({ redis, subscriber: sub }, { ...options.remoteLogin, origin, keyPrefix: config.redisKeyPrefix, logger, ownsConnections: false });
   await broadcast.start(startTimeoutMs);
-  return { store, broadcast, redis, detachWarnings };
+  return { store, broadcast, redis, gatewayId: origin, detachWarnings };
 }
 
 /** Writes the dev projects again (kept as they are where another gateway was first), a few times while Redis is flaky. */
