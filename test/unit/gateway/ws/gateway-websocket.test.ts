@@ -26,7 +26,7 @@ beforeEach(() => {
   serverStreams = new WeakSet();
   endsAfterFinish = 0;
   Writable.prototype.end = counting(originals[0]);
-  Duplex.prototype.end = counting(originals[1]);
+  Duplex.prototype.end = counting(originals[1]) as Duplex["end"];
 });
 afterEach(() => {
   Writable.prototype.end = originals[0];
