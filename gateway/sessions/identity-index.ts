@@ -6,6 +6,12 @@ import type { Connection } from "./connection.js";
  */
 export class IdentityIndex {
   private readonly apps = new Map<string, Map<string, Connection>>();
+  /**
+   * The last per-App-ID map that emptied, kept for the next App ID that needs one: a project whose
+   * only session comes and goes (one login at a time) does not build and drop a Map each time. One
+   * at most, and empty (a Map shrinks its table as entries go).
+   */
+  private spare: Map<string, Connection> | null = null;
 
   get(appId: string, uid: string): Connection | undefined {
     return this.apps.get(appId)?.get(uid);
@@ -13,7 +19,11 @@ export class IdentityIndex {
 
   set(conn: Connection): void {
     let uids = this.apps.get(conn.appId);
-    if (uids === undefined) this.apps.set(conn.appId, (uids = new Map()));
+    if (uids === undefined) {
+      uids = this.spare ?? new Map<string, Connection>();
+      this.spare = null;
+      this.apps.set(conn.appId, uids);
+    }
     uids.set(conn.uid, conn);
   }
 
@@ -22,6 +32,9 @@ export class IdentityIndex {
     const uids = this.apps.get(conn.appId);
     if (uids === undefined || uids.get(conn.uid) !== conn) return;
     uids.delete(conn.uid);
-    if (uids.size === 0) this.apps.delete(conn.appId);
+    if (uids.size === 0) {
+      this.apps.delete(conn.appId);
+      this.spare = uids;
+    }
   }
 }

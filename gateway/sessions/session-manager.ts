@@ -41,6 +41,7 @@ import { SessionTimers } from "./session-timers.js";
 import { ShadowTargets, type ShadowOutcome } from "./shadow.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 import { DecisionEvents, type SessionEventObserver } from "./decision-events.js";
+import { loginReplyJson } from "../protocol/replies.js";
 
 type Op = "login" | "renewToken" | "logout";
 
@@ -338,7 +339,7 @@ export class SessionManager {
 
     // RTM 2.x (≥ 2.2.0): a repeated login of the same identity while connected resolves at once, with no event.
     if (conn.phase === "logged_in" && profile === "rtm2" && f.appId === conn.appId && f.uid === conn.uid) {
-      this.send(conn, { id: f.id, ok: true, op: "login", result: this.loginResult(conn, now, this.sessionId(conn)) });
+      conn.transport.send(this.loginReply(conn, f.id, now, this.sessionId(conn)));
       return;
     }
 
@@ -399,7 +400,7 @@ export class SessionManager {
     const sessionId = this.sessionId(conn);
     this.broadcast.announce(conn.appId, uid, sessionId);
     this.transition(conn, loginSucceeded(profile, conn.visible));
-    this.send(conn, { id: f.id, ok: true, op: "login", result: this.loginResult(conn, now, sessionId) });
+    conn.transport.send(this.loginReply(conn, f.id, now, sessionId));
     this.timers.arm(conn);
     this.observe(conn, "login", started, now, ctx, sessionId);
   }
@@ -669,16 +670,10 @@ export class SessionManager {
     conn.expiresAt = v.expiresAt;
   }
 
-  private loginResult(conn: Connection, now: number, sessionId: string) {
-    return {
-      sessionId,
-      appId: conn.appId,
-      uid: conn.uid,
-      credential: conn.credential,
-      tokenVersion: conn.tokenVersion,
-      expiresAt: conn.expiresAt,
-      serverTime: now,
-    };
+  /** The login reply's text, joined by hand (gateway/protocol/replies.ts). */
+  private loginReply(conn: Connection, id: number, now: number, sessionId: string): string {
+    const { appId, uid, credential, tokenVersion, expiresAt } = conn;
+    return loginReplyJson(id, { sessionId, appId, uid, credential, tokenVersion, expiresAt, serverTime: now });
   }
 
   private refuse(
