@@ -130,7 +130,7 @@ function run(m: Message): Promise<Record<string, unknown>> {
     let clientCpuUs = 0;
     let clientElu = 0;
     const inFlight = new Set<LeanWsConnection>();
-    /** Open loop: cycles due but not started because `concurrency` were in flight. */
+    /** Open loop: cycles due in the measured window but not started because `concurrency` were in flight. */
     let shed = 0;
 
     const next = (): void => {
@@ -246,8 +246,8 @@ function run(m: Message): Promise<Record<string, unknown>> {
       pacer = setInterval(() => {
         const target = Math.floor(((performance.now() - t0) * rate) / 1000);
         for (; due < target; due++) {
-          if (inFlight.size >= concurrency) shed++;
-          else next();
+          if (inFlight.size < concurrency) next();
+          else if (phase === 1) shed++; // counted in the measured window only
         }
       }, 1);
     } else for (let i = 0; i < concurrency; i++) next();

@@ -367,7 +367,7 @@ async function throughput() {
         const version = versionOf(kind);
         const advance = kind !== "bare" && kind !== "spin";
         if (advance) {
-          const need = Math.ceil(Math.max(bestRate, 4_000) * PRIME_S * 1.5) + 2 * CONCURRENCY;
+          const need = Math.ceil(Math.max(bestRate, RATE, 4_000) * PRIME_S * 1.5) + 2 * CONCURRENCY;
           if (unused[version] < need) await mint(need - unused[version], true, version);
         }
         const r = await load.request(
@@ -375,6 +375,7 @@ async function throughput() {
           PRIME_S * 1000 + 60_000,
         );
         if (advance) unused[version] = num(r, "unused");
+        bestRate = Math.max(bestRate, num(r, "rate"));
         if (num(r, "errors") > 0) log(`  priming ${kind}: ${num(r, "errors")} errors, first: ${String(r["firstError"])}`);
         await sleep(300);
       }
@@ -604,6 +605,12 @@ if (!SKIP_THROUGHPUT) {
     );
   }
   noErrors = [s.bare, s.gateway, s.redis, s.v006, s.shadow, s.baseline].every((b) => b === null || b.errors === 0);
+  // Open loop: a run that could not start every cycle due was not at the offered rate, so the servers were not compared at equal load.
+  const shedding = tp.runs.filter((r) => r.shed > 0);
+  if (shedding.length > 0) {
+    noErrors = false;
+    log(`  --rate ${RATE}: ${shedding.map((r) => `${r.kind} round ${r.round} shed ${r.shed}`).join(", ")} (--concurrency ${CONCURRENCY} in flight was not enough): lower --rate`);
+  }
 }
 
 let memory: MemoryResult | null = null;

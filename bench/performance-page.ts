@@ -63,7 +63,7 @@ interface MemoryServer {
   readonly spacesPerConnection?: Readonly<Record<string, { readonly committed: number; readonly used: number }>>;
 }
 interface GatewayJson {
-  readonly options: { readonly concurrency: number; readonly durationS: number; readonly rounds: number; readonly primeS?: number };
+  readonly options: { readonly concurrency: number; readonly durationS: number; readonly rounds: number; readonly primeS?: number; readonly rate?: number };
   readonly throughput: {
     readonly bare: ServerBest;
     readonly gateway: ServerBest;
@@ -208,7 +208,7 @@ function gatewaySection(g: GatewayJson | null, steps: readonly StepJson[]): stri
   if (g === null || g.throughput === null) return [...out, missing(steps, "gateway")].join("\n");
   const t = g.throughput;
   out.push(
-    `Closed loop of ${g.options.concurrency} cycles in flight (connect → upgrade → one login frame with a fresh 007 token → reply → close), ${g.options.durationS} s measured per run, ${g.options.rounds} rounds${(g.options.primeS ?? 0) > 0 ? ` after ${g.options.primeS} s of unmeasured cycles per server (the JIT's warm-up)` : ""}, each running the servers in the reverse order of the round before, each server in its own process. Each column gives that server's best figure over the rounds (highest rate, lowest CPU, lowest latency), so a row may mix rounds.`,
+    `${(g.options.rate ?? 0) > 0 ? `Open loop of ${g.options.rate} cycle starts/s per server, at most ${g.options.concurrency} in flight` : `Closed loop of ${g.options.concurrency} cycles in flight`} (connect → upgrade → one login frame with a fresh 007 token → reply → close), ${g.options.durationS} s measured per run, ${g.options.rounds} rounds${(g.options.primeS ?? 0) > 0 ? ` after ${g.options.primeS} s of unmeasured cycles per server (the JIT's warm-up)` : ""}, each running the servers in the reverse order of the round before, each server in its own process. Each column gives that server's best figure over the rounds (highest rate, lowest CPU, lowest latency), so a row may mix rounds.`,
     "",
   );
   out.push(

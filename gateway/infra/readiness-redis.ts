@@ -36,7 +36,7 @@ export interface RedisReadinessShareOptions {
   readonly logger: Logger;
   /** Prefix of the keys. Default `rtm-auth:`. */
   readonly keyPrefix?: string;
-  /** This gateway's id: 16-64 lowercase hex. Default 16 random hex characters. */
+  /** This gateway's id: 1-64 characters of [0-9A-Za-z_-] (a gateway passes its ownership id). Default 16 random hex characters. */
   readonly gatewayId?: string;
   /** How often this gateway writes its changed figures, ms. Default 1000. */
   readonly periodMs?: number;

@@ -20,9 +20,9 @@ export interface RedisBackend {
   /** The command connection (shared; closed with the store): for the rollout counters and readiness snapshots. */
   readonly redis: RedisConnection;
   /**
-   * This gateway's id in Redis (16 hex characters, new at every start): in its session ownership
-   * records and channel, its readiness snapshot key, and its connection name `rtm-auth-<id>`
-   * (docs/redis.md, "Key layout").
+   * This gateway's id in Redis (8 hex characters, new at every start): in its session ownership
+   * records and channel, its readiness snapshot key, its connection name `rtm-auth-<id>` and its
+   * session ids (`<id>-<n>`) (docs/redis.md, "Key layout").
    */
   readonly gatewayId: string;
   /** Stops sending ioredis's plain-text notices to the logger (ioredis-warnings.ts); call after closing the store. */
@@ -50,7 +50,7 @@ const RESEED_PAUSE_MS = 1_000;
  */
 export async function startRedisBackend(config: GatewayConfig, logger: Logger, options: RedisBackendOptions): Promise<RedisBackend> {
   if (config.redisUrl === undefined) throw new TypeError("startRedisBackend needs redisUrl");
-  const origin = randomBytes(8).toString("hex");
+  const origin = randomBytes(4).toString("hex");
   const detachWarnings = routeIoredisWarnings(logger);
   const { redis, subscriber } = createRedisClients(config.redisUrl, { connectionName: `rtm-auth-${origin}` });
   const startTimeoutMs = config.redisStartTimeoutSeconds * 1000;

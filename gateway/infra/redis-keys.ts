@@ -91,7 +91,7 @@ export interface RedisKeys {
   readonly readinessGateways: string;
   /** What `readinessGateway(id)` puts before the id (for scripts that walk the set). */
   readonly readinessGatewayBase: string;
-  /** One gateway's readiness figures; throws a TypeError unless `gatewayId` is 16-64 lowercase hex. */
+  /** One gateway's readiness figures; throws a TypeError unless `gatewayId` is 1-64 characters of [0-9A-Za-z_-]. */
   readinessGateway(gatewayId: string): string;
   /** The keys of the layout before hash tags (read only to migrate them). */
   readonly legacy: LegacyKeys;
@@ -161,7 +161,8 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     readinessGateways: `${prefix}{readiness}:gateways`,
     readinessGatewayBase: `${prefix}{readiness}:gateway:`,
     readinessGateway(gatewayId: string): string {
-      checkHex(gatewayId, "a gateway id");
+      // The same ids as the ownership records' (redis-backend.ts gives a gateway one id for both).
+      if (!isGatewayId(gatewayId)) throw new TypeError("a gateway id is 1-64 characters of [0-9A-Za-z_-]");
       return `${prefix}{readiness}:gateway:${gatewayId}`;
     },
     legacy: {

@@ -27,19 +27,20 @@ interface WsInternals {
 }
 
 /**
- * `end` for a stream that may be ended again: a call without a callback on a stream already
- * ending, with nothing corked, is a no-op (Node's own `end` would only build and drop an error).
- * Any other call is Node's own.
+ * `end` for a stream that may be ended again: `end()` with no argument on a stream already ending,
+ * with nothing corked, is a no-op (Node's own `end` would only build and drop an error). Any other
+ * call (a chunk, a callback) is Node's own.
  */
 function endOnce(this: Writable, ...args: unknown[]): Writable {
-  if (this.writableEnded && this.writableCorked === 0 && typeof args[args.length - 1] !== "function") return this;
+  if (args.length === 0 && this.writableEnded && this.writableCorked === 0) return this;
   return (Object.getPrototypeOf(this) as { end: (...a: unknown[]) => Writable }).end.apply(this, args);
 }
 
 function guard(stream: unknown): void {
   if (typeof stream !== "object" || stream === null) return;
   const s = stream as Writable;
-  if (s.end === endOnce || typeof s.end !== "function" || typeof s.writableEnded !== "boolean") return;
+  // A stream with an `end` of its own (instrumentation, or already guarded) is left as it is.
+  if (Object.hasOwn(s, "end") || typeof s.end !== "function" || typeof s.writableEnded !== "boolean") return;
   s.end = endOnce as Writable["end"];
 }
 
