@@ -241,6 +241,12 @@ function listenToWindows(load: BenchChild): void {
   load.on("window-end", (m) => windowHandlers.get(String(m["tag"]))?.end());
 }
 
+/** The load process's `run` request for `kind`'s server: `warmupS` unmeasured, then `durationS` measured (or, for a prime run, not). */
+function runRequest(kind: Kind, tag: string, ready: Message, concurrency: number, warmupS: number, durationS: number): Message {
+  const advance = kind !== "bare" && kind !== "spin";
+  return { type: "run", tag, port: num(ready, "port"), path: String(ready["path"]), concurrency, warmupMs: warmupS * 1000, durationMs: durationS * 1000, timeoutMs: 10_000, advance, version: versionOf(kind), rate: RATE };
+}
+
 async function runOne(kind: Kind, round: number, server: BenchChild, ready: Message, load: BenchChild, concurrency = CONCURRENCY): Promise<RunResult> {
   let measured: Promise<Message> | undefined;
   let marked: Promise<Message> | undefined;
@@ -253,22 +259,7 @@ async function runOne(kind: Kind, round: number, server: BenchChild, ready: Mess
       measured = server.request({ type: "measure" });
     },
   });
-  const r = await load.request(
-    {
-      type: "run",
-      tag,
-      port: num(ready, "port"),
-      path: String(ready["path"]),
-      concurrency,
-      warmupMs: WARMUP_S * 1000,
-      durationMs: DURATION_S * 1000,
-      timeoutMs: 10_000,
-      advance: kind !== "bare" && kind !== "spin",
-      version: versionOf(kind),
-      rate: RATE,
-    },
-    (WARMUP_S + DURATION_S) * 1000 + 60_000,
-  );
+  const r = await load.request(runRequest(kind, tag, ready, concurrency, WARMUP_S, DURATION_S), (WARMUP_S + DURATION_S) * 1000 + 60_000);
   windowHandlers.delete(tag);
   if (marked === undefined || measured === undefined) throw new Error("the load process did not report its measured window");
   await marked;
@@ -329,6 +320,15 @@ async function throughput() {
   let bestRate = 0;
   const prefix = `tp-${process.pid}-`;
   let redis: OwnRedis | null = null;
+  /**
+   * Tops `version`'s pool up so that `users` servers can each run `seconds` of cycles on uids never
+   * used before: twice the fastest rate seen so far (or --rate, or 2,000/s before any run), plus
+   * the cycles in flight.
+   */
+  const topUp = async (version: "006" | "007", users: number, seconds: number): Promise<void> => {
+    const need = users * (Math.ceil(Math.max(bestRate, RATE, 2_000) * seconds * 2) + 2 * CONCURRENCY);
+    if (users > 0 && unused[version] < need) await mint(need - unused[version], true, version);
+  };
   /** Mints `count` more login frames of `version` (never while a run is timed). */
   const mint = async (count: number, append: boolean, version: "006" | "007"): Promise<void> => {
     const m = await load.request({ type: "mint", count, prefix: `${prefix}${version}-`, append, version }, 300_000);
@@ -366,14 +366,8 @@ async function throughput() {
       for (const [kind, s] of servers) {
         const version = versionOf(kind);
         const advance = kind !== "bare" && kind !== "spin";
-        if (advance) {
-          const need = Math.ceil(Math.max(bestRate, RATE, 4_000) * PRIME_S * 1.5) + 2 * CONCURRENCY;
-          if (unused[version] < need) await mint(need - unused[version], true, version);
-        }
-        const r = await load.request(
-          { type: "run", tag: `prime-${kind}`, port: num(s.ready, "port"), path: String(s.ready["path"]), concurrency: CONCURRENCY, warmupMs: 0, durationMs: PRIME_S * 1000, timeoutMs: 10_000, advance, version, rate: RATE },
-          PRIME_S * 1000 + 60_000,
-        );
+        if (advance) await topUp(version, 1, PRIME_S);
+        const r = await load.request(runRequest(kind, `prime-${kind}`, s.ready, CONCURRENCY, 0, PRIME_S), PRIME_S * 1000 + 60_000);
         if (advance) unused[version] = num(r, "unused");
         bestRate = Math.max(bestRate, num(r, "rate"));
         if (num(r, "errors") > 0) log(`  priming ${kind}: ${num(r, "errors")} errors, first: ${String(r["firstError"])}`);
@@ -398,8 +392,7 @@ async function throughput() {
         const each = Math.max(8, Math.floor(CONCURRENCY / kinds.length));
         for (const version of ["007", "006"] as const) {
           const users = kinds.filter((k) => k !== "bare" && k !== "spin" && versionOf(k) === version).length;
-          const need = users * (Math.ceil(Math.max(bestRate, 2_000) * (WARMUP_S + DURATION_S) * 2) + 2 * CONCURRENCY);
-          if (users > 0 && unused[version] < need) await mint(need - unused[version], true, version);
+          await topUp(version, users, WARMUP_S + DURATION_S);
         }
         const together = await Promise.all(order.map((kind) => runOne(kind, round, servers.get(kind)!.child, servers.get(kind)!.ready, load, each)));
         for (const r of together) {
@@ -425,8 +418,7 @@ async function throughput() {
         const version = versionOf(kind);
         if (kind !== "bare" && kind !== "spin") {
           // Top the pool up so that every login of this run uses a uid never used before.
-          const need = Math.ceil(Math.max(bestRate, 2_000) * (WARMUP_S + DURATION_S) * 2) + 2 * CONCURRENCY;
-          if (unused[version] < need) await mint(need - unused[version], true, version);
+          await topUp(version, 1, WARMUP_S + DURATION_S);
         }
         const r = await runOne(kind, round, s.child, s.ready, load);
         runs.push(r);
