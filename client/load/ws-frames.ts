@@ -10,7 +10,7 @@
  * on it saturates before the server under test does (bench:gateway measured it). Shared by the
  * load generator (client/load) and the benchmarks (bench/lean-ws-client.ts).
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomFillSync } from "node:crypto";
 
 /** RFC 6455 §1.3's sample nonce: a fixed key, so the accept value is a constant. */
 export const WS_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -82,10 +82,42 @@ export function maskedFrame(opcode: number, payload: Buffer): Buffer {
     out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
     out.writeUInt32BE(len >>> 0, 6);
   }
-  const mask = randomBytes(4);
-  mask.copy(out, hdr);
-  for (let i = 0; i < len; i++) out[hdr + 4 + i] = payload[i]! ^ mask[i & 3]!;
+  const m = nextMaskAt();
+  const m0 = MASK_POOL[m]!;
+  const m1 = MASK_POOL[m + 1]!;
+  const m2 = MASK_POOL[m + 2]!;
+  const m3 = MASK_POOL[m + 3]!;
+  out[hdr] = m0;
+  out[hdr + 1] = m1;
+  out[hdr + 2] = m2;
+  out[hdr + 3] = m3;
+  const body = hdr + 4;
+  for (let i = 0; i < len; i++) {
+    const k = i & 3;
+    out[body + i] = payload[i]! ^ (k === 0 ? m0 : k === 1 ? m1 : k === 2 ? m2 : m3);
+  }
   return out;
+}
+
+/**
+ * Masking keys (RFC 6455, section 5.3: a fresh key per frame, from a strong source of entropy),
+ * taken 4 bytes at a time from a pool that node:crypto's CSPRNG refills when it is used up. One
+ * `randomBytes(4)` per frame cost about as much as filling the whole pool (~7 µs each on a 2-core
+ * VM), which made the key the load generator's largest cost per frame after the socket writes.
+ */
+const MASK_POOL_BYTES = 8192;
+const MASK_POOL = Buffer.allocUnsafe(MASK_POOL_BYTES);
+let maskAt = MASK_POOL_BYTES;
+
+/** The offset of 4 unused random bytes in {@link MASK_POOL}. */
+function nextMaskAt(): number {
+  if (maskAt === MASK_POOL_BYTES) {
+    randomFillSync(MASK_POOL);
+    maskAt = 0;
+  }
+  const at = maskAt;
+  maskAt += 4;
+  return at;
 }
 
 /** A masked text frame holding `text`. */
