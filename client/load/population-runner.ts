@@ -21,7 +21,7 @@
  */
 import type { Profile } from "../../core/protocol/wire.js";
 import { cohortUid, drawCohort, mintCohortToken, randomCertificate, type Cohort, type Population } from "./population.js";
-import { RawWsConnection, type ConnectionFailure, type RawWsHandler } from "./raw-ws-connection.js";
+import { RawWsConnection, type ClientSocket, type ConnectionFailure, type RawWsHandler } from "./raw-ws-connection.js";
 import { seededRandom } from "./rng.js";
 import { maskedTextFrame, upgradeRequest } from "./ws-frames.js";
 
@@ -47,6 +47,12 @@ export interface PopulationRunnerOptions {
   readonly timeoutMs?: number;
   /** Most clients logged in or in flight at once (default 10000, 1 … 100000); further draws are skipped. */
   readonly maxLive?: number;
+  /**
+   * How a client connects, instead of a socket to `url`: a {@link ClientSocket} reporting to the
+   * given handler. The rehearsal's own gateway (docs/rehearsal.md) passes its in-process peer
+   * (gateway/ws/in-process-peer.ts). Default: a WebSocket over TCP to `url`.
+   */
+  readonly connect?: (handler: RawWsHandler) => ClientSocket;
   /**
    * This runner's share of every cohort's uid pool: only uid indices `i` with `i % count === index`.
    * Several runners (one per gateway) with the same population and distinct shards never log in
@@ -167,7 +173,7 @@ interface NoReply {
 
 /** One client's connection, with promise-shaped requests (one at a time). */
 class ClientConnection implements RawWsHandler {
-  private readonly conn: RawWsConnection;
+  private readonly conn: ClientSocket;
   private readonly timeoutMs: number;
   private opened: ((ok: boolean) => void) | null = null;
   private pending: { id: number; resolve: (r: Reply | NoReply) => void; timer: NodeJS.Timeout } | null = null;
@@ -178,10 +184,10 @@ class ClientConnection implements RawWsHandler {
   onIdleClose: ((info: NoReply) => void) | null = null;
   private closingByUs = false;
 
-  constructor(host: string, port: number, request: Buffer, timeoutMs: number) {
+  constructor(connect: (handler: RawWsHandler) => ClientSocket, timeoutMs: number) {
     this.timeoutMs = timeoutMs;
     this.closedPromise = new Promise<void>((r) => (this.closedResolve = r));
-    this.conn = new RawWsConnection(host, port, request, this);
+    this.conn = connect(this);
   }
 
   /** Resolves true once upgraded, false when the connection failed first (closeInfo says why). */
@@ -305,9 +311,8 @@ const DEFAULT_MAX_LIVE = 10_000;
 export class PopulationRunner {
   private readonly o: PopulationRunnerOptions;
   private readonly cohorts: readonly Cohort[];
-  private readonly host: string;
-  private readonly port: number;
-  private readonly request: Buffer;
+  /** Opens one client connection: over TCP to `url`, or `options.connect`. */
+  private readonly connect: (handler: RawWsHandler) => ClientSocket;
   private readonly random: () => number;
   private readonly wrongCertificate: string;
   private readonly concurrency: number;
@@ -337,9 +342,13 @@ export class PopulationRunner {
       throw new TypeError(`url ${JSON.stringify(options.url)} is not a URL`);
     }
     if (url.protocol !== "ws:") throw new TypeError("url must be ws://HOST:PORT/PATH");
-    this.host = url.hostname.replace(/^\[|\]$/g, "");
-    this.port = url.port === "" ? 80 : Number(url.port);
-    this.request = upgradeRequest({ host: this.host, port: this.port, path: `${url.pathname}${url.search}`, hostHeader: url.host });
+    if (options.connect !== undefined) this.connect = options.connect;
+    else {
+      const host = url.hostname.replace(/^\[|\]$/g, "");
+      const port = url.port === "" ? 80 : Number(url.port);
+      const request = upgradeRequest({ host, port, path: `${url.pathname}${url.search}`, hostHeader: url.host });
+      this.connect = (handler) => new RawWsConnection(host, port, request, handler);
+    }
     const needsCertificate = this.cohorts.some((c) => c.credential === "token" && c.bug !== "wrong_certificate");
     if (needsCertificate && (options.certificate === null || !/^[0-9a-fA-F]{32}$/.test(options.certificate))) throw new TypeError("certificate must be 32 hex characters: a token cohort mints with it");
     const needsSecondary = this.cohorts.some((c) => c.certificate === "secondary" && c.bug !== "wrong_certificate");
@@ -527,7 +536,7 @@ export class PopulationRunner {
     if (reconnect) a.reconnects++;
     c.renews = true;
     c.nextId = 2;
-    const conn = new ClientConnection(this.host, this.port, this.request, this.timeoutMs);
+    const conn = new ClientConnection(this.connect, this.timeoutMs);
     c.conn = conn;
     if (!(await conn.open())) {
       const f = conn.closeInfo?.failure;

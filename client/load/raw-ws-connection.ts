@@ -22,6 +22,20 @@ export interface RawWsHandler {
   onClose(code: number, byServer: boolean, failure: ConnectionFailure | null): void;
 }
 
+/**
+ * The client end of one connection, as its owner drives it: a {@link RawWsConnection} over a socket,
+ * or a peer inside the gateway's own process (the rehearsal's gateway, docs/rehearsal.md). Either
+ * reports to a {@link RawWsHandler}: `onOpen` once, then texts, then exactly one `onClose`.
+ */
+export interface ClientSocket {
+  /** Sends one pre-masked client frame (ignored unless open). */
+  send(frame: Buffer): void;
+  /** Starts the close handshake (status 1000). */
+  close(): void;
+  /** Drops the connection at once (timeouts). */
+  destroy(detail: string): void;
+}
+
 /** Why a connection failed: it never connected, the upgrade was refused, or the server broke RFC 6455. */
 export interface ConnectionFailure {
   readonly kind: "connect" | "upgrade" | "protocol";
@@ -37,7 +51,7 @@ const CLOSED = 3;
 const PONG_EMPTY = maskedFrame(0xa, Buffer.alloc(0));
 
 /** A client connection driven by a {@link RawWsHandler}. */
-export class RawWsConnection {
+export class RawWsConnection implements ClientSocket {
   private readonly socket: Socket;
   private readonly handler: RawWsHandler;
   private readonly request: Buffer;

@@ -8,8 +8,9 @@
  * wall time, so a week of simulated rollout takes seconds.
  *
  * Two ways to run:
- * - in process (the default): a gateway of its own on 127.0.0.1, memory store, a frozen clock,
- *   and a project in the migration window ("either": App ID and tokens accepted);
+ * - in process (the default): a gateway of its own, memory store, a frozen clock, and a project in
+ *   the migration window ("either": App ID and tokens accepted); the population reaches its session
+ *   manager in-process (gateway/ws/in-process-peer.ts), not through sockets;
  * - against running gateways (`targets`): their admin APIs set up the project, move their clocks
  *   and take the plan; with several gateways on one Redis, the cohort counts add up across them.
  */
@@ -18,10 +19,12 @@ import type { RolloutPlan, RolloutStatus, RolloutTransition } from "../../core/r
 import type { Profile } from "../../core/protocol/wire.js";
 import { PopulationRunner, type CohortStepResult } from "../../client/load/population-runner.js";
 import type { Population } from "../../client/load/population.js";
+import type { ClientSocket, RawWsHandler } from "../../client/load/raw-ws-connection.js";
 import { SimulatedClock } from "../clock/simulated-clock.js";
 import { DEV_PROJECTS, type DevProject } from "../dev-seed.js";
 import { createLogger } from "../logger.js";
 import { startGateway, type Gateway } from "../main.js";
+import { connectInProcess } from "../ws/in-process-peer.js";
 
 /** How a rehearsal ended: as the rollout did, or `incomplete` when `maxSeconds` ran out first. */
 export type RehearsalOutcome = "completed" | "rolled_back" | "aborted" | "incomplete";
@@ -154,6 +157,8 @@ interface Driver {
   rollout(): Promise<{ status: RolloutStatus; stage: number; history: readonly RolloutTransition[] }>;
   project(): Promise<RehearsalResult["project"]>;
   close(): Promise<void>;
+  /** How the runners reach the gateway in-process, instead of over sockets to `wsUrls` (the rehearsal's own gateway). */
+  readonly connect?: (handler: RawWsHandler) => ClientSocket;
   /** What the run leaves behind, for `notes`. */
   readonly leftBehind: (now: number) => string[];
 }
@@ -185,6 +190,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
         certificate: driver.certificate,
         secondaryCertificate: driver.secondaryCertificate,
         seed: o.seed + i,
+        ...(driver.connect === undefined ? {} : { connect: driver.connect }),
         // Each uid on one gateway only: the same uid on two would kick itself out (remote login).
         ...(driver.wsUrls.length > 1 ? { uidShard: { index: i, count: driver.wsUrls.length } } : {}),
       }),
@@ -365,6 +371,8 @@ async function ownGateway(appId: string, startAt: number, withSecondary: boolean
   });
   return {
     wsUrls: [gw.url],
+    // Its clients reach its session manager without sockets: the same decisions, a fraction of the CPU (docs/rehearsal.md).
+    connect: (handler) => connectInProcess(gw.sessions, handler),
     certificate,
     secondaryCertificate,
     startAt,

@@ -357,7 +357,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
 
   /** The sockets of the connections the session manager holds. */
   function* sessionSockets(): Iterable<Socket> {
-    for (const conn of sessions.openConnections()) yield (conn.transport as WsTransport).socket;
+    // In-process connections (in-process-peer.ts) have no socket.
+    for (const conn of sessions.openConnections()) if (conn.transport instanceof WsTransport) yield conn.transport.socket;
   }
 
   function onError(this: WebSocket, err: Error): void {

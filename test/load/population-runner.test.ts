@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PopulationRunner, type CohortStepResult, type PopulationStepResult } from "../../client/load/population-runner.js";
 import { parsePopulation, type Population } from "../../client/load/population.js";
+import { connectInProcess } from "../../gateway/ws/in-process-peer.js";
 import { adminApi } from "../support/admin-api.js";
 import { APPS, startHarness, T0, type Harness } from "../support/gateway-harness.js";
 
@@ -218,6 +219,58 @@ describe("behaviour over steps", () => {
     const b = await run();
     expect(b).toEqual(a);
     expect((a[5] as string[]).length).toBeGreaterThan(0);
+  });
+});
+
+describe("in-process connections (gateway/ws/in-process-peer.ts, the rehearsal's own gateway)", () => {
+  it("give the same step results as WebSockets over TCP: logins, refusals with their codes, renewals, logouts, sessions the gateway ended by expiry, reconnects", async () => {
+    const pop = population([
+      // A 300 s token and no renewal planned at the first step (its horizon is the step itself): the
+      // gateway ends these sessions at expiry (4503), and they log in again at the next step.
+      { name: "short", share: 0.4, credential: "token", tokenTtlSeconds: 300, holdSeconds: 7200, reconnect: "next_step" },
+      { name: "renewing", share: 0.2, credential: "token", tokenTtlSeconds: 900, renewBeforeExpirySeconds: 120, holdSeconds: 1300 },
+      { name: "legacy", share: 0.2, credential: "appid", holdSeconds: 500 },
+      { name: "bad", share: 0.2, credential: "token", bug: "wrong_uid" },
+    ], 40);
+    const appId = APPS.either.appId;
+    const run = async (inProcess: boolean): Promise<unknown[]> => {
+      const r = new PopulationRunner({
+        url: h.gateway.url,
+        appId,
+        profile: "rtm2",
+        population: pop,
+        certificate: APPS.either.certificate,
+        seed: 31,
+        ...(inProcess ? { connect: (handler) => connectInProcess(h.gateway.sessions, handler) } : {}),
+      });
+      runners.push(r);
+      const out: unknown[] = [];
+      const t = h.clock.nowSeconds();
+      for (let i = 0; i < 6; i++) {
+        if (i > 0) {
+          h.clock.advance(400);
+          // The gateway's closes (expiry) reach the runner before the step, over TCP too.
+          await expect.poll(() => r.live === h.gateway.sessions.list({ appId }).length, { timeout: 2_000, interval: 5 }).toBe(true);
+        }
+        out.push({ ...(await r.step(t + i * 400, 12)), at: i, wallMs: 0 });
+      }
+      out.push(h.gateway.sessions.list({ appId }).map((s) => s.uid).sort());
+      await r.close();
+      await expect.poll(() => h.gateway.sessions.list({ appId }).length, { timeout: 2_000, interval: 5 }).toBe(0);
+      return out;
+    };
+    const tcp = await run(false);
+    const inProcess = await run(true);
+    expect(inProcess).toEqual(tcp);
+    // The run did what it is meant to compare.
+    const totals = (tcp.slice(0, 6) as PopulationStepResult[]).map((x) => x.cohorts);
+    const sum = (name: string, f: (c: CohortStepResult) => number) => totals.reduce((n, c) => n + f(c[name]!), 0);
+    expect(sum("short", (c) => c.ended["session_token_expired"] ?? 0)).toBeGreaterThan(0);
+    expect(sum("short", (c) => c.reconnects)).toBeGreaterThan(0);
+    expect(sum("renewing", (c) => c.renewals)).toBeGreaterThan(0);
+    expect(sum("legacy", (c) => c.logouts)).toBeGreaterThan(0);
+    expect(sum("bad", (c) => c.refused["uid_mismatch"] ?? 0)).toBeGreaterThan(0);
+    expect((tcp[6] as string[]).length).toBeGreaterThan(0);
   });
 });
 
