@@ -9,8 +9,9 @@ import { accessSync, constants, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { loadPopulation, PopulationError } from "../../client/load/population.js";
 import { PROFILES, type Profile } from "../../core/protocol/wire.js";
-import { renderRehearsalHtml } from "../migration/rehearsal-html.js";
-import { rehearse, RehearsalError, type RehearsalOptions, type RehearsalResult } from "../migration/rehearsal.js";
+// The rehearsal and its report load the whole gateway: imported once the arguments are checked, so
+// that a usage error, --help included, answers as fast as the other commands do.
+import type { RehearsalOptions, RehearsalResult } from "../migration/rehearsal.js";
 import { EXIT, parseArgsMessage, parseCliArgs, usageError, type CliIo } from "./cli-io.js";
 import { PlanFileError, readPlanFile } from "./plan-file.js";
 
@@ -182,6 +183,7 @@ export async function runRehearseCommand(args: string[], io: CliIo): Promise<num
     }
     throw err;
   }
+  const { rehearse, RehearsalError } = await import("../migration/rehearsal.js");
   let result: RehearsalResult;
   try {
     result = await rehearse(options);
@@ -193,7 +195,7 @@ export async function runRehearseCommand(args: string[], io: CliIo): Promise<num
     throw err;
   }
   if (options.onStep !== undefined) process.stderr.write("\n");
-  if (html !== undefined) writeFileSync(html, renderRehearsalHtml(result));
+  if (html !== undefined) writeFileSync(html, (await import("../migration/rehearsal-html.js")).renderRehearsalHtml(result));
   io.out(`${json ? JSON.stringify(result) : formatRehearsal(result) + (html === undefined ? "" : `\nreport: ${html}`)}\n`);
   return EXIT.ok;
 }
