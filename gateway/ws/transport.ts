@@ -1,6 +1,7 @@
 /**
  * What the session logic needs of a connection: send one text frame, close with a code, and
- * (optionally) stop reading the peer for a while. Wraps `ws` in the server and a recording fake
+ * (optionally) stop reading the peer for a while. Wraps `ws` in the server, a client of the same
+ * process in the rehearsal (in-process-peer.ts), and a recording fake
  * in unit tests (centrifuge's transport.go).
  */
 export interface Transport {

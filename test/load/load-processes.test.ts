@@ -116,6 +116,8 @@ describe("rtm-auth load --processes", () => {
   }, 30_000);
 
   it("a child killed mid-run fails the run at once (exit 2, named), and no child outlives the command", async () => {
+    const logins = async (): Promise<number> => [...(await attemptCounters(gw))].reduce((n, [k, v]) => (k.startsWith("login ") ? n + v : n), 0);
+    const before = await logins();
     const child = spawn(process.execPath, [BIN, "load", ...targetArgs(gw), "--processes", "2", "--rate", "20", "--duration", "60s", "--hold", "500ms"], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -128,8 +130,10 @@ describe("rtm-auth load --processes", () => {
         kids = childPids(child.pid!);
       }
       expect(kids).toHaveLength(2);
-      // Let the run start, then kill the second load process.
-      await new Promise((r) => setTimeout(r, 2_500));
+      // Let the run start (the processes run only once every one is ready: a login at the gateway
+      // says they are; a fixed wait was too short on a loaded machine), then kill the second one.
+      for (let i = 0; i < 200 && (await logins()) === before; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await logins()).toBeGreaterThan(before);
       const killedAt = performance.now();
       process.kill(kids[1]!, "SIGKILL");
       const code = await exited;
