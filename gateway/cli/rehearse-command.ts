@@ -87,7 +87,7 @@ export function formatRehearsal(r: RehearsalResult): string {
     const reasons = Object.entries(c.byReason)
       .map(([k, n]) => `${k} ${n}`)
       .join(", ");
-    lines.push(`  ${name.padEnd(16)} share ${String(c.share).padEnd(5)} logins ${String(c.logins).padStart(6)}  refused ${String(c.refused).padStart(6)} (${c.refusalPercent ?? 0} %)${reasons === "" ? "" : `  ${reasons}`}`);
+    lines.push(`  ${name.padEnd(16)} share ${String(c.share).padEnd(5)} logins ${String(c.logins).padStart(6)}  refused ${String(c.refused).padStart(6)} (${c.refusalPercent ?? 0} %)${reasons === "" ? "" : `  ${reasons}`}${c.skipped === 0 ? "" : `  skipped ${c.skipped}`}`);
   }
   lines.push("");
   lines.push(`outcome: ${r.outcome}, rollbacks: ${r.rollbacks}`);

@@ -85,6 +85,12 @@ export interface CohortPoint {
   readonly byReason: Readonly<Record<string, number>>;
   readonly renewRefused: number;
   readonly live: number;
+  /**
+   * Draws of this cohort that logged nobody in: every uid of its pool was holding a session or
+   * busy (`uids`, docs/population.md), or the runner's live-session bound was reached. Not in
+   * `logins`, so a cohort that skips many has a refusal share of fewer clients than drawn.
+   */
+  readonly skipped: number;
 }
 
 /** The state after one step. */
@@ -196,13 +202,15 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
       }),
   );
   const series: RehearsalPoint[] = [];
-  const totals = new Map<string, { logins: number; refused: number; byReason: Record<string, number>; renewRefused: number; live: number }>();
+  const totals = new Map<string, { logins: number; refused: number; byReason: Record<string, number>; renewRefused: number; live: number; skipped: number }>();
   try {
     await driver.setClock(startAt);
     await driver.putPlan(plan);
     let now = startAt;
     let state = await driver.rollout();
-    while (now - startAt < maxSeconds && isRunning(state.status)) {
+    // A plan waiting for a confirmation that will not come (no `confirm`, --no-confirm) ends the run:
+    // only the confirmation could move it on.
+    while (now - startAt < maxSeconds && isRunning(state.status) && !(state.history.at(-1)?.cause === "awaiting_confirmation" && plan.confirm === undefined)) {
       now += stepSeconds;
       await driver.setClock(now);
       const share = split(loginsPerStep, runners.length);
@@ -215,8 +223,9 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
         const merged = results.map((r) => r.cohorts[c.name]).filter((x): x is CohortStepResult => x !== undefined);
         const point = cohortPoint(merged);
         cohorts[c.name] = point;
-        const t = totals.get(c.name) ?? { logins: 0, refused: 0, byReason: {}, renewRefused: 0, live: 0 };
+        const t = totals.get(c.name) ?? { logins: 0, refused: 0, byReason: {}, renewRefused: 0, live: 0, skipped: 0 };
         t.logins += point.logins;
+        t.skipped += point.skipped;
         t.refused += point.refused;
         t.renewRefused += point.renewRefused;
         t.live = point.live;
@@ -239,7 +248,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
     const project = await driver.project();
     const cohortTotals: Record<string, RehearsalResult["cohorts"][string]> = {};
     for (const c of o.population.cohorts) {
-      const t = totals.get(c.name) ?? { logins: 0, refused: 0, byReason: {}, renewRefused: 0, live: 0 };
+      const t = totals.get(c.name) ?? { logins: 0, refused: 0, byReason: {}, renewRefused: 0, live: 0, skipped: 0 };
       cohortTotals[c.name] = { ...t, refusalPercent: t.logins === 0 ? null : round2((t.refused / t.logins) * 100), share: c.share, credential: c.credential, bug: c.bug };
     }
     const simulatedSeconds = (series.at(-1)?.at ?? startAt) - startAt;
@@ -261,7 +270,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
       project,
       series,
       cohorts: cohortTotals,
-      warnings: stepWarnings(o.population, stepSeconds),
+      warnings: [...stepWarnings(o.population, stepSeconds), ...skipWarnings(o.population, cohortTotals)],
       notes: driver.leftBehind(lastAt),
     };
   } finally {
@@ -292,17 +301,19 @@ function cohortPoint(results: readonly CohortStepResult[]): CohortPoint {
   let refused = 0;
   let renewRefused = 0;
   let live = 0;
+  let skipped = 0;
   const byReason: Record<string, number> = {};
   for (const r of results) {
     logins += r.logins;
     live += r.live;
+    skipped += r.skipped;
     for (const [k, n] of Object.entries(r.refused)) {
       refused += n;
       byReason[k] = (byReason[k] ?? 0) + n;
     }
     for (const n of Object.values(r.renewRefused)) renewRefused += n;
   }
-  return { logins, refused, refusalPercent: logins === 0 ? null : round2((refused / logins) * 100), byReason, renewRefused, live };
+  return { logins, refused, refusalPercent: logins === 0 ? null : round2((refused / logins) * 100), byReason, renewRefused, live, skipped };
 }
 
 function days(seconds: number): string {
@@ -313,19 +324,39 @@ function days(seconds: number): string {
 }
 
 /**
- * Cohorts whose sessions cannot survive a step: a client holding a session longer than a step,
- * with tokens that live no longer than a step, finds its token expired at the next step (the
- * gateway ends the session when the clock jumps past the expiry) and logs in again every step.
+ * Cohorts whose sessions cannot survive a step: a client that holds a session (any `holdSeconds`
+ * above 0) with tokens that live no longer than a step finds its session ended at the next step
+ * (the gateway ends it when the clock jumps past the expiry), before its renewal or its logout,
+ * and logs in again then (`reconnect: "next_step"`). One sentence per such cohort.
  */
 export function stepWarnings(population: Population, stepSeconds: number): string[] {
   const out: string[] = [];
   for (const c of population.cohorts) {
-    if (c.share === 0 || c.credential !== "token" || c.tokenTtlSeconds === null || c.holdSeconds <= stepSeconds) continue;
+    // A cohort that holds sessions at all: the clock jumps a whole step at once, so a token that expires
+    // within it ends the session (4503) before its client could renew or log out, however long it holds.
+    if (c.share === 0 || c.credential !== "token" || c.tokenTtlSeconds === null || c.holdSeconds === 0) continue;
     if (c.tokenTtlSeconds <= stepSeconds) {
+      const then = c.reconnect === "next_step" ? "and its clients log in again at the next step" : "and its uids go back to the pool";
       out.push(
-        `cohort ${c.name}: its ${c.tokenTtlSeconds} s tokens expire between two steps of ${stepSeconds} s, so its sessions end and log in again every step; use a step shorter than ${c.tokenTtlSeconds} s to see them renew`,
+        `cohort ${c.name}: its ${c.tokenTtlSeconds} s tokens expire between two steps of ${stepSeconds} s, so the gateway ends its sessions before they renew or log out, ${then}; use a step shorter than ${c.tokenTtlSeconds} s to see them renew`,
       );
     }
+  }
+  return out;
+}
+
+/**
+ * Cohorts whose draws found no idle uid: their logins are fewer than the plan's share asked for,
+ * and the guards see a different mix. One sentence per such cohort.
+ */
+export function skipWarnings(population: Population, totals: Readonly<Record<string, { readonly logins: number; readonly skipped: number }>>): string[] {
+  const out: string[] = [];
+  for (const c of population.cohorts) {
+    const t = totals[c.name];
+    if (t === undefined || t.skipped === 0) continue;
+    out.push(
+      `cohort ${c.name}: ${t.skipped} of its draws logged nobody in, no uid of its ${c.uids} being idle (or the runner's bound on live sessions reached); its share of the logins is smaller than planned: give it more uids (uidsPerCohort, or the cohort's uids) or send fewer logins per step`,
+    );
   }
   return out;
 }
@@ -342,6 +373,10 @@ function verdictOf(outcome: RehearsalOutcome, timeline: readonly TimelineEntry[]
     case "aborted":
       return `aborted after ${days(simulated)}.`;
     case "incomplete":
+      if (timeline.at(-1)?.cause === "awaiting_confirmation") {
+        const step = plan.target.target === "token_only" ? "delete_no_certificate" : "delete_secondary";
+        return `ready for the final step after ${days(simulated)} of simulated time: the last stage held its guards and waits for the confirmation (${step}), which this run does not give (--no-confirm); nothing irreversible was done.`;
+      }
       return `not finished after ${days(simulated)} of simulated time (the limit): raise --max-duration, send more logins per step, or confirm the final step.`;
   }
 }

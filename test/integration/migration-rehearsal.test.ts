@@ -11,6 +11,7 @@ import { loadPopulation } from "../../client/load/population.js";
 import { parsePopulation } from "../../client/load/population.js";
 import { rehearse, RehearsalError, stepWarnings, type RehearsalResult } from "../../gateway/migration/rehearsal.js";
 import { parseRolloutPlan } from "../../gateway/migration/rollout-schema.js";
+import { formatRehearsal } from "../../gateway/cli/rehearse-command.js";
 
 const example = (name: string): string => new URL(`../../docs/examples/${name}`, import.meta.url).pathname;
 const plan = parseRolloutPlan(JSON.parse(readFileSync(example("rollout-token-only.json"), "utf8")));
@@ -66,6 +67,36 @@ describe("rehearsing the seed's App-ID → token migration (memory store)", () =
     expect(r.outcome).toBe("incomplete");
     expect(r.timeline.map((t) => t.cause)).toEqual(["start", "awaiting_confirmation"]);
     expect(r.project.noCertificate).toBe(true);
+    // It stops there, at the step that reached the confirmation, instead of running to the limit.
+    expect(r.simulatedSeconds).toBe(r.timeline.at(-1)!.elapsed);
+    expect(r.simulatedSeconds).toBeLessThan(6 * 3600);
+    expect(r.verdict).toBe(
+      "ready for the final step after 1 hour of simulated time: the last stage held its guards and waits for the confirmation (delete_no_certificate), which this run does not give (--no-confirm); nothing irreversible was done.",
+    );
+  });
+
+  it("draws that find no idle uid are counted (skipped) and warned about: the cohort's share of the logins is smaller than planned", async () => {
+    const short = parseRolloutPlan({ target: { target: "token_only" }, stages: [{ name: "all", cohort: { percent: 100 }, minSeconds: 3600, guards: [] }] });
+    const population = parsePopulation(
+      JSON.stringify({
+        cohorts: [
+          { name: "few", share: 0.5, credential: "token", holdSeconds: 86_400, uids: 4 },
+          { name: "many", share: 0.5, credential: "token", holdSeconds: 0 },
+        ],
+      }),
+      "few.json",
+    );
+    const r = await rehearse({ plan: short, population, seed: 3, confirmFinalStep: false, maxSeconds: 3 * 1800, loginsPerStep: 20 });
+    const few = r.cohorts["few"]!;
+    expect(few.logins).toBe(4); // each of the 4 uids once: they hold for a day
+    expect(few.skipped).toBeGreaterThan(10);
+    expect(few.logins + few.skipped + r.cohorts["many"]!.logins + r.cohorts["many"]!.skipped).toBe(r.steps * 20);
+    expect(r.cohorts["many"]!.skipped).toBe(0);
+    expect(r.series.reduce((n, p) => n + p.cohorts["few"]!.skipped, 0)).toBe(few.skipped);
+    expect(r.warnings).toEqual([
+      `cohort few: ${few.skipped} of its draws logged nobody in, no uid of its 4 being idle (or the runner's bound on live sessions reached); its share of the logins is smaller than planned: give it more uids (uidsPerCohort, or the cohort's uids) or send fewer logins per step`,
+    ]);
+    expect(formatRehearsal(r)).toMatch(new RegExp(`\\n  few +share 0\\.5 +logins +4 +refused +0 \\(0 %\\)  skipped ${few.skipped}\\n`));
   });
 
   it("a certificate rotation: clients on the old (secondary) certificate trip an invalid_signature guard; without them the secondary is deleted", async () => {
@@ -101,8 +132,23 @@ describe("rehearsing the seed's App-ID → token migration (memory store)", () =
   it("warns when a step is longer than a holding cohort's tokens live; refuses a plan without a final step and running gateways without an App ID", async () => {
     const population = loadPopulation(example("population-ready.json"));
     expect(stepWarnings(population, 3599)).toEqual([]);
-    expect(stepWarnings(population, 3600)).toEqual([
-      "cohort updated: its 3600 s tokens expire between two steps of 3600 s, so its sessions end and log in again every step; use a step shorter than 3600 s to see them renew",
+    const warning = (step: number) =>
+      `cohort updated: its 3600 s tokens expire between two steps of ${step} s, so the gateway ends its sessions before they renew or log out, and its clients log in again at the next step; use a step shorter than 3600 s to see them renew`;
+    expect(stepWarnings(population, 3600)).toEqual([warning(3600)]);
+    // A step longer than the hold (2 h) too: the session still ends at its token's expiry, not at its logout.
+    expect(stepWarnings(population, 2 * 86_400)).toEqual([warning(2 * 86_400)]);
+    const shortHolds = parsePopulation(
+      JSON.stringify({
+        cohorts: [
+          { name: "brief", share: 0.5, credential: "token", tokenTtlSeconds: 3600, holdSeconds: 600, reconnect: "never" },
+          { name: "none", share: 0.3, credential: "token", tokenTtlSeconds: 600, holdSeconds: 0 },
+          { name: "appid", share: 0.2, credential: "appid", holdSeconds: 86_400 },
+        ],
+      }),
+      "short.json",
+    );
+    expect(stepWarnings(shortHolds, 7200)).toEqual([
+      "cohort brief: its 3600 s tokens expire between two steps of 7200 s, so the gateway ends its sessions before they renew or log out, and its uids go back to the pool; use a step shorter than 3600 s to see them renew",
     ]);
     const primary = parseRolloutPlan({ target: { target: "token_only" }, stages: [{ name: "a", cohort: { percent: 1 }, minSeconds: 0 }] });
     await expect(rehearse({ plan: primary, population, seed: 1, targets: [{ url: "http://127.0.0.1:1" }] })).rejects.toThrow(RehearsalError);
