@@ -439,6 +439,38 @@ function randomHex32(): string {
 }
 
 /** Running gateways through their admin APIs (the first one sets up; every one's clock is moved). */
+/** How long another gateway may take to see the project the first one holds (a change through Redis takes milliseconds). */
+const SAME_PROJECT_WAIT_MS = 3_000;
+
+/**
+ * Waits until `t` serves `appId` with the primary certificate `certificate`, as `first` does;
+ * throws a RehearsalError naming both when it does not within {@link SAME_PROJECT_WAIT_MS}.
+ */
+async function sameProject(
+  t: RehearsalTarget,
+  first: RehearsalTarget,
+  appId: string,
+  certificate: string,
+  call: <T>(t: RehearsalTarget, method: string, path: string) => Promise<T>,
+): Promise<void> {
+  const deadline = performance.now() + SAME_PROJECT_WAIT_MS;
+  for (;;) {
+    const view = await call<{ certificates?: { primary?: { value: string } | null } }>(t, "GET", `/projects/${appId}`).catch((err: unknown) => {
+      if (err instanceof RehearsalError && / answered 404 project_not_found/.test(err.message)) return null;
+      throw err;
+    });
+    const primary = view?.certificates?.primary?.value;
+    if (primary === certificate) return;
+    if (performance.now() >= deadline) {
+      const what = view === null ? "does not have the project" : "has the project with another primary certificate";
+      throw new RehearsalError(
+        `${t.url} ${what} ${appId} that ${first.url} has: the gateways given with --gateway must share one certificate store (the same REDIS_URL and REDIS_KEY_PREFIX, docs/redis.md)`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function remoteGateways(targets: readonly RehearsalTarget[], appId: string, requestedStart: number, needsSecondary: boolean): Promise<Driver> {
   const call = async <T>(t: RehearsalTarget, method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(new URL(`/admin${path}`, t.url), {
@@ -481,6 +513,9 @@ async function remoteGateways(targets: readonly RehearsalTarget[], appId: string
   const certificate = primary.value;
   const secondary = view?.certificates?.secondary ?? null;
   if (needsSecondary && secondary === null) throw new RehearsalError(`project ${appId} has no secondary certificate, and the plan or the population needs one: enable it before rehearsing a rotation`);
+  // Every other gateway must serve the same project: they share one store, or half the logins would be
+  // refused unknown_app_id and the guards would judge that. A change reaches them within milliseconds.
+  for (const t of targets.slice(1)) await sameProject(t, first, appId, certificate, call);
   // Never move a running gateway's clock back, and start once the primary verifies tokens.
   const clocks = await Promise.all(targets.map((t) => call<{ now: number }>(t, "GET", "/clock")));
   const startAt = Math.max(requestedStart, primary.activeAt ?? 0, ...clocks.map((c) => c.now));

@@ -12,6 +12,8 @@ import { parsePopulation } from "../../client/load/population.js";
 import { rehearse, RehearsalError, stepWarnings, type RehearsalResult } from "../../gateway/migration/rehearsal.js";
 import { parseRolloutPlan } from "../../gateway/migration/rollout-schema.js";
 import { formatRehearsal } from "../../gateway/cli/rehearse-command.js";
+import { createLogger } from "../../gateway/logger.js";
+import { startGateway } from "../../gateway/main.js";
 
 const example = (name: string): string => new URL(`../../docs/examples/${name}`, import.meta.url).pathname;
 const plan = parseRolloutPlan(JSON.parse(readFileSync(example("rollout-token-only.json"), "utf8")));
@@ -153,5 +155,23 @@ describe("rehearsing the seed's App-ID → token migration (memory store)", () =
     const primary = parseRolloutPlan({ target: { target: "token_only" }, stages: [{ name: "a", cohort: { percent: 1 }, minSeconds: 0 }] });
     await expect(rehearse({ plan: primary, population, seed: 1, targets: [{ url: "http://127.0.0.1:1" }] })).rejects.toThrow(RehearsalError);
     await expect(rehearse({ plan: primary, population, seed: 1, targets: [{ url: "http://127.0.0.1:1" }] })).rejects.toThrow("needs the project's App ID (--app-id)");
+  });
+
+  it("refuses gateways that do not share one store before anything runs: the second one does not have the project", async () => {
+    const start = () => startGateway({ config: { port: 0, host: "127.0.0.1", devSeed: false, logLevel: "silent" }, logger: createLogger("silent") });
+    const [a, b] = [await start(), await start()];
+    try {
+      const appId = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+      const targets = [{ url: a.httpUrl }, { url: b.httpUrl }];
+      const run = rehearse({ plan, population: loadPopulation(example("population-ready.json")), seed: 1, appId, targets, loginsPerStep: 10 });
+      await expect(run).rejects.toThrow(RehearsalError);
+      await expect(run).rejects.toThrow(`${b.httpUrl} does not have the project ${appId} that ${a.httpUrl} has: the gateways given with --gateway must share one certificate store`);
+      // Nothing ran: no login reached either gateway, and no plan was put.
+      expect(a.sessions.sessionCount + b.sessions.sessionCount).toBe(0);
+      expect(a.store.get(appId)?.rollout).toBeUndefined();
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });
