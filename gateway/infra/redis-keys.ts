@@ -113,6 +113,10 @@ function checkAppId(appId: string): void {
   if (!isValidAppId(appId)) throw new TypeError("an App ID is 32 hexadecimal characters");
 }
 
+function checkGatewayId(id: string): void {
+  if (!isGatewayId(id)) throw new TypeError("a gateway id is 1-64 characters of [0-9A-Za-z_-]");
+}
+
 function checkHex(id: string, what: string): void {
   if (!HEX_ID.test(id)) throw new TypeError(`${what} is 16-64 lowercase hex characters`);
 }
@@ -142,7 +146,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
       return `${prefix}owner:{${appId}:${uid}}`;
     },
     gatewayChannel(gatewayId: string): string {
-      if (!isGatewayId(gatewayId)) throw new TypeError("a gateway id is 1-64 characters of [0-9A-Za-z_-]");
+      checkGatewayId(gatewayId);
       return `${prefix}gateway:{${gatewayId}}`;
     },
     liveGateways: `${prefix}gateways:live`,
@@ -162,7 +166,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     readinessGatewayBase: `${prefix}{readiness}:gateway:`,
     readinessGateway(gatewayId: string): string {
       // The same ids as the ownership records' (redis-backend.ts gives a gateway one id for both).
-      if (!isGatewayId(gatewayId)) throw new TypeError("a gateway id is 1-64 characters of [0-9A-Za-z_-]");
+      checkGatewayId(gatewayId);
       return `${prefix}{readiness}:gateway:${gatewayId}`;
     },
     legacy: {

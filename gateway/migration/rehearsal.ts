@@ -439,6 +439,12 @@ function randomHex32(): string {
 }
 
 /** Running gateways through their admin APIs (the first one sets up; every one's clock is moved). */
+/** null for a gateway's 404 project_not_found (the project is absent); any other failure is thrown again. */
+function nullIfNotFound(err: unknown): null {
+  if (err instanceof RehearsalError && / answered 404 project_not_found/.test(err.message)) return null;
+  throw err;
+}
+
 /** How long another gateway may take to see the project the first one holds (a change through Redis takes milliseconds). */
 const SAME_PROJECT_WAIT_MS = 3_000;
 
@@ -455,16 +461,13 @@ async function sameProject(
 ): Promise<void> {
   const deadline = performance.now() + SAME_PROJECT_WAIT_MS;
   for (;;) {
-    const view = await call<{ certificates?: { primary?: { value: string } | null } }>(t, "GET", `/projects/${appId}`).catch((err: unknown) => {
-      if (err instanceof RehearsalError && / answered 404 project_not_found/.test(err.message)) return null;
-      throw err;
-    });
+    const view = await call<{ certificates?: { primary?: { value: string } | null } }>(t, "GET", `/projects/${appId}`).catch(nullIfNotFound);
     const primary = view?.certificates?.primary?.value;
     if (primary === certificate) return;
     if (performance.now() >= deadline) {
-      const what = view === null ? "does not have the project" : "has the project with another primary certificate";
+      const what = view === null ? `does not have project ${appId}, which ${first.url} has` : `holds project ${appId} with another primary certificate than ${first.url}`;
       throw new RehearsalError(
-        `${t.url} ${what} ${appId} that ${first.url} has: the gateways given with --gateway must share one certificate store (the same REDIS_URL and REDIS_KEY_PREFIX, docs/redis.md)`,
+        `${t.url} ${what}: the gateways given with --gateway must share one certificate store (the same REDIS_URL and REDIS_KEY_PREFIX, docs/redis.md)`,
       );
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -500,10 +503,7 @@ async function remoteGateways(targets: readonly RehearsalTarget[], appId: string
   // The project: created in the migration window (App ID, then the primary), or reused as it is.
   type View = { certificates?: { primary?: { value: string; status: string } | null; secondary?: { value: string } | null }; noCertificate?: boolean };
   // Absent (404 project_not_found) is created below; anything else (unreachable, refused) stops here.
-  let view = await call<View>(first, "GET", `/projects/${appId}`).catch((err: unknown) => {
-    if (err instanceof RehearsalError && / answered 404 project_not_found/.test(err.message)) return null;
-    throw err;
-  });
+  let view = await call<View>(first, "GET", `/projects/${appId}`).catch(nullIfNotFound);
   if (view === null) {
     await call(first, "POST", "/projects", { mechanism: "appid", appId });
     view = await call(first, "POST", `/projects/${appId}/certificates/primary`);

@@ -165,10 +165,17 @@ describe("rehearsing the seed's App-ID → token migration (memory store)", () =
       const targets = [{ url: a.httpUrl }, { url: b.httpUrl }];
       const run = rehearse({ plan, population: loadPopulation(example("population-ready.json")), seed: 1, appId, targets, loginsPerStep: 10 });
       await expect(run).rejects.toThrow(RehearsalError);
-      await expect(run).rejects.toThrow(`${b.httpUrl} does not have the project ${appId} that ${a.httpUrl} has: the gateways given with --gateway must share one certificate store`);
+      await expect(run).rejects.toThrow(`${b.httpUrl} does not have project ${appId}, which ${a.httpUrl} has: the gateways given with --gateway must share one certificate store`);
       // Nothing ran: no login reached either gateway, and no plan was put.
       expect(a.sessions.sessionCount + b.sessions.sessionCount).toBe(0);
       expect(a.store.get(appId)?.rollout).toBeUndefined();
+      // The project on both, with another primary certificate on B (created there on its own): refused too.
+      const post = (path: string, body?: unknown) =>
+        fetch(`${b.httpUrl}/admin${path}`, { method: "POST", ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }) });
+      expect((await post("/projects", { mechanism: "appid", appId })).status).toBe(201);
+      expect((await post(`/projects/${appId}/certificates/primary`)).status).toBe(200);
+      const again = rehearse({ plan, population: loadPopulation(example("population-ready.json")), seed: 1, appId, targets, loginsPerStep: 10 });
+      await expect(again).rejects.toThrow(`${b.httpUrl} holds project ${appId} with another primary certificate than ${a.httpUrl}: the gateways given with --gateway must share one certificate store`);
     } finally {
       await a.close();
       await b.close();
