@@ -474,6 +474,34 @@ async function sameProject(
   }
 }
 
+/**
+ * Waits until `t` serves the rollout just put on `first` (the same `startedAt`, at its revision or a
+ * later one); throws a
+ * RehearsalError naming both when it does not within {@link SAME_PROJECT_WAIT_MS}.
+ */
+async function sameRollout(
+  t: RehearsalTarget,
+  first: RehearsalTarget,
+  appId: string,
+  put: { readonly startedAt: number; readonly revision: number },
+  call: <T>(t: RehearsalTarget, method: string, path: string) => Promise<T>,
+): Promise<void> {
+  const deadline = performance.now() + SAME_PROJECT_WAIT_MS;
+  for (;;) {
+    const view = await call<{ startedAt: number; revision: number }>(t, "GET", `/projects/${appId}/rollout`).catch((err: unknown) => {
+      if (err instanceof RehearsalError && / answered 404 rollout_not_found/.test(err.message)) return null;
+      throw err;
+    });
+    if (view !== null && view.startedAt === put.startedAt && view.revision >= put.revision) return;
+    if (performance.now() >= deadline) {
+      throw new RehearsalError(
+        `${t.url} does not see the rollout put on ${first.url} for project ${appId}: the gateways given with --gateway must share one certificate store (the same REDIS_URL and REDIS_KEY_PREFIX, docs/redis.md)`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function remoteGateways(targets: readonly RehearsalTarget[], appId: string, requestedStart: number, needsSecondary: boolean): Promise<Driver> {
   const call = async <T>(t: RehearsalTarget, method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(new URL(`/admin${path}`, t.url), {
@@ -536,7 +564,10 @@ async function remoteGateways(targets: readonly RehearsalTarget[], appId: string
       for (const t of targets) await call(t, "PUT", "/clock", { now });
     },
     putPlan: async (plan) => {
-      await call(first, "PUT", `/projects/${appId}/rollout`, plan);
+      const put = await call<{ startedAt: number; revision: number }>(first, "PUT", `/projects/${appId}/rollout`, plan);
+      // The plan lives in the project's record: a gateway with the same project but a store of its own
+      // (two dev seeds hold the same App ID and certificate) never sees it, and its logins escape the cohorts.
+      for (const t of targets.slice(1)) await sameRollout(t, first, appId, put, call);
     },
     rollout: async () => {
       const v = await call<{ status: RolloutStatus; stage: number; history: RolloutTransition[] }>(first, "GET", `/projects/${appId}/rollout`);

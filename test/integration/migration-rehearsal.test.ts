@@ -157,6 +157,22 @@ describe("rehearsing the seed's App-ID → token migration (memory store)", () =
     await expect(rehearse({ plan: primary, population, seed: 1, targets: [{ url: "http://127.0.0.1:1" }] })).rejects.toThrow("needs the project's App ID (--app-id)");
   });
 
+  it("refuses gateways with stores of their own even when both hold the same project (two dev seeds): the second never sees the rollout", async () => {
+    const start = () => startGateway({ config: { port: 0, host: "127.0.0.1", devSeed: true, logLevel: "silent" }, logger: createLogger("silent") });
+    const [a, b] = [await start(), await start()];
+    try {
+      const appId = "e2000000000000000000000000000002"; // the dev seed's migration-window project, the same on both
+      const run = rehearse({ plan, population: loadPopulation(example("population-ready.json")), seed: 1, appId, targets: [{ url: a.httpUrl }, { url: b.httpUrl }], loginsPerStep: 10 });
+      await expect(run).rejects.toThrow(
+        `${b.httpUrl} does not see the rollout put on ${a.httpUrl} for project ${appId}: the gateways given with --gateway must share one certificate store`,
+      );
+      expect(a.sessions.sessionCount + b.sessions.sessionCount).toBe(0);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it("refuses gateways that do not share one store before anything runs: the second one does not have the project", async () => {
     const start = () => startGateway({ config: { port: 0, host: "127.0.0.1", devSeed: false, logLevel: "silent" }, logger: createLogger("silent") });
     const [a, b] = [await start(), await start()];
