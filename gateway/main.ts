@@ -60,7 +60,7 @@ export interface GatewayOptions {
   /**
    * With Redis: the session ownership's heartbeat, live window, record lifetime and write batch
    * window (docs/redis.md, "Session ownership"); the defaults are a heartbeat every 1000 ms, a
-   * 5000 ms live window, 900 s and a 5 ms batch window.
+   * 5000 ms live window, 900 s and a 20 ms batch window.
    */
   readonly remoteLogin?: RemoteLoginTuning;
 }

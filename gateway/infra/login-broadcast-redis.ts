@@ -74,8 +74,8 @@ export interface RedisLoginBroadcastOptions {
   readonly maxUnwritten?: number;
   /**
    * How long a login's or logout's record write may wait to go out with others, ms, in [0, 1 000];
-   * 0: once the current event-loop iteration's I/O callbacks ran (setImmediate). Default 5. Not used
-   * with a cluster (one command per write).
+   * 0: once the current event-loop iteration's I/O callbacks ran (setImmediate). Default
+   * {@link DEFAULT_BATCH_WINDOW_MS}. Not used with a cluster (one command per write).
    */
   readonly batchWindowMs?: number;
 }
@@ -101,6 +101,15 @@ const LIVE_SET_RETENTION_MS = 60_000;
 const SWEEP_BATCH = 256;
 const WARN_EVERY_MS = 10_000;
 const MAX_FIELD = 1_024;
+/**
+ * The default batch window, ms. Each batch is one write to Redis and one reply to read, and on a
+ * small machine those two system calls cost more gateway CPU than the Redis client's work for a
+ * dozen commands: at 5 ms (200 batches a second once logins are frequent) a Redis-mode login cost
+ * about 1.1 to 1.2 times a memory-store one in `npm run bench:gateway`, at 20 ms about 1.0. A
+ * record then reaches Redis at most 20 ms after its login, which delays by as much the remote-login
+ * message to another gateway holding the identity (docs/redis.md, "Session ownership").
+ */
+export const DEFAULT_BATCH_WINDOW_MS = 20;
 /**
  * Record writes (ownership SETs and logout deletes) sent in one batch command at most; a batch that
  * reaches it is sent at once and the next one starts. This also bounds the writes waiting to be sent.
@@ -313,7 +322,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     this.liveWindowMs = inRange(options.liveWindowMs, 5_000, 2 * this.heartbeatMs, 60_000, "liveWindowMs");
     this.ttl = inRange(options.recordTtlSeconds, 900, 3, 86_400, "recordTtlSeconds");
     this.maxUnwritten = inRange(options.maxUnwritten, 100_000, 0, 1_000_000, "maxUnwritten");
-    this.batchWindowMs = inRange(options.batchWindowMs, 5, 0, 1_000, "batchWindowMs");
+    this.batchWindowMs = inRange(options.batchWindowMs, DEFAULT_BATCH_WINDOW_MS, 0, 1_000, "batchWindowMs");
     // One script call can only carry keys of one cluster slot: a cluster's records are written one by one.
     this.pending = isCluster(this.redis) ? null : [];
     // Without a listener ioredis prints every connection error; failures are reported where they happen.

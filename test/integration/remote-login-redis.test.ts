@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { startGatewayProcess, type GatewayProcess } from "../../bench/gateway-process.js";
 import { createRtmClient } from "../../client/index.js";
 import type { RemoteLogin } from "../../core/session/login-broadcast.js";
-import { MAX_BATCH, NEWER_LOGIN_MARGIN_MS, OWNER_BATCH_SHA, RedisLoginBroadcast, type RemoteLoginTuning } from "../../gateway/infra/login-broadcast-redis.js";
+import { DEFAULT_BATCH_WINDOW_MS, MAX_BATCH, NEWER_LOGIN_MARGIN_MS, OWNER_BATCH_SHA, RedisLoginBroadcast, type RemoteLoginTuning } from "../../gateway/infra/login-broadcast-redis.js";
 import type { RedisConnection } from "../../gateway/infra/redis-clients.js";
 import { redisKeys } from "../../gateway/infra/redis-keys.js";
 import { RedisSubscriber } from "../../gateway/infra/redis-subscriber.js";
@@ -642,6 +642,22 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
       await bc.close();
       expect(batches).toEqual([4, MAX_BATCH, 3, 1, 1]);
       expect(await admin.get(keys.sessionOwner(A, "last"))).toMatch(/^gw1 gw1-z \d+$/);
+    });
+
+    it("the default window is 20 ms: a write made 10 ms after the first goes in the same batch", async () => {
+      expect(DEFAULT_BATCH_WINDOW_MS).toBe(20);
+      const { bc, batches } = await counted(prefix("owner-default-window"), "gw1"); // TUNING sets no batch window
+      const started = performance.now();
+      bc.announce(A, "dee", "gw1-1");
+      await sleep(10);
+      const secondAt = performance.now() - started;
+      const sentBefore = batches.length;
+      bc.announce(A, "eli", "gw1-2");
+      await vi.waitFor(() => expect(bc.stats().ownerWrites.none).toBe(2), WAIT);
+      // Timers fire late, never more than a millisecond early: a batch already sent means the
+      // sleep overran the window (a loaded machine), not that the window is shorter.
+      if (sentBefore === 0) expect(batches).toEqual([2]);
+      else expect(secondAt).toBeGreaterThanOrEqual(19);
     });
 
     it("a write that finds a newer login of another gateway leaves its record and ends the session here; this gateway's own records are always replaced; a login time beyond the batch's margin (a clock ahead) goes by Redis's order", async () => {
