@@ -86,14 +86,14 @@ export function renderScalingPage(f: ScaleFigures): string {
   line();
   line("| | per login | per idle session | per gateway, per second |");
   line("|---|---|---|---|");
-  line("| Redis commands | one `SET … GET` of the identity's ownership record, sent with the other logins of a 5 ms window in one script call (in a cluster, on its own); one `PUBLISH` (or `SPUBLISH` in a cluster) to the previous owner's own channel when that owner is another live gateway | one script every 300 s (the sweep that keeps its record alive) | heartbeats: liveness, readiness figures, the store's `PING` |");
+  line("| Redis commands | one `SET … GET` of the identity's ownership record, sent with the other logins of a 20 ms window in one script call (in a cluster, on its own); one `PUBLISH` (or `SPUBLISH` in a cluster) to the previous owner's own channel when that owner is another live gateway | one script every 300 s (the sweep that keeps its record alive) | heartbeats: liveness, readiness figures, the store's `PING` |");
   line("| messages a gateway receives | one, on the previous owner only | none | – |");
   line("| gateway memory | – | the session's state and its socket | – |");
   line("| Redis memory | – | one ownership record | – |");
   line();
   line("With a share r of the logins replacing a session held on another gateway, and logins spread evenly:");
   line();
-  line("- Redis commands per second ≈ B + L × r + S ÷ 300 + G × h, where h is the heartbeat rate of one gateway and B the batches of ownership writes (logins' writes and logouts' deletes): at most one per write, and about 200 per gateway per second (one per 5 ms window) once they are frequent; in a cluster, one per write;");
+  line("- Redis commands per second ≈ B + L × r + S ÷ 300 + G × h, where h is the heartbeat rate of one gateway and B the batches of ownership writes (logins' writes and logouts' deletes): at most one per write, and about 50 per gateway per second (one per 20 ms window) once they are frequent; in a cluster, one per write;");
   line("- messages received per gateway per second ≈ r × L / G: **falling** as gateways are added. The");
   line("  broadcast this design replaced delivered L × (G − 1) / G to every gateway, growing towards L;");
   line("- gateway CPU per second ≈ L × c_g / G, Redis CPU per second ≈ L × c_r, with c_g and c_r the");

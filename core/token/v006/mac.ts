@@ -17,3 +17,23 @@ export function mac006Raw(certificate: string, appId: string, channel: string, u
   if (uid.length > 0) h.update(uid, "utf8");
   return h.update(message).digest();
 }
+
+/**
+ * The bytes the 006 MAC of an RTM login covers, `appId || uid || m`, joined into one Buffer: what
+ * {@link mac006Raw} hashes for channel = `uid` and an empty uid slot, built once per verify and
+ * hashed once per certificate tried. `appId` is 32 ASCII characters (the parser checked them).
+ * An ASCII `uid` (the usual case) is copied byte by byte; any other is encoded as UTF-8 together with
+ * `appId`, exactly as {@link mac006Raw} does (a lone surrogate becomes U+FFFD in both).
+ */
+export function macInput006(appId: string, uid: string, message: Buffer): Buffer {
+  const appIdLength = appId.length;
+  const uidLength = uid.length;
+  for (let i = 0; i < uidLength; i++) {
+    if (uid.charCodeAt(i) > 0x7f) return Buffer.concat([Buffer.from(appId + uid, "utf8"), message]);
+  }
+  const input = Buffer.allocUnsafe(appIdLength + uidLength + message.length);
+  for (let i = 0; i < appIdLength; i++) input[i] = appId.charCodeAt(i);
+  for (let i = 0; i < uidLength; i++) input[appIdLength + i] = uid.charCodeAt(i);
+  input.set(message, appIdLength + uidLength);
+  return input;
+}

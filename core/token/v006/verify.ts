@@ -1,12 +1,13 @@
+import { createHmac } from "node:crypto";
 import type { CertificateSlot } from "../../certificate/active-certificate.js";
 import { macEquals } from "../codec/constant-time.js";
 import { cappedTokenExpiry, lifetimeCapAt, TS_AFTER_ISSUE_006 } from "../lifetime-cap.js";
 import type { ParsedToken006 } from "../parsed-token.js";
 import type { VerifyRequest } from "../verify-request.js";
 import type { VerifyResult } from "../verified-token.js";
-import { mac006Raw } from "./mac.js";
+import { macInput006 } from "./mac.js";
 import { rtcJoinPrivilege } from "./rtc-join.js";
-import { parse006 } from "./parse.js";
+import { parse006Token } from "./parse.js";
 
 /** The 006 RTM login privilege id (kRtmLogin). */
 export const PRIVILEGE_RTM_LOGIN = 1000;
@@ -20,15 +21,15 @@ export function privilegeValue(privileges: ParsedToken006["privileges"], key: nu
 
 /** Verifies a 006 token after the common pre-checks (docs/tokens.md, "The checks, in order"). */
 export function verify006(req: VerifyRequest): VerifyResult {
-  const parsed = parse006(req.token);
-  if (!parsed.ok) return { valid: false, reason: "malformed", detail: parsed.detail, parsed: null };
-  const t = parsed.token;
+  const t = parse006Token(req.token);
+  if (typeof t === "string") return { valid: false, reason: "malformed", detail: t, parsed: null };
 
   if (t.appId !== req.appId) return { valid: false, reason: "app_id_mismatch", detail: "006 App ID differs", parsed: t };
 
   let slot: CertificateSlot | null = null;
+  const input = macInput006(t.appId, req.uid, t.message);
   for (const cert of req.certificates) {
-    if (macEquals(mac006Raw(cert.value, t.appId, req.uid, "", t.message), t.signature)) {
+    if (macEquals(createHmac("sha256", cert.value).update(input).digest(), t.signature)) {
       slot = cert.slot;
       break;
     }
