@@ -10,14 +10,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { CHROMIUM, CI, HAVE_CHROMIUM, newBrowserContext } from "../console/browser.js";
 
 const BIN = new URL("../../bin/rtm-auth.js", import.meta.url).pathname;
 const example = (name: string): string => new URL(`../../docs/examples/${name}`, import.meta.url).pathname;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const CI = process.env.CI === "true";
 if (!HAVE_CHROMIUM && !CI) console.warn(`rehearse-cli.test.ts: the HTML check is skipped: ${CHROMIUM} is not installed (CI installs it)`);
 const dir = mkdtempSync(join(tmpdir(), "rtm-auth-rehearse-"));
 
@@ -69,8 +66,7 @@ it("the text report and --html: a completed run; the page loads in Chromium with
   expect(page).toContain("Migration rehearsal:");
   if (!HAVE_CHROMIUM && !CI) return;
   expect(HAVE_CHROMIUM, `${CHROMIUM} is missing: CI must install Debian's chromium (.ci/run)`).toBe(true);
-  const profile = mkdtempSync(join(tmpdir(), "rtm-rehearse-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  const context = await newBrowserContext();
   try {
     const p = await context.newPage();
     const problems: string[] = [];
@@ -86,7 +82,6 @@ it("the text report and --html: a completed run; the page loads in Chromium with
     expect(await p.locator("h1").innerText()).toBe("Migration rehearsal: completed");
   } finally {
     await context.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }, 60_000);
 

@@ -1,16 +1,20 @@
 /**
  * Driving the console in Debian's Chromium (playwright-core) for the console tests: a fresh
- * headless profile per browser, a record of everything that went wrong on a page (console errors
- * and warnings, page errors, failed requests, CSP violations), and axe-core's accessibility check.
+ * browser context per test file (its own cookies, storage and cache, like a fresh profile), a
+ * record of everything that went wrong on a page (console errors and warnings, page errors, failed
+ * requests, CSP violations), and axe-core's accessibility check.
+ *
+ * One headless Chromium serves every file a test worker runs: the worker processes keep their
+ * modules from file to file (vitest.config.ts, isolate: false), and launching and closing a
+ * Chromium per file cost about 4 s of wall time each on a small machine. It is launched on first
+ * use, launched again if it went away, and killed by playwright-core when the worker exits.
  *
  * Installs nothing: without /usr/bin/chromium (or CHROMIUM_PATH) the tests skip with a printed
  * reason locally, and fail when CI=true (.ci/run installs chromium).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser as PlaywrightBrowser, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -23,7 +27,7 @@ export function warnIfSkipped(file: string): void {
   if (!RUN_BROWSER) console.warn(`${file}: skipped: ${CHROMIUM} is not installed (apt-get install -y chromium; CI installs it)`);
 }
 
-/** A headless Chromium with its own profile directory; `close()` removes both. */
+/** A fresh browser context of the worker's Chromium; `close()` closes the context. */
 export interface Browser {
   readonly context: BrowserContext;
   newPage(): Promise<WatchedPage>;
@@ -37,16 +41,31 @@ export interface WatchedPage {
   readonly problems: string[];
 }
 
-/** Launches Debian's Chromium headless (1280×900). */
-export async function launchBrowser(): Promise<Browser> {
+let shared: Promise<PlaywrightBrowser> | undefined;
+
+/** The worker's headless Chromium, launched on first use (and again if it went away). */
+async function sharedChromium(): Promise<PlaywrightBrowser> {
   if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (.ci/run)`);
-  const profile = mkdtempSync(join(tmpdir(), "rtm-console-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
+  if (shared !== undefined) {
+    const running = await shared.catch(() => undefined);
+    if (running?.isConnected() === true) return running;
+  }
+  shared = chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 1280, height: 900 },
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+  return await shared;
+}
+
+/** A new context (1280×900) of the worker's Chromium: nothing shared with another file's. */
+export async function newBrowserContext(): Promise<BrowserContext> {
+  return await (await sharedChromium()).newContext({ viewport: { width: 1280, height: 900 } });
+}
+
+/** A fresh context of the worker's headless Chromium (1280×900), with watched pages. */
+export async function launchBrowser(): Promise<Browser> {
+  const context = await newBrowserContext();
   return {
     context,
     async newPage() {
@@ -61,7 +80,6 @@ export async function launchBrowser(): Promise<Browser> {
     },
     async close() {
       await context.close();
-      rmSync(profile, { recursive: true, force: true });
     },
   };
 }

@@ -7,19 +7,16 @@
  * This test installs nothing: without /usr/bin/chromium (or CHROMIUM_PATH) it is skipped with a
  * printed reason locally, and FAILS when CI=true (.ci/run installs chromium).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { CapacityResult, LoadReport } from "../../client/load/index.js";
 import type { Gateway } from "../../gateway/main.js";
+import { CHROMIUM, CI, HAVE_CHROMIUM, newBrowserContext } from "../console/browser.js";
 import { EITHER, ensureBuilt, runLoad, startTestGateway } from "./load-cli.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const CI = process.env.CI === "true";
 if (!HAVE_CHROMIUM && !CI) console.warn(`load-html.test.ts: skipped: ${CHROMIUM} is not installed (apt-get install -y chromium; CI installs it)`);
 
 let gw: Gateway;
@@ -44,14 +41,9 @@ interface PageCheck {
   readonly text: string;
 }
 
-/** Opens `file` in a fresh headless Chromium profile and collects what went wrong. */
+/** Opens `file` in a fresh context of the worker's headless Chromium and collects what went wrong. */
 async function openInChromium(file: string): Promise<PageCheck> {
-  const profile = mkdtempSync(join(tmpdir(), "rtm-load-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const context = await newBrowserContext();
   try {
     const page = await context.newPage();
     const problems: string[] = [];
@@ -68,7 +60,6 @@ async function openInChromium(file: string): Promise<PageCheck> {
     return { problems, requests: requests.filter((r) => r !== url), svgs: await page.locator("svg").count(), title: await page.title(), text: await page.locator("body").innerText() };
   } finally {
     await context.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 
