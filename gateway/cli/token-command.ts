@@ -29,7 +29,7 @@ const SUBCOMMANDS: Readonly<Record<string, { run: Subcommand; usage: string }>> 
 };
 
 /** The system clock, stdin and CSPRNG: the gateway side may read them (core may not). */
-const SYSTEM_ENV: TokenCommandEnv = {
+export const SYSTEM_TOKEN_ENV: TokenCommandEnv = {
   nowSeconds: () => Math.floor(Date.now() / 1000),
   readStdin: readProcessStdin,
   // node:crypto is loaded on use: help and usage errors stay cheap.
@@ -37,7 +37,7 @@ const SYSTEM_ENV: TokenCommandEnv = {
 };
 
 /** `rtm-auth token …`. `env` replaces the clock, stdin and random source (for in-process use). */
-export async function runTokenCommand(args: string[], io: CliIo, env: TokenCommandEnv = SYSTEM_ENV): Promise<number> {
+export async function runTokenCommand(args: string[], io: CliIo, env: TokenCommandEnv = SYSTEM_TOKEN_ENV): Promise<number> {
   const [name, ...rest] = args;
   if (name === undefined) {
     io.err("rtm-auth token: missing subcommand (build, inspect or verify); see 'rtm-auth token --help'\n");

@@ -1,12 +1,14 @@
 /**
- * `rtm-auth token build|inspect|verify` (docs/protocol.md, "Command line"), run as the real command:
- * `node bin/rtm-auth.js …`, no shell. Exit codes and outputs are asserted exactly, and no output
- * of any run may contain a certificate.
+ * `rtm-auth token build|inspect|verify` (docs/protocol.md, "Command line"). Exit codes and outputs
+ * are asserted exactly, and no output of any run may contain a certificate. Most cases run the
+ * command in-process (test/support/cli-in-process.ts); the ones that read stdin, the system clock
+ * and the random salt spawn the real command, `node bin/rtm-auth.js …`, no shell.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { cliInProcess } from "../support/cli-in-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = fileURLToPath(new URL("../../bin/rtm-auth.js", import.meta.url));
@@ -43,8 +45,21 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `rtm-auth ARGS` with `input` on stdin (stdin is always closed, so `-` never waits). */
-function rtmAuth(args: string[], input = ""): Promise<Run> {
+/** Fails when a run printed a certificate. */
+function noSecret(args: readonly string[], run: Run): Run {
+  for (const secret of SECRETS) {
+    if (run.stdout.includes(secret) || run.stderr.includes(secret)) throw new Error(`rtm-auth ${args.join(" ")} printed a certificate`);
+  }
+  return run;
+}
+
+/** Runs `rtm-auth ARGS` in-process, `input` being what `-` reads. */
+async function rtmAuth(args: string[], input = ""): Promise<Run> {
+  return noSecret(args, await cliInProcess(args, input));
+}
+
+/** Spawns `rtm-auth ARGS` with `input` on stdin (stdin is always closed, so `-` never waits). */
+function rtmAuthSpawned(args: string[], input = ""): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
@@ -53,13 +68,11 @@ function rtmAuth(args: string[], input = ""): Promise<Run> {
     child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
     child.on("error", reject);
     child.on("close", (code) => {
-      for (const secret of SECRETS) {
-        if (stdout.includes(secret) || stderr.includes(secret)) {
-          reject(new Error(`rtm-auth ${args.join(" ")} printed a certificate`));
-          return;
-        }
+      try {
+        resolve(noSecret(args, { code, stdout, stderr }));
+      } catch (err) {
+        reject(err);
       }
-      resolve({ code, stdout, stderr });
     });
     child.stdin.end(input);
   });
@@ -133,7 +146,7 @@ describe.concurrent("rtm-auth token build → verify round trips", () => {
   it.each(["006", "007"] as const)("%s: defaults to the system clock and a random salt", async (version) => {
     const before = Math.floor(Date.now() / 1000);
     const args = ["token", "build", "--version", version, "--app-id", APP_ID, "--certificate", CERT, "--uid", "alice", "--expire", "600", "--json"];
-    const [a, b] = await Promise.all([rtmAuth(args), rtmAuth(args)]);
+    const [a, b] = await Promise.all([rtmAuthSpawned(args), rtmAuthSpawned(args)]);
     const after = Math.floor(Date.now() / 1000);
     const outA = JSON.parse(a.stdout) as { token: string; issueTs: number; salt: number; expiresAt: number };
     const outB = JSON.parse(b.stdout) as { salt: number };
@@ -147,7 +160,7 @@ describe.concurrent("rtm-auth token build → verify round trips", () => {
     }
     expect(outA.salt).not.toBe(outB.salt); // chance of a collision: 1e-8 (007), 2e-10 (006)
     // Verified with the default clock too.
-    const v = await rtmAuth(["token", "verify", "--json", "--app-id", APP_ID, "--certificate", CERT, "--uid", "alice", outA.token]);
+    const v = await rtmAuthSpawned(["token", "verify", "--json", "--app-id", APP_ID, "--certificate", CERT, "--uid", "alice", outA.token]);
     expect(v).toEqual({ code: 0, stdout: `${JSON.stringify({ valid: true, reason: "ok", version, expiresAt: outA.expiresAt, slot: "primary" })}\n`, stderr: "" });
   });
 
@@ -248,8 +261,8 @@ describe.concurrent("rtm-auth token verify", () => {
     const v = vector("007-rtm-basic");
     const args = verifyArgs(v).slice(0, -2);
     const [piped, bomb] = await Promise.all([
-      rtmAuth([...args, "-"], `  ${v.token}\r\n`),
-      rtmAuth([...args, "--json", "-"], vector("007-zlib-bomb").token),
+      rtmAuthSpawned([...args, "-"], `  ${v.token}\r\n`),
+      rtmAuthSpawned([...args, "--json", "-"], vector("007-zlib-bomb").token),
     ]);
     expect(piped).toEqual({ code: 0, stdout: "valid (007, expires 2024-06-10T07:13:20Z)\n", stderr: "" });
     expect(bomb).toEqual({ code: 1, stdout: '{"valid":false,"reason":"malformed"}\n', stderr: "" });

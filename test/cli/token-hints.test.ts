@@ -1,16 +1,14 @@
 /**
  * `rtm-auth token verify --max-lifetime` and the diagnostic hints of `token verify` and
- * `token inspect` (issue 10, Build items 2 and 4; docs/hints.md, docs/token-lifetime.md), run as
- * the real command. Every hint code is asserted; no run may print a certificate.
+ * `token inspect` (issue 10, Build items 2 and 4; docs/hints.md, docs/token-lifetime.md), run
+ * in-process through the code `bin/rtm-auth.js` runs (test/support/cli-in-process.ts; the real
+ * command's exit codes, stdin and output streams are tested in token-cli.test.ts). Every hint code
+ * is asserted; no run may print a certificate.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cliInProcess } from "../support/cli-in-process.js";
 import { APP_ID, CERT, ISSUE_TS, OTHER_CERT, craft006, craft007, rtcService, rtmService } from "../unit/core/token/token-fixtures.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = fileURLToPath(new URL("../../bin/rtm-auth.js", import.meta.url));
 const DAY = 86_400;
 const OTHER_APP_ID = "0badc0de0badc0de0badc0de0badc0de";
 const PENDING_CERT = "11112222333344445555666677778888";
@@ -22,25 +20,12 @@ interface Run {
   stderr: string;
 }
 
-function rtmAuth(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      for (const secret of SECRETS) {
-        if (stdout.toLowerCase().includes(secret) || stderr.toLowerCase().includes(secret)) {
-          reject(new Error(`rtm-auth ${args.join(" ")} printed a certificate`));
-          return;
-        }
-      }
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end();
-  });
+async function rtmAuth(args: string[]): Promise<Run> {
+  const run = await cliInProcess(args);
+  for (const secret of SECRETS) {
+    if (run.stdout.toLowerCase().includes(secret) || run.stderr.toLowerCase().includes(secret)) throw new Error(`rtm-auth ${args.join(" ")} printed a certificate`);
+  }
+  return run;
 }
 
 /** `token verify --json` for alice on APP_ID with CERT, at `now`; resolves to exit code and answer. */
@@ -51,12 +36,6 @@ async function verify(token: string, now: number, ...extra: string[]): Promise<{
 }
 
 const hintCodes = (answer: Record<string, unknown>): string[] => ((answer["hints"] as Array<{ code: string }> | undefined) ?? []).map((h) => h.code);
-
-beforeAll(() => {
-  if (existsSync(fileURLToPath(new URL("../../dist/gateway/cli/main.js", import.meta.url)))) return;
-  const r = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
-  if (r.status !== 0) throw new Error("npm run build failed");
-});
 
 /** The now + 3600 builder mistake, and a 7-day token. */
 const MISTAKE = craft007({ expire: ISSUE_TS + 3600, services: [rtmService("alice", [[1, ISSUE_TS + 3600]])] });

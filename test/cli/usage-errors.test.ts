@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { configReference } from "../../gateway/config-reference.js";
 import { ENV_NAMES } from "../../gateway/config.js";
+import { cliInProcess } from "../support/cli-in-process.js";
 
 const BIN = new URL("../../bin/rtm-auth.js", import.meta.url).pathname;
 
@@ -63,15 +64,18 @@ describe("every usage error ends with its command's --help pointer (exit 2, stdo
     ["admin-token", [], "ADMIN_JWT_SECRET is not set"],
     ["admin-token", ["--secret", "x"], "Unknown option '--secret'"],
   ];
+  // serve and admin-token read the environment, so they run as their own process, with the
+  // machine's gateway settings taken out; the others run in-process (test/support/cli-in-process.ts).
+  const runIt = (argv: string[]) => (argv[0] === "serve" || argv[0] === "admin-token" ? cli(argv) : cliInProcess(argv));
   it.each(CASES)("rtm-auth %s %j", async (command, args, part) => {
-    const run = await cli([...command.split(" "), ...args]);
+    const run = await runIt([...command.split(" "), ...args]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr.startsWith(`rtm-auth ${command}: `)).toBe(true);
     expect(run.stderr).toContain(part);
     expect(run.stderr.endsWith(`; see 'rtm-auth ${command} --help'\n`)).toBe(true);
     // The pointer leads to a help that exists.
-    const help = await cli([...command.split(" "), "--help"]);
+    const help = await runIt([...command.split(" "), "--help"]);
     expect([help.code, help.stdout.startsWith("Usage: rtm-auth ")]).toEqual([0, true]);
   });
 });
