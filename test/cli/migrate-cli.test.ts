@@ -1,6 +1,7 @@
 /**
  * `rtm-auth migrate status|plan|advance|rollback|…` against a running gateway (in this process,
- * frozen clock), spawned as a user runs it (dist/, built when missing): the summary and `--json`,
+ * frozen clock), run in-process through the code `bin/rtm-auth.js` runs (test/support/cli-in-process.ts;
+ * one case spawns the real command, dist/ built when missing): the summary and `--json`,
  * a plan file validated locally (exit 2 naming the file and the JSON path) then put, the actions,
  * the gateway's refusals (exit 1 with the code), usage errors (exit 2).
  */
@@ -11,18 +12,23 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type TestGateway } from "../../client/testing.js";
 import type { RolloutView } from "../../core/protocol/admin.js";
+import { cliInProcess } from "../support/cli-in-process.js";
 
 const BIN = new URL("../../bin/rtm-auth.js", import.meta.url).pathname;
 const T0 = 1_718_000_000;
 const APP = "c1100000000000000000000000000001";
 const dir = mkdtempSync(join(tmpdir(), "rtm-auth-migrate-"));
 let gw: TestGateway;
+/** The admin token a user's environment may hold: out of the way while the commands run here. */
+const savedAdminToken = process.env.RTM_AUTH_ADMIN_TOKEN;
 
 beforeAll(async () => {
+  delete process.env.RTM_AUTH_ADMIN_TOKEN;
   if (!existsSync(new URL("../../dist/gateway/cli/migrate-command.js", import.meta.url))) spawnSync("npm", ["run", "build"], { stdio: "ignore" });
   gw = await startGateway({ clock: "manual", now: T0, config: { rolloutTickMs: 0 }, projects: [{ appId: APP, mode: "either" }] });
 }, 120_000);
 afterAll(async () => {
+  if (savedAdminToken !== undefined) process.env.RTM_AUTH_ADMIN_TOKEN = savedAdminToken;
   await gw?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -33,8 +39,14 @@ function file(name: string, content: unknown): string {
   return path;
 }
 
-/** Runs the CLI without blocking this process's event loop (the gateway answers it from here). */
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** Runs `rtm-auth ARGS` in-process. */
+async function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await cliInProcess(args);
+  return { status: code, stdout, stderr };
+}
+
+/** Spawns the real command, without blocking this process's event loop (the gateway answers it from here). */
+function cliSpawned(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, RTM_AUTH_ADMIN_TOKEN: "" }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -83,7 +95,7 @@ describe("rtm-auth migrate", () => {
     expect(checked.status).toBe(0);
     expect(checked.stdout).toContain("a valid plan: 3 stages (ten, half, all), final step delete_no_certificate");
 
-    const put = await cli("migrate", "plan", "--plan", good, ...target());
+    const put = await cliSpawned("migrate", "plan", "--plan", good, ...target());
     expect([put.status, put.stderr]).toEqual([0, ""]);
     expect(put.stdout).toContain(`rollout of ${APP}: running, stage 1/3 "ten" (10 % of uids by stable hash)`);
     expect((await gw.admin.migration.rollout.get(APP)).stageName).toBe("ten");
