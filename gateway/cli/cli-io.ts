@@ -29,10 +29,11 @@ export function usageError(io: CliIo, command: string, message: string): number 
 }
 
 /**
- * `args` with each string option followed by a negative number joined to it (`--processes -1` →
- * `--processes=-1`). `parseArgs` refuses the spaced form as "argument is ambiguous" (a value that
- * starts with a dash could be an option); joined, the value reaches the option's own range check,
- * whose message says what is allowed. Anything else is left as it is.
+ * `args` with each string option followed by a negative number, with or without a unit, joined to
+ * it (`--processes -1` → `--processes=-1`, `--step -5m` → `--step=-5m`). `parseArgs` refuses the
+ * spaced form as "argument is ambiguous" (a value that starts with a dash could be an option);
+ * joined, the value reaches the option's own check, whose message says what is allowed. No option
+ * of ours starts with a digit, so nothing else can match. Anything else is left as it is.
  */
 export function joinNegativeValues(args: readonly string[], options: Readonly<Record<string, { readonly type: "string" | "boolean" }>>): string[] {
   const out: string[] = [];
@@ -40,7 +41,7 @@ export function joinNegativeValues(args: readonly string[], options: Readonly<Re
     const arg = args[i]!;
     const next = args[i + 1];
     const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : undefined;
-    if (name !== undefined && options[name]?.type === "string" && next !== undefined && /^-\d+(\.\d+)?$/.test(next)) {
+    if (name !== undefined && options[name]?.type === "string" && next !== undefined && /^-\d+(\.\d+)?[A-Za-z%]*$/.test(next)) {
       out.push(`${arg}=${next}`);
       i++;
     } else out.push(arg);

@@ -15,6 +15,7 @@ import { ENV_NAMES } from "../../gateway/config.js";
 import { cliInProcess } from "../support/cli-in-process.js";
 
 const BIN = new URL("../../bin/rtm-auth.js", import.meta.url).pathname;
+const example = (name: string): string => new URL(`../../docs/examples/${name}`, import.meta.url).pathname;
 
 /** The environment without any gateway setting of the machine running the tests. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -61,6 +62,8 @@ describe("every usage error ends with its command's --help pointer (exit 2, stdo
     ["migrate plan", ["--bogus"], "Unknown option '--bogus'"],
     ["migrate rehearse", [], "--plan and --population are required"],
     ["migrate rehearse", ["--bogus"], "Unknown option '--bogus'"],
+    // A negative value spaced from its flag reaches the flag's own check (not parseArgs' "ambiguous").
+    ["migrate rehearse", ["--plan", example("rollout-token-only.json"), "--population", example("population-ready.json"), "--step", "-5m"], '--step: "-5m" is not a duration'],
     ["admin-token", [], "ADMIN_JWT_SECRET is not set"],
     ["admin-token", ["--secret", "x"], "Unknown option '--secret'"],
   ];
