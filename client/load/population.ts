@@ -131,6 +131,8 @@ export function parsePopulation(text: string, file: string): Population {
     return fail("", `is not JSON: ${(err as Error).message}`);
   }
   if (!isObject(raw)) return fail("", "must hold a JSON object with uidsPerCohort and cohorts");
+  // A rollout plan given where a population goes: say so, rather than list its fields one by one.
+  if (raw.cohorts === undefined && Array.isArray(raw.stages)) return fail("", "is a rollout plan (it has stages), not a population, which has uidsPerCohort and cohorts (docs/population.md)");
   for (const k of Object.keys(raw)) if (!TOP_FIELDS.has(k)) fail(k, `is not a field of a population (fields: ${list([...TOP_FIELDS])})`);
 
   const integer = (v: unknown, path: string, min: number, max: number): number => {
@@ -215,7 +217,9 @@ export function loadPopulation(path: string): Population {
     text = bytes.toString("utf8");
   } catch (err) {
     if (err instanceof PopulationError) throw err;
-    throw new PopulationError(`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    const code = (err as NodeJS.ErrnoException).code;
+    // Worded as a plan file's (gateway/cli/plan-file.ts): the two are often given side by side.
+    throw new PopulationError(`${path}: ${code === "ENOENT" ? "no such file" : `cannot be read (${code ?? (err as Error).message})`}`);
   }
   return parsePopulation(text, path);
 }

@@ -30,6 +30,10 @@ export function readPlanFile(file: string): RolloutPlan {
   } catch (err) {
     throw new PlanFileError(`${file}: not JSON (${(err as Error).message})`);
   }
+  // A population file given where a plan goes: say so, rather than list its fields one by one.
+  if (typeof json === "object" && json !== null && !Array.isArray(json) && "cohorts" in json && !("stages" in json)) {
+    throw new PlanFileError(`${file}: is a population (it has cohorts), not a rollout plan, which has target and stages (docs/rollouts.md, "The plan")`);
+  }
   try {
     return parseRolloutPlan(json);
   } catch (err) {

@@ -20,6 +20,20 @@ function outcomeClass(o: RehearsalResult["outcome"]): string {
   return o === "completed" ? "ok" : "bad";
 }
 
+/**
+ * The "applied" chart's line, one value per point of `r.series`: with percent cohorts the share of
+ * uids the stage applies to (`byPercent`), otherwise the stage's number; 0 with no cohort applied.
+ * Once the final step is taken (status `completed`) the target applies to every uid, so the line
+ * stays at `top` (100, or the last stage) instead of falling to 0, which would read as a rollback.
+ */
+export function appliedSeries(r: Pick<RehearsalResult, "plan" | "series">): { byPercent: boolean; top: number; values: number[] } {
+  const percents = r.plan.stages.map((s) => ("percent" in s.cohort ? s.cohort.percent : null));
+  const byPercent = percents.every((x) => x !== null);
+  const top = byPercent ? 100 : r.plan.stages.length;
+  const values = r.series.map((p) => (p.status === "completed" ? top : p.stage < 0 ? 0 : byPercent ? (percents[p.stage] as number) : p.stage + 1));
+  return { byPercent, top, values };
+}
+
 /** The report page. */
 export function renderRehearsalHtml(r: RehearsalResult): string {
   const days = r.series.map((p) => Math.round((p.elapsed / 86_400) * 1000) / 1000);
@@ -31,18 +45,20 @@ export function renderRehearsalHtml(r: RehearsalResult): string {
     yLabel: "% refused",
     series: cohorts.map((name, i) => ({ name, color: PALETTE[i % PALETTE.length] as string, values: r.series.map((p) => p.cohorts[name]?.refusalPercent ?? null) })),
   });
-  // With percent cohorts the stage is shown as the share of uids it applies to; otherwise by number.
-  const percents = r.plan.stages.map((s) => ("percent" in s.cohort ? s.cohort.percent : null));
-  const byPercent = percents.every((x) => x !== null);
+  const { byPercent, top, values } = appliedSeries(r);
   const stages = lineChart({
-    title: byPercent ? "Cohort applied (% of uids; 0 = none)" : `Stage applied (1 to ${r.plan.stages.length}; 0 = none)`,
+    title: byPercent ? "Cohort applied (% of uids; 0 = none, 100 once the final step is taken)" : `Stage applied (1 to ${r.plan.stages.length}; 0 = none, ${top} once the final step is taken)`,
     x: days,
     xLabel: "simulated days",
     yLabel: byPercent ? "% of uids" : "stage",
     series: [
-      { name: byPercent ? "cohort" : "stage", color: "#37474f", values: r.series.map((p) => (p.stage < 0 ? 0 : byPercent ? (percents[p.stage] as number) : p.stage + 1)) },
+      {
+        name: byPercent ? "cohort" : "stage",
+        color: "#37474f",
+        values,
+      },
       // The scale's top: the last stage (or 100 %), so the axis has whole steps.
-      { name: byPercent ? "everyone" : "last stage", color: "#bdbdbd", dashed: true, values: r.series.map(() => (byPercent ? 100 : r.plan.stages.length)) },
+      { name: byPercent ? "everyone" : "last stage", color: "#bdbdbd", dashed: true, values: r.series.map(() => top) },
     ],
   });
   const at = (s: number): string => `${(s / 86_400).toFixed(2)} d`;

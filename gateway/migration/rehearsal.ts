@@ -532,6 +532,7 @@ async function remoteGateways(targets: readonly RehearsalTarget[], appId: string
   type View = { certificates?: { primary?: { value: string; status: string } | null; secondary?: { value: string } | null }; noCertificate?: boolean };
   // Absent (404 project_not_found) is created below; anything else (unreachable, refused) stops here.
   let view = await call<View>(first, "GET", `/projects/${appId}`).catch(nullIfNotFound);
+  const created = view === null;
   if (view === null) {
     await call(first, "POST", "/projects", { mechanism: "appid", appId });
     view = await call(first, "POST", `/projects/${appId}/certificates/primary`);
@@ -543,7 +544,13 @@ async function remoteGateways(targets: readonly RehearsalTarget[], appId: string
   if (needsSecondary && secondary === null) throw new RehearsalError(`project ${appId} has no secondary certificate, and the plan or the population needs one: enable it before rehearsing a rotation`);
   // Every other gateway must serve the same project: they share one store, or half the logins would be
   // refused unknown_app_id and the guards would judge that. A change reaches them within milliseconds.
-  for (const t of targets.slice(1)) await sameProject(t, first, appId, certificate, call);
+  try {
+    for (const t of targets.slice(1)) await sameProject(t, first, appId, certificate, call);
+  } catch (err) {
+    // The admin API deletes no project: say what this run left on the first gateway.
+    if (created && err instanceof RehearsalError) throw new RehearsalError(`${err.message} (this run created project ${appId} on ${first.url}, in the migration window, and it stays there)`);
+    throw err;
+  }
   // Never move a running gateway's clock back, and start once the primary verifies tokens.
   const clocks = await Promise.all(targets.map((t) => call<{ now: number }>(t, "GET", "/clock")));
   const startAt = Math.max(requestedStart, primary.activeAt ?? 0, ...clocks.map((c) => c.now));
@@ -567,7 +574,13 @@ async function remoteGateways(targets: readonly RehearsalTarget[], appId: string
       const put = await call<{ startedAt: number; revision: number }>(first, "PUT", `/projects/${appId}/rollout`, plan);
       // The plan lives in the project's record: a gateway with the same project but a store of its own
       // (two dev seeds hold the same App ID and certificate) never sees it, and its logins escape the cohorts.
-      for (const t of targets.slice(1)) await sameRollout(t, first, appId, put, call);
+      try {
+        for (const t of targets.slice(1)) await sameRollout(t, first, appId, put, call);
+      } catch (err) {
+        if (!(err instanceof RehearsalError)) throw err;
+        const left = `the plan put on ${first.url} stays there (rtm-auth migrate abort --admin-url ${first.url} --app-id ${appId} ends it), and the gateways' clocks stay frozen`;
+        throw new RehearsalError(`${err.message} (${left}${created ? `; this run created project ${appId} there` : ""})`);
+      }
     },
     rollout: async () => {
       const v = await call<{ status: RolloutStatus; stage: number; history: RolloutTransition[] }>(first, "GET", `/projects/${appId}/rollout`);

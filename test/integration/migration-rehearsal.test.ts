@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { loadPopulation } from "../../client/load/population.js";
 import { parsePopulation } from "../../client/load/population.js";
 import { rehearse, RehearsalError, stepWarnings, type RehearsalResult } from "../../gateway/migration/rehearsal.js";
+import { appliedSeries } from "../../gateway/migration/rehearsal-html.js";
 import { parseRolloutPlan } from "../../gateway/migration/rollout-schema.js";
 import { formatRehearsal } from "../../gateway/cli/rehearse-command.js";
 import { createLogger } from "../../gateway/logger.js";
@@ -53,6 +54,15 @@ describe("rehearsing the seed's App-ID → token migration (memory store)", () =
     expect(ready.warnings).toEqual([]);
     expect(ready.simulatedSeconds).toBeGreaterThanOrEqual(7 * 86_400);
     expect(Object.values(ready.cohorts).reduce((n, c) => n + c.refused, 0)).toBe(0);
+    // The report's "applied" line climbs 10, 25, 50, 100 and stays at 100 once the final step is
+    // taken (status completed), rather than falling to 0 as if rolled back.
+    const applied = appliedSeries(ready);
+    expect(applied).toMatchObject({ byPercent: true, top: 100 });
+    expect([...new Set(applied.values)]).toEqual([10, 25, 50, 100]);
+    expect(ready.series.at(-1)?.status).toBe("completed");
+    expect(applied.values.at(-1)).toBe(100);
+    // A rolled-back run's line ends at 0: no cohort applied.
+    expect(appliedSeries(legacy).values.at(-1)).toBe(0);
   }, 60_000); // a week of 30-minute steps, 50 logins each: about 6 s alone on 2 cores (in-process clients; over sockets it took 20 s, and over 60 s in CI runs on a slow shared machine)
 
   it("the same seed gives the same run; the series has a point per step", async () => {
@@ -166,6 +176,8 @@ describe("rehearsing the seed's App-ID → token migration (memory store)", () =
       await expect(run).rejects.toThrow(
         `${b.httpUrl} does not see the rollout put on ${a.httpUrl} for project ${appId}: the gateways given with --gateway must share one certificate store`,
       );
+      // What the refused run leaves, and how to end it; the project was there before the run.
+      await expect(run).rejects.toThrow(`(the plan put on ${a.httpUrl} stays there (rtm-auth migrate abort --admin-url ${a.httpUrl} --app-id ${appId} ends it), and the gateways' clocks stay frozen)`);
       expect(a.sessions.sessionCount + b.sessions.sessionCount).toBe(0);
     } finally {
       await a.close();
@@ -182,6 +194,8 @@ describe("rehearsing the seed's App-ID → token migration (memory store)", () =
       const run = rehearse({ plan, population: loadPopulation(example("population-ready.json")), seed: 1, appId, targets, loginsPerStep: 10 });
       await expect(run).rejects.toThrow(RehearsalError);
       await expect(run).rejects.toThrow(`${b.httpUrl} does not have project ${appId}, which ${a.httpUrl} has: the gateways given with --gateway must share one certificate store`);
+      // The run created the project on A (the admin API deletes none): the message says so.
+      await expect(run).rejects.toThrow(`(this run created project ${appId} on ${a.httpUrl}, in the migration window, and it stays there)`);
       // Nothing ran: no login reached either gateway, and no plan was put.
       expect(a.sessions.sessionCount + b.sessions.sessionCount).toBe(0);
       expect(a.store.get(appId)?.rollout).toBeUndefined();
@@ -192,6 +206,7 @@ describe("rehearsing the seed's App-ID → token migration (memory store)", () =
       expect((await post(`/projects/${appId}/certificates/primary`)).status).toBe(200);
       const again = rehearse({ plan, population: loadPopulation(example("population-ready.json")), seed: 1, appId, targets, loginsPerStep: 10 });
       await expect(again).rejects.toThrow(`${b.httpUrl} holds project ${appId} with another primary certificate than ${a.httpUrl}: the gateways given with --gateway must share one certificate store`);
+      await expect(again).rejects.not.toThrow("this run created"); // the first run did
     } finally {
       await a.close();
       await b.close();

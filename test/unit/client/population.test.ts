@@ -80,10 +80,15 @@ describe("parsePopulation: errors name the file and the JSON path", () => {
     expect(() => parse(ok(many))).toThrow("population.json: cohorts must hold 1 to 32 cohorts (it holds 33)");
   });
 
+  it("a rollout plan given as a population is named as one, and where a population is described", () => {
+    const plan = readFileSync(new URL("../../../docs/examples/rollout-token-only.json", import.meta.url), "utf8");
+    expect(() => parsePopulation(plan, "plan.json")).toThrow("plan.json: is a rollout plan (it has stages), not a population, which has uidsPerCohort and cohorts (docs/population.md)");
+  });
+
   it("loadPopulation names the path: a missing file, a bad one", () => {
     const dir = mkdtempSync(join(tmpdir(), "rtm-pop-"));
     try {
-      expect(() => loadPopulation(join(dir, "nope.json"))).toThrow(`${join(dir, "nope.json")}: cannot be read (ENOENT)`);
+      expect(() => loadPopulation(join(dir, "nope.json"))).toThrow(`${join(dir, "nope.json")}: no such file`);
       const bad = join(dir, "bad.json");
       writeFileSync(bad, ok([token({ share: 2 })]));
       expect(() => loadPopulation(bad)).toThrow(`${bad}: cohorts[0].share must be a number in [0, 1]`);
