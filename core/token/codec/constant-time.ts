@@ -5,8 +5,8 @@
  * always 32 bytes).
  *
  * The loop stays in JavaScript rather than calling `crypto.timingSafeEqual`, which does the same
- * work: for 32 bytes the call into native code costs about three times the loop (about 50 ns against
- * 16 ns on our benchmark machine), and this runs for every certificate tried on every login.
+ * work: for 32 bytes the call into native code costs more than the loop, and this runs for every
+ * certificate tried on every login.
  */
 export function macEquals(a: Uint8Array, b: Uint8Array): boolean {
   const n = a.length;

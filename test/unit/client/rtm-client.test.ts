@@ -173,7 +173,9 @@ describe("login", () => {
         ctx.ok(frame, loginResult("alice"));
       };
     });
-    const c = client(gw, { loginTimeoutMs: 30 });
+    // Long enough for the login frame to reach the gateway before the timeout on a loaded machine
+    // (the timeout counts the connection too): at 30 ms a CI run timed out before the frame was sent.
+    const c = client(gw, { loginTimeoutMs: 250 });
     const seen = record(c);
     const closed = next(c, "closed");
     const login = rejection(c.login({ uid: "alice" }));
