@@ -104,10 +104,10 @@ const MAX_FIELD = 1_024;
 /**
  * The default batch window, ms. Each batch is one write to Redis and one reply to read, and on a
  * small machine those two system calls cost more gateway CPU than the Redis client's work for a
- * dozen commands: at 5 ms (200 batches a second once logins are frequent) a Redis-mode login cost
- * about 1.1 to 1.2 times a memory-store one in `npm run bench:gateway`, at 20 ms about 1.0. A
- * record then reaches Redis at most 20 ms after its login, which delays by as much the remote-login
- * message to another gateway holding the identity (docs/redis.md, "Session ownership").
+ * dozen commands: 20 ms makes a quarter of the batches 5 ms made, and `npm run bench:gateway`'s
+ * "REDIS_URL set / memory store" line shows what a Redis-mode login costs against a memory-store
+ * one. A record then reaches Redis at most 20 ms after its login, which delays by as much the
+ * remote-login message to another gateway holding the identity (docs/redis.md, "Session ownership").
  */
 export const DEFAULT_BATCH_WINDOW_MS = 20;
 /**

@@ -202,7 +202,9 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
       }),
   );
   const series: RehearsalPoint[] = [];
-  const totals = new Map<string, { logins: number; refused: number; byReason: Record<string, number>; renewRefused: number; live: number; skipped: number }>();
+  type Totals = { logins: number; refused: number; byReason: Record<string, number>; renewRefused: number; live: number; skipped: number };
+  const totals = new Map<string, Totals>();
+  const noTotals = (): Totals => ({ logins: 0, refused: 0, byReason: {}, renewRefused: 0, live: 0, skipped: 0 });
   try {
     await driver.setClock(startAt);
     await driver.putPlan(plan);
@@ -223,7 +225,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
         const merged = results.map((r) => r.cohorts[c.name]).filter((x): x is CohortStepResult => x !== undefined);
         const point = cohortPoint(merged);
         cohorts[c.name] = point;
-        const t = totals.get(c.name) ?? { logins: 0, refused: 0, byReason: {}, renewRefused: 0, live: 0, skipped: 0 };
+        const t = totals.get(c.name) ?? noTotals();
         t.logins += point.logins;
         t.skipped += point.skipped;
         t.refused += point.refused;
@@ -248,7 +250,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalResult> {
     const project = await driver.project();
     const cohortTotals: Record<string, RehearsalResult["cohorts"][string]> = {};
     for (const c of o.population.cohorts) {
-      const t = totals.get(c.name) ?? { logins: 0, refused: 0, byReason: {}, renewRefused: 0, live: 0, skipped: 0 };
+      const t = totals.get(c.name) ?? noTotals();
       cohortTotals[c.name] = { ...t, refusalPercent: t.logins === 0 ? null : round2((t.refused / t.logins) * 100), share: c.share, credential: c.credential, bug: c.bug };
     }
     const simulatedSeconds = (series.at(-1)?.at ?? startAt) - startAt;
@@ -438,70 +440,62 @@ function randomHex32(): string {
   return Buffer.from(bytes).toString("hex");
 }
 
-/** Running gateways through their admin APIs (the first one sets up; every one's clock is moved). */
-/** null for a gateway's 404 project_not_found (the project is absent); any other failure is thrown again. */
-function nullIfNotFound(err: unknown): null {
-  if (err instanceof RehearsalError && / answered 404 project_not_found/.test(err.message)) return null;
-  throw err;
+/** null for a gateway's 404 `code` (the thing asked for is absent); any other failure is thrown again. */
+function nullIf404(code: "project_not_found" | "rollout_not_found"): (err: unknown) => null {
+  return (err) => {
+    if (err instanceof RehearsalError && err.message.includes(` answered 404 ${code}`)) return null;
+    throw err;
+  };
 }
+const nullIfNotFound = nullIf404("project_not_found");
 
-/** How long another gateway may take to see the project the first one holds (a change through Redis takes milliseconds). */
-const SAME_PROJECT_WAIT_MS = 3_000;
+/** How long another gateway may take to see what the first one holds (a change through Redis takes milliseconds). */
+const SAME_STORE_WAIT_MS = 3_000;
+const SAME_STORE = "the gateways given with --gateway must share one certificate store (the same REDIS_URL and REDIS_KEY_PREFIX, docs/redis.md)";
 
 /**
- * Waits until `t` serves `appId` with the primary certificate `certificate`, as `first` does;
- * throws a RehearsalError naming both when it does not within {@link SAME_PROJECT_WAIT_MS}.
+ * Polls `seen()` every 50 ms until it resolves to null (another gateway sees what the first one
+ * holds), or throws a RehearsalError with its last answer, the reason it does not, followed by
+ * {@link SAME_STORE}, once {@link SAME_STORE_WAIT_MS} have passed.
  */
-async function sameProject(
-  t: RehearsalTarget,
-  first: RehearsalTarget,
-  appId: string,
-  certificate: string,
-  call: <T>(t: RehearsalTarget, method: string, path: string) => Promise<T>,
-): Promise<void> {
-  const deadline = performance.now() + SAME_PROJECT_WAIT_MS;
+async function untilSeen(seen: () => Promise<string | null>): Promise<void> {
+  const deadline = performance.now() + SAME_STORE_WAIT_MS;
   for (;;) {
-    const view = await call<{ certificates?: { primary?: { value: string } | null } }>(t, "GET", `/projects/${appId}`).catch(nullIfNotFound);
-    const primary = view?.certificates?.primary?.value;
-    if (primary === certificate) return;
-    if (performance.now() >= deadline) {
-      const what = view === null ? `does not have project ${appId}, which ${first.url} has` : `holds project ${appId} with another primary certificate than ${first.url}`;
-      throw new RehearsalError(
-        `${t.url} ${what}: the gateways given with --gateway must share one certificate store (the same REDIS_URL and REDIS_KEY_PREFIX, docs/redis.md)`,
-      );
-    }
+    const why = await seen();
+    if (why === null) return;
+    if (performance.now() >= deadline) throw new RehearsalError(`${why}: ${SAME_STORE}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
+/** Waits until `t` serves `appId` with the primary certificate `certificate`, as `first` does (see {@link untilSeen}). */
+function sameProject(t: RehearsalTarget, first: RehearsalTarget, appId: string, certificate: string, call: <T>(t: RehearsalTarget, method: string, path: string) => Promise<T>): Promise<void> {
+  return untilSeen(async () => {
+    const view = await call<{ certificates?: { primary?: { value: string } | null } }>(t, "GET", `/projects/${appId}`).catch(nullIfNotFound);
+    if (view?.certificates?.primary?.value === certificate) return null;
+    return view === null ? `${t.url} does not have project ${appId}, which ${first.url} has` : `${t.url} holds project ${appId} with another primary certificate than ${first.url}`;
+  });
+}
+
 /**
- * Waits until `t` serves the rollout just put on `first` (the same `startedAt`, at its revision or a
- * later one); throws a
- * RehearsalError naming both when it does not within {@link SAME_PROJECT_WAIT_MS}.
+ * Waits until `t` serves the rollout just put on `first`: the same `startedAt`, at its revision or a
+ * later one (see {@link untilSeen}).
  */
-async function sameRollout(
+function sameRollout(
   t: RehearsalTarget,
   first: RehearsalTarget,
   appId: string,
   put: { readonly startedAt: number; readonly revision: number },
   call: <T>(t: RehearsalTarget, method: string, path: string) => Promise<T>,
 ): Promise<void> {
-  const deadline = performance.now() + SAME_PROJECT_WAIT_MS;
-  for (;;) {
-    const view = await call<{ startedAt: number; revision: number }>(t, "GET", `/projects/${appId}/rollout`).catch((err: unknown) => {
-      if (err instanceof RehearsalError && / answered 404 rollout_not_found/.test(err.message)) return null;
-      throw err;
-    });
-    if (view !== null && view.startedAt === put.startedAt && view.revision >= put.revision) return;
-    if (performance.now() >= deadline) {
-      throw new RehearsalError(
-        `${t.url} does not see the rollout put on ${first.url} for project ${appId}: the gateways given with --gateway must share one certificate store (the same REDIS_URL and REDIS_KEY_PREFIX, docs/redis.md)`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return untilSeen(async () => {
+    const view = await call<{ startedAt: number; revision: number }>(t, "GET", `/projects/${appId}/rollout`).catch(nullIf404("rollout_not_found"));
+    if (view !== null && view.startedAt === put.startedAt && view.revision >= put.revision) return null;
+    return `${t.url} does not see the rollout put on ${first.url} for project ${appId}`;
+  });
 }
 
+/** Running gateways through their admin APIs (the first one sets up; every one's clock is moved). */
 async function remoteGateways(targets: readonly RehearsalTarget[], appId: string, requestedStart: number, needsSecondary: boolean): Promise<Driver> {
   const call = async <T>(t: RehearsalTarget, method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(new URL(`/admin${path}`, t.url), {

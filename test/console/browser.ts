@@ -6,7 +6,7 @@
  *
  * One headless Chromium serves every file a test worker runs: the worker processes keep their
  * modules from file to file (vitest.config.ts, isolate: false), and launching and closing a
- * Chromium per file cost about 4 s of wall time each on a small machine. It is launched on first
+ * Chromium per file cost seconds of wall time each on a small machine. It is launched on first
  * use, launched again if it went away, and killed by playwright-core when the worker exits.
  *
  * Installs nothing: without /usr/bin/chromium (or CHROMIUM_PATH) the tests skip with a printed

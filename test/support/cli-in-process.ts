@@ -1,7 +1,7 @@
 /**
  * `rtm-auth ARGS` run in the test process (gateway/cli/run-cli.ts), for the many cases that check
  * what a command prints and its exit status: the same code the spawned `bin/rtm-auth.js` runs,
- * without a Node start-up per case (about half a second of CPU each on a small machine). A few
+ * without a Node start-up per case (a large part of a second of CPU each on a small machine). A few
  * cases per file still spawn the real command, for what only a process shows: the exit status as
  * the shell sees it, stdin, the environment.
  */
