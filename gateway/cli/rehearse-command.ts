@@ -45,9 +45,20 @@ Exit: 0 the rehearsal ran (any outcome), 1 a gateway refused it, 2 a usage error
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
+/** `read()`'s result; a plan or population file problem comes back as a UsageError starting with `option`. */
+function withOption<T>(option: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof PlanFileError || err instanceof PopulationError) throw new UsageError(`${option} ${err.message}`);
+    throw err;
+  }
+}
+
 /** Simulated seconds for `30m`, `6h`, `7d`, `90` (seconds); throws a usage message naming `option`. */
 export function parseSimulatedDuration(text: string, option: string): number {
-  const m = /^\s*([0-9]*\.?[0-9]+)\s*([smhd])?\s*$/.exec(text);
+  // A sign is taken so that a negative step is told it must be at least 1 s, not that it is no duration.
+  const m = /^\s*(-?[0-9]*\.?[0-9]+)\s*([smhd])?\s*$/.exec(text);
   if (m === null) throw new UsageError(`${option}: ${JSON.stringify(text)} is not a duration (e.g. 30m, 6h, 7d)`);
   const s = Math.round(Number(m[1]) * (UNIT_SECONDS[m[2] ?? "s"] ?? 1));
   if (!Number.isFinite(s) || s < 1) throw new UsageError(`${option}: ${JSON.stringify(text)} must be at least 1 s`);
@@ -128,9 +139,11 @@ export async function runRehearseCommand(args: string[], io: CliIo): Promise<num
       io.out(REHEARSE_HELP);
       return EXIT.ok;
     }
-    if (values.plan === undefined || values.population === undefined) throw new UsageError("--plan and --population are required");
-    const plan = readPlanFile(values.plan);
-    const population = loadPopulation(values.population);
+    const { plan: planFile, population: populationFile } = values;
+    if (planFile === undefined || populationFile === undefined) throw new UsageError("--plan and --population are required");
+    // Each file's problem is named by its option: the two are easily swapped or mistyped.
+    const plan = withOption("--plan", () => readPlanFile(planFile));
+    const population = withOption("--population", () => loadPopulation(populationFile));
     const profile = values.profile ?? "rtm2";
     if (!(PROFILES as readonly string[]).includes(profile)) throw new UsageError(`--profile must be one of ${PROFILES.join(", ")}`);
     const adminToken = values["admin-token"] ?? process.env.RTM_AUTH_ADMIN_TOKEN;

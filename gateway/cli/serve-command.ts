@@ -43,6 +43,11 @@ Options:
 
 /** Seconds past DRAIN_SECONDS after which a stuck drain exits anyway. */
 const DRAIN_BACKSTOP_SECONDS = 5;
+/**
+ * A repeat of the first stop signal this soon after it, ms, is the same signal delivered twice
+ * (the terminal and npm both send Ctrl-C's SIGINT), not a second one that skips the drain.
+ */
+const SAME_SIGNAL_MS = 1_000;
 
 export async function runServeCommand(args: string[], io: CliIo): Promise<number> {
   let parsed;
@@ -136,14 +141,17 @@ export async function runServeCommand(args: string[], io: CliIo): Promise<number
   }
   // SIGTERM/SIGINT, installed before anything is printed (a caller may signal as soon as it reads
   // the banner): the graceful drain (docs/robustness.md), then exit 0. A second signal, or a
-  // drain that overruns DRAIN_SECONDS by more than the backstop, exits at once.
-  let stopping = false;
+  // drain that overruns DRAIN_SECONDS by more than the backstop, exits at once. A repeat of the
+  // first signal within SAME_SIGNAL_MS is the same one delivered twice, not a second: Ctrl-C on
+  // `npm start` reaches the gateway from the terminal and again from npm, which forwards it.
+  let stopping: { signal: string; at: number } | null = null;
   const stop = (signal: string) => {
-    if (stopping) {
+    if (stopping !== null) {
+      if (signal === stopping.signal && performance.now() - stopping.at < SAME_SIGNAL_MS) return;
       gateway.logger.warn({ signal }, "second signal: exiting without waiting for the drain");
       process.exit(1);
     }
-    stopping = true;
+    stopping = { signal, at: performance.now() };
     gateway.logger.info({ signal, drainSeconds: gateway.config.drainSeconds }, "shutting down: draining");
     setTimeout(() => process.exit(0), (gateway.config.drainSeconds + DRAIN_BACKSTOP_SECONDS) * 1000).unref();
     void gateway.close().then(

@@ -63,7 +63,10 @@ describe("every usage error ends with its command's --help pointer (exit 2, stdo
     ["migrate rehearse", [], "--plan and --population are required"],
     ["migrate rehearse", ["--bogus"], "Unknown option '--bogus'"],
     // A negative value spaced from its flag reaches the flag's own check (not parseArgs' "ambiguous").
-    ["migrate rehearse", ["--plan", example("rollout-token-only.json"), "--population", example("population-ready.json"), "--step", "-5m"], '--step: "-5m" is not a duration'],
+    ["migrate rehearse", ["--plan", example("rollout-token-only.json"), "--population", example("population-ready.json"), "--step", "-5m"], '--step: "-5m" must be at least 1 s'],
+    // A missing file is named by its option.
+    ["migrate rehearse", ["--plan", "/nonexistent/plan.json", "--population", example("population-ready.json")], "--plan /nonexistent/plan.json: no such file"],
+    ["migrate rehearse", ["--plan", example("rollout-token-only.json"), "--population", "/nonexistent/pop.json"], "--population /nonexistent/pop.json: no such file"],
     ["admin-token", [], "ADMIN_JWT_SECRET is not set"],
     ["admin-token", ["--secret", "x"], "Unknown option '--secret'"],
   ];
