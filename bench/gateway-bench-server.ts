@@ -23,6 +23,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import { readFileSync } from "node:fs";
 import v8 from "node:v8";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { ShadowTarget } from "../core/protocol/admin.js";
@@ -106,6 +107,33 @@ async function startGatewayServer(overrides: Record<string, unknown>): Promise<R
   };
 }
 
+/**
+ * Resident bytes of the process's memory by kind of mapping (Linux /proc/self/smaps; `smaps` false
+ * and zeros elsewhere): `brkHeap`, the C allocator's main arena ("[heap]"); `anon`, every other anonymous
+ * mapping (V8's heap pages, the allocator's large blocks and other arenas); `file`, mapped files.
+ */
+function mappings(): { smaps: boolean; brkHeap: number; anon: number; file: number } {
+  const out = { smaps: false, brkHeap: 0, anon: 0, file: 0 };
+  let text: string;
+  try {
+    text = readFileSync("/proc/self/smaps", "latin1");
+  } catch {
+    return out;
+  }
+  out.smaps = true;
+  let kind: "brkHeap" | "anon" | "file" = "anon";
+  for (const line of text.split("\n")) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header !== null) {
+      const name = header[1]!;
+      kind = name === "[heap]" ? "brkHeap" : name === "" || name.startsWith("[anon") ? "anon" : name.startsWith("/") ? "file" : "anon";
+      continue;
+    }
+    if (line.startsWith("Rss:")) out[kind] += Number(/(\d+)/.exec(line)![1]) * 1024;
+  }
+  return out;
+}
+
 const kind = process.argv[2];
 if (kind !== "bare" && kind !== "gateway") {
   console.error("usage: gateway-bench-server.js bare|gateway [config-json]");
@@ -143,7 +171,7 @@ serveChild(
       }
       // Committed bytes per V8 heap space, for telling live objects from space the heap keeps (new space above all).
       const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((sp) => [sp.space_name, { size: sp.space_size, used: sp.space_used_size }]));
-      return { gc: gc !== undefined, ...process.memoryUsage(), spaces, ...running.connections() };
+      return { gc: gc !== undefined, ...process.memoryUsage(), spaces, ...mappings(), ...running.connections() };
     },
     stats: () => running.connections(),
   },

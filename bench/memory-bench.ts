@@ -51,6 +51,12 @@ export interface MemoryServerResult {
    * size, bytes. Absent when the server did not report spaces.
    */
   readonly spacesPerConnection?: Readonly<Record<string, { readonly committed: number; readonly used: number }>>;
+  /**
+   * Growth per connection of the resident size of the C allocator's main heap (the "[heap]"
+   * mapping) and of every other anonymous mapping (V8's heap pages, the allocator's large blocks),
+   * bytes, from /proc/self/smaps; absent where the server could not read it (not Linux).
+   */
+  readonly mappingsPerConnection?: { readonly brkHeap: number; readonly otherAnonymous: number };
   readonly droppedWhileHeld: number;
 }
 
@@ -119,12 +125,17 @@ async function measureServer(kind: "bare" | "gateway", holders: readonly BenchCh
       heapPerConnection: (n(after, "heapUsed") - n(before, "heapUsed")) / o.sessions,
       externalPerConnection: (n(after, "external") - n(before, "external")) / o.sessions,
       spacesPerConnection: spaceGrowth(before, after, o.sessions),
+      ...(after["smaps"] === true && before["smaps"] === true
+        ? { mappingsPerConnection: { brkHeap: (n(after, "brkHeap") - n(before, "brkHeap")) / o.sessions, otherAnonymous: (n(after, "anon") - n(before, "anon")) / o.sessions } }
+        : {}),
       droppedWhileHeld: stats.reduce((s, m) => s + n(m, "dropped"), 0),
     };
     o.log(
       `  ${kind.padEnd(8)} ${ok} connections open (${failed} failed) in ${(openMs / 1000).toFixed(1)} s; server sees ${r.serverConnections} connections, ${r.serverSessions} sessions; ` +
         `RSS ${(r.rssBefore / 2 ** 20).toFixed(1)} → ${(r.rssAfter / 2 ** 20).toFixed(1)} MiB`,
     );
+    const mp = r.mappingsPerConnection;
+    if (mp !== undefined) o.log(`           resident mappings per connection: C allocator heap ${mp.brkHeap.toFixed(0)}, other anonymous ${mp.otherAnonymous.toFixed(0)}`);
     o.log(`           V8 heap spaces, committed (used) per connection: ${spaceDeltas(before, after, o.sessions)}`);
     return r;
   } finally {

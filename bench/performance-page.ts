@@ -61,6 +61,8 @@ interface MemoryServer {
   readonly heapPerConnection: number;
   /** Growth per connection of each V8 heap space (absent from older figures). */
   readonly spacesPerConnection?: Readonly<Record<string, { readonly committed: number; readonly used: number }>>;
+  /** Growth per connection of resident mappings: the C allocator's heap, every other anonymous one (absent from older figures and off Linux). */
+  readonly mappingsPerConnection?: { readonly brkHeap: number; readonly otherAnonymous: number };
 }
 interface GatewayJson {
   readonly options: { readonly concurrency: number; readonly durationS: number; readonly rounds: number; readonly primeS?: number; readonly rate?: number };
@@ -326,6 +328,23 @@ function memorySection(g: GatewayJson | null, cl: ClusterJson | null, steps: rea
             ["gateway session", ...names.map((n) => cell(gs[n])), `${f(committed(mem.gateway, gs))} B`],
           ],
           names.map((_, i) => i + 1).concat(names.length + 1),
+        ),
+      );
+    }
+    const bm = mem.bare.mappingsPerConnection;
+    const gm = mem.gateway.mappingsPerConnection;
+    if (bm !== undefined && gm !== undefined) {
+      out.push(
+        "",
+        "The same growth by resident mapping (Linux `/proc/self/smaps`): the C allocator's heap (`[heap]`: sockets' native state, small native buffers) and every other anonymous mapping (V8's heap pages, the allocator's large blocks).",
+        "",
+        table(
+          ["server", "C allocator heap", "other anonymous mappings"],
+          [
+            ["bare ws", `${f(bm.brkHeap)} B`, `${f(bm.otherAnonymous)} B`],
+            ["gateway session", `${f(gm.brkHeap)} B`, `${f(gm.otherAnonymous)} B`],
+          ],
+          [1, 2],
         ),
       );
     }

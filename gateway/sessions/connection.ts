@@ -55,8 +55,13 @@ export class Connection implements RateLimiter, Scheduled {
   // of an empty window is always allowed, so the replay gives the ring exactly the state it would
   // have had; a logged-in idle session keeps no ring (docs/robustness.md).
   private readonly rateLimit: number;
-  /** The time of the connection's only login call so far (ms), or NaN: before its ring exists. */
-  private firstLoginAt = Number.NaN;
+  /**
+   * The time of the connection's only login call so far, in whole ms (rounded down), or -1: before
+   * its ring exists. A whole number, because V8 keeps a small integer in the object itself but a
+   * fraction (or NaN) in a 16-byte heap number of its own, which every idle session would pay for
+   * (docs/robustness.md, "Memory per session"). The SDKs time their windows in whole ms too.
+   */
+  private firstLoginAt = -1;
   /** What few connections need (call windows, the ping budget, a held login), in one object made at first need. */
   private rare: RareState | null = null;
 
@@ -84,14 +89,14 @@ export class Connection implements RateLimiter, Scheduled {
    */
   hit(method: RateMethod, monotonicMs: number, minSpacingMs = 0): boolean {
     if (method === "login" && (this.rare === null || this.rare.loginRing === null)) {
-      if (Number.isNaN(this.firstLoginAt)) {
+      if (this.firstLoginAt < 0) {
         // The first call of an empty window: always allowed (ringHit would say so too).
-        this.firstLoginAt = monotonicMs;
+        this.firstLoginAt = Math.floor(monotonicMs);
         return true;
       }
       const ring = newRing(this.rateLimit);
       ringHit(ring, this.firstLoginAt);
-      this.firstLoginAt = Number.NaN;
+      this.firstLoginAt = -1;
       this.rareState().loginRing = ring;
     }
     const rare = this.rareState();

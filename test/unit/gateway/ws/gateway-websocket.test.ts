@@ -120,3 +120,81 @@ describe("GatewayWebSocket's closing handshake", () => {
     }
   });
 });
+
+describe("GatewayWebSocket's automatic pongs", () => {
+  /** A ws server with `WebSocketClass`; resolves with the server's side of one client connection and the client. */
+  async function connect(WebSocketClass: typeof WebSocket): Promise<{ serverWs: WebSocket; client: WebSocket; close: () => Promise<void> }> {
+    const server: Server = createServer();
+    const wss = new WebSocketServer({ server, WebSocket: WebSocketClass, clientTracking: false, perMessageDeflate: false });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const serverSide = new Promise<WebSocket>((resolve) => wss.on("connection", resolve));
+    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    client.on("error", () => {});
+    await once(client, "open");
+    const serverWs = await serverSide;
+    return {
+      serverWs,
+      client,
+      close: async () => {
+        client.terminate();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  it("ws itself, on the pinned version, gives each connection its own pong callback (what the class removes)", async () => {
+    const c = await connect(WebSocket);
+    try {
+      expect(Object.hasOwn(c.serverWs, "_autoPongComplete")).toBe(true);
+      expect((c.serverWs as unknown as { _pendingAutoPongs: unknown })._pendingAutoPongs).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("holds no pong callback of its own, and the pending count falls as each pong is written (100 pings, over ws's limit of 60)", async () => {
+    const c = await connect(GatewayWebSocket);
+    try {
+      expect(Object.hasOwn(c.serverWs, "_autoPongComplete")).toBe(false);
+      const internals = c.serverWs as unknown as { _pendingAutoPongs: number };
+      // Were the count not lowered, ws would destroy the socket at the 61st ping.
+      const closed = once(c.client, "close").then(() => {
+        throw new Error(`closed after ${answered} pongs`);
+      });
+      closed.catch(() => {});
+      let answered = 0;
+      for (let i = 0; i < 100; i++) {
+        const pong = once(c.client, "pong") as Promise<[Buffer]>;
+        c.client.ping(`p${i}`);
+        const [data] = await Promise.race([pong, closed]);
+        expect(data.toString()).toBe(`p${i}`);
+        answered++;
+      }
+      expect(c.serverWs.readyState).toBe(WebSocket.OPEN);
+      expect(internals._pendingAutoPongs).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("still destroys the socket of a peer whose pongs pile up unwritten (ws's limit, here 2)", async () => {
+    const server: Server = createServer();
+    const wss = new WebSocketServer({ server, WebSocket: GatewayWebSocket, clientTracking: false, perMessageDeflate: false, maxPendingAutoPongs: 2 } as ConstructorParameters<typeof WebSocketServer>[0]);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const serverSide = new Promise<WebSocket>((resolve) => wss.on("connection", resolve));
+      const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      client.on("error", () => {});
+      await once(client, "open");
+      const serverWs = await serverSide;
+      // A corked socket completes no write, so no pong callback runs and the count only rises.
+      (serverWs as unknown as { _socket: Duplex })._socket.cork();
+      const closed = once(client, "close") as Promise<[number]>;
+      for (let i = 0; i < 3; i++) client.ping();
+      const [code] = await closed;
+      expect(code).toBe(1006);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
