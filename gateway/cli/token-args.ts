@@ -120,12 +120,18 @@ export async function readProcessStdin(): Promise<string> {
 /**
  * The TOKEN positional: exactly one. `-` reads it from stdin, trimmed of surrounding whitespace
  * (a token given as an argument is used exactly as given: the verifier is byte-strict).
+ *
+ * Throws {@link TokenUsageError} for no TOKEN, more than one, or `-` with nothing but whitespace on
+ * stdin (an empty pipe is a mistake in the command, not a malformed token).
  */
 export async function tokenArgument(positionals: readonly string[], readStdin: () => Promise<string>): Promise<string> {
   if (positionals.length === 0) throw new TokenUsageError("missing TOKEN (give the token, or - to read it from stdin)");
   if (positionals.length > 1) throw new TokenUsageError(`expected one TOKEN, got ${positionals.length} arguments`);
   const token = positionals[0] as string;
-  return token === "-" ? (await readStdin()).trim() : token;
+  if (token !== "-") return token;
+  const read = (await readStdin()).trim();
+  if (read === "") throw new TokenUsageError("TOKEN is -, but stdin was empty (pipe the token in, e.g. echo \"$TOKEN\" | rtm-auth token … -)");
+  return read;
 }
 
 /** Unix seconds as ISO-8601 UTC without milliseconds, e.g. `2024-06-10T07:13:20Z`. */

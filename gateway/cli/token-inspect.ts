@@ -9,7 +9,8 @@ Decodes a 006 or 007 token and prints every field, without verifying it: no cert
 is needed, and nothing printed is authenticated. The signature is shown only as its length.
 Every 007 service type (1..10) is decoded; an RTM2 service shows its permissions, with Agora's
 names and as the notation 'token build --permissions' takes (docs/token-services.md).
-TOKEN may be - to read the token from stdin (surrounding whitespace is trimmed).
+TOKEN may be - to read the token from stdin (surrounding whitespace is trimmed; an empty
+stdin is a usage error, exit 2).
 
 Options:
   --json       print the fields as one JSON object ({"decoded": true, ...});

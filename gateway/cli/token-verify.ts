@@ -9,7 +9,8 @@ export const VERIFY_USAGE = `Usage: rtm-auth token verify --app-id APP_ID --cert
                            [--pending-certificate C]... [--deleted-certificate C]... [--json] TOKEN
 
 Verifies TOKEN for an RTM login of UID to APP_ID, with the checks and reasons of the gateway.
-TOKEN may be - to read the token from stdin (surrounding whitespace is trimmed).
+TOKEN may be - to read the token from stdin (surrounding whitespace is trimmed; an empty
+stdin is a usage error, exit 2).
 
 Options:
   --app-id APP_ID      the App ID the gateway is configured with, 32 hexadecimal characters

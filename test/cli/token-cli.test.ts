@@ -449,6 +449,18 @@ describe.concurrent("usage", () => {
     ["verify: --now too large", [...V, "--now", "99999999999999999999", TOKEN], `rtm-auth token verify: --now must be in 0..9007199254740991, got 99999999999999999999${see("verify")}`],
     ["verify: unknown option", [...V, "--slot", "primary", TOKEN], `rtm-auth token verify: unknown option --slot${see("verify")}`],
   ];
+  it.each([
+    ["verify", [...V, "-"], ""],
+    ["verify", [...V, "--json", "-"], " \r\n\t"],
+    ["inspect", ["token", "inspect", "-"], "\n"],
+  ] as const)("%s: TOKEN - with an empty stdin (%j) → exit 2, not a malformed token", async (sub, args, input) => {
+    expect(await rtmAuth([...args], input)).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `rtm-auth token ${sub}: TOKEN is -, but stdin was empty (pipe the token in, e.g. echo "$TOKEN" | rtm-auth token … -)${see(sub)}`,
+    });
+  });
+
   it.each(USAGE_ERRORS)("%s → exit 2 with a one-line message", async (_name, args, stderr) => {
     expect(await rtmAuth(args)).toEqual({ code: 2, stdout: "", stderr });
   });
