@@ -194,7 +194,11 @@ return 0
  *   Records without a login time (older gateways' two-field values, sweep restores with 0) count
  *   as older. This gateway's own records are always replaced: its writes go in its logins' order.
  * - `R` and this session's `"<gatewayId> <sessionId> "`: the RELEASE compare-and-delete (1 or 0).
- * Either op on a key that holds another type than a string answers -1 and leaves the others alone.
+ * - `X` before the loginMs, then the value: a login whose session ended within the same window, so
+ *   its write and its delete as one entry. It answers as the write would (the previous record, or
+ *   `!` and a newer login's record, which is written back), and leaves no record of its own, as
+ *   the delete after the write would have.
+ * Any op on a key that holds another type than a string answers -1 and leaves the others alone.
  */
 const BATCH = script(`
 local function newer(record, loginMs, latest)
@@ -210,6 +214,18 @@ for i = 1, #KEYS do
     if type(v) == 'table' then out[i] = -1
     elseif v and string.sub(v, 1, #arg) == arg then redis.call('DEL', KEYS[i]); out[i] = 1
     else out[i] = 0 end
+  elseif string.sub(op, 1, 1) == 'X' then
+    local mine = string.match(arg, '^%S+ ')
+    local v = redis.pcall('GET', KEYS[i])
+    if type(v) == 'table' then
+      out[i] = -1
+    elseif v and string.sub(v, 1, #mine) ~= mine and newer(v, tonumber(string.sub(op, 2)), latest) then
+      redis.call('SET', KEYS[i], v, 'EX', ttl)
+      out[i] = '!' .. v
+    else
+      if v then redis.call('DEL', KEYS[i]) end
+      out[i] = v
+    end
   else
     local mine = string.match(arg, '^%S+ ')
     local v = redis.pcall('SET', KEYS[i], arg, 'EX', ttl, 'GET')
@@ -237,6 +253,8 @@ interface PendingWrite {
   readonly uid: string;
   /** The login's wall clock (ms since the epoch); -1 for a logout's delete. */
   readonly loginMs: number;
+  /** A login's write whose session ended before the batch left: sent as one `X` entry (see BATCH). */
+  ended?: boolean;
 }
 
 /** A record's owner and session (its login time is only read by the scripts). */
@@ -300,6 +318,11 @@ export class RedisLoginBroadcast implements LoginBroadcast {
   private closed = false;
   /** Record writes waiting in the batch window, sent together when it ends (null: one command per write, a cluster's case). */
   private pending: PendingWrite[] | null;
+  /**
+   * The logins' writes of {@link pending}, by session id: a session that ends before its write has
+   * left marks that write instead of adding a delete (one `X` entry). At most MAX_BATCH entries.
+   */
+  private readonly pendingLogins = new Map<string, PendingWrite>();
   /** The pending batch's timer or immediate, while one is scheduled. */
   private flushTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   /** Whether Redis has run the batch script since this connection was last (re)established. */
@@ -357,12 +380,23 @@ export class RedisLoginBroadcast implements LoginBroadcast {
       return; // not an identity a record can name (the Redis store only holds 32-hex App IDs)
     }
     if (this.pending === null) void this.claim(key, appId, uid, sessionId, Date.now());
-    else this.enqueue({ key, sessionId, appId, uid, loginMs: Date.now() });
+    else {
+      const write: PendingWrite = { key, sessionId, appId, uid, loginMs: Date.now(), ended: false };
+      this.pendingLogins.set(sessionId, write);
+      this.enqueue(write);
+    }
   }
 
   release(appId: string, uid: string, sessionId: string): void {
     if (this.closed) return;
     if (this.unwritten.size > 0) this.unwritten.delete(sessionId);
+    // Its login's write has not left yet: that write becomes the write and the delete in one.
+    const login = this.pendingLogins.size > 0 ? this.pendingLogins.get(sessionId) : undefined;
+    if (login !== undefined) {
+      login.ended = true;
+      this.pendingLogins.delete(sessionId);
+      return;
+    }
     let key: string;
     try {
       key = this.keys.sessionOwner(appId, uid);
@@ -503,6 +537,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
       this.flushTimer = null;
     }
     this.pending = [];
+    this.pendingLogins.clear();
     const keys: string[] = new Array<string>(writes.length);
     const args: string[] = new Array<string>(2 + 2 * writes.length);
     args[0] = String(this.ttl);
@@ -511,7 +546,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
       const w = writes[i] as PendingWrite;
       keys[i] = w.key;
       if (w.loginMs >= 0) {
-        args[2 + 2 * i] = String(w.loginMs);
+        args[2 + 2 * i] = w.ended === true ? `X${w.loginMs}` : String(w.loginMs);
         args[3 + 2 * i] = `${this.origin} ${w.sessionId} ${w.loginMs}`;
       } else {
         args[2 + 2 * i] = "R";
@@ -533,8 +568,12 @@ export class RedisLoginBroadcast implements LoginBroadcast {
       const w = writes[i] as PendingWrite;
       if (w.loginMs < 0) continue; // a logout's delete: nothing to act on
       const r: unknown = replies[i];
-      if (r === -1) this.claimFailed(new Error("the ownership record holds another type than a string"), w.sessionId, w.loginMs);
-      else if (typeof r === "string" && r.startsWith("!")) this.newerLogin(r.slice(1), w);
+      if (r === -1) {
+        const err = new Error("the ownership record holds another type than a string");
+        // An ended session has nothing left to claim later.
+        if (w.ended === true) this.writeFailed(err);
+        else this.claimFailed(err, w.sessionId, w.loginMs);
+      } else if (typeof r === "string" && r.startsWith("!")) this.newerLogin(r.slice(1), w);
       else this.replacedRecord(typeof r === "string" ? r : null, w.appId, w.uid, w.sessionId);
     }
   }
@@ -549,7 +588,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
   private batchFailed(writes: readonly PendingWrite[], err: unknown): void {
     // A session that logged out within the same batch has no record to claim later.
     const released = new Set<string>();
-    for (const w of writes) if (w.loginMs < 0) released.add(w.sessionId);
+    for (const w of writes) if (w.loginMs < 0 || w.ended === true) released.add(w.sessionId);
     for (const w of writes) if (w.loginMs >= 0 && !released.has(w.sessionId)) this.claimFailed(err, w.sessionId, w.loginMs);
     if (released.size > 0) this.onReleaseFailed(err);
   }

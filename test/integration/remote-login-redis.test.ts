@@ -610,21 +610,21 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
       const { bc, batches, methods, redis } = await counted(p, "gw1", { ...TUNING, batchWindowMs: 50 });
       bc.announce(A, "ann", "gw1-1");
       bc.announce(A, "bea", "gw1-2");
-      bc.release(A, "bea", "gw1-2"); // logged out in the same window: its record goes again
+      bc.release(A, "bea", "gw1-2"); // logged out in the same window: its write and its delete go as one entry
       bc.announce(A, "ann", "gw1-3"); // relogin here: replaces gw1-1's record, no message
       await sleep(10);
       expect(batches, "nothing sent before the window ends").toEqual([]);
       expect(await admin.get(keys.sessionOwner(A, "ann"))).toBeNull();
       await vi.waitFor(() => expect(bc.stats().ownerWrites).toEqual({ none: 2, thisGateway: 1, liveGateway: 0, deadGateway: 0, newerLogin: 0 }), WAIT);
-      expect(batches).toEqual([4]);
+      expect(batches).toEqual([3]);
       expect(await admin.get(keys.sessionOwner(A, "ann"))).toMatch(/^gw1 gw1-3 \d+$/);
       expect(await admin.exists(keys.sessionOwner(A, "bea"))).toBe(0);
 
       // MAX_BATCH writes in one turn: that batch leaves at once, the rest after the window.
       for (let i = 0; i < MAX_BATCH + 3; i++) bc.announce(A, `many-${i}`, `gw1-m${i}`);
-      expect(batches).toEqual([4, MAX_BATCH]);
+      expect(batches).toEqual([3, MAX_BATCH]);
       await vi.waitFor(() => expect(bc.stats().ownerWrites.none).toBe(2 + MAX_BATCH + 3), WAIT);
-      expect(batches).toEqual([4, MAX_BATCH, 3]);
+      expect(batches).toEqual([3, MAX_BATCH, 3]);
       expect(await admin.get(keys.sessionOwner(A, `many-${MAX_BATCH + 2}`))).toMatch(/^gw1 gw1-m\d+ \d+$/);
 
       // The first batch loads the script (EVAL), the next ones name it (EVALSHA). After a
@@ -640,8 +640,43 @@ describe.skipIf(noServer !== undefined)("remote login through ownership records 
       // close() sends what waits.
       bc.announce(A, "last", "gw1-z");
       await bc.close();
-      expect(batches).toEqual([4, MAX_BATCH, 3, 1, 1]);
+      expect(batches).toEqual([3, MAX_BATCH, 3, 1, 1]);
       expect(await admin.get(keys.sessionOwner(A, "last"))).toMatch(/^gw1 gw1-z \d+$/);
+    });
+
+    it("a session that ends before its login's write has left goes as one entry: the session it replaced elsewhere still ends, and no record is left", async () => {
+      const p = prefix("owner-ended");
+      const keys = redisKeys(p);
+      const admin = adminClient(server.url);
+      cleanups.push(() => admin.quit());
+      const other = await broadcast(p, "gw2");
+      const heard: RemoteLogin[] = [];
+      other.onRemoteLogin((l) => heard.push(l));
+      const { bc, batches } = await counted(p, "gw1", { ...TUNING, batchWindowMs: 50 });
+      await vi.waitFor(() => expect([...bc.liveGateways()].sort()).toEqual(["gw1", "gw2"]), WAIT);
+      other.announce(A, "rae", "gw2-1");
+      other.announce(A, "sam", "gw2-2");
+      await vi.waitFor(async () => expect(await admin.exists(keys.sessionOwner(A, "rae"), keys.sessionOwner(A, "sam"))).toBe(2), WAIT);
+      // A newer login elsewhere, made while this gateway's write waits: it wins, and its record stays.
+      await admin.set(keys.sessionOwner(A, "sam"), `gw2 gw2-3 ${Date.now() + NEWER_LOGIN_MARGIN_MS / 2}`);
+      bc.announce(A, "rae", "gw1-1");
+      bc.release(A, "rae", "gw1-1");
+      bc.announce(A, "sam", "gw1-2");
+      bc.release(A, "sam", "gw1-2");
+      bc.announce(A, "tia", "gw1-3");
+      bc.release(A, "tia", "gw1-3");
+      await vi.waitFor(() => expect(heard).toEqual([{ appId: A, uid: "rae", sessionId: "gw1-1", origin: "gw1", replaces: "gw2-1" }]), WAIT);
+      expect(batches).toEqual([3]);
+      expect(bc.stats().ownerWrites).toEqual({ none: 1, thisGateway: 0, liveGateway: 1, deadGateway: 0, newerLogin: 1 });
+      expect(await admin.exists(keys.sessionOwner(A, "rae"), keys.sessionOwner(A, "tia"))).toBe(0);
+      expect(await admin.get(keys.sessionOwner(A, "sam"))).toMatch(/^gw2 gw2-3 \d+$/);
+      expect(await admin.ttl(keys.sessionOwner(A, "sam"))).toBeGreaterThan(0);
+      // A release after the write has left is a delete of its own.
+      bc.announce(A, "uma", "gw1-4");
+      await vi.waitFor(async () => expect(await admin.exists(keys.sessionOwner(A, "uma"))).toBe(1), WAIT);
+      bc.release(A, "uma", "gw1-4");
+      await vi.waitFor(async () => expect(await admin.exists(keys.sessionOwner(A, "uma"))).toBe(0), WAIT);
+      expect(batches).toEqual([3, 1, 1]);
     });
 
     it("the default window is 20 ms: a write made 10 ms after the first goes in the same batch", async () => {
