@@ -110,10 +110,10 @@ async function startGatewayServer(overrides: Record<string, unknown>): Promise<R
 /**
  * Resident bytes of the process's memory by kind of mapping (Linux /proc/self/smaps; `smaps` false
  * and zeros elsewhere): `brkHeap`, the C allocator's main arena ("[heap]"); `anon`, every other anonymous
- * mapping (V8's heap pages, the allocator's large blocks and other arenas); `file`, mapped files.
+ * mapping (V8's heap pages, the allocator's large blocks and other arenas). Mapped files are left out.
  */
-function mappings(): { smaps: boolean; brkHeap: number; anon: number; file: number } {
-  const out = { smaps: false, brkHeap: 0, anon: 0, file: 0 };
+function mappings(): { smaps: boolean; brkHeap: number; anon: number } {
+  const out = { smaps: false, brkHeap: 0, anon: 0 };
   let text: string;
   try {
     text = readFileSync("/proc/self/smaps", "latin1");
@@ -121,15 +121,15 @@ function mappings(): { smaps: boolean; brkHeap: number; anon: number; file: numb
     return out;
   }
   out.smaps = true;
-  let kind: "brkHeap" | "anon" | "file" = "anon";
+  let kind: "brkHeap" | "anon" | null = null;
   for (const line of text.split("\n")) {
     const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
     if (header !== null) {
       const name = header[1]!;
-      kind = name === "[heap]" ? "brkHeap" : name === "" || name.startsWith("[anon") ? "anon" : name.startsWith("/") ? "file" : "anon";
+      kind = name === "[heap]" ? "brkHeap" : name.startsWith("/") ? null : "anon";
       continue;
     }
-    if (line.startsWith("Rss:")) out[kind] += Number(/(\d+)/.exec(line)![1]) * 1024;
+    if (kind !== null && line.startsWith("Rss:")) out[kind] += Number(/(\d+)/.exec(line)![1]) * 1024;
   }
   return out;
 }

@@ -43,14 +43,7 @@ export function verifyToken(req: VerifyRequest): VerifyResult {
     const detail = typeof token !== "string" ? "token is not a string" : `token length ${token.length} outside 3..${max}`;
     return { valid: false, reason: "malformed", detail, parsed: null };
   }
-  // One call site per version rather than `verifierFor(token).verify(req)`, so that V8 may inline
-  // each verifier where it is called (a site that has seen two targets inlines neither). In
-  // bench:verify the difference is within its noise (docs/architecture.md, "The hot path"). Same
-  // dispatch as verifierFor.
-  if (token.charCodeAt(0) === ZERO && token.charCodeAt(1) === ZERO) {
-    const c = token.charCodeAt(2);
-    if (c === SIX) return verify006(req);
-    if (c === SEVEN) return verify007(req);
-  }
+  const verifier = verifierFor(token);
+  if (verifier !== undefined) return verifier.verify(req);
   return { valid: false, reason: "unsupported_version", detail: "unknown version prefix", parsed: null };
 }

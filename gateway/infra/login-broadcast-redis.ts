@@ -214,27 +214,19 @@ for i = 1, #KEYS do
     if type(v) == 'table' then out[i] = -1
     elseif v and string.sub(v, 1, #arg) == arg then redis.call('DEL', KEYS[i]); out[i] = 1
     else out[i] = 0 end
-  elseif string.sub(op, 1, 1) == 'X' then
-    local mine = string.match(arg, '^%S+ ')
-    local v = redis.pcall('GET', KEYS[i])
-    if type(v) == 'table' then
-      out[i] = -1
-    elseif v and string.sub(v, 1, #mine) ~= mine and newer(v, tonumber(string.sub(op, 2)), latest) then
-      redis.call('SET', KEYS[i], v, 'EX', ttl)
-      out[i] = '!' .. v
-    else
-      if v then redis.call('DEL', KEYS[i]) end
-      out[i] = v
-    end
   else
+    -- A login's write; with X, one whose session has ended: only read, and nothing of its own left.
+    local ended = string.sub(op, 1, 1) == 'X'
     local mine = string.match(arg, '^%S+ ')
-    local v = redis.pcall('SET', KEYS[i], arg, 'EX', ttl, 'GET')
+    local v
+    if ended then v = redis.pcall('GET', KEYS[i]) else v = redis.pcall('SET', KEYS[i], arg, 'EX', ttl, 'GET') end
     if type(v) == 'table' then
       out[i] = -1
-    elseif v and string.sub(v, 1, #mine) ~= mine and newer(v, tonumber(op), latest) then
+    elseif v and string.sub(v, 1, #mine) ~= mine and newer(v, tonumber(ended and string.sub(op, 2) or op), latest) then
       redis.call('SET', KEYS[i], v, 'EX', ttl)
       out[i] = '!' .. v
     else
+      if ended and v then redis.call('DEL', KEYS[i]) end
       out[i] = v
     end
   end
