@@ -65,7 +65,9 @@ it.skipIf(!RUN_BROWSER)(
     // The Migration link keeps this project.
     expect(await page.getByRole("navigation").getByRole("link", { name: "Migration" }).getAttribute("href")).toBe(`#/migration/${APP}`);
 
-    // Spellcheck really off where App IDs, uids and tokens are typed.
+    // Spellcheck really off where App IDs, uids and tokens are typed. The heading shows before the
+    // project's sections do, so wait for the three fields first (CI once read them too early).
+    for (const name of ["uid", "explain-uid", "explain-token"]) await page.locator(`[name="${name}"]`).waitFor({ state: "attached" });
     const spell = await page.evaluate(`["uid", "explain-uid", "explain-token"].map((n) => [n, document.querySelector('[name="' + n + '"]')?.spellcheck])`);
     expect(spell).toEqual([
       ["uid", false],
