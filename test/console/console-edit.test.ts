@@ -159,6 +159,7 @@ it.skipIf(!RUN_BROWSER)(
     await mint.getByRole("button", { name: "Mint token" }).click();
     await mint.getByRole("button", { name: "Explain this token" }).click();
     await explain.getByRole("table", { name: "Decoded token" }).waitFor();
+    await explain.getByRole("table", { name: "Explanation" }).waitFor();
     await primaryRow.getByRole("button", { name: /Reveal primary certificate|Hide primary certificate/ }).click();
     await page.setViewportSize({ width: 420, height: 900 });
     await page.waitForTimeout(300);
