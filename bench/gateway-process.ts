@@ -12,10 +12,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
+import { connect } from "node:net";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Redis } from "ioredis";
 import { ENV_NAMES } from "../gateway/config.js";
 
 /** The repository root: the nearest directory above this file whose package.json is this package's (works from bench/ and dist/bench/). */
@@ -171,24 +171,87 @@ export function commandStatsDelta(before: ReadonlyMap<string, number>, after: Re
 
 /**
  * Counts the script calls Redis runs (EVALSHA, and EVAL by the SHA-1 of its source), by script
- * SHA, through MONITOR on a connection of its own (`connect` makes it; `stop()` closes it).
+ * SHA, through MONITOR on a plain TCP connection of its own to `endpoint` (no AUTH; `stop()`
+ * closes it). Resolves once Redis has answered +OK, so every command after that is seen.
  * `INFO commandstats` cannot tell the ownership batch script from a certificate read script: this can.
+ *
+ * Not ioredis's `monitor()`: when a monitored line arrives in the same read as MONITOR's +OK (the
+ * gateways' heartbeats keep Redis busy), ioredis takes it for a reply and fails with "Command queue
+ * state error". Here each line after +OK is a monitored command, by construction.
+ *
+ * @throws when the connection fails or Redis answers MONITOR with anything but +OK.
  */
-export async function watchScripts(connect: () => Redis): Promise<{ readonly calls: ReadonlyMap<string, number>; count(): number; stop(): void }> {
-  const monitor = await connect().monitor();
+export async function watchScripts(endpoint: { readonly host: string; readonly port: number }): Promise<{ readonly calls: ReadonlyMap<string, number>; count(): number; stop(): void }> {
+  const socket = connect({ host: endpoint.host, port: endpoint.port });
+  socket.setEncoding("latin1"); // MONITOR escapes every byte outside printable ASCII
   const calls = new Map<string, number>();
-  monitor.on("monitor", (_time: string, args: string[]) => {
-    const cmd = args[0]?.toLowerCase();
-    if (cmd !== "evalsha" && cmd !== "eval") return;
-    // SHA-1 names a script (Redis's choice; no security use).
-    const sha = cmd === "evalsha" ? String(args[1]) : createHash("sha1").update(String(args[1])).digest("hex");
-    calls.set(sha, (calls.get(sha) ?? 0) + 1);
+  let pending = "";
+  let started = false;
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.on("data", (chunk: string) => {
+      pending += chunk;
+      for (let end = pending.indexOf("\r\n"); end >= 0; end = pending.indexOf("\r\n")) {
+        const line = pending.slice(0, end);
+        pending = pending.slice(end + 2);
+        if (!started) {
+          if (line !== "+OK") {
+            socket.destroy();
+            reject(new Error(`MONITOR answered ${JSON.stringify(line.slice(0, 200))}, not +OK`));
+            return;
+          }
+          started = true;
+          socket.off("error", reject);
+          socket.on("error", () => {}); // stop() may race a reset; the counts stay as they were
+          resolve();
+          continue;
+        }
+        const args = monitorArgs(line);
+        const cmd = args[0]?.toString("latin1").toLowerCase();
+        if ((cmd !== "evalsha" && cmd !== "eval") || args[1] === undefined) continue;
+        // SHA-1 names a script (Redis's choice; no security use).
+        const sha = cmd === "evalsha" ? args[1].toString("latin1") : createHash("sha1").update(args[1]).digest("hex");
+        calls.set(sha, (calls.get(sha) ?? 0) + 1);
+      }
+    });
+    socket.write("MONITOR\r\n");
   });
   return {
     calls,
     count: () => [...calls.values()].reduce((s, n) => s + n, 0),
-    stop: () => monitor.disconnect(),
+    stop: () => socket.destroy(),
   };
+}
+
+const MONITOR_ESCAPES: Readonly<Record<string, number>> = { n: 10, r: 13, t: 9, a: 7, b: 8, "\\": 92, '"': 34 };
+
+/**
+ * The arguments of one MONITOR line (`+1700000000.123456 [0 127.0.0.1:5000] "evalsha" "ab…" …`),
+ * each as the bytes the client sent: Redis quotes every argument and escapes \\, \", \n, \r, \t,
+ * \a, \b and other bytes as \xHH. Exported for its test.
+ */
+export function monitorArgs(line: string): Buffer[] {
+  const args: Buffer[] = [];
+  let i = line.indexOf("] ");
+  if (i < 0) return args;
+  i += 2;
+  while (i < line.length && line[i] === '"') {
+    const bytes: number[] = [];
+    for (i++; i < line.length && line[i] !== '"'; i++) {
+      if (line[i] !== "\\") {
+        bytes.push(line.charCodeAt(i) & 0xff);
+        continue;
+      }
+      const e = line[++i] ?? "";
+      if (e === "x") {
+        bytes.push(parseInt(line.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else bytes.push(MONITOR_ESCAPES[e] ?? e.charCodeAt(0));
+    }
+    args.push(Buffer.from(bytes));
+    i += 2; // the closing quote and the space
+  }
+  return args;
 }
 
 /** The commands that read certificate state (a login must make none of them). */

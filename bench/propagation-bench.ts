@@ -333,7 +333,7 @@ async function loginCommands(B: GatewayProcess, appId: string, certificate: stri
   await runLogins(target, Array.from({ length: 20 }, (_, i) => frame(`warm-${tag}-${i}`)));
   await sleep(50);
 
-  const scripts = await watchScripts(() => redis.duplicate({ connectionName: "propagation-bench-monitor" }));
+  const scripts = await watchScripts({ host: redis.options.host ?? "127.0.0.1", port: redis.options.port ?? 6379 });
   const before = await commandStats(redis);
   const started = performance.now();
   const r = await runLogins(target, frames);

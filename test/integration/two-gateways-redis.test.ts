@@ -274,7 +274,7 @@ describe.skipIf(noServer !== undefined)("two gateway processes on one Redis", ()
     );
     const redis = adminClient(server.url);
     // Scripts are told apart by their SHA: the certificate store reads with one too.
-    const scripts = await watchScripts(() => adminClient(server.url));
+    const scripts = await watchScripts({ host: "127.0.0.1", port: server.port });
     try {
       const before = parseCommandStats(await redis.info("commandstats"));
       const startedAt = performance.now();
