@@ -6,7 +6,8 @@
  *    a clean gateway environment (every config variable of gateway/config.ts unset, then the
  *    given ones set) and resolves with the URLs from its JSON summary line;
  *  - `parseCommandStats` / `commandStatsDelta`: Redis `INFO commandstats` as a map and the
- *    difference of two of them.
+ *    difference of two of them;
+ *  - `watchScripts`: the script calls Redis runs, by script SHA, through MONITOR.
  *
  * Only ever 127.0.0.1 (the gateways listen on HOST=127.0.0.1, port 0).
  */
