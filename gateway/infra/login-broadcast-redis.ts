@@ -245,8 +245,8 @@ interface PendingWrite {
   readonly uid: string;
   /** The login's wall clock (ms since the epoch); -1 for a logout's delete. */
   readonly loginMs: number;
-  /** A login's write whose session ended before the batch left: sent as one `X` entry (see BATCH). */
-  ended?: boolean;
+  /** A login's write whose session ended before the batch left: sent as one `X` entry (see BATCH). Always false for a delete. */
+  ended: boolean;
 }
 
 /** A record's owner and session (its login time is only read by the scripts). */
@@ -399,7 +399,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
       return;
     }
     if (this.pending === null) this.run(RELEASE, key, [`${this.origin} ${sessionId} `]).catch(this.onReleaseFailed);
-    else this.enqueue({ key, sessionId, appId, uid, loginMs: -1 });
+    else this.enqueue({ key, sessionId, appId, uid, loginMs: -1, ended: false });
   }
 
   trackSessions(list: () => Iterable<LiveSessionRef>): void {
@@ -541,7 +541,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
       const w = writes[i] as PendingWrite;
       keys[i] = w.key;
       if (w.loginMs >= 0) {
-        args[2 + 2 * i] = w.ended === true ? `X${w.loginMs}` : String(w.loginMs);
+        args[2 + 2 * i] = w.ended ? `X${w.loginMs}` : String(w.loginMs);
         args[3 + 2 * i] = `${this.origin} ${w.sessionId} ${w.loginMs}`;
       } else {
         args[2 + 2 * i] = "R";
@@ -566,7 +566,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
       if (r === -1) {
         const err = new Error("the ownership record holds another type than a string");
         // An ended session has nothing left to claim later.
-        if (w.ended === true) this.writeFailed(err);
+        if (w.ended) this.writeFailed(err);
         else this.claimFailed(err, w.sessionId, w.loginMs);
       } else if (typeof r === "string" && r.startsWith("!")) this.newerLogin(r.slice(1), w);
       else this.replacedRecord(typeof r === "string" ? r : null, w.appId, w.uid, w.sessionId);
@@ -583,7 +583,7 @@ export class RedisLoginBroadcast implements LoginBroadcast {
   private batchFailed(writes: readonly PendingWrite[], err: unknown): void {
     // A session that logged out within the same batch has no record to claim later.
     const released = new Set<string>();
-    for (const w of writes) if (w.loginMs < 0 || w.ended === true) released.add(w.sessionId);
+    for (const w of writes) if (w.loginMs < 0 || w.ended) released.add(w.sessionId);
     for (const w of writes) if (w.loginMs >= 0 && !released.has(w.sessionId)) this.claimFailed(err, w.sessionId, w.loginMs);
     if (released.size > 0) this.onReleaseFailed(err);
   }
