@@ -314,8 +314,8 @@ export class RedisLoginBroadcast implements LoginBroadcast {
    * The logins' writes of {@link pending}, by session id: a session that ends before its write has
    * left marks that write instead of adding a delete (one `X` entry). At most MAX_BATCH entries.
    * A new Map per batch rather than `clear()`: clearing this long-lived (old-generation) Map and
-   * filling it again rebuilt its table as it grew, which cost about four times as much per login
-   * as a short-lived Map that a minor GC drops with the batch.
+   * filling it again rebuilt its table in the old generation as it grew, where a short-lived Map
+   * is dropped with the batch by a minor GC.
    */
   private pendingLogins = new Map<string, PendingWrite>();
   /** The pending batch's timer or immediate, while one is scheduled. */

@@ -18,11 +18,11 @@ export const MAX_IDLE_APP_MAPS = 256;
  *
  * Why each per-App-ID map holds one entry of its own ({@link KEEP}) and stays when its sessions
  * have gone: V8 shrinks a Map's table whenever a delete leaves it under a quarter full, and
- * rebuilds it on the next add. For the gateway's long-lived maps (in V8's old generation) that
- * costs more than the rest of the login: a client that logs in, out and in again, one session at a
- * time (an integration test, a load test at concurrency 1), paid about 1.5 µs per session for the
- * two levels emptying and filling again (bench/login-path-bench.ts). With its own entry a map
- * never drops under a quarter of the smallest table.
+ * rebuilds it on the next add. For the gateway's long-lived maps (in V8's old generation) each
+ * rebuild is dear, and a client that logs in, out and in again, one session at a time (an
+ * integration test, a load test at concurrency 1), paid for two of them per session, one per
+ * level (`npm run bench:login -- --baseline DIST` compares builds). With its own entry a map never
+ * drops under a quarter of the smallest table.
  *
  * Bound: a map per App ID with a session now, plus at most {@link MAX_IDLE_APP_MAPS} maps of App IDs
  * whose sessions have all gone (an App ID only gets a map by a login the store accepted).
