@@ -152,11 +152,11 @@ const RATE = numberOption("rate", args.values.rate, 0, 0, 100_000, false);
  */
 const PRIME_S = numberOption("prime", args.values.prime, 3, 0, 60, false);
 /**
- * `--rounds N` (default 3). This shared 2-core VM swings a server's CPU per cycle by ±25 % from one
- * round to the next, for bare `ws` as much as for the gateway, and only ever upwards (noise adds
- * work, it never removes any): each server's best round is the estimate, and a third round gives
+ * `--rounds N` (default 3). On a shared machine a server's CPU per cycle moves from one round to
+ * the next (the per-round table shows by how much), for bare `ws` as much as for the gateway, and
+ * noise only ever adds work: each server's best round is the estimate, and a third round gives
  * every server, bare included, one more chance at a quiet one. With two, one noisy spell could
- * land on both rounds of one server and not of the other (issue 13's series: docs/performance.md).
+ * land on both rounds of one server and not of the other.
  */
 const ROUNDS = numberOption("rounds", args.values.rounds, 3, 1, 10, true);
 const POOL = numberOption("pool", args.values.pool, 10_000, 1_000, 1_000_000, true);
