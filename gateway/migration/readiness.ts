@@ -5,9 +5,10 @@
  * Fed by every decision (a DecisionObserver), for projects that exist only (a refusal with no
  * project, `unknown_app_id`, is not tracked, so random App IDs cannot grow it). Memory is bounded:
  * - counts live in {@link BUCKETS} time buckets per project covering `windowSeconds`;
- * - distinct uids per credential are exact up to `uidCap` uids (1000) (a map of uid → last login, least
- *   recently seen evicted first), and beyond that estimated from a 256-register HyperLogLog per
- *   bucket (about 6.5 % standard error; the answer says which);
+ * - distinct uids per credential are exact up to `uidCap` uids (1000) (a map of uid → last login;
+ *   past the cap the least recently seen go, a 32nd of the cap at a time), and beyond that
+ *   estimated from a 256-register HyperLogLog per bucket (about 6.5 % standard error; the answer
+ *   says which);
  * - at most `maxProjects` projects are tracked (the least recently active one is dropped).
  *
  * The verdicts derive from what the accepted logins used: deleting "No certificate" refuses every
@@ -112,6 +113,8 @@ export class ReadinessTracker {
   private readonly windowSeconds: number;
   private readonly bucketSeconds: number;
   private readonly uidCap: number;
+  /** Uids evicted together once a set is over the cap: a 32nd of it (at least 1). */
+  private readonly evictBatch: number;
   private readonly recentCap: number;
   private readonly maxProjects: number;
   /** Projects by App ID, least recently active first. */
@@ -133,6 +136,7 @@ export class ReadinessTracker {
     this.windowSeconds = options.windowSeconds ?? 3600;
     this.bucketSeconds = Math.max(1, Math.ceil(this.windowSeconds / BUCKETS));
     this.uidCap = options.uidCap ?? 1_000;
+    this.evictBatch = Math.max(1, Math.floor(this.uidCap / 32));
     this.recentCap = options.recentCap ?? 100;
     this.maxProjects = options.maxProjects ?? 1000;
     if (!(this.windowSeconds >= 1)) throw new RangeError("windowSeconds must be >= 1");
@@ -507,12 +511,23 @@ export class ReadinessTracker {
     const last = set.last;
     last.delete(uid);
     last.set(uid, at);
-    if (last.size > this.uidCap) {
-      // The oldest entry (a Map iterates in insertion order); keys() makes no [key, value] pair.
-      const oldUid = last.keys().next().value as string;
-      const oldAt = last.get(oldUid) as number;
+    if (last.size > this.uidCap) this.evict(set);
+  }
+
+  /**
+   * Evicts the least recently seen uids of a set over the cap: down to `uidCap - evictBatch + 1`,
+   * oldest first, in one pass. One at a time, each eviction would start a new iterator at the front
+   * of the Map's table, where the entries deleted before it stay as holes until V8 rebuilds the
+   * table: with a new uid on every login (a load test's case) every login then paid for a walk over
+   * up to `uidCap` holes. In batches, that walk is paid once per batch.
+   */
+  private evict(set: UidSet): void {
+    const last = set.last;
+    let n = last.size - this.uidCap + this.evictBatch - 1;
+    for (const [oldUid, oldAt] of last) {
       last.delete(oldUid);
       if (oldAt > set.evictedNewest) set.evictedNewest = oldAt;
+      if (--n <= 0) break;
     }
   }
 }

@@ -40,6 +40,30 @@ it("distinct uids are exact up to the cap, then estimated by the sketch (and say
   expect(t.report(APP, 5_000, 60, []).distinctUids.appid).toEqual({ count: 1, exact: true });
 });
 
+it("past the cap the least recently seen uids go, a 32nd of the cap at a time, and the newest of them bounds exactness", () => {
+  const t = new ReadinessTracker({ uidCap: 64 }); // evicted 2 at a time
+  for (let i = 0; i < 64; i++) t.observer(login(`u${i}`, 1_000 + i));
+  t.observer(login("u0", 1_064)); // seen again: now the most recent, nothing evicted
+  const uids = (now: number) => t.snapshot(APP, now, { appid: 0, token: 0, primary: 0, secondary: 0 })!.uids.appid;
+  expect(uids(1_064).last.size).toBe(64);
+  expect(uids(1_064).evictedNewest).toBe(-Infinity);
+  t.observer(login("new", 1_065)); // 65 > 64: u1 and u2, the two least recently seen, go
+  let set = uids(1_065);
+  expect(set.last.size).toBe(63);
+  expect([...set.last.keys()].slice(0, 2)).toEqual(["u3", "u4"]);
+  expect(set.last.has("u0")).toBe(true);
+  expect(set.evictedNewest).toBe(1_002);
+  // Filling up again evicts the next two at the 65th uid, not before.
+  t.observer(login("again", 1_066));
+  expect(uids(1_066).last.size).toBe(64);
+  t.observer(login("over", 1_067));
+  set = uids(1_067);
+  expect(set.last.size).toBe(63);
+  expect(set.last.has("u3")).toBe(false);
+  expect(set.last.has("u4")).toBe(false);
+  expect(set.evictedNewest).toBe(1_004);
+});
+
 it("refusals without a project (unknown App IDs) are not tracked: random App IDs cannot grow it", () => {
   const t = new ReadinessTracker({ maxProjects: 2 });
   for (let i = 0; i < 1_000; i++) t.observer(login("x", 1, { appId: `${i}`.padStart(32, "0"), result: "refused", reason: "unknown_app_id", mode: null }));
