@@ -42,7 +42,8 @@
  * build's `dist/` directory, e.g. the previous commit built elsewhere), run in the same rounds, so
  * a change is judged by its CPU per login against the build before it in one run (paired per round).
  * `--profile DIR` runs both throughput servers under `node --cpu-prof` and leaves the profiles there
- * (summarise one with `node dist/bench/cpuprofile-summary.js FILE`). `--pool N`: login frames
+ * (summarise one with `node dist/bench/cpuprofile-summary.js FILE`; after a `--rounds 1 --duration S`
+ * run, `--window S --cycles N --vs FILE2 --vs-cycles N2` compares two servers in µs per cycle). `--pool N`: login frames
  * minted up front (default 10000); the pool is topped up before each gateway run so that every
  * gateway login uses a uid of its own.
  */
