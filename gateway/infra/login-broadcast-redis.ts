@@ -185,19 +185,22 @@ return 0
 /**
  * The record writes of one batch, in the order they were made. KEYS: the records. ARGV[1]: TTL
  * seconds; ARGV[2]: `latestMs`, the sending gateway's wall clock when it sent the batch plus
- * {@link NEWER_LOGIN_MARGIN_MS}; then per key an op and its argument:
- * - a login's write: its loginMs (decimal) and the value to write, by SET … EX … GET: the previous
- *   record (or nil) is returned. If that record names a NEWER login of another gateway, one made
- *   while this write waited (a loginMs after this one's and no later than `latestMs`), it is
- *   written back and returned with a `!` in front: that login wins and the session here ends. A
- *   loginMs past `latestMs` can only come from a clock running ahead: Redis's order decides then.
- *   Records without a login time (older gateways' two-field values, sweep restores with 0) count
- *   as older. This gateway's own records are always replaced: its writes go in its logins' order.
- * - `R` and this session's `"<gatewayId> <sessionId> "`: the RELEASE compare-and-delete (1 or 0).
- * - `X` before the loginMs, then the value: a login whose session ended within the same window, so
- *   its write and its delete as one entry. It answers as the write would (the previous record, or
- *   `!` and a newer login's record, which is written back), and leaves no record of its own, as
- *   the delete after the write would have.
+ * {@link NEWER_LOGIN_MARGIN_MS}; ARGV[3]: the sending gateway's id. Then one entry per key, its
+ * first character the op (one argument per write: the Redis client's cost grows with the number of
+ * arguments, and the gateway id goes once per batch):
+ * - `L<sessionId> <loginMs>`, a login's write: the value `"<gatewayId> <sessionId> <loginMs>"`, by
+ *   SET … EX … GET: the previous record (or nil) is returned. If that record names a NEWER login of
+ *   another gateway, one made while this write waited (a loginMs after this one's and no later
+ *   than `latestMs`), it is written back and returned with a `!` in front: that login wins and the
+ *   session here ends. A loginMs past `latestMs` can only come from a clock running ahead: Redis's
+ *   order decides then. Records without a login time (older gateways' two-field values, sweep
+ *   restores with 0) count as older. This gateway's own records are always replaced: its writes go
+ *   in its logins' order.
+ * - `R<sessionId>`: the RELEASE compare-and-delete of `"<gatewayId> <sessionId> "` (1 or 0).
+ * - `X<sessionId> <loginMs>`: a login whose session ended within the same window, so its write and
+ *   its delete as one entry. It answers as the write would (the previous record, or `!` and a newer
+ *   login's record, which is written back), and leaves no record of its own, as the delete after
+ *   the write would have.
  * Any op on a key that holds another type than a string answers -1 and leaves the others alone.
  */
 const BATCH = script(`
@@ -206,23 +209,26 @@ local function newer(record, loginMs, latest)
   return ms > loginMs and ms <= latest
 end
 local ttl, latest = ARGV[1], tonumber(ARGV[2])
+local mine = ARGV[3] .. ' '
 local out = {}
 for i = 1, #KEYS do
-  local op, arg = ARGV[2 * i + 1], ARGV[2 * i + 2]
+  local entry = ARGV[i + 3]
+  local op, rest = string.sub(entry, 1, 1), string.sub(entry, 2)
   if op == 'R' then
+    local arg = mine .. rest .. ' '
     local v = redis.pcall('GET', KEYS[i])
     if type(v) == 'table' then out[i] = -1
     elseif v and string.sub(v, 1, #arg) == arg then redis.call('DEL', KEYS[i]); out[i] = 1
     else out[i] = 0 end
   else
     -- A login's write; with X, one whose session has ended: only read, and nothing of its own left.
-    local ended = string.sub(op, 1, 1) == 'X'
-    local mine = string.match(arg, '^%S+ ')
+    local ended = op == 'X'
+    local loginMs = tonumber(string.match(rest, ' (%d+)$'))
     local v
-    if ended then v = redis.pcall('GET', KEYS[i]) else v = redis.pcall('SET', KEYS[i], arg, 'EX', ttl, 'GET') end
+    if ended then v = redis.pcall('GET', KEYS[i]) else v = redis.pcall('SET', KEYS[i], mine .. rest, 'EX', ttl, 'GET') end
     if type(v) == 'table' then
       out[i] = -1
-    elseif v and string.sub(v, 1, #mine) ~= mine and newer(v, tonumber(ended and string.sub(op, 2) or op), latest) then
+    elseif v and string.sub(v, 1, #mine) ~= mine and newer(v, loginMs, latest) then
       redis.call('SET', KEYS[i], v, 'EX', ttl)
       out[i] = '!' .. v
     else
@@ -534,19 +540,14 @@ export class RedisLoginBroadcast implements LoginBroadcast {
     this.pending = [];
     this.pendingLogins = new Map<string, PendingWrite>();
     const keys: string[] = new Array<string>(writes.length);
-    const args: string[] = new Array<string>(2 + 2 * writes.length);
+    const args: string[] = new Array<string>(3 + writes.length);
     args[0] = String(this.ttl);
     args[1] = String(Date.now() + NEWER_LOGIN_MARGIN_MS);
+    args[2] = this.origin;
     for (let i = 0; i < writes.length; i++) {
       const w = writes[i] as PendingWrite;
       keys[i] = w.key;
-      if (w.loginMs >= 0) {
-        args[2 + 2 * i] = w.ended ? `X${w.loginMs}` : String(w.loginMs);
-        args[3 + 2 * i] = `${this.origin} ${w.sessionId} ${w.loginMs}`;
-      } else {
-        args[2 + 2 * i] = "R";
-        args[3 + 2 * i] = `${this.origin} ${w.sessionId} `;
-      }
+      args[3 + i] = w.loginMs < 0 ? `R${w.sessionId}` : `${w.ended ? "X" : "L"}${w.sessionId} ${w.loginMs}`;
     }
     this.runBatch(keys, args).then(
       (replies) => this.batchAnswered(writes, replies),
@@ -809,18 +810,28 @@ export class RedisLoginBroadcast implements LoginBroadcast {
    */
   private async runBatch(keys: readonly string[], args: readonly string[]): Promise<unknown> {
     if (this.batchScriptLoaded) return await this.runKeys(BATCH, keys, args);
-    const r = await this.redis.eval(BATCH.source, keys.length, ...keys, ...args);
+    const r = await this.send("eval", BATCH.source, keys, args);
     this.batchScriptLoaded = true;
     return r;
   }
 
   private async runKeys(s: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     try {
-      return await this.redis.evalsha(s.sha, keys.length, ...keys, ...args);
+      return await this.send("evalsha", s.sha, keys, args);
     } catch (err) {
       if (!errorMessage(err).startsWith("NOSCRIPT")) throw err;
       if (s === BATCH) this.batchScriptLoaded = false;
-      return await this.redis.eval(s.source, keys.length, ...keys, ...args);
+      return await this.send("eval", s.source, keys, args);
     }
+  }
+
+  /**
+   * EVAL or EVALSHA with the keys and arguments as two arrays, which ioredis flattens into the
+   * command: spread into the call instead, a batch's hundreds of strings would be copied into an
+   * argument list and then into ioredis's own array.
+   */
+  private send(method: "eval" | "evalsha", script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    const call = this.redis[method] as unknown as (script: string, numkeys: number, keys: readonly string[], args: readonly string[]) => Promise<unknown>;
+    return call.call(this.redis, script, keys.length, keys, args);
   }
 }
