@@ -828,7 +828,9 @@ export class RedisLoginBroadcast implements LoginBroadcast {
   /**
    * EVAL or EVALSHA with the keys and arguments as two arrays, which ioredis flattens into the
    * command: spread into the call instead, a batch's hundreds of strings would be copied into an
-   * argument list and then into ioredis's own array.
+   * argument list and then into ioredis's own array. ioredis's typings take the keys as one array
+   * but not a second array after them, hence the cast; if a later ioredis stopped flattening, every
+   * batch would fail, and test/integration/remote-login-redis.test.ts with it.
    */
   private send(method: "eval" | "evalsha", script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     const call = this.redis[method] as unknown as (script: string, numkeys: number, keys: readonly string[], args: readonly string[]) => Promise<unknown>;
