@@ -243,3 +243,29 @@ describe("verifyToken: the 006 privilege-expiry mode (docs/fidelity.md, \"The sw
     expect(outcome(run(token007, T + 51, "ignore"))).toBe("privilege_expired");
   });
 });
+
+// verify006 makes each certificate object's HMAC key once (core/token/v006/verify.ts): the key must
+// follow the certificate's value, whatever object carries it and however often.
+describe("verifyToken 006: certificate keys", () => {
+  const token = (certificate: string): string => craft006({ certificate, channel: "alice", ts: ISSUE_TS + 3600, privileges: [[1000, 0]] });
+
+  it("an object reused with another value is keyed with its new value", () => {
+    const cert = { slot: "primary" as const, value: CERT };
+    const req = (t: string) => verifyToken({ token: t, appId: APP_ID, uid: "alice", certificates: [cert], now: ISSUE_TS });
+    expect(outcome(req(token(CERT)))).toBe("valid");
+    (cert as { value: string }).value = OTHER_CERT;
+    expect(outcome(req(token(CERT)))).toBe("invalid_signature");
+    expect(outcome(req(token(OTHER_CERT)))).toBe("valid");
+  });
+
+  it("a certificate value is keyed as its UTF-8, as createHmac keys a string", () => {
+    for (const value of ["", "é-certificate", "\u{1F600}".repeat(8), CERT]) {
+      const certificates = [{ slot: "primary" as const, value }];
+      for (let i = 0; i < 2; i++) {
+        const r = verifyToken({ token: token(value), appId: APP_ID, uid: "alice", certificates, now: ISSUE_TS });
+        expect(outcome(r), JSON.stringify(value)).toBe("valid");
+        expect(r.valid && r.slot).toBe("primary");
+      }
+    }
+  });
+});
