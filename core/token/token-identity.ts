@@ -49,22 +49,26 @@ export const TOKEN_IDENTITY_BYTES = TOKEN_IDENTITY_HEX_LENGTH / 2;
  */
 export function tokenIdentityBytes(t: ParsedToken): Buffer {
   // The input is joined into one buffer and hashed in one call: cheaper than a Hash object fed
-  // piece by piece (this runs on every login while the journal is on).
-  let input: Buffer;
+  // piece by piece (this runs on every login while the journal is on). The buffer is reused by
+  // every call (the hash reads it before returning), grown to the largest input seen: the token
+  // limits bound it.
+  const size =
+    DOMAIN.length + (t.version === "006" ? V006.length + Buffer.byteLength(t.appId, "latin1") + t.signature.length + t.message.length : V007.length + t.signature.length + t.signingInfo.length);
+  if (size > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(size, scratch.length * 2));
+  const input = scratch;
+  let o = DOMAIN.copy(input, 0);
   if (t.version === "006") {
-    const appIdLength = Buffer.byteLength(t.appId, "latin1");
-    input = Buffer.allocUnsafe(DOMAIN.length + V006.length + appIdLength + t.signature.length + t.message.length);
-    let o = DOMAIN.copy(input, 0);
     o += V006.copy(input, o);
     o += input.write(t.appId, o, "latin1");
     o += t.signature.copy(input, o);
-    t.message.copy(input, o);
+    o += t.message.copy(input, o);
   } else {
-    input = Buffer.allocUnsafe(DOMAIN.length + V007.length + t.signature.length + t.signingInfo.length);
-    let o = DOMAIN.copy(input, 0);
     o += V007.copy(input, o);
     o += t.signature.copy(input, o);
-    t.signingInfo.copy(input, o);
+    o += t.signingInfo.copy(input, o);
   }
-  return hash("sha256", input, "buffer").subarray(0, TOKEN_IDENTITY_BYTES);
+  return hash("sha256", input.subarray(0, o), "buffer").subarray(0, TOKEN_IDENTITY_BYTES);
 }
+
+/** The input of the last {@link tokenIdentityBytes}; overwritten by the next. */
+let scratch = Buffer.allocUnsafeSlow(512);

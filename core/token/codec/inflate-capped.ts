@@ -120,22 +120,22 @@ function reset(s: ZStream): boolean {
 }
 
 /**
- * Inflates `data`, which must be exactly one complete zlib (RFC 1950) stream, into at most
- * `maxBytes` bytes (a non-negative integer).
+ * Inflates `data` (its first `length` bytes: all of it by default), which must be exactly one
+ * complete zlib (RFC 1950) stream, into at most `maxBytes` bytes (a non-negative integer).
  *
  * @returns a new Buffer of the inflated bytes (0 to `maxBytes` long, owned by the caller), or null
  *   when the data is not one complete valid zlib stream (bad header, bad deflate data, truncated,
  *   wrong Adler-32, a preset dictionary), when it would inflate past `maxBytes`, or when bytes follow
  *   the end of the stream. Never throws for any input.
  */
-export function inflateCapped(data: Uint8Array, maxBytes: number): Buffer | null {
+export function inflateCapped(data: Uint8Array, maxBytes: number, length: number = data.length): Buffer | null {
   let s = stream;
   if (s === null || !reset(s)) s = freshStream();
   stream = null; // taken: should inflate() ever throw, the next call starts from a fresh state
   if (scratch.length < maxBytes) scratch = new Uint8Array(maxBytes);
   s.input = data;
   s.next_in = 0;
-  s.avail_in = data.length;
+  s.avail_in = Math.min(length, data.length);
   s.output = scratch;
   s.next_out = 0;
   s.avail_out = maxBytes;

@@ -48,13 +48,39 @@ export function isCanonicalBase64(s: string, start = 0): boolean {
  * checking first and then calling the native decoder on a sliced copy of the token.
  */
 export function decodeCanonicalBase64(s: string, start = 0): Buffer | null {
+  const length = canonicalBase64Length(s, start);
+  if (length < 0) return null;
+  const out = Buffer.allocUnsafe(length);
+  return decodeCanonicalBase64Into(s, start, out) ? out : null;
+}
+
+/**
+ * How many bytes `s.slice(start)` decodes to if it is canonical base64: the length its padding
+ * implies, or -1 when its length is not a multiple of 4 (the characters are checked by
+ * {@link decodeCanonicalBase64Into}).
+ */
+export function canonicalBase64Length(s: string, start = 0): number {
   const n = s.length - start;
-  if (n % 4 !== 0) return null;
-  if (n === 0) return Buffer.alloc(0);
+  if (n % 4 !== 0 || n < 0) return -1;
+  if (n === 0) return 0;
+  const end = s.length;
+  const pad = s.charCodeAt(end - 1) !== EQUALS ? 0 : s.charCodeAt(end - 2) === EQUALS ? 2 : 1;
+  return (n / 4) * 3 - pad;
+}
+
+/**
+ * {@link decodeCanonicalBase64} into `out`, which the caller sized with
+ * {@link canonicalBase64Length} (at least that many bytes; only those are written): true when
+ * `s.slice(start)` is canonical, false otherwise (`out` then holds garbage). For a caller that needs
+ * the bytes only while it runs and reuses one buffer (the 007 body, inflated at once).
+ */
+export function decodeCanonicalBase64Into(s: string, start: number, out: Uint8Array): boolean {
+  const n = s.length - start;
+  if (n % 4 !== 0 || n < 0) return false;
+  if (n === 0) return true;
   const end = s.length;
   let pad = 0;
   if (s.charCodeAt(end - 1) === EQUALS) pad = s.charCodeAt(end - 2) === EQUALS ? 2 : 1;
-  const out = Buffer.allocUnsafe((n / 4) * 3 - pad);
   // Full quads: every character must be in the alphabet ('=' here is a misplaced pad).
   const fullEnd = pad === 0 ? end : end - 4;
   let o = 0;
@@ -70,18 +96,18 @@ export function decodeCanonicalBase64(s: string, start = 0): Buffer | null {
     out[o + 2] = ((c & 0x03) << 6) | d;
     o += 3;
   }
-  if (bad > 63) return null;
-  if (pad === 0) return out;
+  if (bad > 63) return false;
+  if (pad === 0) return true;
   // The last quad: "xy==" or "xyz=", with zero pad bits (decode then re-encode is identical).
   const a = sextet(s, fullEnd);
   const b = sextet(s, fullEnd + 1);
-  if (a > 63 || b > 63) return null;
+  if (a > 63 || b > 63) return false;
   out[o] = (a << 2) | (b >> 4);
-  if (pad === 2) return (b & 0x0f) === 0 ? out : null;
+  if (pad === 2) return (b & 0x0f) === 0;
   const c = sextet(s, fullEnd + 2);
-  if (c > 63 || (c & 0x03) !== 0) return null;
+  if (c > 63 || (c & 0x03) !== 0) return false;
   out[o + 1] = ((b & 0x0f) << 4) | (c >> 2);
-  return out;
+  return true;
 }
 
 /** Decodes canonical base64 (call {@link isCanonicalBase64} first). */

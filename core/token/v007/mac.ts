@@ -1,9 +1,12 @@
 import { createHmac } from "node:crypto";
 
+/** The 4-byte HMAC key of {@link u32le}, reused: `createHmac` copies its key before returning. */
+const u32Key = Buffer.allocUnsafeSlow(4);
+
+/** `n` as a u32 little-endian, in a buffer the next call overwrites (use it as an HMAC key at once). */
 function u32le(n: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32LE(n >>> 0, 0);
-  return b;
+  u32Key.writeUInt32LE(n >>> 0, 0);
+  return u32Key;
 }
 
 /** How many (certificate, issueTs) → k1 results {@link signingKey007} keeps: a fixed bound. */

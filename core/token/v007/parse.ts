@@ -1,12 +1,15 @@
 import { ByteReader } from "../codec/byte-reader.js";
 import { inflateCapped } from "../codec/inflate-capped.js";
-import { decodeCanonicalBase64 } from "../codec/strict-base64.js";
+import { canonicalBase64Length, decodeCanonicalBase64Into } from "../codec/strict-base64.js";
 import type { ParsedToken007, Service007 } from "../parsed-token.js";
 import type { ParseResult } from "../parse-result.js";
 import { readService } from "./services.js";
 
 const BODY_START = 3;
 const SIGNATURE_LENGTH = 32;
+
+/** The decoded body of the token being parsed (see {@link parse007}); the next parse overwrites it, as the inflate buffer (inflate-capped.ts) is. */
+let bodyScratch = new Uint8Array(256);
 
 /**
  * Parses a 007 token (docs/tokens.md, "Decoding"): canonical base64, zlib inflation capped at
@@ -15,9 +18,12 @@ const SIGNATURE_LENGTH = 32;
  * last service are tolerated (they are MACed).
  */
 export function parse007(token: string, maxInflatedBytes: number): ParseResult<ParsedToken007> {
-  const body = decodeCanonicalBase64(token, BODY_START);
-  if (body === null) return { ok: false, detail: "007 body is not canonical base64" };
-  const payload = inflateCapped(body, maxInflatedBytes);
+  // The body (zlib bytes) is needed only until it is inflated: it is decoded into one buffer
+  // reused by every parse, grown to the longest body seen (the token length limit bounds it).
+  const bodyLength = canonicalBase64Length(token, BODY_START);
+  if (bodyLength > bodyScratch.length) bodyScratch = new Uint8Array(bodyLength);
+  if (bodyLength < 0 || !decodeCanonicalBase64Into(token, BODY_START, bodyScratch)) return { ok: false, detail: "007 body is not canonical base64" };
+  const payload = inflateCapped(bodyScratch, maxInflatedBytes, bodyLength);
   if (payload === null) return { ok: false, detail: "007 body is not a zlib stream within the size cap" };
 
   const r = new ByteReader(payload);

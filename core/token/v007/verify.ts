@@ -75,11 +75,27 @@ export function rtmLoginService(t: ParsedToken007): { service: Service007; privi
   return { service: first as Service007, privilege: login.privilege };
 }
 
-/** True when `service`'s userId is non-empty and equals the login uid byte for byte. */
-function namesUid(service: Service007 | null, uid: Buffer): boolean {
+/** True when `service`'s userId is non-empty and equals the login uid's UTF-8 byte for byte. */
+function namesUid(service: Service007 | null, uid: string): boolean {
   if (service === null) return true;
   const userId = service.fields["userId"] as Buffer;
-  return userId.length > 0 && userId.equals(uid);
+  return userId.length > 0 && equalsUtf8(userId, uid);
+}
+
+/**
+ * True when `bytes` are exactly the UTF-8 encoding of `s`. An ASCII `s` (the usual uid) is
+ * compared character by character, with no encoded copy; any other is encoded first (a lone
+ * surrogate becomes U+FFFD, as `Buffer.from` does).
+ */
+export function equalsUtf8(bytes: Uint8Array, s: string): boolean {
+  const n = s.length;
+  if (bytes.length < n) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return Buffer.from(s, "utf8").equals(bytes);
+    if (bytes[i] !== c) return false;
+  }
+  return bytes.length === n;
 }
 
 /** Verifies a 007 token after the common pre-checks (docs/tokens.md, "The checks, in order"). */
@@ -107,7 +123,7 @@ export function verify007(req: VerifyRequest): VerifyResult {
   }
   // Byte-exact: no normalisation, no trimming; an empty userId is no wildcard (docs/tokens.md, "The RTM grant and the uid"). A token
   // with both an RTM and an RTM2 login service logs in only a uid both of them name.
-  const uid = Buffer.from(req.uid, "utf8");
+  const uid = req.uid;
   if (!namesUid(login.rtm, uid)) {
     return { valid: false, reason: "uid_mismatch", detail: "007 RTM userId differs from the login uid", parsed: t };
   }

@@ -65,6 +65,17 @@ describe("tokenIdentity", () => {
     expect(tokenIdentity(parsed(v007.token))).toBe(want007);
   });
 
+  // tokenIdentityBytes joins its input in one reused buffer: a long token's bytes left in it must
+  // not reach a shorter token's identity.
+  it("does not depend on the tokens hashed before it", () => {
+    const fresh = VALID.map((v) => tokenIdentity(parsed(v.token)));
+    const long = buildRtmToken({ version: "007", appId: VALID[0]!.appId, certificate: "c".repeat(32), uid: "u".repeat(255), expireSeconds: 60, issueTs: 1_700_000_000, salt: 1 });
+    for (let i = VALID.length - 1; i >= 0; i--) {
+      tokenIdentity(parsed(long));
+      expect(tokenIdentity(parsed(VALID[i]!.token)), VALID[i]!.name).toBe(fresh[i]);
+    }
+  });
+
   describe.each(VALID.map((v) => [v.name, v] as const))("%s", (_name, v) => {
     const variants = malleatedVariants(v.token);
     const original = verifyAs(v, v.token);

@@ -265,4 +265,16 @@ describe("inflateCapped (pako) against zlib.inflateSync (docs/tokens.md, \"Decod
     inflateCapped(deflateSync(b), CAP);
     expect(first?.equals(a)).toBe(true);
   });
+
+  // The 007 parser passes its reused body buffer with the body's length (core/token/v007/parse.ts).
+  it("reads only the first `length` bytes: what follows them is not trailing data, and what precedes the length still is", () => {
+    const p = payload(300);
+    const z = deflateSync(p);
+    const padded = Buffer.concat([z, Buffer.alloc(64, 0xff)]);
+    expect(inflateCapped(padded, CAP)).toBe(null); // the bytes after the stream, counted: refused
+    expect(inflateCapped(padded, CAP, z.length)?.equals(p)).toBe(true);
+    const trailing = Buffer.concat([z, Buffer.from([0])]);
+    expect(inflateCapped(Buffer.concat([trailing, Buffer.alloc(8)]), CAP, trailing.length)).toBe(null);
+    expect(inflateCapped(padded, CAP, z.length - 1)).toBe(null); // truncated
+  });
 });

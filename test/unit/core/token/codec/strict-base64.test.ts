@@ -109,4 +109,33 @@ describe("isCanonicalBase64 / decodeCanonicalBase64 (docs/tokens.md, \"Strict ba
       { numRuns: 3000 },
     );
   });
+
+  // The 007 parser decodes into one reused buffer (core/token/v007/parse.ts): the same verdict and
+  // bytes as decodeCanonicalBase64, whatever the buffer held before and however long it is.
+  it("decodes into a reused buffer exactly as decodeCanonicalBase64 does", () => {
+    const { canonicalBase64Length, decodeCanonicalBase64Into } = strictBase64;
+    const alphabetish = fc.string({ unit: fc.constantFrom(..."ABCabcz09+/=-_ \né"), maxLength: 16 });
+    const canonical = fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString("base64"));
+    const scratch = new Uint8Array(64);
+    fc.assert(
+      fc.property(fc.oneof(alphabetish, canonical), fc.constantFrom("", "007"), (body, prefix) => {
+        scratch.fill(0xa5);
+        const s = prefix + body;
+        const expected = decodeCanonicalBase64(s, prefix.length);
+        const length = canonicalBase64Length(s, prefix.length);
+        const ok = length >= 0 && decodeCanonicalBase64Into(s, prefix.length, scratch);
+        expect(ok).toBe(expected !== null);
+        if (expected !== null) {
+          expect(length).toBe(expected.length);
+          expect(Buffer.from(scratch.subarray(0, length)).equals(expected)).toBe(true);
+          // Nothing is written past the decoded length.
+          expect(scratch.subarray(length).every((b) => b === 0xa5)).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    expect(canonicalBase64Length("007YQ==", 3)).toBe(1);
+    expect(canonicalBase64Length("007YQ=", 3)).toBe(-1);
+    expect(canonicalBase64Length("007", 3)).toBe(0);
+  });
 });

@@ -1,8 +1,9 @@
 import { deflateRawSync, deflateSync, gzipSync } from "node:zlib";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { expiryReason } from "../../../../../core/token/expiry-reason.js";
 import { parse007 } from "../../../../../core/token/v007/parse.js";
-import { rtmLogin007, rtmLoginService } from "../../../../../core/token/v007/verify.js";
+import { equalsUtf8, rtmLogin007, rtmLoginService } from "../../../../../core/token/v007/verify.js";
 import { DEFAULT_TOKEN_LIMITS, verifyToken, type VerifyResult } from "../../../../../core/token/index.js";
 import {
   APP_ID,
@@ -299,5 +300,50 @@ describe("parse007 (docs/tokens.md, \"The 007 format\")", () => {
       expect(outcome(verify(lastLimited, "alice", ISSUE_TS + 100))).toBe("valid");
       expect(outcome(verify(lastLimited, "alice", ISSUE_TS + 101))).toBe("privilege_expired");
     });
+  });
+});
+
+// parse007 decodes each body into one reused buffer (core/token/v007/parse.ts): a longer body
+// before must leave nothing that a shorter, a broken or an equal one could read.
+describe("parse007 with its reused body buffer", () => {
+  it("gives each token its own result whatever was parsed before", () => {
+    const long = tokenWithPayloadSize(1200);
+    const short = craft007();
+    const cut = short.slice(0, short.length - 4); // still a multiple of 4: a truncated zlib stream
+    const expected = parse007(short, CAP);
+    expect(expected.ok).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      expect(parse007(long, CAP).ok).toBe(true);
+      expect(parse007(short, CAP)).toEqual(expected);
+      expect(parse007(cut, CAP)).toEqual({ ok: false, detail: "007 body is not a zlib stream within the size cap" });
+      expect(parse007(`${short}A`, CAP)).toEqual({ ok: false, detail: "007 body is not canonical base64" });
+      expect(outcome(verify(short))).toBe("valid");
+    }
+  });
+});
+
+// verify007 compares the token's userId with the login uid without encoding an ASCII uid.
+describe("equalsUtf8", () => {
+  it("is Buffer.from(s, 'utf8').equals(bytes) for any string and bytes", () => {
+    const str = fc.string({ unit: fc.constantFrom(..."aZ09-_ \u0000\u007f\u0080é日😀", "\ud800", "\udc00"), maxLength: 12 });
+    fc.assert(
+      fc.property(str, str, fc.boolean(), (s, other, same) => {
+        const bytes = Buffer.from(same ? s : other, "utf8");
+        expect(equalsUtf8(bytes, s)).toBe(Buffer.from(s, "utf8").equals(bytes));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(equalsUtf8(Buffer.from("alice"), "alic")).toBe(false);
+    expect(equalsUtf8(Buffer.from("alic"), "alice")).toBe(false);
+    expect(equalsUtf8(Buffer.from("\ufffd"), "\ud800")).toBe(true);
+    expect(equalsUtf8(Buffer.alloc(0), "")).toBe(true);
+  });
+
+  it("a uid differing in one byte of a userId is refused as uid_mismatch", () => {
+    const token = craft007({ services: [rtmService("alice")] });
+    expect(outcome(verify(token, "alice"))).toBe("valid");
+    expect(outcome(verify(token, "alicf"))).toBe("uid_mismatch");
+    expect(outcome(verify(token, "alic"))).toBe("uid_mismatch");
+    expect(outcome(verify(token, "alicé"))).toBe("uid_mismatch");
   });
 });
