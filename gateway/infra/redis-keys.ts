@@ -129,6 +129,9 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     return `${prefix}{${appId}}`;
   };
   const versionKey = /^\{([0-9a-fA-F]{32})\}:version$/;
+  // The App ID sessionOwner checked last: every login and logout of a project passes the project's
+  // own App ID string, so most calls skip the regular expression.
+  let ownerAppId = "";
   return {
     prefix,
     project: (appId) => `${tagged(appId)}:project`,
@@ -141,7 +144,10 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     index: `${prefix}{index}:projects`,
     changes: `${prefix}{changes}`,
     sessionOwner(appId: string, uid: string): string {
-      if (!isValidAppId(appId)) throw new TypeError("an App ID is 32 hexadecimal characters");
+      if (appId !== ownerAppId) {
+        if (!isValidAppId(appId)) throw new TypeError("an App ID is 32 hexadecimal characters");
+        ownerAppId = appId;
+      }
       if (typeof uid !== "string" || uid.length === 0 || uid.length > 256) throw new TypeError("a uid is 1-256 characters");
       return `${prefix}owner:{${appId}:${uid}}`;
     },
