@@ -158,7 +158,7 @@ console.log(`bench: ${os.cpus().length} CPUs, node ${process.version}; figures g
 
 await step("verify", "npm run bench:verify -- --json verify.json", () => run([join(dist, "verify-bench.js"), "--json", join(dir, "verify.json")], 5 * 60_000));
 await step("login", "npm run bench:login -- --json login.json", () => run([join(dist, "login-path-bench.js"), "--json", join(dir, "login.json")], 5 * 60_000));
-await step("gateway", "npm run bench:gateway -- --spin 100 --json gateway.json", () => run([join(dist, "gateway-bench.js"), "--spin", "100", "--json", join(dir, "gateway.json")], 8 * 60_000));
+await step("gateway", "npm run bench:gateway -- --spin 100 --json gateway.json", () => run([join(dist, "gateway-bench.js"), "--spin", "100", "--json", join(dir, "gateway.json")], 12 * 60_000));
 await step("propagation", "npm run bench:propagation -- --json propagation.json", () => run([join(dist, "propagation-bench.js"), "--json", join(dir, "propagation.json")], 5 * 60_000));
 await step("capacity", `rtm-auth load ${CAPACITY_ARGS.join(" ")}`, capacity);
 await step("cluster", "node dist/bench/cluster-memory-bench.js --json cluster.json", () => run([join(dist, "cluster-memory-bench.js"), "--json", join(dir, "cluster.json")], 8 * 60_000));
