@@ -44,10 +44,21 @@ export const TOKEN_IDENTITY_BYTES = TOKEN_IDENTITY_HEX_LENGTH / 2;
 
 /**
  * The token identity as {@link TOKEN_IDENTITY_BYTES} raw bytes (a new Buffer): {@link tokenIdentity}
- * is their lowercase hex. For whoever stores many identities (the decision journal keeps them in
- * one byte array, and makes the hex only when an entry is read).
+ * is their lowercase hex.
  */
 export function tokenIdentityBytes(t: ParsedToken): Buffer {
+  const out = Buffer.allocUnsafe(TOKEN_IDENTITY_BYTES);
+  tokenIdentityInto(t, out, 0);
+  return out;
+}
+
+/**
+ * Writes the token identity's {@link TOKEN_IDENTITY_BYTES} bytes into `out` at `offset`, for
+ * whoever stores many identities (the decision journal keeps them in one byte array, and makes the
+ * hex only when an entry is read). The digest is read as a latin1 string: as a Buffer it would be a
+ * native allocation of its own (core/token/codec/constant-time.ts).
+ */
+export function tokenIdentityInto(t: ParsedToken, out: Uint8Array, offset: number): void {
   // The input is joined into one buffer and hashed in one call: cheaper than a Hash object fed
   // piece by piece (this runs on every login while the journal is on). The buffer is reused by
   // every call (the hash reads it before returning), grown to the largest input seen: the token
@@ -67,8 +78,9 @@ export function tokenIdentityBytes(t: ParsedToken): Buffer {
     o += t.signature.copy(input, o);
     o += t.signingInfo.copy(input, o);
   }
-  return hash("sha256", input.subarray(0, o), "buffer").subarray(0, TOKEN_IDENTITY_BYTES);
+  const digest = hash("sha256", input.subarray(0, o), "binary");
+  for (let i = 0; i < TOKEN_IDENTITY_BYTES; i++) out[offset + i] = digest.charCodeAt(i);
 }
 
-/** The input of the last {@link tokenIdentityBytes}; overwritten by the next. */
+/** The input of the last {@link tokenIdentityInto}; overwritten by the next. */
 let scratch = Buffer.allocUnsafeSlow(512);

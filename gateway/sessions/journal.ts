@@ -17,7 +17,7 @@
 import type { Reason } from "../../core/errors.js";
 import type { JournalEntry } from "../../core/protocol/admin.js";
 import type { RolloutTransition } from "../../core/rollout/rollout.js";
-import { TOKEN_IDENTITY_BYTES, tokenIdentityBytes } from "../../core/token/token-identity.js";
+import { TOKEN_IDENTITY_BYTES, tokenIdentityInto } from "../../core/token/token-identity.js";
 import type { Decision, DecisionObserver } from "./decision.js";
 
 export type { JournalEntry };
@@ -67,7 +67,7 @@ export class DecisionJournal {
       this.decisions[i] = d;
       if (decodedToken === null || decodedToken === undefined) this.hasTokenId[i] = 0;
       else {
-        this.tokenIds.set(tokenIdentityBytes(decodedToken), i * TOKEN_IDENTITY_BYTES);
+        tokenIdentityInto(decodedToken, this.tokenIds, i * TOKEN_IDENTITY_BYTES);
         this.hasTokenId[i] = 1;
       }
       this.wallTimes[i] = this.wallNow();

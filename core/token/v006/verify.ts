@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import type { ActiveCertificate, CertificateSlot } from "../../certificate/active-certificate.js";
-import { macEquals } from "../codec/constant-time.js";
+import { macEqualsLatin1 } from "../codec/constant-time.js";
 import { cappedTokenExpiry, lifetimeCapAt, TS_AFTER_ISSUE_006 } from "../lifetime-cap.js";
 import type { ParsedToken006 } from "../parsed-token.js";
 import type { VerifyRequest } from "../verify-request.js";
@@ -47,7 +47,8 @@ export function verify006(req: VerifyRequest): VerifyResult {
   let slot: CertificateSlot | null = null;
   const input = macInput006(t.appId, req.uid, t.message);
   for (const cert of req.certificates) {
-    if (macEquals(createHmac("sha256", hmacKey(cert)).update(input).digest(), t.signature)) {
+    // Read as latin1: a digest Buffer would be a native allocation of its own (constant-time.ts).
+    if (macEqualsLatin1(createHmac("sha256", hmacKey(cert)).update(input).digest("binary"), t.signature)) {
       slot = cert.slot;
       break;
     }

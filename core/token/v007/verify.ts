@@ -1,11 +1,11 @@
 import type { CertificateSlot } from "../../certificate/active-certificate.js";
-import { macEquals } from "../codec/constant-time.js";
+import { macEqualsLatin1 } from "../codec/constant-time.js";
 import type { ParsedToken007, Service007 } from "../parsed-token.js";
 import { cappedTokenExpiry, lifetimeCapAt } from "../lifetime-cap.js";
 import { DEFAULT_TOKEN_LIMITS } from "../token-limits.js";
 import type { VerifyRequest } from "../verify-request.js";
 import type { VerifyResult } from "../verified-token.js";
-import { mac007 } from "./mac.js";
+import { mac007Latin1 } from "./mac.js";
 import { parse007 } from "./parse.js";
 import { RTM2_PRIVILEGE_LOGIN, RTM_PRIVILEGE_LOGIN, SERVICE_TYPE } from "./services.js";
 
@@ -108,7 +108,7 @@ export function verify007(req: VerifyRequest): VerifyResult {
 
   let slot: CertificateSlot | null = null;
   for (const cert of req.certificates) {
-    if (macEquals(mac007(cert.value, t.issueTs, t.salt, t.signingInfo), t.signature)) {
+    if (macEqualsLatin1(mac007Latin1(cert.value, t.issueTs, t.salt, t.signingInfo), t.signature)) {
       slot = cert.slot;
       break;
     }

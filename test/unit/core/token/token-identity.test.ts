@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ActiveCertificate } from "../../../../core/certificate/active-certificate.js";
 import { buildRtmToken, parseToken, tokenIdentity, TOKEN_IDENTITY_HEX_LENGTH, verifyToken, type ParsedToken } from "../../../../core/token/index.js";
+import { tokenIdentityInto } from "../../../../core/token/token-identity.js";
 import { malleatedVariants, payload007, content006 } from "../../../chaos/support/token-variants.js";
 
 interface Vector {
@@ -73,6 +74,15 @@ describe("tokenIdentity", () => {
     for (let i = VALID.length - 1; i >= 0; i--) {
       tokenIdentity(parsed(long));
       expect(tokenIdentity(parsed(VALID[i]!.token)), VALID[i]!.name).toBe(fresh[i]);
+    }
+  });
+
+  it("tokenIdentityInto writes the identity's 16 bytes at the offset and nothing around them", () => {
+    for (const v of VALID) {
+      const out = new Uint8Array(40).fill(0xee);
+      tokenIdentityInto(parsed(v.token), out, 11);
+      expect(Buffer.from(out.subarray(11, 27)).toString("hex"), v.name).toBe(tokenIdentity(parsed(v.token)));
+      expect([...out.subarray(0, 11), ...out.subarray(27)].every((b) => b === 0xee)).toBe(true);
     }
   });
 

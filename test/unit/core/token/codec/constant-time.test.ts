@@ -1,6 +1,6 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { macEquals } from "../../../../../core/token/codec/constant-time.js";
+import { macEquals, macEqualsLatin1 } from "../../../../../core/token/codec/constant-time.js";
 
 describe("macEquals", () => {
   const mac = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
@@ -29,5 +29,33 @@ describe("macEquals", () => {
     expect(macEquals(mac, mac.subarray(0, 31))).toBe(false);
     expect(macEquals(mac.subarray(0, 31), mac)).toBe(false);
     expect(macEquals(mac, new Uint8Array(0))).toBe(false);
+  });
+});
+
+// The verifiers read their MACs with digest("binary") (latin1, one character per byte).
+describe("macEqualsLatin1", () => {
+  const mac = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
+  const latin1 = (b: Uint8Array): string => Buffer.from(b).toString("latin1");
+
+  it("is true for the latin1 string of the same bytes, every byte value included", () => {
+    expect(macEqualsLatin1(latin1(mac), mac)).toBe(true);
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(macEqualsLatin1(latin1(all), all)).toBe(true);
+    expect(macEqualsLatin1(createHmac("sha256", "k").update("m").digest("binary"), createHmac("sha256", "k").update("m").digest())).toBe(true);
+  });
+
+  it("is false when any single bit of any byte differs, or the lengths differ", () => {
+    for (let i = 0; i < mac.length; i++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const other = Uint8Array.from(mac);
+        other[i] = (other[i] as number) ^ (1 << bit);
+        expect(macEqualsLatin1(latin1(mac), other)).toBe(false);
+        expect(macEqualsLatin1(latin1(other), mac)).toBe(false);
+      }
+    }
+    expect(macEqualsLatin1(latin1(mac).slice(0, 31), mac)).toBe(false);
+    expect(macEqualsLatin1(latin1(mac), mac.subarray(0, 31))).toBe(false);
+    // A character above 0xff (never produced by digest("binary")) cannot pass for its low byte.
+    expect(macEqualsLatin1(String.fromCharCode(0x100 + (mac[0] as number)) + latin1(mac).slice(1), mac)).toBe(false);
   });
 });
