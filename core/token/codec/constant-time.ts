@@ -20,8 +20,8 @@ export function macEquals(a: Uint8Array, b: Uint8Array): boolean {
  * {@link macEquals} for a MAC held as a latin1 string, one character per byte (what
  * `digest("binary")` returns: "binary" is Node's name for latin1), against `expected`'s bytes: the
  * same constant-time loop. The verify paths read their MACs this way because a digest returned as
- * a Buffer costs a native allocation of its own (about half a microsecond on the development VM, a
- * quarter of an HMAC), and a latin1 string does not.
+ * a Buffer costs a native allocation of its own, and a latin1 string does not (`npm run
+ * bench:verify` prints what the 006 floor's digest Buffer costs).
  */
 export function macEqualsLatin1(mac: string, expected: Uint8Array): boolean {
   const n = mac.length;

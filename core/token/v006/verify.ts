@@ -21,7 +21,7 @@ export function privilegeValue(privileges: ParsedToken006["privileges"], key: nu
 
 /**
  * The HMAC key of each certificate object verified with, made once. Keyed with the string,
- * `createHmac` encodes it to bytes again on every call (about 5 % of a 006 verify); a `KeyObject`
+ * `createHmac` encodes it to bytes again on every call; a `KeyObject`
  * holds the same bytes, the certificate's UTF-8 (its ASCII). The map is weak, so a key lives as long
  * as its certificate object: the store builds new objects when certificates change, and a retired
  * certificate stays here no longer than anywhere else.
