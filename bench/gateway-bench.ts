@@ -12,8 +12,11 @@
  *    with id 1 (the gateway's event frames are skipped) → close, for `--warmup` + `--duration`
  *    seconds. Every login frame carries a fresh 007 token for its own uid, minted before anything
  *    is timed (distinct uids: no remote-login kicks). Both servers receive the same frames.
- *    The servers run one after the other, in the order bare, gateway, gateway, bare, … (ABBA, so a
- *    drift of the machine's load lands on both alike). Per run: cycles/s and p50/p99 latency (in
+ *    The servers run one after the other, each round in the reverse order of the round before
+ *    (bare, gateway, Redis mode, 006, then 006, Redis mode, gateway, bare, …), so a drift of the
+ *    machine's load lands on every server alike. Before round 1 every server runs `--prime`
+ *    seconds of unmeasured cycles (the JIT's warm-up); each run then starts with `--warmup`
+ *    seconds of cycles that are not measured either. Per run: cycles/s and p50/p99 latency (in
  *    the load process, process.hrtime), and the server's CPU time per cycle — the server child
  *    measures its own `process.cpuUsage()` over the load's measured window (relayed over IPC),
  *    which holds up when other processes share the machine. The event-loop utilisation of both
@@ -60,6 +63,8 @@ import { MAX_SESSIONS, runMemoryBench, type MemoryResult } from "./memory-bench.
 const USAGE =
   "usage: node dist/bench/gateway-bench.js [--duration S] [--warmup S] [--concurrency N] [--rounds N] [--pool N]\n" +
   "                                        [--sessions N] [--memory-rounds N] [--skip-memory] [--skip-throughput] [--profile DIR] [--json FILE] [--check]\n" +
+  "                                        (defaults: --duration 5 measured seconds per run after --warmup 1 unmeasured, --concurrency 64 cycles in flight,\n" +
+  "                                        --rounds 5, --pool 10000 login frames, --sessions 10000 idle sessions, --memory-rounds 5)\n" +
   "                                        [--shadow]  (also a gateway with a shadow target: its CPU per login / none, target ≤ 1.10)\n" +
   "                                        [--baseline DIST]  (also the gateway of another build's dist/ directory, in the same rounds)\n" +
   "                                        [--skip-redis] [--skip-006]  (no Redis-mode row, no 006 row)\n" +
@@ -562,7 +567,7 @@ let noErrors = true;
 
 let tp: Awaited<ReturnType<typeof throughput>> | null = null;
 if (!SKIP_THROUGHPUT) {
-  log(`throughput: ${RATE > 0 ? `open loop, ${RATE} cycle starts/s per server, at most ${CONCURRENCY}` : CONCURRENCY} cycles in flight, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run, ${ROUNDS} round(s) (bare, gateway, gateway, bare, …)`);
+  log(`throughput: ${RATE > 0 ? `open loop, ${RATE} cycle starts/s per server, at most ${CONCURRENCY}` : CONCURRENCY} cycles in flight, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per run, ${ROUNDS} round(s), each in the reverse server order of the round before`);
   log("  cycle = connect → upgrade → one login frame (007 token, distinct uid) → reply with id 1 → close; each server in its own process");
   log("  gateway: startGateway() with its default config (decision journal on, login deadline 15 s, no per-IP limit), dev seed, log level silent");
   tp = await throughput();

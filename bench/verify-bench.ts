@@ -512,7 +512,7 @@ const fmtInt = (n: number): string => Math.round(n).toLocaleString("en-US");
 const nameW = Math.max(...CASES.map((c) => c.name.length), ...ratios.map((r) => r.name.length));
 
 console.log(
-  `verify-bench: node ${process.version}, ${os.cpus().length} CPUs, ${ROUNDS} rounds x ${SLICE_MS} ms per case, median of rounds`,
+  `verify-bench: node ${process.version}, ${os.cpus().length} CPUs, load average ${(os.loadavg()[0] ?? 0).toFixed(2)} (1 min, at the end of the rounds), ${ROUNDS} rounds x ${SLICE_MS} ms per case, median of rounds`,
 );
 console.log(
   `interleaved in chunks of ${Number(chunkNs(SLICE_MS)) / 1e6} ms${minorGc === null ? " (no GC fence: --expose-gc refused)" : ", each ending with its own minor GC"}`,
@@ -529,6 +529,8 @@ CASES.forEach((c, i) => {
     `${c.name.padEnd(nameW)}  ${fmtInt(ops(i)).padStart(11)}  ${(1e6 / ops(i)).toFixed(2).padStart(8)}  ${`${(spread * 100).toFixed(1)}%`.padStart(7)}`,
   );
 });
+console.log("");
+console.log("spread: (slowest round - fastest round) / median, in ops/s: how much the machine moved this case between rounds");
 console.log("");
 console.log(`${"ratio (time per op)".padEnd(nameW)}  ${"value".padStart(6)}  ${"paired".padStart(6)}  ${"target".padStart(7)}  result`);
 console.log(`${"-".repeat(nameW)}  ${"-".repeat(6)}  ${"-".repeat(6)}  ${"-".repeat(7)}  ------`);
@@ -550,6 +552,7 @@ console.log(
   `(bomb: ${BOMB.body.length} B of zlib in a ${BOMB.token.length}-character token, ${BOMB.inflates} B uncompressed; zlib inflate ${(1e6 / ops(BOMB_ZLIB)).toFixed(1)} µs, pako ${(1e6 / ops(BOMB_PAKO)).toFixed(1)} µs)`,
 );
 console.log("");
+console.log("value: the ratio of the two cases' medians (this decides PASS/FAIL); paired: the median of the same ratio taken within each round (when the two disagree by much, the machine was busy: run again)");
 console.log(`${allPass ? "all targets met" : "some targets missed"}${CHECK ? "" : " (exit code 0; use --check to fail on a missed target)"}`);
 
 if (JSON_FILE !== undefined) {
@@ -557,6 +560,7 @@ if (JSON_FILE !== undefined) {
     benchmark: "verify",
     node: process.version,
     cpus: os.cpus().length,
+    loadAverage1m: os.loadavg()[0] ?? 0,
     rounds: ROUNDS,
     sliceMs: SLICE_MS,
     chunkMs: Number(chunkNs(SLICE_MS)) / 1e6,
