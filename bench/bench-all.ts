@@ -7,7 +7,7 @@
  * Steps (each a child process, bounded in time):
  *  1. verify       node dist/bench/verify-bench.js --json verify.json
  *     login        node dist/bench/login-path-bench.js --json login.json   (the login path in one process, journal on and off)
- *  2. gateway      node dist/bench/gateway-bench.js --spin 100 --json gateway.json   (throughput with the closed-loop calibration; idle memory at 10k sessions)
+ *  2. gateway      node dist/bench/gateway-bench.js --spin 100 --no-login --json gateway.json   (throughput with the closed-loop calibration and the gateway's transport alone; idle memory at 10k sessions)
  *  3. propagation  node dist/bench/propagation-bench.js --json propagation.json   (Redis commands per login)
  *  4. capacity     one `rtm-auth serve` (memory store) with a project taking App ID and token logins,
  *                  and `rtm-auth load --find-capacity` against it → capacity.json, capacity.html; the
@@ -158,7 +158,7 @@ console.log(`bench: ${os.cpus().length} CPUs, node ${process.version}; figures g
 
 await step("verify", "npm run bench:verify -- --json verify.json", () => run([join(dist, "verify-bench.js"), "--json", join(dir, "verify.json")], 5 * 60_000));
 await step("login", "npm run bench:login -- --json login.json", () => run([join(dist, "login-path-bench.js"), "--json", join(dir, "login.json")], 5 * 60_000));
-await step("gateway", "npm run bench:gateway -- --spin 100 --json gateway.json", () => run([join(dist, "gateway-bench.js"), "--spin", "100", "--json", join(dir, "gateway.json")], 12 * 60_000));
+await step("gateway", "npm run bench:gateway -- --spin 100 --no-login --json gateway.json", () => run([join(dist, "gateway-bench.js"), "--spin", "100", "--no-login", "--json", join(dir, "gateway.json")], 12 * 60_000));
 await step("propagation", "npm run bench:propagation -- --json propagation.json", () => run([join(dist, "propagation-bench.js"), "--json", join(dir, "propagation.json")], 5 * 60_000));
 await step("capacity", `rtm-auth load ${CAPACITY_ARGS.join(" ")}`, capacity);
 await step("cluster", "node dist/bench/cluster-memory-bench.js --json cluster.json", () => run([join(dist, "cluster-memory-bench.js"), "--json", join(dir, "cluster.json")], 8 * 60_000));

@@ -12,7 +12,9 @@
  *  - `gateway`: `startGateway()` with the dev seed (the token-only project is logged into with
  *    007 tokens), silent logging, on 127.0.0.1 and a free port, otherwise its default
  *    configuration (the decision journal on, JOURNAL_SIZE 10000): what a user runs. The
- *    idle-memory half passes `journalSize: 0` (memory-bench.ts).
+ *    idle-memory half passes `journalSize: 0` (memory-bench.ts). With `'{"answerWithoutLogin":true}'`
+ *    (bench:gateway --no-login) its session logic is taken out: every text frame is answered with
+ *    BARE_REPLY through the gateway's transport, which measures that transport alone.
  *
  * Requests (see bench-ipc.ts): `mark` starts a measurement window, `measure` ends it and returns
  * this process's CPU time (`process.cpuUsage()` delta) and event-loop utilisation over it;
@@ -94,11 +96,13 @@ async function startBare(spinUs = 0): Promise<Running> {
 
 async function startGatewayServer(overrides: Record<string, unknown>): Promise<Running> {
   // `shadowTarget` (not a config field): set that shadow target on every dev project (docs/migration.md).
-  const { shadowTarget, ...config } = overrides;
+  const { shadowTarget, answerWithoutLogin, ...config } = overrides;
   const gw: Gateway = await startGateway({
     config: { port: 0, host: "127.0.0.1", logLevel: "silent", devSeed: true, ...config },
   });
   if (shadowTarget !== undefined) for (const p of gw.store.list()) await gw.sessions.shadows.set(p.appId, shadowTarget as ShadowTarget);
+  // `answerWithoutLogin` (not a config field): the transport alone, no session logic (bench:gateway --no-login).
+  if (answerWithoutLogin === true) gw.sessions.onText = (conn) => conn.transport.send(BARE_REPLY);
   return {
     port: gw.port,
     path: new URL(gw.url).pathname,

@@ -37,7 +37,10 @@
  *
  * `--spin US` adds the bare server made to spend US µs more CPU per message, in the same rounds:
  * its excess over bare, against US, shows what the closed loop charges a slower server (the
- * gateway's excess can be read through it). `--same-window` runs every server at once from the
+ * gateway's excess can be read through it). `--no-login` adds the gateway with its session logic
+ * taken out (every frame answered with the bare reply): its CPU per cycle against bare is what the
+ * gateway's transport costs, and the gateway less it is what the login costs in this closed loop,
+ * per round. `--same-window` runs every server at once from the
  * one load process instead of one after another.
  *
  * Exit 0 unless `--check` is given and a target failed (exit 1); 2 on a usage error.
@@ -72,7 +75,8 @@ const USAGE =
   "                                        [--same-window]  (each round runs every server at once, from one load process, in one measured window)\n" +
   "                                        [--prime S]  (S seconds of unmeasured cycles per server before round 1; default 3)\n" +
   "                                        [--rate N]  (an open loop: N cycle starts per second for every server, instead of each at its own saturation)\n" +
-  "                                        [--spin US]  (also the bare server busy US µs of CPU per message: calibrates what the closed loop adds)";
+  "                                        [--spin US]  (also the bare server busy US µs of CPU per message: calibrates what the closed loop adds)\n" +
+  "                                        [--no-login]  (also the gateway answering every frame with the bare reply: its transport alone, and what the login adds)";
 
 const TARGET_RATE = 0.85;
 const TARGET_CPU = 1.2;
@@ -104,6 +108,7 @@ function parseCli() {
       "node-flags": { type: "string" },
       "same-window": { type: "boolean", default: false },
       spin: { type: "string" },
+      "no-login": { type: "boolean", default: false },
       rate: { type: "string" },
       prime: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -208,6 +213,13 @@ if (SPIN_US !== undefined && !(Number.isFinite(SPIN_US) && SPIN_US > 0)) {
   console.error(`--spin must be a positive number of microseconds\n${USAGE}`);
   process.exit(2);
 }
+/**
+ * `--no-login`: one more server, the gateway with its session logic taken out: every text frame is
+ * answered with the bare server's reply (gateway-bench-server.ts). Its CPU per cycle against bare is
+ * what the gateway's own transport costs (upgrade, socket accounting, frame batching, closing
+ * handshake); the gateway less it is what the login costs in this closed loop.
+ */
+const NO_LOGIN = args.values["no-login"] === true;
 /** `--node-flags "F …"`: extra Node.js/V8 flags for every server process (all alike), e.g. `--trace-deopt`. */
 const NODE_FLAGS = (args.values["node-flags"] ?? "").split(" ").filter((f) => f !== "");
 /** Target (issue 13): a login with REDIS_URL set costs at most this many bare cycles of CPU. */
@@ -216,9 +228,11 @@ const TARGET_REDIS_CPU = 1.25;
 // ---------------------------------------------------------------------------------------------
 // Throughput
 
-type Kind = "bare" | "gateway" | "shadow" | "baseline" | "redis" | "v006" | "spin";
+type Kind = "bare" | "gateway" | "shadow" | "baseline" | "redis" | "v006" | "spin" | "nologin";
 /** The token version a server's logins carry. */
 const versionOf = (kind: Kind): "006" | "007" => (kind === "v006" ? "006" : "007");
+/** True for the servers that log in, so each of their cycles takes a fresh uid from the pool (bare ones and the no-login gateway answer any frame). */
+const logsIn = (kind: Kind): boolean => kind !== "bare" && kind !== "spin" && kind !== "nologin";
 
 interface RunResult {
   readonly kind: Kind;
@@ -259,7 +273,7 @@ function listenToWindows(load: BenchChild): void {
 
 /** The load process's `run` request for `kind`'s server: `warmupS` unmeasured, then `durationS` measured (or, for a prime run, not). */
 function runRequest(kind: Kind, tag: string, ready: Message, concurrency: number, warmupS: number, durationS: number): Message {
-  const advance = kind !== "bare" && kind !== "spin";
+  const advance = logsIn(kind);
   return { type: "run", tag, port: num(ready, "port"), path: String(ready["path"]), concurrency, warmupMs: warmupS * 1000, durationMs: durationS * 1000, timeoutMs: 10_000, advance, version: versionOf(kind), rate: RATE };
 }
 
@@ -359,6 +373,7 @@ async function throughput() {
     servers.set("bare", await BenchChild.start("bare server", "./gateway-bench-server.js", ["bare"], execArgv));
     if (SPIN_US !== undefined) servers.set("spin", await BenchChild.start("spinning bare server", "./gateway-bench-server.js", ["bare", JSON.stringify({ spinUs: SPIN_US })], execArgv));
     servers.set("gateway", await BenchChild.start("gateway server", "./gateway-bench-server.js", ["gateway", "{}"], execArgv));
+    if (NO_LOGIN) servers.set("nologin", await BenchChild.start("no-login gateway server", "./gateway-bench-server.js", ["gateway", '{"answerWithoutLogin":true}'], execArgv));
     if (!SKIP_REDIS) {
       try {
         redis = await startRedisServer();
@@ -381,7 +396,7 @@ async function throughput() {
       const started = performance.now();
       for (const [kind, s] of servers) {
         const version = versionOf(kind);
-        const advance = kind !== "bare" && kind !== "spin";
+        const advance = logsIn(kind);
         if (advance) await topUp(version, 1, PRIME_S);
         const r = await load.request(runRequest(kind, `prime-${kind}`, s.ready, CONCURRENCY, 0, PRIME_S), PRIME_S * 1000 + 60_000);
         if (advance) unused[version] = num(r, "unused");
@@ -402,12 +417,13 @@ async function throughput() {
       if (SHADOW) kinds.push("shadow");
       if (BASELINE !== undefined) kinds.push("baseline");
       if (servers.has("spin")) kinds.push("spin");
+      if (servers.has("nologin")) kinds.push("nologin");
       const order: Kind[] = round % 2 === 1 ? kinds : [...kinds].reverse();
       if (SAME_WINDOW) {
         // Every server at once: top every pool up first, then one run per server, started together.
         const each = Math.max(8, Math.floor(CONCURRENCY / kinds.length));
         for (const version of ["007", "006"] as const) {
-          const users = kinds.filter((k) => k !== "bare" && k !== "spin" && versionOf(k) === version).length;
+          const users = kinds.filter((k) => logsIn(k) && versionOf(k) === version).length;
           await topUp(version, users, WARMUP_S + DURATION_S);
         }
         const together = await Promise.all(order.map((kind) => runOne(kind, round, servers.get(kind)!.child, servers.get(kind)!.ready, load, each)));
@@ -423,7 +439,7 @@ async function throughput() {
           if (r.firstError !== null) log(`           first error: ${r.firstError}`);
         }
         for (const version of ["007", "006"] as const) {
-          const last = together.filter((r) => r.kind !== "bare" && r.kind !== "spin" && versionOf(r.kind) === version).map((r) => r.unused);
+          const last = together.filter((r) => logsIn(r.kind) && versionOf(r.kind) === version).map((r) => r.unused);
           if (last.length > 0) unused[version] = Math.min(...last);
         }
         await sleep(300);
@@ -432,14 +448,14 @@ async function throughput() {
       for (const kind of order) {
         const s = servers.get(kind)!;
         const version = versionOf(kind);
-        if (kind !== "bare" && kind !== "spin") {
+        if (logsIn(kind)) {
           // Top the pool up so that every login of this run uses a uid never used before.
           await topUp(version, 1, WARMUP_S + DURATION_S);
         }
         const r = await runOne(kind, round, s.child, s.ready, load);
         runs.push(r);
         bestRate = Math.max(bestRate, r.rate);
-        if (kind !== "bare" && kind !== "spin") unused[version] = r.unused;
+        if (logsIn(kind)) unused[version] = r.unused;
         log(
           row(
             [kind, String(round), String(r.cycles), fmt(r.rate, 0), fmt(r.p50Ms, 2), fmt(r.p90Ms, 2), fmt(r.p99Ms, 2), fmt(r.serverCpuUsPerCycle, 1), fmt(r.serverElu, 2), fmt(r.clientCpuUsPerCycle, 1), fmt(r.clientElu, 2), String(r.errors) + (r.shed > 0 ? ` (${r.shed} shed)` : "")],
@@ -518,12 +534,17 @@ async function throughput() {
     if (g !== undefined && b !== undefined) pairedBaselineCpu.push(g.serverCpuUsPerCycle / b.serverCpuUsPerCycle);
   }
   const spinBest = servers.has("spin") ? best("spin") : null;
+  const noLogin = servers.has("nologin") ? best("nologin") : null;
   const summary = {
     bare,
     gateway,
     spin: spinBest === null ? null : { ...spinBest, spinUs: SPIN_US ?? 0 },
     pairedSpinExcessUs: spinBest === null ? [] : pairedDiffOf("spin", "bare"),
     pairedGatewayExcessUs: pairedDiffOf("gateway", "bare"),
+    noLogin,
+    noLoginCpuRatio: noLogin === null ? null : noLogin.serverCpuUsPerCycle / bare.serverCpuUsPerCycle,
+    pairedNoLoginCpuRatios: noLogin === null ? [] : pairedCpuOf("nologin", "bare"),
+    pairedLoginExcessUs: noLogin === null ? [] : pairedDiffOf("gateway", "nologin"),
     redis: redisBest,
     redisCpuRatio: redisBest === null ? null : redisBest.serverCpuUsPerCycle / bare.serverCpuUsPerCycle,
     redisOverMemoryCpuRatio: redisBest === null ? null : redisBest.serverCpuUsPerCycle / gateway.serverCpuUsPerCycle,
@@ -589,6 +610,13 @@ if (!SKIP_THROUGHPUT) {
         `the gateway costs ${s.pairedGatewayExcessUs.map((d) => fmt(d, 1)).join(", ")} µs more than bare (median ${fmt(median(s.pairedGatewayExcessUs), 1)})`,
     );
   }
+  if (s.noLogin !== null && s.noLoginCpuRatio !== null) {
+    log(row(["no login", fmt(s.noLogin.rate, 0), fmt(s.noLogin.p50Ms, 2), fmt(s.noLogin.p99Ms, 2), fmt(s.noLogin.serverCpuUsPerCycle, 1)], w2));
+    log(
+      `  the gateway without its login (every frame answered with the bare reply) / bare, CPU per cycle: best ${fmt(s.noLoginCpuRatio, 3)}, median of rounds ${fmt(median(s.pairedNoLoginCpuRatios), 3)} (per round ${s.pairedNoLoginCpuRatios.map((r) => fmt(r, 3)).join(", ")}); ` +
+        `the login costs ${s.pairedLoginExcessUs.map((d) => fmt(d, 1)).join(", ")} µs per cycle over it (per round; median ${fmt(median(s.pairedLoginExcessUs), 1)})`,
+    );
+  }
   if (s.poolWrapped) log("  note: the uid pool wrapped (a uid was reused long after its session had closed); raise --pool for all-distinct uids");
   verdicts.push(
     { name: "rate gateway / bare", value: s.rateRatio, target: `≥ ${TARGET_RATE}`, pass: s.rateRatio >= TARGET_RATE },
@@ -612,7 +640,7 @@ if (!SKIP_THROUGHPUT) {
       `  server CPU per login, this build / baseline (${s.baselineDir}): best ${fmt(s.baselineCpuRatio, 3)}, median of rounds ${fmt(median(s.pairedBaselineCpuRatios), 3)} (per round ${s.pairedBaselineCpuRatios.map((r) => fmt(r, 3)).join(", ")})`,
     );
   }
-  noErrors = [s.bare, s.gateway, s.redis, s.v006, s.shadow, s.baseline].every((b) => b === null || b.errors === 0);
+  noErrors = [s.bare, s.gateway, s.redis, s.v006, s.shadow, s.baseline, s.noLogin].every((b) => b === null || b.errors === 0);
   // Open loop: a run that could not start every cycle due was not at the offered rate, so the servers were not compared at equal load.
   const shedding = tp.runs.filter((r) => r.shed > 0);
   if (shedding.length > 0) {

@@ -84,6 +84,11 @@ interface GatewayJson {
     readonly spin?: (ServerBest & { readonly spinUs: number }) | null;
     readonly pairedSpinExcessUs?: readonly number[];
     readonly pairedGatewayExcessUs?: readonly number[];
+    /** With --no-login: the gateway answering every frame without its login, its per-round ratios to bare, and the gateway's per-round excess over it (µs per cycle). */
+    readonly noLogin?: ServerBest | null;
+    readonly noLoginCpuRatio?: number | null;
+    readonly pairedNoLoginCpuRatios?: readonly number[];
+    readonly pairedLoginExcessUs?: readonly number[];
   } | null;
   readonly memory: { readonly sessions: number; readonly bare: MemoryServer; readonly gateway: MemoryServer; readonly ratio: number; readonly roundRatios?: readonly number[] } | null;
   readonly verdicts: readonly { readonly name: string; readonly value: number; readonly target: string; readonly pass: boolean }[];
@@ -224,6 +229,7 @@ function gatewaySection(g: GatewayJson | null, steps: readonly StepJson[]): stri
         ["gateway (007 login)", f(t.gateway.rate), f(t.gateway.p50Ms, 2), f(t.gateway.p99Ms, 2), f(t.gateway.serverCpuUsPerCycle, 1)],
         ...(t.redis == null ? [] : [["gateway, REDIS_URL set (007 login)", f(t.redis.rate), f(t.redis.p50Ms, 2), f(t.redis.p99Ms, 2), f(t.redis.serverCpuUsPerCycle, 1)]]),
         ...(t.v006 == null ? [] : [["gateway (006 login)", f(t.v006.rate), f(t.v006.p50Ms, 2), f(t.v006.p99Ms, 2), f(t.v006.serverCpuUsPerCycle, 1)]]),
+        ...(t.noLogin == null ? [] : [["gateway without its login (`--no-login`)", f(t.noLogin.rate), f(t.noLogin.p50Ms, 2), f(t.noLogin.p99Ms, 2), f(t.noLogin.serverCpuUsPerCycle, 1)]]),
       ],
       [1, 2, 3, 4],
     ),
@@ -247,6 +253,12 @@ function gatewaySection(g: GatewayJson | null, steps: readonly StepJson[]): stri
     out.push(
       "",
       `Calibrating the closed loop (\`--spin ${f(spin.spinUs)}\`): a third server, the bare one busy for ${f(spin.spinUs)} µs of CPU before each reply (one per cycle), ran in the same rounds. It cost ${f(spinExcess, 1)} µs more per cycle than bare (median of rounds; ${t.pairedSpinExcessUs.map((x) => f(x, 1)).join(", ")}). ${amplification(spinExcess / spin.spinUs)} The gateway cost ${f(gatewayExcess, 1)} µs more per cycle than bare (its CPU per cycle less bare's, median of rounds). Read through the same calibration, that is about ${f((gatewayExcess * spin.spinUs) / spinExcess, 0)} µs of extra work per login, ${f(((gatewayExcess * spin.spinUs) / spinExcess / t.bare.serverCpuUsPerCycle) * 100, 0)} % of a bare cycle; the ratio in the table below is the measured one, before calibration.`,
+    );
+  }
+  if (t.noLogin != null && t.noLoginCpuRatio != null && t.pairedLoginExcessUs !== undefined && t.pairedLoginExcessUs.length > 0) {
+    out.push(
+      "",
+      `Where the gateway's excess goes (\`--no-login\`): one more server, the gateway with its session logic taken out, answered every frame with the bare server's reply through the gateway's own transport (upgrade, socket accounting, one write per reply, the closing handshake). Its CPU per cycle was ${f(t.noLoginCpuRatio, 3)}× bare's (best rounds; round by round ${perRound(t.pairedNoLoginCpuRatios)}). The gateway with its login cost ${f(middle(t.pairedLoginExcessUs), 1)} µs more per cycle than that (median of rounds; ${t.pairedLoginExcessUs.map((x) => f(x, 1)).join(", ")}): the login's own work, and what the closed loop charges for a reply that leaves later. The login's own CPU, measured in one process without sockets, is in the \`bench:login\` section above.`,
     );
   }
   out.push("", table(["ratio", "value", "target", ""], g.verdicts.filter((v) => !v.name.startsWith("RSS")).map((v) => [v.name, f(v.value, 3), v.target, verdict(v.pass)]), [1]));
