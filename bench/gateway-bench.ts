@@ -582,7 +582,7 @@ interface Verdict {
 
 const startedAt = performance.now();
 const load1 = os.loadavg()[0] ?? 0;
-log(`gateway bench — node ${process.version}, ${os.cpus().length} CPUs, load average ${load1.toFixed(2)}`);
+log(`gateway bench — node ${process.version}, ${os.cpus().length} CPUs, load average ${load1.toFixed(2)} (1 min, at the start)`);
 const verdicts: Verdict[] = [];
 let noErrors = true;
 
